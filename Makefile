@@ -1,0 +1,31 @@
+# Two entry points for a new user: `make run` and `make test`.
+# Both create .venv and install iongrad with its dev tools when missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/iongrad nernst --ion K+ --c-in 400 --c-out 20 --temperature 20C --vm -70
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks workflow
+	$(BIN)/ruff format --check src tests benchmarks workflow
+
+test: lint
+	$(BIN)/python -m pytest
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests benchmarks workflow
+	$(BIN)/ruff format src tests benchmarks workflow
+
+clean:
+	rm -rf $(VENV) .pytest_cache .snakemake
