@@ -24,9 +24,11 @@ __all__ = [
     "FLUX_LABELS",
     "STATUS_LABELS",
     "STATUS_REASONS",
+    "ElectrochemicalResult",
     "NernstResult",
     "directions",
     "driving_force_mV",
+    "electrochemical_state",
     "nernst_potential",
 ]
 
@@ -68,6 +70,7 @@ FLUX_LABELS = np.array(["none", "efflux", "influx", "undefined"])
 CURRENT_LABELS = np.array(["none", "outward", "inward", "undefined"])
 
 _MV_PER_KELVIN = R / F * MV_PER_V  # 1000 R/F, [mV K^-1]
+_BLOCK = 1 << 15  # rows per block in the vectorized kernels (fits L1/L2 caches)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,122 @@ class NernstResult:
         """Human-readable reason per row (empty string when ``"ok"``)."""
         table = np.array([STATUS_REASONS[s] for s in STATUS_LABELS], dtype=object)
         return table[self.status]
+
+
+@dataclass(frozen=True)
+class ElectrochemicalResult(NernstResult):
+    """Nernst potentials with driving force and directions (see :func:`directions`).
+
+    Attributes
+    ----------
+    driving_force_mV : numpy.ndarray
+        :math:`V_m - E`, [mV].
+    flux, current : numpy.ndarray of int8
+        Indices into :data:`FLUX_LABELS` and :data:`CURRENT_LABELS`.
+    """
+
+    driving_force_mV: np.ndarray
+    flux: np.ndarray
+    current: np.ndarray
+
+
+def _flatten(shape, *arrays):
+    """Broadcast each array to ``shape`` and view it as 1-D (copies only if needed)."""
+    return [
+        None if a is None else np.broadcast_to(a, shape).reshape(-1) for a in arrays
+    ]
+
+
+def _prepare(
+    c_in, c_out, valence, temperature_K, gamma_in, gamma_out, permeant, *extra
+):
+    """Common shape and flat views of the Nernst inputs (plus ``extra`` arrays)."""
+    arrays = [
+        np.asarray(c_in, dtype=float),
+        np.asarray(c_out, dtype=float),
+        np.asarray(valence),
+        np.asarray(temperature_K, dtype=float),
+        None if gamma_in is None else np.asarray(gamma_in, dtype=float),
+        None if gamma_out is None else np.asarray(gamma_out, dtype=float),
+        None if permeant is None else np.asarray(permeant, dtype=bool),
+        *(np.asarray(a, dtype=float) for a in extra),
+    ]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays if a is not None))
+    return shape, _flatten(shape, *arrays)
+
+
+def _nernst_block(blk, ci, co, zz, tt, gi, go, perm, e, st):
+    """Fill ``e`` (E, [mV]) and ``st`` (status codes) for one block of rows, in place.
+
+    In place per block: E = ln(g_out c_out / (g_in c_in)) * T / z * (1000 R / F).
+    """
+    np.divide(co[blk], ci[blk], out=e)
+    if go is not None:
+        e *= go[blk]
+    if gi is not None:
+        e /= gi[blk]
+    np.log(e, out=e)
+    e *= tt[blk]
+    e /= zz[blk]
+    e *= _MV_PER_KELVIN
+    # A negative concentration makes the ratio negative (log -> NaN) unless both are
+    # negative, which implies c_in < 0: so checking c_in alone catches every such row.
+    suspect = ~np.isfinite(e)
+    suspect |= ci[blk] < 0
+    suspect |= ~(tt[blk] > 0)
+    for g in (gi, go):
+        if g is not None:
+            suspect |= ~(g[blk] > 0)
+    if perm is not None:
+        suspect |= ~perm[blk]
+    st[...] = OK
+    if suspect.any():
+        idx = np.flatnonzero(suspect)
+        code = _classify(
+            *(
+                None if a is None else a[blk][idx]
+                for a in (ci, co, zz, tt, gi, go, perm)
+            )
+        )
+        e[idx[(code != ZERO_IN) & (code != ZERO_OUT)]] = np.nan
+        st[idx] = code
+
+
+def _classify(ci, co, zz, tt, gi, go, perm) -> np.ndarray:
+    """Status code per suspect row; later assignments win (most fundamental last)."""
+    code = np.full(ci.size, OK, dtype=np.int8)
+    code[(ci == 0) & (co > 0)] = ZERO_IN
+    code[(co == 0) & (ci > 0)] = ZERO_OUT
+    code[(ci == 0) & (co == 0)] = ZERO_BOTH
+    for g in (gi, go):
+        if g is not None:
+            code[~(g > 0)] = BAD_GAMMA
+    code[(ci < 0) | (co < 0)] = NEGATIVE
+    code[np.isnan(ci) | np.isnan(co)] = MISSING
+    code[~(tt > 0)] = BAD_TEMPERATURE
+    if perm is not None:
+        code[~perm] = IMPERMEANT
+    code[zz == 0] = NEUTRAL
+    return code
+
+
+def _directions_block(d, zb, atol, fl, cur):
+    """Flux and current codes for one block, in place (see :func:`directions`)."""
+    # Boolean algebra on 1-byte masks instead of float arithmetic per code.
+    gt = d > atol
+    lt = d < -atol
+    undefined = np.isnan(d)
+    moving = gt | lt
+    np.add(gt.view(np.int8), lt.view(np.int8), out=cur)
+    cur += lt.view(np.int8)
+    cur += undefined.view(np.int8) * np.int8(3)
+    # Efflux: a cation with DF > 0 or an anion with DF < 0: moving & (gt xor anion).
+    efflux = moving & (gt ^ (zb < 0))
+    np.add(efflux.view(np.int8), (moving & ~efflux).view(np.int8) * np.int8(2), out=fl)
+    fl += undefined.view(np.int8) * np.int8(3)
+    neutral = zb == 0
+    if neutral.any():  # z = 0 has no net electrodiffusive flux direction
+        fl[neutral] = 3
 
 
 def nernst_potential(
@@ -153,67 +272,83 @@ def nernst_potential(
     >>> round(float(r.E_mV), 1), str(r.status_labels)
     (-89.0, 'ok')
     """
-    c_in = np.asarray(c_in, dtype=float)
-    c_out = np.asarray(c_out, dtype=float)
-    z = np.asarray(valence)
-    T = np.asarray(temperature_K, dtype=float)
+    shape, flat = _prepare(
+        c_in, c_out, valence, temperature_K, gamma_in, gamma_out, permeant
+    )
+    n = flat[0].size
+    E = np.empty(n)
+    status = np.empty(n, dtype=np.int8)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if gamma_in is None and gamma_out is None:
-            ratio = np.divide(c_out, c_in)
-        else:
-            g_in = np.asarray(1.0 if gamma_in is None else gamma_in, dtype=float)
-            g_out = np.asarray(1.0 if gamma_out is None else gamma_out, dtype=float)
-            ratio = np.divide(g_out * c_out, g_in * c_in)
-        E = np.atleast_1d(np.log(ratio))
-        factor = np.divide(np.multiply(T, _MV_PER_KELVIN), z)
-        if E.shape == np.broadcast_shapes(E.shape, np.shape(factor)):
-            np.multiply(E, factor, out=E)  # in place: no extra 8 bytes per row
-        else:
-            E = E * factor
-    E = E.reshape(np.broadcast_shapes(np.shape(ratio), np.shape(factor)))
-
-    # Fast path: find rows that need a verdict, then classify only those.
-    suspect = ~np.isfinite(E)
-    suspect |= np.minimum(c_in, c_out) < 0  # both negative gives a finite, wrong E
-    if np.any(T <= 0):
-        suspect |= T <= 0
-    if gamma_in is not None or gamma_out is not None:
-        suspect |= ~(np.minimum(g_in, g_out) > 0)
-    if permeant is not None:
-        suspect |= ~np.asarray(permeant, dtype=bool)
-    status = np.zeros(E.shape, dtype=np.int8)
-    if suspect.any():
-        _classify(E, status, suspect, c_in, c_out, z, T, gamma_in, gamma_out, permeant)
-    return NernstResult(E_mV=E, status=status)
+        for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
+            blk = slice(start, start + _BLOCK)
+            _nernst_block(blk, *flat, E[blk], status[blk])
+    return NernstResult(E_mV=E.reshape(shape), status=status.reshape(shape))
 
 
-def _classify(E, status, suspect, c_in, c_out, z, T, gamma_in, gamma_out, permeant):
-    """Assign status codes (and NaN where undefined) to the suspect rows in place."""
-    shape = E.shape
-    idx = np.flatnonzero(suspect)
+def electrochemical_state(
+    *,
+    c_in,
+    c_out,
+    valence,
+    temperature_K,
+    vm_mV,
+    gamma_in=None,
+    gamma_out=None,
+    permeant=None,
+    atol_mV: float = 0.0,
+) -> ElectrochemicalResult:
+    r"""Nernst potential, driving force and directions in one fused pass.
 
-    def pick(a):
-        return np.broadcast_to(np.asarray(a), shape).reshape(-1)[idx]
+    Same inputs and results as :func:`nernst_potential` followed by
+    :func:`driving_force_mV` and :func:`directions`, computed block by block so each
+    block stays in cache (the workflow uses this for whole tables).
 
-    ci, co, zz, tt = pick(c_in), pick(c_out), pick(z), pick(T)
-    code = np.full(idx.size, OK, dtype=np.int8)
-    # Later assignments win: order from least to most fundamental reason.
-    code[(ci == 0) & (co > 0)] = ZERO_IN
-    code[(co == 0) & (ci > 0)] = ZERO_OUT
-    code[(ci == 0) & (co == 0)] = ZERO_BOTH
-    if gamma_in is not None or gamma_out is not None:
-        gi = pick(1.0 if gamma_in is None else gamma_in)
-        go = pick(1.0 if gamma_out is None else gamma_out)
-        code[~((gi > 0) & (go > 0))] = BAD_GAMMA
-    code[(ci < 0) | (co < 0)] = NEGATIVE
-    code[np.isnan(ci) | np.isnan(co)] = MISSING
-    code[~(tt > 0)] = BAD_TEMPERATURE
-    if permeant is not None:
-        code[~pick(np.asarray(permeant, dtype=bool))] = IMPERMEANT
-    code[zz == 0] = NEUTRAL
-    flat_E = E.reshape(-1)
-    flat_E[idx[(code != ZERO_IN) & (code != ZERO_OUT)]] = np.nan
-    status.reshape(-1)[idx] = code
+    Parameters
+    ----------
+    c_in, c_out, valence, temperature_K, gamma_in, gamma_out, permeant
+        As for :func:`nernst_potential`.
+    vm_mV : array_like
+        Membrane potential :math:`V_m = \phi_{in} - \phi_{out}`, [mV]; NaN where not
+        measured (driving force and directions are then NaN / ``"undefined"``).
+    atol_mV : float, optional
+        Tolerance for "no net flux", [mV] (see :func:`directions`).
+
+    Returns
+    -------
+    ElectrochemicalResult
+
+    Examples
+    --------
+    >>> r = electrochemical_state(
+    ...     c_in=140.0, c_out=5.0, valence=1, temperature_K=310.0, vm_mV=-65.0
+    ... )
+    >>> round(float(r.driving_force_mV), 1), str(FLUX_LABELS[r.flux])
+    (24.0, 'efflux')
+    """
+    shape, flat = _prepare(
+        c_in, c_out, valence, temperature_K, gamma_in, gamma_out, permeant, vm_mV
+    )
+    *nernst_inputs, vm = flat
+    zz = nernst_inputs[2]
+    n = vm.size
+    E = np.empty(n)
+    status = np.empty(n, dtype=np.int8)
+    df = np.empty(n)
+    flux = np.empty(n, dtype=np.int8)
+    current = np.empty(n, dtype=np.int8)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
+            blk = slice(start, start + _BLOCK)
+            _nernst_block(blk, *nernst_inputs, E[blk], status[blk])
+            np.subtract(vm[blk], E[blk], out=df[blk])
+            _directions_block(df[blk], zz[blk], atol_mV, flux[blk], current[blk])
+    return ElectrochemicalResult(
+        E_mV=E.reshape(shape),
+        status=status.reshape(shape),
+        driving_force_mV=df.reshape(shape),
+        flux=flux.reshape(shape),
+        current=current.reshape(shape),
+    )
 
 
 def driving_force_mV(*, vm_mV, E_mV):
@@ -277,23 +412,13 @@ def directions(driving_force_mV, valence, atol_mV: float = 0.0):
     >>> FLUX_LABELS[flux].tolist(), CURRENT_LABELS[current].tolist()
     (['efflux', 'influx'], ['outward', 'outward'])
     """
-    df = np.asarray(driving_force_mV, dtype=float)
-    z = np.asarray(valence)
-    current = _direction_codes(df, atol_mV)
-    with np.errstate(invalid="ignore"):
-        flux = _direction_codes(
-            df * np.sign(z), atol_mV
-        )  # anions: flux opposes current
-    if np.any(z == 0):
-        flux[np.broadcast_to(z == 0, flux.shape)] = 3
-    return flux, current
-
-
-def _direction_codes(x: np.ndarray, atol: float) -> np.ndarray:
-    """Code 1 where x > atol, 2 where x < -atol, 3 where NaN, else 0 (int8)."""
-    x = np.asarray(x)
-    x1 = np.atleast_1d(x)
-    code = np.greater(x1, atol).view(np.int8)
-    code = code + np.less(x1, -atol).view(np.int8) * np.int8(2)
-    code[np.isnan(x1)] = 3
-    return code.reshape(x.shape)
+    shape = np.broadcast_shapes(np.shape(driving_force_mV), np.shape(valence))
+    df, zz = _flatten(
+        shape, np.asarray(driving_force_mV, dtype=float), np.asarray(valence)
+    )
+    flux = np.empty(df.size, dtype=np.int8)
+    current = np.empty(df.size, dtype=np.int8)
+    for start in range(0, df.size, _BLOCK):  # cache-sized blocks, not rows
+        blk = slice(start, start + _BLOCK)
+        _directions_block(df[blk], zz[blk], atol_mV, flux[blk], current[blk])
+    return flux.reshape(shape), current.reshape(shape)

@@ -4,7 +4,14 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iongrad.nernst import CURRENT_LABELS, FLUX_LABELS, directions, nernst_potential
+from iongrad.nernst import (
+    CURRENT_LABELS,
+    FLUX_LABELS,
+    directions,
+    driving_force_mV,
+    electrochemical_state,
+    nernst_potential,
+)
 
 conc = st.floats(min_value=1e-6, max_value=1e4, allow_nan=False, allow_infinity=False)
 valence = st.sampled_from([-3, -2, -1, 1, 2, 3])
@@ -59,3 +66,45 @@ def test_direction_labels_follow_sign_of_driving_force(vm, e, z):
         assert flux == ("influx" if z > 0 else "efflux")
     else:
         assert (flux, current) == ("none", "none")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(conc, st.just(0.0), st.just(float("nan")), st.just(-1.0)),
+            st.one_of(conc, st.just(0.0)),
+            st.sampled_from([-2, -1, 0, 1, 2]),
+            st.one_of(temperature, st.just(0.0)),
+            st.one_of(st.floats(-150, 150), st.just(float("nan"))),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_fused_path_equals_separate_calls(rows):
+    c_in, c_out, z, T, vm = (np.array(col) for col in zip(*rows, strict=True))
+    fused = electrochemical_state(
+        c_in=c_in, c_out=c_out, valence=z, temperature_K=T, vm_mV=vm
+    )
+    sep = nernst_potential(c_in=c_in, c_out=c_out, valence=z, temperature_K=T)
+    df = driving_force_mV(vm_mV=vm, E_mV=sep.E_mV)
+    flux, current = directions(df, z)
+    np.testing.assert_array_equal(fused.E_mV, sep.E_mV)
+    np.testing.assert_array_equal(fused.status, sep.status)
+    np.testing.assert_array_equal(fused.driving_force_mV, df)
+    np.testing.assert_array_equal(fused.flux, flux)
+    np.testing.assert_array_equal(fused.current, current)
+
+
+def test_blocks_boundaries_do_not_matter():
+    # More rows than one kernel block, with undefined rows scattered across blocks.
+    n = 3 * 2**15 + 17
+    rng = np.random.default_rng(1)
+    c_in = rng.uniform(0.1, 200, n)
+    c_in[::5000] = 0.0
+    r = nernst_potential(c_in=c_in, c_out=10.0, valence=1, temperature_K=300.0)
+    ok = c_in > 0
+    expected = np.log(10.0 / c_in[ok]) * 300.0 * (8.31446261815324 / 96.48533212331001)
+    np.testing.assert_allclose(r.E_mV[ok], expected, rtol=1e-13)
+    assert (r.status_labels[~ok] == "zero_inside").all()
+    assert np.isposinf(r.E_mV[~ok]).all()
