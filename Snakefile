@@ -1,2 +1,35 @@
-# iongrad workflow entry point: includes the stage files under workflow/rules/.
-# (The workflow lands with its own issue; until then `make run` runs `iongrad nernst`.)
+# iongrad: lab ion-concentration tables -> validated tables, Nernst/activity/Donnan/GHK
+# numbers, provenance and reports. Run from the repository root:
+#
+#   snakemake --cores 2 --workflow-profile workflow/profiles/default
+#
+# Layout of what it writes (one folder per dataset, named after its input file):
+#   results/config.resolved.yaml      the config in force, all defaults explicit
+#   results/<dataset>/validation.json, rejected.csv, measurements.parquet
+#   results/<dataset>/potentials.parquet, temperature_scan.parquet
+#   results/<dataset>/samples.parquet, donnan.parquet, provenance.json
+#   reports/<dataset>.html, reports/index.html
+#   logs/<rule>/<dataset>.log (+ .benchmark.tsv for compute rules)
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/compute.smk"
+include: "workflow/rules/provenance.smk"
+include: "workflow/rules/report.smk"
+
+
+onerror:
+    render_index_after_error()
+
+
+rule all:
+    default_target: True
+    input:
+        get_final_outputs(),

@@ -1,0 +1,698 @@
+"""The workflow's composition layer: files in, iongrad functions, files out.
+
+Each Snakemake rule calls exactly one ``*_job`` function of this module; each of those
+reads its inputs, calls the DataFrame-level functions (:func:`compute_potentials`,
+:func:`compute_samples`, :func:`temperature_scan`), and writes its outputs atomically
+(to a temporary name in the same folder, renamed only when complete), so no partial
+result file survives a failed job. Every number comes from the computing modules:
+:mod:`iongrad.nernst` (Nernst, driving force, directions), :mod:`iongrad.activity`
+(activity coefficients and ionic strengths), :mod:`iongrad.donnan` and
+:mod:`iongrad.ghk`; ingestion and validation come from :mod:`iongrad.validation`. This
+module holds no formula of its own. A computing module that is not installed is a
+:class:`MissingModuleError` naming it: the pipeline never skips a stage silently.
+
+Strict-mode gate: :func:`validate_job` never fails on bad data (it always writes
+``validation.json`` and ``rejected.csv``, so the index can say what went wrong);
+:func:`potentials_job` refuses a dataset whose validation failed in strict mode (or
+whose file could not be read at all) with the validation summary in its log and in the
+error message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .constants import celsius_to_kelvin
+from .nernst import (
+    CURRENT_LABELS,
+    FLUX_LABELS,
+    STATUS_LABELS,
+    STATUS_REASONS,
+    directions,
+    driving_force_mV,
+    nernst_potential,
+)
+
+__all__ = [
+    "DatasetFailedError",
+    "MissingModuleError",
+    "compute_potentials",
+    "compute_samples",
+    "dataset_status",
+    "index_entries",
+    "index_job",
+    "job_log",
+    "potentials_job",
+    "provenance_job",
+    "report_job",
+    "samples_job",
+    "temperature_scan",
+    "validate_job",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Owner of each computing module, named when it is missing.
+_MODULE_OWNERS = {
+    "validation": "ingestion and validation",
+    "ingest": "ingestion",
+    "activity": "activity coefficients",
+    "donnan": "Donnan equilibrium",
+    "ghk": "Goldman-Hodgkin-Katz potentials",
+    "report": "HTML reports",
+}
+
+#: Columns of the canonical measurement table carried into potentials.parquet.
+MEASUREMENT_COLUMNS = (
+    "dataset",
+    "sample_id",
+    "cell_type",
+    "temperature_K",
+    "ion",
+    "valence",
+    "c_in_mM",
+    "c_out_mM",
+    "concentration_scale",
+    "gamma_in",
+    "gamma_out",
+    "permeant",
+    "vm_mV",
+    "erev_mV",
+    "permeability",
+    "ljp_mV",
+    "ljp_corrected",
+    "source_file",
+    "source_row",
+)
+
+
+class MissingModuleError(ImportError):
+    """A computing module of iongrad the pipeline needs is not installed."""
+
+
+class DatasetFailedError(RuntimeError):
+    """A dataset that failed validation in strict mode (or could not be read)."""
+
+
+def _module(name: str) -> ModuleType:
+    """Import ``iongrad.<name>`` or raise :class:`MissingModuleError` naming it."""
+    try:
+        return importlib.import_module(f"iongrad.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in (f"iongrad.{name}", "iongrad"):
+            raise
+        raise MissingModuleError(
+            f"iongrad.{name} ({_MODULE_OWNERS.get(name, name)}) is not installed: "
+            "the pipeline cannot produce its outputs without it"
+        ) from exc
+
+
+# --------------------------------------------------------------------------- logging
+class _ThreadFilter(logging.Filter):
+    def __init__(self, ident: int):
+        super().__init__()
+        self.ident = ident
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread == self.ident
+
+
+@contextlib.contextmanager
+def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
+    """Send the ``iongrad`` log records of this thread to ``path`` for one job.
+
+    Snakemake's local executor may run several jobs as threads of one process, so the
+    handler only takes records of the calling thread. An exception leaving the block
+    is written to the log with its traceback and re-raised.
+    """
+    root = logging.getLogger("iongrad")
+    if path is None:
+        yield root
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.addFilter(_ThreadFilter(threading.get_ident()))
+    previous = root.level
+    if root.level == logging.NOTSET or root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        yield root
+    except BaseException:
+        root.exception("job failed")
+        raise
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+        handler.close()
+
+
+# ------------------------------------------------------------------- atomic writing
+@contextlib.contextmanager
+def _atomic(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+_UNIT_SUFFIXES = {
+    "_mV": "mV",
+    "_mM": "mM",
+    "_K": "K",
+    "_molal": "mol/kg",
+    "_mOsm_kg": "mOsm/kg",
+    "_kPa": "kPa",
+}
+
+
+def _units(df: pd.DataFrame) -> dict[str, str]:
+    """Units of the dimensional columns, read from the column-name suffix."""
+    out = {}
+    for col in df.columns:
+        for suffix, unit in _UNIT_SUFFIXES.items():
+            if str(col).endswith(suffix):
+                out[str(col)] = unit
+    return out
+
+
+def _write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a table atomically, with a ``unit`` field metadata per dimensional column.
+
+    Uses :func:`iongrad.ingest.write_parquet` (the same unit metadata ingestion reads).
+    """
+    ingest = _module("ingest")
+    with _atomic(path) as tmp:
+        ingest.write_parquet(df.reset_index(drop=True), tmp, units=_units(df))
+
+
+def _write_json(data: Mapping[str, Any], path: str | os.PathLike) -> None:
+    with _atomic(path) as tmp:
+        tmp.write_text(
+            json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n",
+            encoding="utf-8",
+        )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return value.as_posix()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+# ------------------------------------------------------------ DataFrame-level steps
+def compute_potentials(
+    df: pd.DataFrame,
+    *,
+    activity_model: str = "truesdell-jones",
+    activity_convention: str = "macinnes",
+    activity_params: Mapping[str, Any] | None = None,
+    atol_mV: float = 0.0,
+) -> pd.DataFrame:
+    """Nernst, activity-corrected potentials and driving forces per row.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical measurement table (one row per sample x ion).
+    activity_model, activity_convention : str
+        Passed to :func:`iongrad.activity.activity_table`.
+    activity_params : mapping, optional
+        Extra model parameters for :func:`iongrad.activity.activity_table`.
+    atol_mV : float
+        Driving forces with :math:`|DF| \\le` ``atol_mV`` [mV] count as no flux.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The measurement columns plus ``E_conc_mV`` (gamma = 1), the activity columns
+        of :func:`iongrad.activity.activity_table`, ``gamma_in_used`` and
+        ``gamma_out_used`` (measured where given, else the model's), ``E_act_mV``,
+        ``delta_act_mV`` (``E_act_mV - E_conc_mV``), ``driving_force_mV``
+        (``vm_mV - E_act_mV``), ``flux_direction``, ``current_direction``,
+        ``status`` and ``status_reason`` (of ``E_act_mV``).
+    """
+    activity = _module("activity")
+    out = df.reset_index(drop=True).copy()
+    n = len(out)
+
+    def column(name: str, fill: Any) -> np.ndarray:
+        if name in out.columns:
+            return out[name].to_numpy()
+        return np.full(n, fill)
+
+    permeant = column("permeant", True).astype(bool)
+    base = {
+        "c_in": out["c_in_mM"].to_numpy(dtype=float),
+        "c_out": out["c_out_mM"].to_numpy(dtype=float),
+        "valence": out["valence"].to_numpy(),
+        "temperature_K": out["temperature_K"].to_numpy(dtype=float),
+        "permeant": permeant,
+    }
+    conc = nernst_potential(**base)
+    act = activity.activity_table(
+        out,
+        model=activity_model,
+        convention=activity_convention,
+        **dict(activity_params or {}),
+    ).reset_index(drop=True)
+    gamma_in = act["gamma_in_model"].to_numpy(dtype=float)
+    gamma_out = act["gamma_out_model"].to_numpy(dtype=float)
+    # Measured coefficients override the model row by row (B reports gamma_source).
+    measured_in = column("gamma_in", np.nan).astype(float)
+    measured_out = column("gamma_out", np.nan).astype(float)
+    gamma_in = np.where(np.isnan(measured_in), gamma_in, measured_in)
+    gamma_out = np.where(np.isnan(measured_out), gamma_out, measured_out)
+    actr = nernst_potential(**base, gamma_in=gamma_in, gamma_out=gamma_out)
+
+    vm = column("vm_mV", np.nan).astype(float)
+    df_mV = driving_force_mV(vm_mV=vm, E_mV=actr.E_mV)
+    flux, current = directions(df_mV, base["valence"], atol_mV=atol_mV)
+
+    for name in act.columns:
+        out[name] = act[name].to_numpy()
+    out["gamma_in_used"] = gamma_in
+    out["gamma_out_used"] = gamma_out
+    out["E_conc_mV"] = conc.E_mV
+    out["E_act_mV"] = actr.E_mV
+    with np.errstate(invalid="ignore"):
+        out["delta_act_mV"] = actr.E_mV - conc.E_mV
+    out["driving_force_mV"] = df_mV
+    out["flux_direction"] = FLUX_LABELS[flux]
+    out["current_direction"] = CURRENT_LABELS[current]
+    out["status"] = STATUS_LABELS[actr.status]
+    reasons = np.array([STATUS_REASONS[s] for s in STATUS_LABELS], dtype=object)
+    out["status_reason"] = reasons[actr.status]
+    return out
+
+
+def temperature_scan(
+    df: pd.DataFrame,
+    temperatures_C: Sequence[float],
+    **settings: Any,
+) -> pd.DataFrame:
+    """Potentials of every row at each sample's measured temperature and at others.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical measurement table.
+    temperatures_C : sequence of float
+        Extra temperatures, [degC].
+    **settings
+        Keyword arguments of :func:`compute_potentials`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table: ``dataset, sample_id, ion, temperature_source`` ("measured" or
+        "config"), ``temperature_K``, ``E_conc_mV``, ``E_act_mV``, ``status``,
+        ``activity_valid`` (activity recomputed at each temperature).
+    """
+    keep = [
+        "dataset",
+        "sample_id",
+        "cell_type",
+        "ion",
+        "valence",
+        "temperature_K",
+        "E_conc_mV",
+        "E_act_mV",
+        "status",
+        "activity_valid",
+    ]
+    frames = []
+    measured = compute_potentials(df, **settings)
+    frames.append(measured[keep].assign(temperature_source="measured"))
+    for t_C in temperatures_C:
+        shifted = df.assign(temperature_K=float(celsius_to_kelvin(t_C)))
+        frames.append(
+            compute_potentials(shifted, **settings)[keep].assign(
+                temperature_source="config"
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def compute_samples(
+    potentials: pd.DataFrame,
+    *,
+    donnan: Mapping[str, Any],
+    ghk: Mapping[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-sample Donnan and GHK predictions, and the per-ion Donnan table.
+
+    Parameters
+    ----------
+    potentials : pandas.DataFrame
+        Output of :func:`compute_potentials`.
+    donnan : mapping
+        ``{"enabled": bool, "activity_model": str}``.
+    ghk : mapping
+        ``{"enabled": bool, "default_permeability": {ion: P}}``.
+
+    Returns
+    -------
+    samples, donnan_ions : pandas.DataFrame
+        One row per (dataset, sample_id): cell type, temperature, measured vm_mV,
+        ionic strengths, then the columns of :func:`iongrad.donnan.donnan_table` and
+        :func:`iongrad.ghk.ghk_table`; and one row per sample x permeant ion from
+        :func:`iongrad.donnan.donnan_ions`.
+    """
+    keys = ["dataset", "sample_id"]
+    firsts = {
+        c: "first"
+        for c in (
+            "cell_type",
+            "temperature_K",
+            "vm_mV",
+            "ionic_strength_in_molal",
+            "ionic_strength_out_molal",
+            "activity_model",
+            "activity_convention",
+        )
+        if c in potentials.columns
+    }
+    samples = potentials.groupby(keys, sort=True, dropna=False).agg(firsts)
+    samples = samples.reset_index()
+    if "activity_valid" in potentials.columns:
+        valid = potentials.groupby(keys, sort=True)["activity_valid"].all()
+        samples = samples.merge(valid.reset_index(), on=keys, how="left")
+    measurements = potentials[[c for c in MEASUREMENT_COLUMNS if c in potentials]]
+    donnan_ions = pd.DataFrame(columns=[*keys, "ion", "c_in_donnan_mM"])
+    if donnan.get("enabled", True):
+        dmod = _module("donnan")
+        model = donnan.get("activity_model", "ideal")
+        dn = dmod.donnan_table(
+            measurements, activity_model=None if model == "ideal" else model
+        )
+        samples = samples.merge(_per_sample(dn), on=keys, how="left")
+        donnan_ions = dmod.donnan_ions(measurements).reset_index(drop=True)
+    if ghk.get("enabled", True):
+        gmod = _module("ghk")
+        gk = gmod.ghk_table(
+            measurements,
+            default_permeability=dict(ghk.get("default_permeability", {})),
+        )
+        samples = samples.merge(_per_sample(gk), on=keys, how="left")
+    return samples, donnan_ions
+
+
+def _per_sample(table: pd.DataFrame) -> pd.DataFrame:
+    """A per-sample result with ``dataset``/``sample_id`` as columns."""
+    keys = ["dataset", "sample_id"]
+    if not set(keys) <= set(table.columns):
+        table = table.reset_index()
+    drop = [c for c in ("cell_type", "temperature_K", "vm_mV") if c in table.columns]
+    return table.drop(columns=drop)
+
+
+# ------------------------------------------------------------------ job functions
+def validate_job(
+    *,
+    raw: str,
+    dataset: str,
+    mode: str,
+    validation_json: str,
+    rejected_csv: str,
+    measurements: str,
+    log: str | None = None,
+) -> None:
+    """Validate one input table and write its validation outputs (never fails on data).
+
+    Writes ``validation.json`` and ``rejected.csv`` (via
+    :func:`iongrad.validation.write_outputs`) and the accepted rows as
+    ``measurements.parquet``. A file that cannot be read at all gets a
+    ``validation.json`` with ``ok: false`` and the reading error as its failure.
+    """
+    validation = _module("validation")
+    ingest = _module("ingest")
+    with job_log(log) as log_:
+        log_.info("validating %s as dataset %s (%s mode)", raw, dataset, mode)
+        try:
+            result = validation.validate_file(raw, dataset=dataset, mode=mode)
+        except ingest.IngestError as exc:
+            log_.error("cannot read %s: %s", raw, exc)
+            _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv)
+            _write_parquet(
+                pd.DataFrame({"dataset": pd.Series([], dtype=str)}), measurements
+            )
+            return
+        log_.info("%s", result.summary())
+        with _atomic(validation_json) as vj, _atomic(rejected_csv) as rc:
+            validation.write_outputs(result, validation_json=vj, rejected_csv=rc)
+        _write_parquet(result.accepted, measurements)
+
+
+def _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv) -> None:
+    failure = {
+        "file": getattr(exc, "file", raw),
+        "row": getattr(exc, "row", None),
+        "column": getattr(exc, "column", None),
+        "value": getattr(exc, "value", None),
+        "rule": getattr(exc, "rule", "readable_file"),
+        "severity": "error",
+        "message": str(exc),
+    }
+    report = {
+        "file": raw,
+        "dataset": dataset,
+        "rows_read": 0,
+        "rows_accepted": 0,
+        "rows_rejected": 0,
+        "warnings": [],
+        "failures": [failure],
+        "mode": mode,
+        "ok": False,
+        "unreadable": True,
+    }
+    _write_json(report, validation_json)
+    with _atomic(rejected_csv) as tmp:
+        tmp.write_text("source_file,source_row,reason\n", encoding="utf-8")
+
+
+def _summary_of(report: Mapping[str, Any], limit: int = 20) -> str:
+    """A short text summary of a validation.json (for logs and error messages)."""
+    lines = [
+        f"{report.get('file')}: {report.get('rows_read')} rows read, "
+        f"{report.get('rows_accepted')} accepted, {report.get('rows_rejected')} "
+        f"rejected ({report.get('mode')} mode)"
+    ]
+    errors = [f for f in report.get("failures", []) if f.get("severity") == "error"]
+    for f in errors[:limit]:
+        lines.append(
+            f"  row {f.get('row')}, column {f.get('column')}, value "
+            f"{f.get('value')!r}: {f.get('rule')}: {f.get('message')}"
+        )
+    if len(errors) > limit:
+        lines.append(f"  ... and {len(errors) - limit} more (see validation.json)")
+    return "\n".join(lines)
+
+
+def _gate(report: Mapping[str, Any]) -> None:
+    """Raise :class:`DatasetFailedError` when a dataset must not be computed."""
+    if report.get("unreadable") or (
+        report.get("mode", "strict") == "strict" and not report.get("ok", False)
+    ):
+        raise DatasetFailedError(
+            f"dataset {report.get('dataset')!r} failed validation in "
+            f"{report.get('mode')} mode; nothing computed:\n{_summary_of(report)}"
+        )
+
+
+def potentials_job(
+    *,
+    measurements: str,
+    validation_json: str,
+    potentials: str,
+    temperature_scan_path: str,
+    activity: Mapping[str, Any],
+    driving_force: Mapping[str, Any],
+    temperatures_C: Sequence[float],
+    log: str | None = None,
+) -> None:
+    """Strict gate, then potentials.parquet and temperature_scan.parquet."""
+    with job_log(log) as log_:
+        report = json.loads(Path(validation_json).read_text(encoding="utf-8"))
+        log_.info("%s", _summary_of(report))
+        _gate(report)
+        df = pd.read_parquet(measurements)
+        settings = {
+            "activity_model": activity["model"],
+            "activity_convention": activity["convention"],
+            "activity_params": activity.get("params", {}),
+            "atol_mV": driving_force.get("atol_mV", 0.0),
+        }
+        pot = compute_potentials(df, **settings)
+        scan = temperature_scan(df, temperatures_C, **settings)
+        log_.info("%d rows: %s", len(pot), pot["status"].value_counts().to_dict())
+        _write_parquet(pot, potentials)
+        _write_parquet(scan, temperature_scan_path)
+
+
+def samples_job(
+    *,
+    potentials: str,
+    samples: str,
+    donnan_path: str,
+    donnan: Mapping[str, Any],
+    ghk: Mapping[str, Any],
+    log: str | None = None,
+) -> None:
+    """samples.parquet (Donnan and GHK per sample) and donnan.parquet (per ion)."""
+    with job_log(log) as log_:
+        pot = pd.read_parquet(potentials)
+        per_sample, per_ion = compute_samples(pot, donnan=donnan, ghk=ghk)
+        log_.info("%d samples, %d Donnan ion rows", len(per_sample), len(per_ion))
+        _write_parquet(per_sample, samples)
+        _write_parquet(per_ion, donnan_path)
+
+
+def provenance_job(
+    *,
+    dataset: str,
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+    settings: Mapping[str, Any],
+    provenance: str,
+    log: str | None = None,
+) -> None:
+    """provenance.json: input and result checksums, versions, config, constants."""
+    from .provenance import build_provenance, write_provenance
+
+    with job_log(log) as log_:
+        record = build_provenance(
+            dataset=dataset, inputs=inputs, outputs=outputs, settings=settings
+        )
+        log_.info(
+            "input sha256 %s", {k: v["sha256"] for k, v in record["inputs"].items()}
+        )
+        write_provenance(record, provenance)
+
+
+# ------------------------------------------------------------------------- reports
+def report_job(
+    *,
+    dataset: str,
+    results_dir: str,
+    output: str,
+    settings: Mapping[str, Any] | None = None,
+    log: str | None = None,
+) -> None:
+    """Render one dataset report with :func:`iongrad.report.render_dataset_report`."""
+    report = _module("report")
+    # The report may write companion files named after ``output``: written in place;
+    # Snakemake removes the declared output of a failed job.
+    with job_log(log):
+        report.render_dataset_report(
+            dataset=dataset,
+            results_dir=results_dir,
+            output=output,
+            config=dict(settings) if settings is not None else None,
+        )
+
+
+#: Files a dataset has when all of its jobs succeeded.
+RESULT_FILES = (
+    "potentials.parquet",
+    "samples.parquet",
+    "donnan.parquet",
+    "provenance.json",
+)
+
+
+def dataset_status(
+    results_dir: str | os.PathLike, report_html: str | None = None
+) -> str:
+    """``"ok"``, ``"warnings"`` or ``"failed"`` from a dataset's result files.
+
+    Failed: no ``validation.json``, a validation that failed in strict mode (or an
+    unreadable file), a missing result file, or a missing report. Warnings: rows were
+    rejected (lenient mode) or validation warnings were raised. Reading files rather
+    than job states lets the index render after ``--keep-going`` runs and from
+    ``onerror``.
+    """
+    results = Path(results_dir)
+    vj = results / "validation.json"
+    if not vj.is_file():
+        return "failed"
+    report = json.loads(vj.read_text(encoding="utf-8"))
+    try:
+        _gate(report)
+    except DatasetFailedError:
+        return "failed"
+    newest_input = vj.stat().st_mtime
+    for name in RESULT_FILES:
+        path = results / name
+        if not path.is_file() or path.stat().st_mtime < newest_input:
+            return "failed"
+    if report_html is not None and not Path(report_html).is_file():
+        return "failed"
+    if report.get("rows_rejected", 0) or report.get("warnings"):
+        return "warnings"
+    return "ok"
+
+
+def index_entries(
+    datasets: Sequence[str],
+    *,
+    results_root: str = "results",
+    reports_dir: str = "reports",
+) -> list[dict[str, str]]:
+    """Entries for :func:`iongrad.report.render_index`, one per dataset (sorted)."""
+    entries = []
+    for name in sorted(datasets):
+        html = f"{reports_dir}/{name}.html"
+        results_dir = f"{results_root}/{name}"
+        entries.append(
+            {
+                "dataset": name,
+                "status": dataset_status(results_dir, html),
+                "results_dir": results_dir,
+                "report_href": f"{name}.html",
+            }
+        )
+    return entries
+
+
+def index_job(
+    *,
+    datasets: Sequence[str],
+    output: str,
+    results_root: str = "results",
+    reports_dir: str = "reports",
+    log: str | None = None,
+) -> list[dict[str, str]]:
+    """Render ``reports/index.html``; also called from the workflow's ``onerror``."""
+    report = _module("report")
+    with job_log(log) as log_:
+        entries = index_entries(
+            datasets, results_root=results_root, reports_dir=reports_dir
+        )
+        for e in entries:
+            log_.info("%s: %s", e["dataset"], e["status"])
+        report.render_index(entries=entries, output=output)
+        return entries

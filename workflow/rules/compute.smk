@@ -1,0 +1,63 @@
+# Stage 2: Nernst and activity-corrected potentials, driving forces (per sample x
+# ion), then Donnan and GHK predictions (per sample). All numbers come from iongrad.
+
+
+rule compute_potentials:
+    input:
+        measurements=rules.validate_dataset.output.measurements,
+        validation=rules.validate_dataset.output.validation,
+    output:
+        potentials="results/{dataset}/potentials.parquet",
+        temperature_scan="results/{dataset}/temperature_scan.parquet",
+    log:
+        "logs/compute_potentials/{dataset}.log",
+    benchmark:
+        "logs/compute_potentials/{dataset}.benchmark.tsv"
+    group:
+        "dataset"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        activity=lookup(dpath="activity", within=config),
+        driving_force=lookup(dpath="driving_force", within=config),
+        temperatures_C=lookup(dpath="temperatures_C", within=config),
+    run:
+        pipeline.potentials_job(
+            measurements=input.measurements,
+            validation_json=input.validation,
+            potentials=output.potentials,
+            temperature_scan_path=output.temperature_scan,
+            log=log[0],
+            **dict(params.items()),
+        )
+
+
+rule compute_samples:
+    input:
+        potentials=rules.compute_potentials.output.potentials,
+    output:
+        samples="results/{dataset}/samples.parquet",
+        donnan="results/{dataset}/donnan.parquet",
+    log:
+        "logs/compute_samples/{dataset}.log",
+    benchmark:
+        "logs/compute_samples/{dataset}.benchmark.tsv"
+    group:
+        "dataset"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        donnan=lookup(dpath="donnan", within=config),
+        ghk=lookup(dpath="ghk", within=config),
+    run:
+        pipeline.samples_job(
+            potentials=input.potentials,
+            samples=output.samples,
+            donnan_path=output.donnan,
+            log=log[0],
+            **dict(params.items()),
+        )
