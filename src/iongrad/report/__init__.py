@@ -1,0 +1,11 @@
+"""Comparison reports: per-dataset and cross-dataset HTML, self-contained.
+
+:func:`render_dataset_report` turns one ``results/<dataset>/`` directory into
+``reports/<dataset>.html``; :func:`render_index` turns the list of datasets into
+``reports/index.html``. Templates live in ``iongrad/templates/`` (Jinja2, autoescaped).
+"""
+
+from .render import render_dataset_report, render_index
+from .results import ResultsError
+
+__all__ = ["ResultsError", "render_dataset_report", "render_index"]

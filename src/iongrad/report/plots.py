@@ -1,0 +1,434 @@
+"""Figures for the HTML reports, as inline SVG strings (matplotlib, no pyplot).
+
+Figures are drawn on :class:`matplotlib.figure.Figure` objects with the Agg-based
+canvas and saved as SVG (text kept as text, no timestamp, a per-figure hash salt so
+ids do not collide when several SVGs share one page). Scatter plots with more than
+:data:`MAX_PLOT_POINTS` points show a fixed-seed random subset and say so.
+
+No physics is computed here except calls to :func:`iongrad.nernst.nernst_potential`
+for the E-versus-temperature curves.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..constants import ZERO_CELSIUS_K
+from ..nernst import nernst_potential
+
+__all__ = [
+    "MAX_FACETS",
+    "MAX_PLOT_POINTS",
+    "Plot",
+    "conc_vs_activity_plot",
+    "donnan_plot",
+    "e_vs_temperature_plot",
+    "ghk_plot",
+    "index_ladder_plot",
+    "ladder_plot",
+]
+
+#: Points drawn in one scatter plot; larger data are randomly subsampled (seed 0).
+MAX_PLOT_POINTS = 2000
+#: Panels (cell types) in one small-multiples figure; others are named as left out.
+MAX_FACETS = 6
+#: Temperature grid points for E-versus-temperature curves.
+N_TEMPERATURE_POINTS = 41
+
+_PALETTE = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+]
+_XML_HEAD = re.compile(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
+
+
+@dataclass
+class Plot:
+    """A rendered figure: id, title, caption, inline SVG (or None and a reason)."""
+
+    id: str
+    title: str
+    caption: str
+    svg: str | None = None
+    note: str = ""
+
+
+def ion_colors(ions) -> dict[str, str]:
+    """Stable colour per ion symbol (sorted order, cycling the palette)."""
+    return {ion: _PALETTE[i % len(_PALETTE)] for i, ion in enumerate(sorted(ions))}
+
+
+def _svg(fig: Figure, salt: str) -> str:
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return _XML_HEAD.sub("", buf.getvalue(), count=1)
+
+
+def _figure(width=6.4, height=4.0, *, right=0.78, bottom=0.14, left=0.12) -> Figure:
+    """A figure with fixed margins (one draw: no constrained or tight layout)."""
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=left, right=right, bottom=bottom, top=0.95)
+    return fig
+
+
+def _subsample(frame: pd.DataFrame, n: int = MAX_PLOT_POINTS):
+    if len(frame) <= n:
+        return frame, ""
+    note = f"{n:,} of {len(frame):,} points shown (random subset, seed 0)."
+    return frame.sample(n=n, random_state=0), note
+
+
+def _finite(frame: pd.DataFrame, *cols) -> pd.DataFrame:
+    mask = np.ones(len(frame), dtype=bool)
+    for c in cols:
+        mask &= np.isfinite(frame[c].to_numpy(dtype=float))
+    return frame[mask]
+
+
+def _identity(ax, lo, hi, log=False):
+    ax.plot([lo, hi], [lo, hi], color="#888", lw=0.8, ls="--", label="y = x")
+    if log:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+
+
+def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
+    """Equilibrium potentials per ion against measured Vm, one column per group.
+
+    ``summary`` is :func:`iongrad.report.tables.summary_by_group` output.
+    """
+    title = "Equilibrium potentials and membrane potential"
+    caption = (
+        "Activity-corrected E per ion (coloured bar) and concentration-based E "
+        "(open circle) for each cell type and temperature, with the measured resting "
+        "Vm (black bar) where given; means over samples, [mV]. Vm = phi_in - phi_out."
+    )
+    s = summary.copy()
+    s["group"] = [
+        f"{ct}\n{tc:.1f} °C"
+        for ct, tc in zip(s["cell_type"], s["temperature_C"], strict=True)
+    ]
+    groups = list(dict.fromkeys(s["group"]))
+    if not groups:
+        return Plot(plot_id, title, caption, note="No rows to plot.")
+    colors = ion_colors(s["ion"].unique())
+    fig = _figure(max(4.0, 1.3 * len(groups) + 2.5), 4.2)
+    ax = fig.add_subplot()
+    x_of = {g: i for i, g in enumerate(groups)}
+    seen = set()
+    for ion, part in s.groupby("ion", sort=True):
+        xs = part["group"].map(x_of).to_numpy(dtype=float)
+        for col, marker in (("E_act_mV", "_"), ("E_conc_mV", "o")):
+            y = part[col].to_numpy(dtype=float)
+            ok = np.isfinite(y)
+            if not ok.any():
+                continue
+            style = (
+                {"s": 320, "color": colors[ion], "linewidths": 2.2}
+                if marker == "_"
+                else {"s": 30, "facecolors": "none", "edgecolors": colors[ion]}
+            )
+            ax.scatter(
+                xs[ok],
+                y[ok],
+                marker=marker,
+                label=f"E({ion})" if ion not in seen else None,
+                zorder=3,
+                **style,
+            )
+            seen.add(ion)
+    vm = s.groupby("group", sort=False)["vm_mV"].mean()
+    vm = vm[np.isfinite(vm.to_numpy(dtype=float))]
+    if len(vm):
+        ax.scatter(
+            [x_of[g] for g in vm.index],
+            vm.to_numpy(),
+            marker="_",
+            s=700,
+            color="black",
+            linewidths=2.5,
+            label="measured Vm",
+            zorder=4,
+        )
+    ax.axhline(0.0, color="#bbb", lw=0.6)
+    ax.set_xticks(range(len(groups)), groups, fontsize=8)
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.set_ylabel("Potential [mV]")
+    ax.set_xlabel("Cell type and temperature")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id))
+
+
+def e_vs_temperature_plot(
+    pot: pd.DataFrame,
+    temperatures_K: list[float],
+    *,
+    plot_id: str = "plot-temperature",
+) -> Plot:
+    """Concentration-based E per ion against temperature, one panel per cell type.
+
+    The curves use the mean measured concentrations of each cell type and ion and
+    :func:`iongrad.nernst.nernst_potential` on a grid spanning the configured
+    temperatures and the measured ones.
+    """
+    title = "Equilibrium potential versus temperature"
+    cells = list(dict.fromkeys(pot["cell_type"].astype(str)))
+    note = ""
+    if len(cells) > MAX_FACETS:
+        note = f"First {MAX_FACETS} of {len(cells)} cell types shown."
+        cells = cells[:MAX_FACETS]
+    measured = sorted(set(np.round(pot["temperature_K"].to_numpy(dtype=float), 6)))
+    span = [t for t in [*temperatures_K, *measured] if np.isfinite(t)]
+    if not span:
+        return Plot(plot_id, title, "", note="No temperatures to plot.")
+    lo, hi = min(span), max(span)
+    if hi - lo < 1.0:
+        lo, hi = lo - 5.0, hi + 5.0
+    grid = np.linspace(lo, hi, N_TEMPERATURE_POINTS)
+    caption = (
+        f"Concentration-based Nernst potential [mV] of each ion from the mean measured "
+        f"concentrations of each cell type, between {lo - ZERO_CELSIUS_K:.1f} and "
+        f"{hi - ZERO_CELSIUS_K:.1f} °C (configured and measured temperatures; dotted "
+        f"lines mark measured temperatures). Concentrations are held fixed; only RT/zF "
+        f"changes."
+    )
+    perm = pot["permeant"].fillna(True).astype(bool) if "permeant" in pot else True
+    use = pot[perm & (pot["valence"] != 0)] if "permeant" in pot else pot
+    use = use[use["valence"] != 0]
+    colors = ion_colors(pot["ion"].unique())
+    ncol = min(3, max(1, len(cells)))
+    nrow = int(np.ceil(len(cells) / ncol))
+    fig = _figure(3.2 * ncol + 1.2, 2.8 * nrow + 0.4)
+    axes = fig.subplots(nrow, ncol, squeeze=False, sharey=True)
+    for k, cell in enumerate(cells):
+        ax = axes[k // ncol][k % ncol]
+        part = use[use["cell_type"].astype(str) == cell]
+        comp = part.groupby("ion", sort=True).agg(
+            c_in=("c_in_mM", "mean"), c_out=("c_out_mM", "mean"), z=("valence", "first")
+        )
+        for ion, row in comp.iterrows():
+            res = nernst_potential(
+                c_in=row["c_in"],
+                c_out=row["c_out"],
+                valence=int(row["z"]),
+                temperature_K=grid,
+            )
+            if not np.isfinite(res.E_mV).any():
+                continue
+            ax.plot(grid - ZERO_CELSIUS_K, res.E_mV, color=colors[ion], label=ion)
+        for t in sorted(set(part["temperature_K"].round(6))):
+            ax.axvline(t - ZERO_CELSIUS_K, color="#999", ls=":", lw=0.8)
+        ax.set_title(cell, fontsize=9)
+        ax.set_xlabel("Temperature [°C]", fontsize=8)
+        if k % ncol == 0:
+            ax.set_ylabel("E (concentration) [mV]", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6)
+    for k in range(len(cells), nrow * ncol):
+        axes[k // ncol][k % ncol].set_visible(False)
+    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
+
+
+def conc_vs_activity_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
+    """Activity-corrected against concentration-based E, per ion (y = x dashed)."""
+    title = "Concentration-based versus activity-corrected E"
+    caption = (
+        "Each point is one sample and ion: x = E from concentrations, y = E from "
+        "activities, [mV]; the distance from the dashed y = x line is the activity "
+        "correction. Crosses mark rows outside the activity model's ionic-strength "
+        "range."
+    )
+    data = _finite(pot, "E_conc_mV", "E_act_mV")
+    if data.empty:
+        return Plot(plot_id, title, caption, note="No finite potentials to plot.")
+    data, note = _subsample(data)
+    colors = ion_colors(pot["ion"].unique())
+    fig = _figure(5.6, 4.2)
+    ax = fig.add_subplot()
+    valid = (
+        data["activity_valid"].fillna(False).astype(bool).to_numpy()
+        if "activity_valid" in data
+        else np.ones(len(data), dtype=bool)
+    )
+    for ion, part_idx in data.groupby("ion", sort=True).indices.items():
+        part = data.iloc[part_idx]
+        v = valid[part_idx]
+        ax.scatter(
+            part["E_conc_mV"][v],
+            part["E_act_mV"][v],
+            s=14,
+            color=colors[ion],
+            label=ion,
+        )
+        if (~v).any():
+            ax.scatter(
+                part["E_conc_mV"][~v],
+                part["E_act_mV"][~v],
+                s=22,
+                marker="x",
+                color=colors[ion],
+                label=f"{ion} (outside model range)",
+            )
+    lo = float(min(data["E_conc_mV"].min(), data["E_act_mV"].min()))
+    hi = float(max(data["E_conc_mV"].max(), data["E_act_mV"].max()))
+    _identity(ax, lo, hi)
+    ax.set_xlabel("E from concentrations [mV]")
+    ax.set_ylabel("E from activities [mV]")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
+
+
+def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
+    """Donnan-predicted against measured intracellular concentration (log-log)."""
+    title = "Donnan-predicted versus measured intracellular concentration"
+    caption = (
+        "Each point is one sample and permeant ion: x = measured c_in, y = c_in at "
+        "Donnan equilibrium with the bath, [mM], logarithmic axes; points off the "
+        "dashed y = x line are held away from Donnan equilibrium (pumps, metabolism)."
+    )
+    if donnan is None:
+        return Plot(plot_id, title, caption, note="donnan.parquet is missing.")
+    need = {"c_in_mM", "c_in_donnan_mM", "ion"}
+    if not need <= set(donnan.columns):
+        lacking = ", ".join(sorted(need - set(donnan.columns)))
+        return Plot(plot_id, title, caption, note=f"donnan.parquet lacks {lacking}.")
+    data = _finite(donnan, "c_in_mM", "c_in_donnan_mM")
+    data = data[(data["c_in_mM"] > 0) & (data["c_in_donnan_mM"] > 0)]
+    if data.empty:
+        return Plot(plot_id, title, caption, note="No positive concentrations to plot.")
+    data, note = _subsample(data)
+    colors = ion_colors(donnan["ion"].unique())
+    fig = _figure(5.6, 4.2)
+    ax = fig.add_subplot()
+    for ion, part in data.groupby("ion", sort=True):
+        ax.scatter(
+            part["c_in_mM"], part["c_in_donnan_mM"], s=14, color=colors[ion], label=ion
+        )
+    lo = float(min(data["c_in_mM"].min(), data["c_in_donnan_mM"].min())) / 1.5
+    hi = float(max(data["c_in_mM"].max(), data["c_in_donnan_mM"].max())) * 1.5
+    _identity(ax, lo, hi, log=True)
+    ax.set_xlabel("Measured intracellular concentration [mM]")
+    ax.set_ylabel("Donnan-predicted intracellular [mM]")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
+
+
+def ghk_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> Plot:
+    """GHK-predicted against measured resting potential, one point per sample."""
+    title = "GHK-predicted versus measured membrane potential"
+    caption = (
+        "Each point is one sample: x = measured resting Vm, y = Goldman-Hodgkin-Katz "
+        "steady-state Vm from the permeabilities in force, [mV]; dashed: y = x."
+    )
+    if samples is None:
+        return Plot(plot_id, title, caption, note="samples.parquet is missing.")
+    if not {"vm_ghk_mV", "vm_mV"} <= set(samples.columns):
+        return Plot(
+            plot_id, title, caption, note="samples.parquet lacks vm_ghk_mV/vm_mV."
+        )
+    data = _finite(samples, "vm_ghk_mV", "vm_mV")
+    if data.empty:
+        return Plot(
+            plot_id,
+            title,
+            caption,
+            note="No sample has both a measured Vm and a GHK prediction; the GHK "
+            "predictions are listed in the samples table.",
+        )
+    data, note = _subsample(data)
+    cells = (
+        sorted(data["cell_type"].astype(str).unique()) if "cell_type" in data else []
+    )
+    colors = ion_colors(cells)
+    fig = _figure(5.6, 4.2)
+    ax = fig.add_subplot()
+    if cells:
+        for cell, part in data.groupby(data["cell_type"].astype(str), sort=True):
+            ax.scatter(
+                part["vm_mV"], part["vm_ghk_mV"], s=16, color=colors[cell], label=cell
+            )
+    else:
+        ax.scatter(data["vm_mV"], data["vm_ghk_mV"], s=16)
+    lo = float(min(data["vm_mV"].min(), data["vm_ghk_mV"].min())) - 5
+    hi = float(max(data["vm_mV"].max(), data["vm_ghk_mV"].max())) + 5
+    _identity(ax, lo, hi)
+    ax.set_xlabel("Measured Vm [mV]")
+    ax.set_ylabel("GHK-predicted Vm [mV]")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
+
+
+def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") -> Plot:
+    """Activity-corrected E per ion for every dataset x cell type x temperature.
+
+    ``combined`` has columns dataset, cell_type, temperature_C, ion, E_act_mV, vm_mV
+    (means per group).
+    """
+    title = "Equilibrium potentials across datasets"
+    caption = (
+        "Mean activity-corrected E per ion [mV] and measured Vm (black bar) for each "
+        "dataset, cell type and temperature."
+    )
+    if combined.empty:
+        return Plot(plot_id, title, caption, note="No dataset results to compare.")
+    c = combined.copy()
+    c["group"] = [
+        f"{d}\n{ct}\n{t:.1f} °C"
+        for d, ct, t in zip(
+            c["dataset"], c["cell_type"], c["temperature_C"], strict=True
+        )
+    ]
+    groups = list(dict.fromkeys(c["group"]))
+    note = ""
+    if len(groups) > 40:
+        note = f"First 40 of {len(groups)} groups shown; see the tables for all."
+        groups = groups[:40]
+        c = c[c["group"].isin(groups)]
+    x_of = {g: i for i, g in enumerate(groups)}
+    colors = ion_colors(c["ion"].unique())
+    fig = _figure(max(5.0, 0.9 * len(groups) + 2.5), 4.6)
+    ax = fig.add_subplot()
+    for ion, part in c.groupby("ion", sort=True):
+        part = _finite(part, "E_act_mV")
+        ax.scatter(
+            part["group"].map(x_of),
+            part["E_act_mV"],
+            s=30,
+            color=colors[ion],
+            label=f"E({ion})",
+            zorder=3,
+        )
+    vm = c.groupby("group", sort=False)["vm_mV"].mean()
+    vm = vm[np.isfinite(vm.to_numpy(dtype=float))]
+    if len(vm):
+        ax.scatter(
+            [x_of[g] for g in vm.index],
+            vm.to_numpy(),
+            marker="_",
+            s=500,
+            color="black",
+            linewidths=2.5,
+            label="measured Vm",
+            zorder=4,
+        )
+    ax.axhline(0.0, color="#bbb", lw=0.6)
+    ax.set_xticks(range(len(groups)), groups, fontsize=7, rotation=0)
+    ax.set_ylabel("Potential [mV]")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)

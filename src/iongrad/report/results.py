@@ -1,0 +1,163 @@
+"""Read one dataset's results directory for the reports, and write files atomically.
+
+The results contract (DESIGN.md, engineer D's pipeline) is ``potentials.parquet``
+(required), ``samples.parquet`` and ``donnan.parquet`` (optional: a missing file is
+reported in the page, never papered over), ``validation.json``, ``rejected.csv`` and
+``provenance.json``. Direction and status columns may arrive as labels or as the
+``int8`` codes of :mod:`iongrad.nernst`; they are turned into labels here, once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..nernst import CURRENT_LABELS, FLUX_LABELS, STATUS_LABELS
+
+__all__ = [
+    "REQUIRED_POTENTIAL_COLUMNS",
+    "DatasetResults",
+    "ResultsError",
+    "atomic_write_text",
+    "load_results",
+]
+
+#: Columns of ``potentials.parquet`` without which the report would have to guess.
+REQUIRED_POTENTIAL_COLUMNS = (
+    "dataset",
+    "sample_id",
+    "cell_type",
+    "temperature_K",
+    "ion",
+    "valence",
+    "c_in_mM",
+    "c_out_mM",
+    "E_conc_mV",
+    "E_act_mV",
+    "delta_act_mV",
+    "driving_force_mV",
+    "flux_direction",
+    "current_direction",
+    "status",
+)
+
+
+class ResultsError(ValueError):
+    """A results file is missing or lacks a contract column (names file and column)."""
+
+
+@dataclass
+class DatasetResults:
+    """Everything the dataset report shows, as read from ``results_dir``.
+
+    ``missing`` lists the optional files that were absent, with what that means.
+    """
+
+    results_dir: Path
+    potentials: pd.DataFrame
+    samples: pd.DataFrame | None = None
+    donnan: pd.DataFrame | None = None
+    validation: dict[str, Any] | None = None
+    provenance: dict[str, Any] | None = None
+    rejected_csv: Path | None = None
+    missing: list[str] = field(default_factory=list)
+
+
+def _labels(series: pd.Series, table: np.ndarray) -> pd.Series:
+    """Map integer codes to labels; leave label columns as they are."""
+    if pd.api.types.is_integer_dtype(series.dtype):
+        codes = series.to_numpy()
+        bad = (codes < 0) | (codes >= len(table))
+        out = np.where(bad, "undefined", table[np.clip(codes, 0, len(table) - 1)])
+        return pd.Series(out, index=series.index, dtype=object)
+    return series.astype(object)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ResultsError(f"{path}: not valid JSON ({err})") from None
+
+
+def load_results(results_dir: str | os.PathLike) -> DatasetResults:
+    """Read a dataset's results directory.
+
+    Parameters
+    ----------
+    results_dir : path
+        ``results/<dataset>/`` as written by the pipeline.
+
+    Returns
+    -------
+    DatasetResults
+
+    Raises
+    ------
+    ResultsError
+        When ``potentials.parquet`` is missing or lacks a required column.
+    """
+    root = Path(results_dir)
+    pot_path = root / "potentials.parquet"
+    if not pot_path.is_file():
+        raise ResultsError(
+            f"{pot_path}: missing; the report needs the potentials table"
+        )
+    pot = pd.read_parquet(pot_path)
+    absent = [c for c in REQUIRED_POTENTIAL_COLUMNS if c not in pot.columns]
+    if absent:
+        raise ResultsError(f"{pot_path}: missing column(s) {', '.join(absent)}")
+    pot = pot.reset_index(drop=True)
+    pot["flux_direction"] = _labels(pot["flux_direction"], FLUX_LABELS)
+    pot["current_direction"] = _labels(pot["current_direction"], CURRENT_LABELS)
+    pot["status"] = _labels(pot["status"], STATUS_LABELS)
+    if "vm_mV" not in pot.columns:
+        pot["vm_mV"] = np.nan
+    res = DatasetResults(results_dir=root, potentials=pot)
+    for name, attr, what in (
+        ("samples.parquet", "samples", "Donnan and GHK predictions are not shown"),
+        ("donnan.parquet", "donnan", "Donnan intracellular concentrations not shown"),
+    ):
+        path = root / name
+        if path.is_file():
+            setattr(res, attr, pd.read_parquet(path).reset_index(drop=True))
+        else:
+            res.missing.append(f"{name} is missing: {what}.")
+    for name, attr, what in (
+        ("validation.json", "validation", "validation counts are unknown"),
+        ("provenance.json", "provenance", "provenance is unknown"),
+    ):
+        path = root / name
+        if path.is_file():
+            setattr(res, attr, _read_json(path))
+        else:
+            res.missing.append(f"{name} is missing: {what}.")
+    if (root / "rejected.csv").is_file():
+        res.rejected_csv = root / "rejected.csv"
+    return res
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (temp file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:  # umask perms
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Write a DataFrame as CSV (no index) atomically."""
+    atomic_write_text(path, frame.to_csv(index=False))

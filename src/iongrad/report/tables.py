@@ -1,0 +1,231 @@
+"""Table models for the HTML reports: formatted cells with exact sort keys.
+
+A :class:`Table` is what the templates render: column headers with units, and rows of
+cells carrying the displayed text, the exact value (``data-value``, used by the inline
+sort script and by tests that compare the page with the results files), a CSS class
+for flags, and a tooltip. Long tables are capped at :data:`MAX_TABLE_ROWS` rows; the
+full data go to a CSV file beside the HTML and the table links to it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..constants import kelvin_to_celsius
+
+__all__ = [
+    "MAX_TABLE_ROWS",
+    "Cell",
+    "Column",
+    "Table",
+    "direction_summary",
+    "fmt_number",
+    "frame_table",
+    "summary_by_group",
+]
+
+#: Rows shown in any one HTML table; the rest are in the linked CSV.
+MAX_TABLE_ROWS = 300
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: source key, header label, unit, decimals (None = text)."""
+
+    key: str
+    label: str
+    unit: str = ""
+    decimals: int | None = None
+    fmt: str | None = None  # e.g. ".4g" overrides decimals
+
+
+@dataclass
+class Cell:
+    """One rendered cell: text shown, exact sort value, CSS class and tooltip."""
+
+    text: str
+    value: str = ""
+    cls: str = ""
+    title: str = ""
+    badge: str = ""
+    href: str | None = None
+
+
+@dataclass
+class Table:
+    """A rendered table: id, caption, columns, rows (already capped), CSV link."""
+
+    id: str
+    caption: str
+    columns: list[Column]
+    rows: list[list[Cell]]
+    total_rows: int
+    csv_href: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def capped(self) -> bool:
+        """True when fewer rows are shown than the table has."""
+        return self.total_rows > len(self.rows)
+
+
+def fmt_number(x, decimals: int | None = 2, fmt: str | None = None) -> str:
+    """Format a number for display: ``—`` for NaN, ``+inf``/``−inf`` spelled out.
+
+    >>> fmt_number(-75.7049), fmt_number(float("nan")), fmt_number(float("-inf"))
+    ('-75.70', '—', '-inf')
+    """
+    if x is None or x is pd.NA:
+        return "—"
+    x = float(x)
+    if math.isnan(x):
+        return "—"
+    if math.isinf(x):
+        return "+inf" if x > 0 else "-inf"
+    if fmt:
+        return format(x, fmt)
+    return f"{x:.{decimals}f}"
+
+
+def _sort_value(x) -> str:
+    """Exact sort key for ``data-value``: repr of a float, empty for missing."""
+    if x is None or x is pd.NA:
+        return ""
+    if isinstance(x, (bool, np.bool_)):
+        return "1" if x else "0"
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        xf = float(x)
+        if math.isnan(xf):
+            return ""
+        if math.isinf(xf):
+            return "Infinity" if xf > 0 else "-Infinity"
+        return repr(xf)
+    return str(x)
+
+
+def _cell(value, col: Column) -> Cell:
+    if col.decimals is None and col.fmt is None:
+        if (
+            value is None
+            or value is pd.NA
+            or (isinstance(value, float) and np.isnan(value))
+        ):
+            return Cell("—", "")
+        text = str(value)
+        return Cell(text, text)
+    return Cell(fmt_number(value, col.decimals, col.fmt), _sort_value(value))
+
+
+def frame_table(
+    frame: pd.DataFrame,
+    columns: list[Column],
+    *,
+    id: str,
+    caption: str,
+    max_rows: int = MAX_TABLE_ROWS,
+    csv_href: str | None = None,
+    flags=None,
+) -> Table:
+    """Build a :class:`Table` from a DataFrame, showing at most ``max_rows`` rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Source rows, in display order.
+    columns : list of Column
+        Which columns to show and how.
+    id, caption : str
+        HTML id and caption.
+    max_rows : int
+        Cap on displayed rows.
+    csv_href : str, optional
+        Link to the full data (shown when the table is capped, and always if given).
+    flags : callable, optional
+        ``flags(row_dict, column_key, cell)`` may set ``cell.cls`` and ``cell.title``
+        (validity warnings shown where the number is).
+    """
+    shown = frame.iloc[:max_rows]
+    data = {
+        c.key: shown[c.key].tolist() if c.key in shown else [None] * len(shown)
+        for c in columns
+    }
+    rows = []
+    for i in range(len(shown)):
+        record = {k: v[i] for k, v in data.items()}
+        row = []
+        for col in columns:
+            cell = _cell(record[col.key], col)
+            if flags is not None:
+                flags(record, col.key, cell)
+            row.append(cell)
+        rows.append(row)
+    return Table(
+        id=id,
+        caption=caption,
+        columns=columns,
+        rows=rows,
+        total_rows=len(frame),
+        csv_href=csv_href,
+    )
+
+
+def direction_summary(labels: pd.Series) -> str:
+    """One label if all rows agree, else the counts (``"efflux 3, influx 1"``).
+
+    >>> direction_summary(pd.Series(["efflux", "influx", "efflux"]))
+    'mixed: efflux 2, influx 1'
+    """
+    counts = labels.astype(str).value_counts()
+    if len(counts) == 1:
+        return str(counts.index[0])
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    return f"mixed: {parts}"
+
+
+def summary_by_group(pot: pd.DataFrame) -> pd.DataFrame:
+    """Per (cell type, temperature, ion) summary of the potentials table.
+
+    Means over samples of E_conc, E_act, delta_act, driving force and measured Vm
+    (NaN and infinite values of undefined rows are left out of the mean and counted in
+    ``n_undefined``), the sample standard deviation of E_act, the direction labels,
+    the number of rows outside the activity model's range (``n_activity_invalid``)
+    and the temperature in degC.
+    """
+    df = pot.copy()
+    df["temperature_key"] = df["temperature_K"].round(6)
+    finite = {
+        c: df[c].where(np.isfinite(df[c].astype(float)))
+        for c in ("E_conc_mV", "E_act_mV", "delta_act_mV", "driving_force_mV", "vm_mV")
+    }
+    for c, s in finite.items():
+        df[c + "_f"] = s
+    df["undefined"] = (df["status"].astype(str) != "ok").astype(int)
+    if "activity_valid" in df:
+        df["act_invalid"] = (~df["activity_valid"].fillna(False).astype(bool)).astype(
+            int
+        )
+    else:
+        df["act_invalid"] = 0
+    keys = ["cell_type", "temperature_key", "ion"]
+    g = df.groupby(keys, sort=True, dropna=False)
+    out = g.agg(
+        valence=("valence", "first"),
+        n=("sample_id", "size"),
+        E_conc_mV=("E_conc_mV_f", "mean"),
+        E_act_mV=("E_act_mV_f", "mean"),
+        E_act_sd_mV=("E_act_mV_f", "std"),
+        delta_act_mV=("delta_act_mV_f", "mean"),
+        driving_force_mV=("driving_force_mV_f", "mean"),
+        vm_mV=("vm_mV_f", "mean"),
+        n_undefined=("undefined", "sum"),
+        n_activity_invalid=("act_invalid", "sum"),
+    ).reset_index()
+    out["flux_direction"] = g["flux_direction"].agg(direction_summary).to_numpy()
+    out["current_direction"] = g["current_direction"].agg(direction_summary).to_numpy()
+    out = out.rename(columns={"temperature_key": "temperature_K"})
+    out["temperature_C"] = kelvin_to_celsius(out["temperature_K"].to_numpy())
+    return out
