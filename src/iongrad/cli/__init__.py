@@ -17,7 +17,7 @@ from .common import CLIError
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``iongrad --help`` lists them.
-SUBCOMMANDS = ["nernst"]
+SUBCOMMANDS = ["nernst", "validate"]
 
 
 def build_parser() -> argparse.ArgumentParser:

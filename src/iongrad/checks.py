@@ -1,0 +1,201 @@
+"""Named checks for the measurement contract (``schemas/measurements.yaml``).
+
+The YAML contract refers to checks by name; this module is the registry that maps the
+names to vectorized functions. Column checks take a :class:`pandas.Series` and return a
+boolean Series (True = passes); table checks take the whole DataFrame and return a
+boolean Series aligned to its rows. NaN cells pass column checks (nullability is a
+separate rule), so a missing value is never reported twice.
+
+Cross-row (per-sample) checks mark *every* row of a failing sample, so lenient mode
+quarantines the whole sample rather than an arbitrary one of its rows.
+
+Examples
+--------
+>>> import pandas as pd
+>>> get_check("in_range")(pd.Series([1.0, 5.0, float("nan")]), min=0, max=2).tolist()
+[True, False, True]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from .ions import all_ions
+
+__all__ = ["SAMPLE_KEYS", "CheckSpec", "get_check", "register", "registered"]
+
+#: Columns identifying one sample.
+SAMPLE_KEYS = ["dataset", "sample_id"]
+
+CheckSpec = Callable[..., pd.Series]
+
+_REGISTRY: dict[str, tuple[str, CheckSpec]] = {}
+
+
+def register(name: str, kind: str) -> Callable[[CheckSpec], CheckSpec]:
+    """Register ``func`` under ``name``; ``kind`` is ``"column"`` or ``"table"``."""
+    if kind not in {"column", "table"}:  # pragma: no cover - programming error
+        raise ValueError(f"check kind must be 'column' or 'table', not {kind!r}")
+
+    def decorate(func: CheckSpec) -> CheckSpec:
+        if name in _REGISTRY:  # pragma: no cover - programming error
+            raise ValueError(f"check {name!r} registered twice")
+        _REGISTRY[name] = (kind, func)
+        return func
+
+    return decorate
+
+
+def get_check(name: str, kind: str | None = None) -> CheckSpec:
+    """Return the check function registered as ``name`` (optionally of ``kind``)."""
+    if name not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"unknown check {name!r}; registered checks: {known}")
+    found_kind, func = _REGISTRY[name]
+    if kind is not None and found_kind != kind:
+        raise KeyError(f"check {name!r} is a {found_kind} check, not a {kind} check")
+    return func
+
+
+def registered() -> dict[str, str]:
+    """Return ``{name: kind}`` for every registered check."""
+    return {name: kind for name, (kind, _) in _REGISTRY.items()}
+
+
+# --------------------------------------------------------------------- column checks
+@register("in_range", "column")
+def in_range(
+    s: pd.Series,
+    *,
+    min: float,
+    max: float,
+    include_min: bool = True,
+    include_max: bool = True,
+) -> pd.Series:
+    """Value within ``[min, max]`` (open ends with ``include_min/max=False``)."""
+    v = s.to_numpy(dtype=float, na_value=np.nan)
+    lo = v >= min if include_min else v > min
+    hi = v <= max if include_max else v < max
+    return pd.Series((lo & hi) | np.isnan(v), index=s.index)
+
+
+@register("nonnegative_finite", "column")
+def nonnegative_finite(s: pd.Series) -> pd.Series:
+    """Value finite and >= 0 (NaN passes: it means not measured)."""
+    v = s.to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series((np.isfinite(v) & (v >= 0)) | np.isnan(v), index=s.index)
+
+
+@register("isin", "column")
+def isin(s: pd.Series, *, values: list) -> pd.Series:
+    """Value is one of ``values``."""
+    return s.isin(values) | s.isna()
+
+
+@register("matches", "column")
+def matches(s: pd.Series, *, pattern: str) -> pd.Series:
+    """Text fully matches the regular expression ``pattern``."""
+    regex = re.compile(pattern)
+    uniques = pd.unique(s.dropna())
+    ok = {u: bool(regex.fullmatch(str(u))) for u in uniques}
+    return s.map(ok).fillna(True).astype(bool)
+
+
+@register("not_blank", "column")
+def not_blank(s: pd.Series) -> pd.Series:
+    """Text is not empty or whitespace (checked once per distinct value)."""
+    uniques = pd.unique(s.dropna())
+    ok = {u: bool(str(u).strip()) for u in uniques}
+    return s.map(ok).fillna(True).astype(bool)
+
+
+@register("known_ion", "column")
+def known_ion(s: pd.Series) -> pd.Series:
+    """Value is a canonical symbol of the ion registry."""
+    return s.isin([ion.symbol for ion in all_ions()]) | s.isna()
+
+
+# ---------------------------------------------------------------------- table checks
+@register("valence_matches_registry", "table")
+def valence_matches_registry(df: pd.DataFrame) -> pd.Series:
+    """``valence`` equals the registry valence of ``ion`` (unknown ions pass here)."""
+    registry = {ion.symbol: ion.valence for ion in all_ions()}
+    expected = df["ion"].map(registry)
+    return expected.isna() | (df["valence"] == expected)
+
+
+@register("any_present", "table")
+def any_present(df: pd.DataFrame, *, columns: list[str]) -> pd.Series:
+    """At least one of ``columns`` is not NaN."""
+    return df[columns].notna().any(axis=1)
+
+
+@register("unique_rows", "table")
+def unique_rows(df: pd.DataFrame, *, columns: list[str]) -> pd.Series:
+    """No other row has the same values in ``columns`` (all duplicates fail)."""
+    return ~df.duplicated(subset=columns, keep=False)
+
+
+@register("one_value_per_sample", "table")
+def one_value_per_sample(
+    df: pd.DataFrame, *, column: str, ignore_missing: bool = False
+) -> pd.Series:
+    """Every row of a sample has the same ``column`` value.
+
+    A missing value counts as a value of its own unless ``ignore_missing``.
+    """
+    keys = [df[k] for k in SAMPLE_KEYS]
+    values = df[column]
+    if not ignore_missing:
+        values = values.astype(object).where(values.notna(), "<missing>")
+    counts = values.groupby(keys, sort=False, dropna=False).transform("nunique")
+    return pd.Series(counts.to_numpy() <= 1, index=df.index)
+
+
+@register("bath_electroneutral", "table")
+def bath_electroneutral(df: pd.DataFrame, *, tolerance: float) -> pd.Series:
+    r"""Bath charge balance of each sample within ``tolerance`` (a fraction).
+
+    .. math:: \left|\sum_i z_i c_{out,i}\right| \le t \sum_i |z_i|\, c_{out,i}
+
+    summed over the sample's rows with a measured ``c_out_mM``; samples without at
+    least one measured cation and one measured anion outside are not judged.
+    """
+    z = df["valence"].to_numpy(dtype=float)
+    c = df["c_out_mM"].to_numpy(dtype=float)
+    c = np.where(np.isfinite(c), c, 0.0)
+    frame = pd.DataFrame(
+        {
+            "charge": z * c,
+            "total": np.abs(z) * c,
+            "cation": (z > 0) & (c > 0),
+            "anion": (z < 0) & (c > 0),
+        },
+        index=df.index,
+    )
+    g = frame.groupby([df[k] for k in SAMPLE_KEYS], sort=False, dropna=False)
+    charge = g["charge"].transform("sum").to_numpy()
+    total = g["total"].transform("sum").to_numpy()
+    judged = g["cation"].transform("any").to_numpy() & g["anion"].transform("any")
+    ok = ~judged.to_numpy() | (np.abs(charge) <= tolerance * total)
+    return pd.Series(ok, index=df.index)
+
+
+@register("compartment_limits", "table")
+def compartment_limits(df: pd.DataFrame, **limits: dict[str, float]) -> pd.Series:
+    """Concentrations at or below a per-ion, per-compartment upper limit.
+
+    ``limits`` maps a concentration column to ``{ion: limit, "default": limit}``.
+    """
+    ok = np.ones(len(df), dtype=bool)
+    for column, table in limits.items():
+        per_ion = {k: float(v) for k, v in table.items() if k != "default"}
+        default = float(table.get("default", np.inf))
+        limit = df["ion"].map(per_ion).fillna(default).to_numpy(dtype=float)
+        v = df[column].to_numpy(dtype=float)
+        ok &= ~(v > limit)
+    return pd.Series(ok, index=df.index)

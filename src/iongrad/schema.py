@@ -1,0 +1,239 @@
+"""Compile the YAML measurement contract (``schemas/measurements.yaml``) into pandera.
+
+The YAML file is the single source of truth for the canonical measurement table:
+columns, dtypes, units, nullability, ranges and named cross-row checks, each with a
+severity (``error`` or ``warning``) and a one-line description. This module reads it,
+resolves every ``check:`` through the registry in :mod:`iongrad.checks` and builds two
+pandera schemas: one for errors (dtypes, nullability and error checks) and one for
+warnings. Both are always run with ``lazy=True`` and never with ``coerce=True``: the
+ingest module parses every value explicitly before validation.
+
+Examples
+--------
+>>> contract = load_contract()
+>>> contract.columns["temperature_K"].unit
+'K'
+>>> contract.rules["temperature_range"].severity
+'error'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from .checks import get_check
+
+__all__ = [
+    "DEFAULT_CONTRACT",
+    "ColumnSpec",
+    "Contract",
+    "Rule",
+    "SchemaDefinitionError",
+    "load_contract",
+]
+
+#: The contract shipped with iongrad (``schemas/measurements.yaml`` of the repository).
+DEFAULT_CONTRACT = Path(__file__).resolve().parents[2] / "schemas" / "measurements.yaml"
+
+#: Rules pandera applies itself, with the descriptions used in messages.
+BUILTIN_RULES = {
+    "not_nullable": "This column must have a value in every row.",
+    "dtype": "The column has the wrong data type.",
+    "column_in_dataframe": "A required column is missing.",
+}
+
+_DTYPES = {"str": str, "float64": "float64", "int64": "int64", "bool": bool}
+_SEVERITIES = {"error", "warning"}
+
+
+class SchemaDefinitionError(ValueError):
+    """The YAML contract itself is malformed (unknown key, check or severity)."""
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of the contract."""
+
+    name: str
+    dtype: str
+    nullable: bool
+    unit: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named rule: a registered check with parameters, severity and description."""
+
+    name: str
+    kind: str  # "column", "table", "ingest" or "builtin"
+    severity: str
+    description: str
+    check: str | None = None
+    column: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The compiled contract: column specs, rules and the two pandera schemas."""
+
+    path: str
+    version: int
+    columns: dict[str, ColumnSpec]
+    rules: dict[str, Rule]
+    error_schema: pa.DataFrameSchema
+    warning_schema: pa.DataFrameSchema
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Map of dimensional column -> unit (for parquet field metadata)."""
+        return {n: c.unit for n, c in self.columns.items() if c.unit}
+
+    def describe(self, rule: str) -> str:
+        """Return the one-line description of ``rule`` (builtin rules included)."""
+        if rule in self.rules:
+            return self.rules[rule].description
+        return BUILTIN_RULES.get(rule.split("(")[0], rule)
+
+
+def _check(rule: Rule) -> pa.Check:
+    func = get_check(rule.check, rule.kind)
+    return pa.Check(partial(func, **rule.params), name=rule.name)
+
+
+def _rule(entry: dict, kind: str, column: str | None, where: str) -> Rule:
+    allowed = {"name", "check", "severity", "params", "description", "column"}
+    unknown = set(entry) - allowed
+    if unknown or "name" not in entry or "description" not in entry:
+        raise SchemaDefinitionError(
+            f"{where}: a rule needs name, description (and check); "
+            f"unknown keys: {sorted(unknown)}"
+        )
+    severity = entry.get("severity", "error")
+    if severity not in _SEVERITIES:
+        raise SchemaDefinitionError(f"{where}: severity must be error or warning")
+    rule = Rule(
+        name=entry["name"],
+        kind=kind,
+        severity=severity,
+        description=" ".join(str(entry["description"]).split()),
+        check=entry.get("check"),
+        column=entry.get("column", column),
+        params=dict(entry.get("params") or {}),
+    )
+    if kind != "ingest":
+        try:
+            get_check(rule.check, kind)
+        except KeyError as err:
+            raise SchemaDefinitionError(f"{where}: {err.args[0]}") from None
+    return rule
+
+
+@cache
+def _load(path: str) -> Contract:
+    with open(path, encoding="utf-8") as handle:
+        doc = yaml.safe_load(handle)
+    columns: dict[str, ColumnSpec] = {}
+    rules: dict[str, Rule] = {}
+
+    def add(rule: Rule) -> None:
+        if rule.name in rules:
+            raise SchemaDefinitionError(f"{path}: rule {rule.name!r} defined twice")
+        rules[rule.name] = rule
+
+    error_cols: dict[str, pa.Column] = {}
+    warn_cols: dict[str, pa.Column] = {}
+    for name, spec in (doc.get("columns") or {}).items():
+        dtype = spec.get("dtype")
+        if dtype not in _DTYPES:
+            raise SchemaDefinitionError(
+                f"{path}: column {name}: unknown dtype {dtype!r}"
+            )
+        columns[name] = ColumnSpec(
+            name=name,
+            dtype=dtype,
+            nullable=bool(spec.get("nullable", False)),
+            unit=spec.get("unit"),
+            description=" ".join(str(spec.get("description", "")).split()),
+        )
+        col_rules = [
+            _rule(e, "column", name, f"{path}: column {name}")
+            for e in spec.get("checks") or []
+        ]
+        for rule in col_rules:
+            add(rule)
+        errors = [_check(r) for r in col_rules if r.severity == "error"]
+        warns = [_check(r) for r in col_rules if r.severity == "warning"]
+        error_cols[name] = pa.Column(
+            _DTYPES[dtype], checks=errors, nullable=columns[name].nullable
+        )
+        if warns:
+            warn_cols[name] = pa.Column(checks=warns, nullable=True)
+
+    table_rules = [
+        _rule(e, "table", None, f"{path}: table_checks")
+        for e in doc.get("table_checks") or []
+    ]
+    for rule in table_rules:
+        if rule.column not in columns:
+            raise SchemaDefinitionError(
+                f"{path}: table check {rule.name}: column {rule.column!r} unknown"
+            )
+        add(rule)
+    for entry in doc.get("ingest_rules") or []:
+        add(_rule(entry, "ingest", None, f"{path}: ingest_rules"))
+
+    error_schema = pa.DataFrameSchema(
+        error_cols,
+        checks=[_check(r) for r in table_rules if r.severity == "error"],
+        coerce=False,
+        strict=False,
+        name="measurements (errors)",
+    )
+    warning_schema = pa.DataFrameSchema(
+        warn_cols,
+        checks=[_check(r) for r in table_rules if r.severity == "warning"],
+        coerce=False,
+        strict=False,
+        name="measurements (warnings)",
+    )
+    return Contract(
+        path=str(path),
+        version=int(doc.get("version", 1)),
+        columns=columns,
+        rules=rules,
+        error_schema=error_schema,
+        warning_schema=warning_schema,
+    )
+
+
+def load_contract(path: str | Path | None = None) -> Contract:
+    """Load and compile a measurement contract (cached per path).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        YAML contract; defaults to :data:`DEFAULT_CONTRACT`.
+
+    Raises
+    ------
+    SchemaDefinitionError
+        When the YAML names an unknown dtype, check, severity or column.
+    """
+    return _load(str(Path(path or DEFAULT_CONTRACT).resolve()))
+
+
+def empty_frame(contract: Contract) -> pd.DataFrame:
+    """An empty DataFrame with the contract's columns and dtypes."""
+    dtypes = {"str": object, "float64": "float64", "int64": "int64", "bool": bool}
+    return pd.DataFrame(
+        {n: pd.Series(dtype=dtypes[c.dtype]) for n, c in contract.columns.items()}
+    )

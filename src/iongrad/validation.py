@@ -1,0 +1,354 @@
+"""The data gate: validate one input file against the measurement contract.
+
+:func:`validate_file` reads a file with :func:`iongrad.ingest.ingest`, runs the
+compiled contract (:mod:`iongrad.schema`) with pandera's ``lazy=True`` (collect every
+failure, never stop at the first), maps each failure back to the file and line it came
+from, and splits the rows itself (pandera's ``drop_invalid_rows`` is not trusted):
+
+* a row with any ``error`` failure is rejected with every reason it has; a failing
+  per-sample check marks all rows of the sample, so the whole sample is quarantined;
+* ``warning`` failures are reported and the row is kept;
+* ``rows_read == rows_accepted + rows_rejected`` always.
+
+Modes: ``strict`` (any error fails the file: nothing is accepted, every row goes to
+``rejected.csv``, those without errors with the reason ``withheld``) and ``lenient``
+(error rows are quarantined and the rest goes on). ``ok`` says whether the gate
+passed in the chosen mode: strict, no error at all; lenient, no file-level error and
+at least one accepted row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .ingest import CANONICAL_COLUMNS, Ingested, ingest
+from .ions import UnknownIonError, lookup
+from .schema import Contract, empty_frame, load_contract
+
+__all__ = ["MODES", "ValidationResult", "validate_file", "write_outputs"]
+
+#: Accepted validation modes.
+MODES = ("strict", "lenient")
+#: How many failures :meth:`ValidationResult.summary` lists before "... and N more".
+SUMMARY_LINES = 12
+
+
+@dataclass
+class ValidationResult:
+    """Outcome of :func:`validate_file`.
+
+    Attributes
+    ----------
+    accepted : pandas.DataFrame
+        Canonical rows that passed (empty in strict mode when there are errors).
+    rejected : pandas.DataFrame
+        ``source_file``, ``source_row`` (and ``ion`` for wide files), the source
+        cells as read, and ``reason``.
+    report : dict
+        The ``validation.json`` content.
+    """
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    report: dict
+
+    @property
+    def ok(self) -> bool:
+        """True when the file passed the gate in its mode (warnings allowed)."""
+        return bool(self.report["ok"])
+
+    def summary(self) -> str:
+        """Return a one-screen human summary."""
+        r = self.report
+        status = "OK" if r["ok"] else "FAILED"
+        head = (
+            f"{r['file']}: {status} ({r['mode']}) dataset {r['dataset']!r}: "
+            f"{r['rows_read']} rows read, {r['rows_accepted']} accepted, "
+            f"{r['rows_rejected']} rejected; {r['errors']} error(s), "
+            f"{r['warnings']} warning(s)"
+        )
+        lines = [head]
+        for f in r["failures"][:SUMMARY_LINES]:
+            lines.append(f"  {f['severity']}: {f['message']}")
+        more = len(r["failures"]) - SUMMARY_LINES
+        if more > 0:
+            lines.append(f"  ... and {more} more (see validation.json)")
+        return "\n".join(lines)
+
+
+def _jsonable(value):
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bool | int | float | str):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _schema_failures(
+    schema: pa.DataFrameSchema, df: pd.DataFrame, contract: Contract, severity: str
+) -> list[dict]:
+    """Run one compiled schema lazily; return failures with table indices."""
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    else:
+        return []
+    if not isinstance(cases, pd.DataFrame):  # defensive: pandera#1946
+        return [
+            {
+                "index": None,
+                "column": None,
+                "value": None,
+                "rule": "schema",
+                "severity": severity,
+                "message": str(cases),
+            }
+        ]
+    out = []
+    seen: set[tuple] = set()
+    for col, check, value, index in zip(
+        cases["column"], cases["check"], cases["failure_case"], cases["index"],
+        strict=True,
+    ):  # fmt: skip
+        rule_name = str(check)
+        rule = contract.rules.get(rule_name)
+        if rule is not None and rule.kind == "table":
+            col = rule.column
+        if rule_name.startswith("dtype("):
+            rule_name = "dtype"
+        idx = None if index is None or pd.isna(index) else int(index)
+        key = (idx, col, rule_name)
+        if key in seen:
+            continue
+        seen.add(key)
+        if rule is not None and rule.kind == "table" and idx is not None:
+            value = df.at[idx, col]
+        out.append(
+            {
+                "index": idx,
+                "column": None if col is None or pd.isna(col) else str(col),
+                "source_column": None,
+                "value": value,
+                "rule": rule_name,
+                "severity": severity,
+                "message": contract.describe(rule_name),
+            }
+        )
+    return out
+
+
+def _describe(failure: dict, file: str, row, contract: Contract) -> str:
+    column = failure.get("source_column") or failure["column"]
+    where = f"{file}" + (f", row {row}" if row is not None else "")
+    where += f", column {column!r}" if column else ""
+    value = _jsonable(failure["value"])
+    what = f": value {value!r}" if value is not None else ""
+    text = failure.get("message") or contract.describe(failure["rule"])
+    if failure["rule"] == "known_ion" and value is not None:
+        try:
+            lookup(str(value))
+        except UnknownIonError as err:
+            text = f"{text} ({err})"
+    return f"{where}{what}: rule {failure['rule']}: {text}"
+
+
+def validate_file(
+    path: str | os.PathLike,
+    *,
+    dataset: str | None = None,
+    mode: str = "strict",
+    contract: str | os.PathLike | None = None,
+) -> ValidationResult:
+    """Validate one CSV or parquet file and split its rows into accepted/rejected.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Input table.
+    dataset : str, optional
+        Dataset name (default: the file's ``dataset`` column, else its stem).
+    mode : {"strict", "lenient"}
+        See the module docstring.
+    contract : str or path-like, optional
+        YAML contract (default ``schemas/measurements.yaml``).
+
+    Raises
+    ------
+    iongrad.ingest.IngestError
+        Only when the file cannot be read at all (missing, empty, not UTF-8, corrupt).
+    ValueError
+        For an unknown ``mode``.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    spec = load_contract(contract)
+    ing = ingest(path, dataset=dataset)
+    table = ing.table
+    failures = [dict(f, severity="error") for f in ing.failures]
+    if not ing.file_failures:
+        canonical = table[CANONICAL_COLUMNS]
+        parsed = {(f["index"], f["column"]) for f in ing.failures}
+        for schema, severity in (
+            (spec.error_schema, "error"),
+            (spec.warning_schema, "warning"),
+        ):
+            for f in _schema_failures(schema, canonical, spec, severity):
+                if (f["index"], f["column"]) in parsed:
+                    continue  # already reported as unparsable
+                failures.append(f)
+    return _split(ing, failures, spec, mode, dataset)
+
+
+def _split(
+    ing: Ingested, failures: list[dict], spec: Contract, mode: str, dataset
+) -> ValidationResult:
+    table = ing.table
+    n = len(table)
+    rows = table["source_row"].to_numpy() if n else np.array([], dtype=np.int64)
+    header_row = ing.info.get("header_row")
+    file_level = any(f["index"] is None and f["severity"] == "error" for f in failures)
+    bad = np.zeros(n, dtype=bool)
+    reasons: dict[int, list[str]] = {}
+    records = []
+    for f in sorted(failures, key=lambda f: (f["index"] is not None, f["index"] or 0)):
+        idx = f["index"]
+        row = header_row if idx is None else int(rows[idx])
+        message = _describe(f, ing.path, row, spec)
+        records.append(
+            {
+                "file": ing.path,
+                "row": row,
+                "column": f.get("source_column") or f["column"],
+                "value": _jsonable(f["value"]),
+                "rule": f["rule"],
+                "severity": f["severity"],
+                "message": message,
+            }
+        )
+        if f["severity"] != "error":
+            continue
+        short = f"{f['rule']} ({f.get('source_column') or f['column']}="
+        short += f"{_jsonable(f['value'])!r})"
+        if idx is None:
+            bad[:] = True
+            for i in range(n):
+                reasons.setdefault(i, []).append(short)
+        else:
+            bad[idx] = True
+            reasons.setdefault(idx, []).append(short)
+    n_errors = sum(1 for r in records if r["severity"] == "error")
+    n_warn = len(records) - n_errors
+    withheld = mode == "strict" and n_errors > 0
+    reject = np.ones(n, dtype=bool) if withheld else bad
+    for i in np.flatnonzero(reject & ~bad):
+        reasons[int(i)] = [
+            f"withheld: strict mode accepts no row of a file with errors "
+            f"({int(bad.sum())} row(s) have errors)"
+        ]
+    accepted = table.loc[~reject, CANONICAL_COLUMNS].reset_index(drop=True)
+    if not len(accepted):
+        accepted = empty_frame(spec)[CANONICAL_COLUMNS]
+    rejected = _rejected_frame(ing, np.flatnonzero(reject), reasons)
+    if mode == "strict":
+        ok = n_errors == 0 and n > 0
+    else:
+        ok = not file_level and len(accepted) > 0
+    names = table["dataset"].dropna().unique().tolist() if "dataset" in table else []
+    report = {
+        "file": ing.path,
+        "dataset": dataset if dataset is not None else (names[0] if names else None),
+        "mode": mode,
+        "ok": ok,
+        "layout": ing.layout,
+        "rows_read": n,
+        "rows_accepted": len(accepted),
+        "rows_rejected": int(reject.sum()),
+        "rows_with_errors": int(bad.sum()),
+        "errors": n_errors,
+        "warnings": n_warn,
+        "failures": records,
+        "input": {k: _jsonable_info(v) for k, v in ing.info.items()},
+        "contract": {"path": spec.path, "version": spec.version},
+    }
+    if report["rows_read"] != report["rows_accepted"] + report["rows_rejected"]:
+        raise AssertionError("row accounting broken")  # pragma: no cover
+    return ValidationResult(accepted=accepted, rejected=rejected, report=report)
+
+
+def _jsonable_info(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable_info(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable_info(v) for v in value]
+    return _jsonable(value)
+
+
+def _rejected_frame(ing: Ingested, idx: np.ndarray, reasons: dict) -> pd.DataFrame:
+    table = ing.table
+    raw_cols = [str(c) for c in ing.raw.columns]
+    lead = ["source_file", "source_row"] + (["ion"] if ing.layout == "wide" else [])
+    renamed = [f"raw:{c}" if c in lead or c == "reason" else c for c in raw_cols]
+    if not len(idx):
+        return pd.DataFrame(columns=[*lead, *renamed, "reason"])
+    pos = table["_raw_pos"].to_numpy()[idx]
+    raw = ing.raw.iloc[pos].astype(object).reset_index(drop=True)
+    raw.columns = renamed
+    head = pd.DataFrame(
+        {
+            "source_file": ing.path,
+            "source_row": table["source_row"].to_numpy()[idx],
+        }
+    )
+    if ing.layout == "wide":
+        head["ion"] = table["ion"].to_numpy(dtype=object)[idx]
+    out = pd.concat([head, raw], axis=1)
+    out["reason"] = ["; ".join(reasons.get(int(i), [])) for i in idx]
+    return out
+
+
+def write_outputs(
+    result: ValidationResult,
+    *,
+    validation_json: str | os.PathLike,
+    rejected_csv: str | os.PathLike,
+) -> None:
+    """Write ``validation.json`` and ``rejected.csv`` (always, header-only if empty).
+
+    Each file is written to a temporary name and renamed: whole or not at all.
+    """
+    text = json.dumps(result.report, indent=2, allow_nan=False, default=str)
+    _atomic_write(validation_json, text + "\n")
+    buffer = result.rejected.to_csv(index=False)
+    _atomic_write(rejected_csv, buffer)
+
+
+def _atomic_write(path: str | os.PathLike, text: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
