@@ -77,7 +77,12 @@ def potentials_frame(
                         "source_row": k + 1,
                     }
                 )
-    df = pd.DataFrame(rows)
+    return compute_columns(pd.DataFrame(rows))
+
+
+def compute_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """(Re)compute the potential columns from concentrations, gammas, Vm and T."""
+    df = df.copy()
     conc = nernst_potential(
         c_in=df["c_in_mM"],
         c_out=df["c_out_mM"],

@@ -54,6 +54,7 @@ _PALETTE = [
     "#bcbd22",
     "#7f7f7f",
 ]
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _XML_HEAD = re.compile(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
 
 
@@ -77,7 +78,7 @@ def _svg(fig: Figure, salt: str) -> str:
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
-    return _XML_HEAD.sub("", buf.getvalue(), count=1)
+    return _METADATA.sub("", _XML_HEAD.sub("", buf.getvalue(), count=1), count=1)
 
 
 def _figure(width=6.4, height=4.0, *, right=0.78, bottom=0.14, left=0.12) -> Figure:
@@ -179,13 +180,17 @@ def e_vs_temperature_plot(
     pot: pd.DataFrame,
     temperatures_K: list[float],
     *,
+    scan: pd.DataFrame | None = None,
     plot_id: str = "plot-temperature",
 ) -> Plot:
-    """Concentration-based E per ion against temperature, one panel per cell type.
+    """Equilibrium potential per ion against temperature, one panel per cell type.
 
-    The curves use the mean measured concentrations of each cell type and ion and
-    :func:`iongrad.nernst.nernst_potential` on a grid spanning the configured
-    temperatures and the measured ones.
+    With the pipeline's ``temperature_scan`` table (potentials recomputed, activity
+    included, at each configured temperature), its sample means are drawn: solid
+    lines and dots for activity-corrected E, dashed for concentration-based E.
+    Without it, concentration-based curves are computed from the mean measured
+    concentrations with :func:`iongrad.nernst.nernst_potential` over the span of the
+    configured and measured temperatures, and the caption says so.
     """
     title = "Equilibrium potential versus temperature"
     cells = list(dict.fromkeys(pot["cell_type"].astype(str)))
@@ -194,52 +199,105 @@ def e_vs_temperature_plot(
         note = f"First {MAX_FACETS} of {len(cells)} cell types shown."
         cells = cells[:MAX_FACETS]
     measured = sorted(set(np.round(pot["temperature_K"].to_numpy(dtype=float), 6)))
-    span = [t for t in [*temperatures_K, *measured] if np.isfinite(t)]
+    use_scan = scan is not None and {
+        "cell_type",
+        "ion",
+        "temperature_K",
+        "E_act_mV",
+        "E_conc_mV",
+    } <= set(scan.columns)
+    if use_scan:
+        span = scan["temperature_K"].to_numpy(dtype=float)
+        span = span[np.isfinite(span)].tolist()
+    else:
+        span = [t for t in [*temperatures_K, *measured] if np.isfinite(t)]
     if not span:
         return Plot(plot_id, title, "", note="No temperatures to plot.")
     lo, hi = min(span), max(span)
-    if hi - lo < 1.0:
-        lo, hi = lo - 5.0, hi + 5.0
+    if use_scan:
+        caption = (
+            f"Mean over samples of each ion's activity-corrected E (solid, dots) and "
+            f"concentration-based E (dashed), [mV], recomputed at the configured "
+            f"temperatures and the measured ones ({lo - ZERO_CELSIUS_K:.1f} to "
+            f"{hi - ZERO_CELSIUS_K:.1f} °C; dotted lines mark measured temperatures). "
+            f"Concentrations are held fixed."
+        )
+    else:
+        if hi - lo < 1.0:
+            lo, hi = lo - 5.0, hi + 5.0
+        caption = (
+            f"Concentration-based Nernst potential [mV] of each ion from the mean "
+            f"measured concentrations of each cell type, between "
+            f"{lo - ZERO_CELSIUS_K:.1f} and {hi - ZERO_CELSIUS_K:.1f} °C (dotted lines "
+            f"mark measured temperatures). No temperature scan was found, so the "
+            f"activity correction is not shown here; only RT/zF changes."
+        )
     grid = np.linspace(lo, hi, N_TEMPERATURE_POINTS)
-    caption = (
-        f"Concentration-based Nernst potential [mV] of each ion from the mean measured "
-        f"concentrations of each cell type, between {lo - ZERO_CELSIUS_K:.1f} and "
-        f"{hi - ZERO_CELSIUS_K:.1f} °C (configured and measured temperatures; dotted "
-        f"lines mark measured temperatures). Concentrations are held fixed; only RT/zF "
-        f"changes."
-    )
-    perm = pot["permeant"].fillna(True).astype(bool) if "permeant" in pot else True
-    use = pot[perm & (pot["valence"] != 0)] if "permeant" in pot else pot
-    use = use[use["valence"] != 0]
+    use = pot[pot["valence"] != 0]
+    if "permeant" in use:
+        use = use[use["permeant"].fillna(True).astype(bool)]
     colors = ion_colors(pot["ion"].unique())
     ncol = min(3, max(1, len(cells)))
     nrow = int(np.ceil(len(cells) / ncol))
-    fig = _figure(3.2 * ncol + 1.2, 2.8 * nrow + 0.4)
+    fig = _figure(
+        3.3 * ncol + 0.8, 2.9 * nrow + 0.5, right=0.97, bottom=0.14 / nrow, left=0.1
+    )
+    fig.subplots_adjust(hspace=0.45, wspace=0.15)
     axes = fig.subplots(nrow, ncol, squeeze=False, sharey=True)
     for k, cell in enumerate(cells):
         ax = axes[k // ncol][k % ncol]
-        part = use[use["cell_type"].astype(str) == cell]
-        comp = part.groupby("ion", sort=True).agg(
-            c_in=("c_in_mM", "mean"), c_out=("c_out_mM", "mean"), z=("valence", "first")
-        )
-        for ion, row in comp.iterrows():
-            res = nernst_potential(
-                c_in=row["c_in"],
-                c_out=row["c_out"],
-                valence=int(row["z"]),
-                temperature_K=grid,
+        if use_scan:
+            part = scan[scan["cell_type"].astype(str) == cell].copy()
+            part["t"] = part["temperature_K"].round(6)
+            for col in ("E_act_mV", "E_conc_mV"):
+                part[col] = part[col].where(np.isfinite(part[col].astype(float)))
+            means = part.groupby(["ion", "t"], sort=True)[["E_act_mV", "E_conc_mV"]]
+            means = means.mean().reset_index()
+            for ion, m in means.groupby("ion", sort=True):
+                if m["E_act_mV"].notna().any():
+                    ax.plot(
+                        m["t"] - ZERO_CELSIUS_K,
+                        m["E_act_mV"],
+                        color=colors[ion],
+                        marker="o",
+                        ms=3,
+                        label=ion,
+                    )
+                if m["E_conc_mV"].notna().any():
+                    ax.plot(
+                        m["t"] - ZERO_CELSIUS_K,
+                        m["E_conc_mV"],
+                        color=colors[ion],
+                        ls="--",
+                        lw=0.9,
+                    )
+        else:
+            part = use[use["cell_type"].astype(str) == cell]
+            comp = part.groupby("ion", sort=True).agg(
+                c_in=("c_in_mM", "mean"),
+                c_out=("c_out_mM", "mean"),
+                z=("valence", "first"),
             )
-            if not np.isfinite(res.E_mV).any():
-                continue
-            ax.plot(grid - ZERO_CELSIUS_K, res.E_mV, color=colors[ion], label=ion)
-        for t in sorted(set(part["temperature_K"].round(6))):
+            for ion, row in comp.iterrows():
+                res = nernst_potential(
+                    c_in=row["c_in"],
+                    c_out=row["c_out"],
+                    valence=int(row["z"]),
+                    temperature_K=grid,
+                )
+                if np.isfinite(res.E_mV).any():
+                    ax.plot(
+                        grid - ZERO_CELSIUS_K, res.E_mV, color=colors[ion], label=ion
+                    )
+        cell_rows = pot[pot["cell_type"].astype(str) == cell]
+        for t in sorted(set(cell_rows["temperature_K"].round(6))):
             ax.axvline(t - ZERO_CELSIUS_K, color="#999", ls=":", lw=0.8)
         ax.set_title(cell, fontsize=9)
         ax.set_xlabel("Temperature [°C]", fontsize=8)
         if k % ncol == 0:
-            ax.set_ylabel("E (concentration) [mV]", fontsize=8)
+            ax.set_ylabel("E [mV]", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=6, loc="best" if len(part) < 200 else "upper right")
     for k in range(len(cells), nrow * ncol):
         axes[k // ncol][k % ncol].set_visible(False)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from .tables import (
     Cell,
     Column,
     Table,
+    fmt_number,
     frame_table,
     summary_by_group,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "MAX_GROUP_TABLES",
     "MAX_SIDE_BY_SIDE",
     "config_temperatures_K",
+    "keep_previous",
     "render_dataset_report",
     "render_index",
 ]
@@ -200,6 +203,16 @@ _FAILURE_COLUMNS = [
 ]
 
 
+_FLAG_KEYS = (
+    "activity_valid",
+    "activity_model",
+    "status",
+    "status_reason",
+    "ionic_strength_in_molal",
+    "ionic_strength_out_molal",
+)
+
+
 def _flag_potentials(record: dict, key: str, cell: Cell) -> None:
     """Put model-validity and status flags on the cells they concern."""
     if key in ("E_act_mV", "delta_act_mV", "gamma_in_model", "gamma_out_model"):
@@ -208,9 +221,10 @@ def _flag_potentials(record: dict, key: str, cell: Cell) -> None:
             cell.cls = "flag"
             cell.badge = "outside model range"
             model = record.get("activity_model") or "the activity model"
+            i_in = fmt_number(record.get("ionic_strength_in_molal"), fmt=".4g")
+            i_out = fmt_number(record.get("ionic_strength_out_molal"), fmt=".4g")
             cell.title = (
-                f"ionic strength I_in={record.get('ionic_strength_in_molal')}, "
-                f"I_out={record.get('ionic_strength_out_molal')} mol/kg is outside "
+                f"ionic strength I_in = {i_in}, I_out = {i_out} mol/kg is outside "
                 f"the validity range of {model}"
             )
     if key in ("E_conc_mV", "E_act_mV", "status") and str(record.get("status")) != "ok":
@@ -294,7 +308,11 @@ def render_dataset_report(
         The resolved workflow config: shown in the provenance section; its
         prediction temperatures set the range of the E-versus-temperature plot.
     previous_dir : path, optional
-        The previous results of this dataset, for the "what changed" section.
+        Where the previous results of this dataset are kept, for the "what changed"
+        section: ``previous_dir/potentials.parquet`` is compared with the current
+        potentials and, once the page is written, replaced by a copy of them, so the
+        next rendering compares against this one (e.g. ``results/<dataset>/previous``,
+        a folder Snakemake does not delete when it reruns the dataset's jobs).
 
     Raises
     ------
@@ -343,6 +361,7 @@ def render_dataset_report(
         caption="Potentials per sample and ion",
         csv_href=_href(csv_pot, output),
         flags=_flag_potentials,
+        extra=_FLAG_KEYS,
     )
 
     # ---- samples (Donnan, GHK)
@@ -396,7 +415,7 @@ def render_dataset_report(
     temps = config_temperatures_K(config)
     plot_list = [
         plots.ladder_plot(summary),
-        plots.e_vs_temperature_plot(pot, temps),
+        plots.e_vs_temperature_plot(pot, temps, scan=res.temperature_scan),
         plots.conc_vs_activity_plot(pot),
         plots.donnan_plot(_donnan_with_measured(res.donnan, pot)),
         plots.ghk_plot(res.samples),
@@ -467,6 +486,17 @@ def render_dataset_report(
     }
     html = _env().get_template("dataset.html.j2").render(**context)
     atomic_write_text(output, html)
+    if previous_dir is not None:
+        keep_previous(res.results_dir / "potentials.parquet", previous_dir)
+
+
+def keep_previous(potentials: str | os.PathLike, previous_dir: str | os.PathLike):
+    """Copy ``potentials`` into ``previous_dir`` atomically (for "what changed")."""
+    target = Path(previous_dir) / "potentials.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(potentials, tmp)
+    os.replace(tmp, target)
 
 
 def _donnan_with_measured(donnan: pd.DataFrame | None, pot: pd.DataFrame):

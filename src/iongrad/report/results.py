@@ -2,9 +2,11 @@
 
 The results contract (DESIGN.md, engineer D's pipeline) is ``potentials.parquet``
 (required), ``samples.parquet`` and ``donnan.parquet`` (optional: a missing file is
-reported in the page, never papered over), ``validation.json``, ``rejected.csv`` and
-``provenance.json``. Direction and status columns may arrive as labels or as the
-``int8`` codes of :mod:`iongrad.nernst`; they are turned into labels here, once.
+reported in the page, never papered over), ``temperature_scan.parquet`` (optional:
+potentials recomputed at the configured temperatures), ``validation.json``,
+``rejected.csv`` and ``provenance.json``. Direction and status columns may arrive
+as labels or as the ``int8`` codes of :mod:`iongrad.nernst`; they are turned into
+labels here, once.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class DatasetResults:
     potentials: pd.DataFrame
     samples: pd.DataFrame | None = None
     donnan: pd.DataFrame | None = None
+    temperature_scan: pd.DataFrame | None = None
     validation: dict[str, Any] | None = None
     provenance: dict[str, Any] | None = None
     rejected_csv: Path | None = None
@@ -139,6 +142,8 @@ def load_results(results_dir: str | os.PathLike) -> DatasetResults:
             setattr(res, attr, _read_json(path))
         else:
             res.missing.append(f"{name} is missing: {what}.")
+    if (root / "temperature_scan.parquet").is_file():
+        res.temperature_scan = pd.read_parquet(root / "temperature_scan.parquet")
     if (root / "rejected.csv").is_file():
         res.rejected_csv = root / "rejected.csv"
     return res

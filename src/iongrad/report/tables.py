@@ -97,7 +97,9 @@ def _sort_value(x) -> str:
         return ""
     if isinstance(x, (bool, np.bool_)):
         return "1" if x else "0"
-    if isinstance(x, (int, float, np.integer, np.floating)):
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
         xf = float(x)
         if math.isnan(xf):
             return ""
@@ -129,6 +131,7 @@ def frame_table(
     max_rows: int = MAX_TABLE_ROWS,
     csv_href: str | None = None,
     flags=None,
+    extra: tuple[str, ...] = (),
 ) -> Table:
     """Build a :class:`Table` from a DataFrame, showing at most ``max_rows`` rows.
 
@@ -147,11 +150,14 @@ def frame_table(
     flags : callable, optional
         ``flags(row_dict, column_key, cell)`` may set ``cell.cls`` and ``cell.title``
         (validity warnings shown where the number is).
+    extra : tuple of str
+        Further columns passed to ``flags`` in ``row_dict`` but not shown.
     """
     shown = frame.iloc[:max_rows]
+    keys = [c.key for c in columns] + [k for k in extra if k in shown.columns]
     data = {
-        c.key: shown[c.key].tolist() if c.key in shown else [None] * len(shown)
-        for c in columns
+        k: shown[k].tolist() if k in shown.columns else [None] * len(shown)
+        for k in dict.fromkeys(keys)
     }
     rows = []
     for i in range(len(shown)):

@@ -1,0 +1,273 @@
+"""The per-dataset report: numbers match the results files, strings are escaped,
+flags sit next to the numbers they concern, tables are capped with a full CSV, and
+missing optional files are said so in the page."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import FAILURES, XSS_CELL, XSS_SAMPLE
+from pagedata import parse_page
+from synthetic import potentials_frame, write_results
+
+from iongrad.report import ResultsError, render_dataset_report
+from iongrad.report.render import config_temperatures_K
+from iongrad.report.tables import MAX_TABLE_ROWS, summary_by_group
+
+
+def _render(results, tmp_path, **kw):
+    out = tmp_path / "reports" / "demo.html"
+    render_dataset_report(dataset="demo", results_dir=results, output=out, **kw)
+    return out, parse_page(out)
+
+
+def _num(cell) -> float:
+    v = cell["value"]
+    if v == "":
+        return math.nan
+    return float(v)
+
+
+def test_detail_table_values_match_potentials(demo_page):
+    demo_results, _, page = demo_page
+    pot = pd.read_parquet(demo_results / "potentials.parquet")
+    recs = page.records("potentials")
+    assert len(recs) == len(pot)  # small dataset: nothing capped
+    for rec, (_, row) in zip(recs, pot.iterrows(), strict=True):
+        assert rec["sample_id"]["v"] == row["sample_id"]
+        assert rec["ion"]["v"] == row["ion"]
+        for key in ("E_conc_mV", "E_act_mV", "delta_act_mV", "driving_force_mV"):
+            shown, exact = rec[key], float(row[key])
+            if np.isnan(exact):
+                assert shown["value"] == ""
+                assert shown["v"] == "—"
+            else:
+                # data-value carries the exact float; the text is rounded to 0.01 mV
+                assert _num(shown) == exact
+                assert float(shown["v"]) == pytest.approx(exact, abs=0.005 + 1e-12)
+        assert rec["flux_direction"]["v"] == row["flux_direction"]
+        assert rec["current_direction"]["v"] == row["current_direction"]
+        assert rec["status"]["v"] == row["status"]
+
+
+def test_group_summaries_match_means(demo_page):
+    demo_results, _, page = demo_page
+    pot = pd.read_parquet(demo_results / "potentials.parquet")
+    groups = list(pot.groupby(["cell_type", "temperature_K"], sort=True))
+    assert sorted(k for k in page.tables if k.startswith("summary-")) == [
+        f"summary-{k}" for k in range(len(groups))
+    ]
+    n_checked = 0
+    for k, (_, grp) in enumerate(groups):
+        recs = {r["ion"]["v"]: r for r in page.records(f"summary-{k}")}
+        assert set(recs) == set(grp["ion"])
+        for ion, rows in grp.groupby("ion"):
+            rec = recs[ion]
+            assert int(rec["n"]["value"]) == len(rows)
+            for key in ("E_conc_mV", "E_act_mV", "driving_force_mV", "vm_mV"):
+                v = rows[key].to_numpy(float)
+                v = v[np.isfinite(v)]
+                if v.size == 0:
+                    assert rec[key]["value"] == ""
+                    continue
+                assert _num(rec[key]) == pytest.approx(v.mean(), rel=1e-12, abs=1e-12)
+                assert float(rec[key]["v"]) == pytest.approx(v.mean(), abs=0.005)
+                n_checked += 1
+    assert n_checked >= 30
+
+
+def test_header_counts_and_validation_rows(demo_page):
+    demo_results, _, page = demo_page
+    val = json.loads((demo_results / "validation.json").read_text())
+    assert page.ids["rows-accepted"] == str(val["rows_accepted"])
+    assert page.ids["rows-rejected"] == str(val["rows_rejected"]) == "1"
+    assert page.ids["n-warnings"] == "1"
+    assert page.ids["n-samples"] == "5"
+    assert "squid axon" in page.ids["cell-types"]
+    assert "18.00 °C" in page.ids["temperatures"]
+    assert "37.00 °C" in page.ids["temperatures"]
+    fails = page.records("failures")
+    assert len(fails) == len(FAILURES)
+    for rec, f in zip(fails, FAILURES, strict=True):
+        for key in ("file", "row", "column", "value", "rule", "severity"):
+            assert rec[key]["v"] == str(f[key])
+    assert "../results/demo/validation.json" in page.links
+    assert "../results/demo/rejected.csv" in page.links
+
+
+def test_user_strings_are_escaped(tmp_path):
+    pot = potentials_frame("demo", [(XSS_CELL, 300.0, 2)])
+    pot.loc[pot["sample_id"] == "s1", "sample_id"] = XSS_SAMPLE
+    res = write_results(tmp_path / "results", "demo", [], potentials=pot)
+    out = tmp_path / "reports" / "x.html"
+    render_dataset_report(dataset="<b>demo</b>", results_dir=res, output=out)
+    html = out.read_text(encoding="utf-8")
+    assert XSS_CELL not in html
+    assert XSS_SAMPLE not in html
+    assert "<b>demo</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    page = parse_page(out)
+    assert page.tags["script"] == 1  # only the report's own sort script
+    assert page.tags.get("img", 0) == 0
+    assert page.ids["dataset-name"] == "<b>demo</b>"  # shown as text
+    assert page.ids["cell-types"] == XSS_CELL
+    samples = {c["v"] for c in page.column("potentials", "sample_id")}
+    assert XSS_SAMPLE in samples
+
+
+def test_validity_flags_next_to_numbers(demo_page):
+    demo_results, _, page = demo_page
+    pot = pd.read_parquet(demo_results / "potentials.parquet")
+    assert (~pot["activity_valid"]).sum() >= 3
+    for rec, valid in zip(
+        page.records("potentials"), pot["activity_valid"], strict=True
+    ):
+        flagged = "flag" in rec["E_act_mV"]["cls"]
+        assert flagged == (not valid)
+        assert ("outside model range" in rec["E_act_mV"]["text"]) == (not valid)
+    assert "validity-alert" in page.ids
+    # the group summary counts them where the mean is shown
+    total = sum(
+        int(r["n_activity_invalid"]["value"])
+        for tid in page.tables
+        if tid.startswith("summary-")
+        for r in page.records(tid)
+    )
+    assert total == int((~pot["activity_valid"]).sum())
+
+
+def test_undefined_rows_show_reason_not_number(demo_page):
+    _, _, page = demo_page
+    impermeant = [r for r in page.records("potentials") if r["ion"]["v"] == "A-"]
+    assert impermeant
+    for r in impermeant:
+        assert r["E_act_mV"]["v"] == "—"
+        assert r["status"]["v"] == "impermeant"
+        assert "cannot equilibrate" in r["E_act_mV"]["title"]
+
+
+def test_long_tables_capped_with_full_csv(tmp_path):
+    n = MAX_TABLE_ROWS // 5 + 10  # 5 ions per sample: more rows than the cap
+    res = write_results(tmp_path / "results", "big", [("cell", 300.0, n)])
+    out = tmp_path / "reports" / "big.html"
+    render_dataset_report(dataset="big", results_dir=res, output=out)
+    page = parse_page(out)
+    assert len(page.tables["potentials"]["rows"]) == MAX_TABLE_ROWS
+    assert "big_potentials.csv" in page.links
+    full = pd.read_csv(out.parent / "big_potentials.csv")
+    pot = pd.read_parquet(res / "potentials.parquet")
+    assert len(full) == len(pot) == 5 * n
+    np.testing.assert_array_equal(full["E_act_mV"].to_numpy(), pot["E_act_mV"])
+    html = out.read_text(encoding="utf-8")
+    assert f"first {MAX_TABLE_ROWS} of {5 * n} rows shown" in html
+
+
+def test_missing_optional_files_are_stated(tmp_path):
+    res = write_results(
+        tmp_path / "results",
+        "demo",
+        [("c", 300.0, 2)],
+        with_samples=False,
+        with_donnan=False,
+    )
+    (res / "provenance.json").unlink()
+    out, page = _render(res, tmp_path)
+    html = out.read_text(encoding="utf-8")
+    assert "samples.parquet is missing" in html
+    assert "donnan.parquet is missing" in html
+    assert "provenance.json is missing" in html
+    assert "samples" not in page.tables
+
+
+def test_missing_potentials_or_column_is_an_error(tmp_path):
+    res = write_results(tmp_path / "results", "demo", [("c", 300.0, 1)])
+    pot = pd.read_parquet(res / "potentials.parquet").drop(columns=["E_act_mV"])
+    pot.to_parquet(res / "potentials.parquet")
+    with pytest.raises(ResultsError, match=r"potentials\.parquet.*E_act_mV"):
+        _render(res, tmp_path)
+    (res / "potentials.parquet").unlink()
+    with pytest.raises(ResultsError, match=r"potentials\.parquet: missing"):
+        _render(res, tmp_path)
+    assert not (tmp_path / "reports" / "demo.html").exists()
+
+
+def test_integer_codes_become_labels(tmp_path):
+    pot = potentials_frame("demo", [("c", 300.0, 2)])
+    codes = pot.copy()
+    codes["flux_direction"] = (
+        codes["flux_direction"]
+        .map({"none": 0, "efflux": 1, "influx": 2, "undefined": 3})
+        .astype("int8")
+    )
+    codes["status"] = np.where(codes["status"] == "ok", 0, 2).astype("int8")
+    res = write_results(tmp_path / "results", "demo", [], potentials=codes)
+    _, page = _render(res, tmp_path)
+    shown = [c["v"] for c in page.column("potentials", "flux_direction")]
+    assert shown == pot["flux_direction"].tolist()
+    assert {c["v"] for c in page.column("potentials", "status")} == {"ok", "impermeant"}
+
+
+def test_provenance_and_config_rendered(demo_page):
+    _, out, _ = demo_page
+    html = out.read_text(encoding="utf-8")
+    assert "ab" * 32 in html  # input checksum
+    assert "96485.33212" in html  # constants
+    assert "macinnes" in html
+    assert "&#34;temperatures_C&#34;" in html or '"temperatures_C"' in html
+
+
+def test_plots_inline_svg_with_labels(demo_page):
+    _, out, page = demo_page
+    html = out.read_text(encoding="utf-8")
+    assert page.tags["svg"] == 5
+    for label in (
+        "Potential [mV]",
+        "Temperature [°C]",
+        "E from concentrations [mV]",
+        "Measured intracellular concentration [mM]",
+        "GHK-predicted Vm [mV]",
+    ):
+        assert label in html
+    # self-contained: nothing fetched (xmlns namespace names are not fetched)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", html)
+    assert "<link" not in html
+    assert "@import" not in html
+    assert "<metadata>" not in html
+
+
+def test_summary_by_group_ignores_undefined_in_means():
+    pot = potentials_frame("d", [("c", 300.0, 3)])
+    pot.loc[0, "E_act_mV"] = np.inf
+    pot.loc[0, "status"] = "zero_inside"
+    s = summary_by_group(pot)
+    row = s[s["ion"] == pot.loc[0, "ion"]].iloc[0]
+    e = pot.loc[pot["ion"] == pot.loc[0, "ion"], "E_act_mV"].to_numpy()[1:]
+    assert row["E_act_mV"] == pytest.approx(e.mean(), rel=1e-12)
+    assert row["n_undefined"] == 1
+
+
+@pytest.mark.parametrize(
+    ("cfg", "expected"),
+    [
+        ({"temperatures_C": [20, 37]}, [293.15, 310.15]),
+        ({"temperatures": ["25C", "300K"]}, [298.15, 300.0]),
+        ({"other": {"temperatures_K": [300]}}, [300.0]),
+        ({}, []),
+        (None, []),
+    ],
+)
+def test_config_temperatures(cfg, expected):
+    assert config_temperatures_K(cfg) == pytest.approx(expected)
+
+
+def test_config_temperature_without_unit_is_an_error():
+    from iongrad.units import UnitError
+
+    with pytest.raises(UnitError, match="needs a unit"):
+        config_temperatures_K({"temperatures": [37]})
