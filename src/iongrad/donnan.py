@@ -34,7 +34,7 @@ import pandas as pd
 
 from .constants import thermal_voltage_mV
 from .ions import lookup
-from .osmotic import osmotic_pressure_kPa
+from .osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
 
 __all__ = [
     "ANION_GAP_VALENCE",
@@ -291,6 +291,7 @@ def donnan_equilibrium(
     gamma_out=None,
     xtol=XTOL_LN_R,
     max_iter=200,
+    closed_form=True,
 ) -> DonnanResult:
     r"""Open-system Donnan equilibrium of any set of permeant ions, many samples.
 
@@ -314,6 +315,10 @@ def donnan_equilibrium(
         Tolerance on ln r (relative tolerance on r), [-].
     max_iter : int
         Iteration limit of the safeguarded Newton solver.
+    closed_form : bool
+        Use the 1:1 closed form where only monovalent ions are present (default);
+        False sends every sample through the iterative solver (for tests and
+        benchmarks).
 
     Returns
     -------
@@ -387,8 +392,9 @@ def donnan_equilibrium(
     # Sum the charge terms per valence: f(u) = sum_v v S_v e^{v u} + X.
     zs = np.unique(z[c_eff > 0]) if c_eff.size else np.array([], dtype=np.int64)
     zs = zs[zs != 0]
-    S = np.stack([np.where(z == v, c_eff, 0.0).sum(axis=1) for v in zs], axis=1)
-    S = S.reshape(n, zs.size)
+    S = np.zeros((n, zs.size))
+    for j, v in enumerate(zs):
+        S[:, j] = np.where(z == v, c_eff, 0.0).sum(axis=1)
     c_plus = S[:, zs > 0] @ zs[zs > 0].astype(float)
     c_minus = S[:, zs < 0] @ (-zs[zs < 0]).astype(float)
     exists = valid & ((c_minus > 0) | (X < 0)) & ((c_plus > 0) | (X > 0))
@@ -399,12 +405,12 @@ def donnan_equilibrium(
             donnan_ratio_1to1(c_cation=c_plus, c_anion=c_minus, impermeant_charge_mM=X)
         )
     multivalent = S[:, np.abs(zs) > 1].sum(axis=1) > 0
-    closed = exists & ~multivalent
+    closed = exists & ~multivalent & bool(closed_form)
     u[closed] = u11[closed]
     iterations = np.zeros(n, dtype=np.int64)
     solver_ok = closed.copy()
 
-    todo = np.flatnonzero(exists & multivalent)
+    todo = np.flatnonzero(exists & ~closed)
     if todo.size:
         S_t, X_t = S[todo], X[todo]
         pos = [v for v in zs if v > 0]
@@ -1022,9 +1028,10 @@ def donnan_tables(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
     imp_in = np.bincount(key[ir], weights=np.nan_to_num(c_in_row[ir]), minlength=ns)
     imp_out = np.bincount(key[ir], weights=np.nan_to_num(c_out_row[ir]), minlength=ns)
     gap_particles = np.where(has_imp, 0.0, np.abs(X) / abs(ANION_GAP_VALENCE))
-    d_osm = (c_in_D.sum(axis=1) + imp_in + gap_particles) - (
-        C_out.sum(axis=1) + imp_out
-    )
+    d_osm = osmotic_imbalance_mOsm_kg(
+        c_in=c_in_D, c_out=C_out, impermeant_in=imp_in + gap_particles,
+        impermeant_out=imp_out,
+    )  # fmt: skip
     d_osm = np.where(ok, d_osm, np.nan)
 
     samples["temperature_K"] = T

@@ -306,6 +306,7 @@ def ghk_voltage(
     temperature_K,
     xtol=XTOL_VT,
     max_iter=200,
+    method="auto",
 ) -> GHKResult:
     r"""GHK zero-current (resting) potential with ions of any valence, many samples.
 
@@ -324,6 +325,10 @@ def ghk_voltage(
         Tolerance on Vm in units of RT/F, [-].
     max_iter : int
         Iteration limit.
+    method : str
+        ``"auto"`` (Nernst for one carrier, closed form for monovalent carriers,
+        numeric otherwise) or ``"numeric"`` (every sample through the solver; for
+        tests and benchmarks).
 
     Returns
     -------
@@ -368,6 +373,8 @@ def ghk_voltage(
     >>> str(r0.method[0]), round(float(r0.vm_mV[0]), 1)
     ('closed_form', -62.3)
     """
+    if method not in ("auto", "numeric"):
+        raise ValueError(f"ghk_voltage: method {method!r} is not 'auto' or 'numeric'")
     c_in = np.array(c_in, dtype=float, ndmin=2)
     shape = c_in.shape
     n = shape[0]
@@ -397,7 +404,7 @@ def ghk_voltage(
     solver_ok = np.zeros(n, dtype=bool)
     VT = thermal_voltage_mV(T)
 
-    single = exists & (n_carriers == 1)
+    single = exists & (n_carriers == 1) & (method == "auto")
     if single.any():
         j = np.argmax(carrier[single], axis=1)
         rows = np.flatnonzero(single)
@@ -409,6 +416,7 @@ def ghk_voltage(
         method[rows], solver_ok[rows] = "nernst", True
 
     mono = exists & (n_carriers > 1) & ~(carrier & (np.abs(z) != 1)).any(axis=1)
+    mono &= method == "auto"
     if mono.any():
         rows = np.flatnonzero(mono)
         vm = ghk_voltage_monovalent(

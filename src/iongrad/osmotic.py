@@ -12,7 +12,7 @@ import numpy as np
 
 from .constants import R
 
-__all__ = ["WATER_KG_PER_L", "osmotic_pressure_kPa"]
+__all__ = ["WATER_KG_PER_L", "osmotic_imbalance_mOsm_kg", "osmotic_pressure_kPa"]
 
 #: Mass of water per litre assumed when an osmolality (per kg of water) stands in for
 #: an osmolarity (per litre of solution) in the dilute limit, [kg L^-1].
@@ -64,3 +64,43 @@ def osmotic_pressure_kPa(delta_osmolality_mOsm_kg, temperature_K):
     T = np.asarray(temperature_K, dtype=float)
     # mOsm/kg * kg/L = mmol/L = mol/m^3; R T [J/mol] * mol/m^3 = Pa; /1000 -> kPa.
     return R * T * (delta * WATER_KG_PER_L) / 1000.0
+
+
+def osmotic_imbalance_mOsm_kg(*, c_in, c_out, impermeant_in=0.0, impermeant_out=0.0):
+    r"""Ideal osmolality difference inside minus outside, summed over species.
+
+    Parameters
+    ----------
+    c_in, c_out : array_like, shape (..., k)
+        Concentrations of the permeant species on each side, [mM] (read as mmol/kg
+        in the dilute limit) or [mmol/kg]; NaN counts as 0 (absent).
+    impermeant_in, impermeant_out : array_like, shape (...)
+        Particle concentration of impermeant species on each side (not their
+        charge), [mM] or [mmol/kg].
+
+    Returns
+    -------
+    numpy.ndarray, shape (...)
+        :math:`\Delta = (\sum_i c_{in,i} + c_{A,in}) - (\sum_i c_{out,i} +
+        c_{A,out})`, [mOsm/kg]; positive when the inside is hyperosmotic.
+
+    Notes
+    -----
+    Ideal solution: every dissolved particle counts once (osmotic coefficient 1, no
+    ion pairing). Use :func:`osmotic_pressure_kPa` for the pressure.
+
+    Examples
+    --------
+    KCl Donnan example: 161.8 K+ and 61.8 Cl- with 100 impermeant anions inside,
+    100/100 outside:
+
+    >>> d = osmotic_imbalance_mOsm_kg(c_in=[161.8, 61.8], c_out=[100.0, 100.0],
+    ...                               impermeant_in=100.0)
+    >>> round(float(d), 6)
+    123.6
+    """
+    inside = np.nansum(np.asarray(c_in, dtype=float), axis=-1)
+    outside = np.nansum(np.asarray(c_out, dtype=float), axis=-1)
+    return (inside + np.asarray(impermeant_in, dtype=float)) - (
+        outside + np.asarray(impermeant_out, dtype=float)
+    )
