@@ -614,6 +614,7 @@ def _compartment(model, convention, opts, codes, n_groups, group_T, sym, z, m):
     neg = ok & (m < 0)
     m_pos = np.where(ok & ~neg, m, 0.0)
     I_g = np.bincount(codes, weights=0.5 * m_pos * z * z, minlength=n_groups)
+    I_g = I_g.astype(float)
     bad_g = np.bincount(codes, weights=neg.astype(float), minlength=n_groups) > 0
     nan_g = np.bincount(
         codes, weights=(~ok & (z != 0)).astype(float), minlength=n_groups

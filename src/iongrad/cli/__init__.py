@@ -17,7 +17,7 @@ from .common import CLIError
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``iongrad --help`` lists them.
-SUBCOMMANDS = ["nernst", "validate"]
+SUBCOMMANDS = ["nernst", "validate", "activity", "donnan", "ghk"]
 
 
 def build_parser() -> argparse.ArgumentParser:

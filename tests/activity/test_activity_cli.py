@@ -1,0 +1,93 @@
+"""`iongrad activity`: output contract and bad input (exit status 2)."""
+
+import json
+
+import pytest
+
+from iongrad.cli import main
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_pitzer_nacl_json(capsys):
+    status, out, _ = run(
+        capsys, "activity", "--model", "pitzer",
+        "--solution", "Na+=0.1mol/kg, Cl-=0.1mol/kg", "--temperature", "25C", "--json",
+    )  # fmt: skip
+    assert status == 0
+    data = json.loads(out)
+    assert data["model"] == "pitzer"
+    assert data["convention"] == "macinnes"
+    assert data["valid"] is True
+    assert data["ionic_strength_molal"] == pytest.approx(0.1)
+    assert data["salt"] == "Na+ Cl-"
+    # Robinson & Stokes 1959 App. 8.10 Table 1: gamma_pm(NaCl, 0.1 m) = 0.778
+    assert data["gamma_pm"] == pytest.approx(0.778, abs=0.005)
+    assert [i["ion"] for i in data["ions"]] == ["Na+", "Cl-"]
+    assert data["concentration_scale_used"] == "molal (given)"
+
+
+def test_default_model_text_output_and_molar_input(capsys):
+    status, out, _ = run(
+        capsys, "activity", "--solution", "K=140, Cl=140", "--temperature", "37C"
+    )
+    assert status == 0
+    assert "truesdell-jones" in out
+    assert "macinnes" in out
+    assert "gamma_pm(K+ Cl-)" in out
+    assert "dilute" in out
+
+
+def test_out_of_range_is_reported(capsys):
+    status, out, _ = run(
+        capsys, "activity", "--model", "debye-huckel",
+        "--solution", "Na+=150, Cl-=150", "--temperature", "37C", "--json",
+    )  # fmt: skip
+    assert status == 0
+    assert json.loads(out)["valid"] is False
+
+
+def test_mixture_has_no_gamma_pm(capsys):
+    status, out, _ = run(
+        capsys, "activity", "--model", "pitzer", "--json",
+        "--solution", "Na+=140, K+=5, Cl-=145", "--temperature", "37C",
+    )  # fmt: skip
+    assert status == 0
+    assert json.loads(out)["gamma_pm"] is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--model", "nonsense"], "invalid choice"),
+        (["--solution", "Qq+=0.1mol/kg"], "unknown ion"),
+        (["--solution", "Na+=-0.1mol/kg, Cl-=0.1mol/kg"], ">= 0"),
+        (["--model", "pitzer", "--solution", "H+=0.1mol/kg, HCO3-=0.1mol/kg"],
+         "no Pitzer parameters for pair(s) H+/HCO3-"),
+        (["--model", "pitzer", "--solution", "Na+=0.1mol/kg, gluconate=0.1mol/kg"],
+         "no Pitzer parameters for gluconate-"),
+        (["--model", "extended-debye-huckel", "--solution", "Na=10, gluconate=10"],
+         "no Kielland"),
+        (["--temperature", "25"], "needs a unit"),
+        (["--davies-coefficient", "0.2"], "only for --model davies"),
+    ],
+)  # fmt: skip
+def test_bad_input_exits_2(capsys, argv, message):
+    base = {"--solution": "Na+=0.1mol/kg, Cl-=0.1mol/kg", "--temperature": "25C"}
+    args = list(argv)
+    for key, value in base.items():
+        if key not in args:
+            args += [key, value]
+    if "invalid choice" in message:
+        with pytest.raises(SystemExit) as exc:
+            main(["activity", *args])
+        assert exc.value.code == 2
+        assert message in capsys.readouterr().err
+        return
+    status, _, err = run(capsys, "activity", *args)
+    assert status == 2
+    assert message in err
