@@ -119,7 +119,14 @@ def _cell(value, col: Column) -> Cell:
             return Cell("—", "")
         text = str(value)
         return Cell(text, text)
-    return Cell(fmt_number(value, col.decimals, col.fmt), _sort_value(value))
+    text = fmt_number(value, col.decimals, col.fmt)
+    if (
+        col.decimals == 0
+        and text not in ("—", "+inf", "-inf")
+        and (float(value).is_integer())
+    ):
+        return Cell(text, _sort_value(int(value)))  # counts stay integers
+    return Cell(text, _sort_value(value))
 
 
 def frame_table(
