@@ -111,6 +111,13 @@ def _fill_defaults(value: Any, node: Mapping[str, Any]) -> Any:
     return value
 
 
+def _drop_nulls(value: Any) -> Any:
+    """Remove keys whose value is None (an empty YAML key means "use the default")."""
+    if isinstance(value, Mapping):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
 def _sorted(value: Any) -> Any:
     """Recursively key-sorted copy (canonical params for Snakemake)."""
     if isinstance(value, Mapping):
@@ -167,7 +174,8 @@ def resolve(config: Mapping[str, Any] | None) -> dict[str, Any]:
     Raises
     ------
     ConfigError
-        Schema violations (all at once, each naming its key), an unknown dataset in
+        Schema violations (all at once, each naming its key; a key left empty, i.e.
+        null, means its default), an unknown dataset in
         ``validation.lenient_datasets``, or no dataset at all.
 
     Examples
@@ -176,7 +184,7 @@ def resolve(config: Mapping[str, Any] | None) -> dict[str, Any]:
     >>> cfg["activity"]["model"], cfg["datasets"]["a"]["validation_mode"]
     ('truesdell-jones', 'strict')
     """
-    raw_config = copy.deepcopy(dict(config or {}))
+    raw_config = _drop_nulls(copy.deepcopy(dict(config or {})))
     _validate(raw_config)
     cfg = _fill_defaults(raw_config, schema())
     if cfg["datasets"]:

@@ -1,0 +1,80 @@
+"""Snakemake helpers shared by the workflow tests (run, parse dry runs, copy)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+#: A dataset added to the shared run that fails strict validation on purpose.
+BAD_DATASET = "bad_strict"
+#: What a workflow run may take at most here (seconds).
+RUN_TIMEOUT_S = 240
+
+
+@dataclass
+class Run:
+    """A finished Snakemake invocation."""
+
+    returncode: int
+    output: str
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = RUN_TIMEOUT_S) -> Run:
+    """Run Snakemake with the default profile in ``workdir`` (stdout + stderr)."""
+    cmd = [
+        SNAKEMAKE,
+        "--cores",
+        "2",
+        "--workflow-profile",
+        "workflow/profiles/default",
+        *args,
+    ]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    proc = subprocess.run(
+        cmd,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout + proc.stderr)
+
+
+def planned_jobs(output: str) -> set[tuple[str, str | None]]:
+    """(rule, dataset) of every job a ``--dry-run`` output lists."""
+    jobs, rule, dataset = set(), None, None
+    for line in output.splitlines():
+        m = re.match(r"^(?:local)?rule (\w+):$", line.strip())
+        if m:
+            if rule is not None:
+                jobs.add((rule, dataset))
+            rule, dataset = m.group(1), None
+            continue
+        m = re.match(r"^wildcards: dataset=([A-Za-z0-9_-]+)$", line.strip())
+        if m and rule is not None:
+            dataset = m.group(1)
+    if rule is not None:
+        jobs.add((rule, dataset))
+    return jobs
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy what a user's checkout needs to run the workflow into ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "Snakefile", dest / "Snakefile")
+    for folder in ("workflow", "config", "schemas", "data"):
+        shutil.copytree(
+            REPO / folder,
+            dest / folder,
+            ignore=shutil.ignore_patterns("__pycache__", ".snakemake"),
+        )
+    return dest

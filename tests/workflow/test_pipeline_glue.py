@@ -1,0 +1,160 @@
+"""iongrad.pipeline glue: atomic writes, per-thread job logs, strict gate, status."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+import threading
+
+import pandas as pd
+import pytest
+
+from iongrad import pipeline
+
+
+def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path):
+    target = tmp_path / "out" / "potentials.parquet"
+
+    def write_then_fail():
+        with pipeline._atomic(target) as tmp:
+            tmp.write_bytes(b"half a file")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        write_then_fail()
+    assert not target.exists()
+    assert list(target.parent.iterdir()) == []
+
+
+def test_atomic_write_replaces_the_target_only_when_complete(tmp_path):
+    target = tmp_path / "x.json"
+    target.write_text("old")
+    with pipeline._atomic(target) as tmp:
+        tmp.write_text("new")
+        assert target.read_text() == "old"
+    assert target.read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_failed_parquet_write_leaves_no_partial_file(tmp_path):
+    target = tmp_path / "samples.parquet"
+    bad = pd.DataFrame({"x_mV": [1.0, 2.0], "mixed": [object(), 1]})
+    with pytest.raises(Exception):  # noqa: B017, PT011 - pyarrow's own error type
+        pipeline._write_parquet(bad, target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_job_log_captures_only_its_own_thread_and_the_traceback(tmp_path):
+    log_a, log_b = tmp_path / "a.log", tmp_path / "b.log"
+    barrier = threading.Barrier(2)
+
+    def job(path, text, fail):
+        with pipeline.job_log(path) as log:
+            barrier.wait()
+            log.info(text)
+            barrier.wait()
+            if fail:
+                raise ValueError("bad " + text)
+
+    def run(path, text, fail):
+        with contextlib.suppress(ValueError):
+            job(path, text, fail)
+
+    threads = [
+        threading.Thread(target=run, args=(log_a, "alpha", False)),
+        threading.Thread(target=run, args=(log_b, "beta", True)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    a, b = log_a.read_text(), log_b.read_text()
+    assert "alpha" in a
+    assert "beta" not in a
+    assert "beta" in b
+    assert "alpha" not in b
+    assert "Traceback" in b
+    assert "ValueError: bad beta" in b
+    assert not logging.getLogger("iongrad").handlers
+
+
+def test_missing_computing_module_fails_loudly(monkeypatch):
+    monkeypatch.setitem(sys.modules, "iongrad.donnan", None)
+    with pytest.raises(pipeline.MissingModuleError, match=r"iongrad\.donnan \(Donnan"):
+        pipeline._module("donnan")
+
+
+def _report(**over):
+    base = {
+        "file": "data/raw/x.csv",
+        "dataset": "x",
+        "rows_read": 3,
+        "rows_accepted": 2,
+        "rows_rejected": 1,
+        "warnings": [],
+        "failures": [
+            {
+                "file": "data/raw/x.csv",
+                "row": 4,
+                "column": "c_in_mM",
+                "value": "14O",
+                "rule": "number_format",
+                "severity": "error",
+                "message": "not a number",
+            }
+        ],
+        "mode": "strict",
+        "ok": False,
+    }
+    return {**base, **over}
+
+
+def test_strict_gate_names_file_row_column_value_and_rule():
+    with pytest.raises(pipeline.DatasetFailedError) as info:
+        pipeline._gate(_report())
+    msg = str(info.value)
+    for part in ("data/raw/x.csv", "row 4", "c_in_mM", "'14O'", "number_format"):
+        assert part in msg
+    pipeline._gate(_report(mode="lenient"))  # lenient: quarantined, not fatal
+    with pytest.raises(pipeline.DatasetFailedError):
+        pipeline._gate(_report(mode="lenient", unreadable=True))
+
+
+def _results(tmp_path, name, report, files=pipeline.RESULT_FILES, html=True):
+    d = tmp_path / "results" / name
+    d.mkdir(parents=True)
+    (d / "validation.json").write_text(json.dumps(report))
+    for f in files:
+        (d / f).write_text("x")
+    reports = tmp_path / "reports"
+    reports.mkdir(exist_ok=True)
+    if html:
+        (reports / f"{name}.html").write_text("<html></html>")
+
+
+def test_dataset_status_and_index_entries(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _results(tmp_path, "good", _report(ok=True, rows_rejected=0, failures=[]))
+    _results(tmp_path, "quarantined", _report(mode="lenient"))
+    _results(tmp_path, "strict_bad", _report(), files=(), html=False)
+    _results(tmp_path, "crashed", _report(ok=True, failures=[]), files=(), html=False)
+    names = ["strict_bad", "good", "quarantined", "crashed", "never_ran"]
+    entries = pipeline.index_entries(names)
+    assert [e["dataset"] for e in entries] == sorted(names)
+    status = {e["dataset"]: e["status"] for e in entries}
+    assert status == {
+        "good": "ok",
+        "quarantined": "warnings",
+        "strict_bad": "failed",
+        "crashed": "failed",
+        "never_ran": "failed",
+    }
+    good = next(e for e in entries if e["dataset"] == "good")
+    assert good == {
+        "dataset": "good",
+        "status": "ok",
+        "results_dir": "results/good",
+        "report_href": "good.html",
+    }
