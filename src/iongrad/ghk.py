@@ -41,7 +41,7 @@ DEFAULT_PERMEABILITY = {"K+": 1.0, "Na+": 0.05, "Cl-": 0.45}
 #: Tolerance on Vm in units of RT/F (2.6e-11 mV at 25 degC), [-].
 XTOL_VT: float = 1e-12
 #: A zero-current solution counts as converged when the net current is at most this
-#: fraction of the sum of the absolute ionic currents, [-].
+#: fraction of the gross (one-way efflux plus influx) charge current, [-].
 RESIDUAL_RTOL: float = 1e-9
 
 #: Status labels indexed by the ``int8`` status codes of :class:`GHKResult`.
@@ -266,7 +266,8 @@ class GHKResult:
     converged : numpy.ndarray of bool
         Status ok and the net current at most :data:`RESIDUAL_RTOL` of the total.
     residual : numpy.ndarray
-        Net current divided by the sum of absolute ionic currents, [-].
+        Net current divided by the gross (one-way efflux plus influx) charge
+        current, [-].
     status : numpy.ndarray of int8
         Index into :data:`GHK_STATUS`.
     method : numpy.ndarray of str
@@ -290,11 +291,18 @@ class GHKResult:
 
 
 def _net_current(x, c_in, c_out, z, P):
-    """Net and total absolute dimensionless current and d(net)/dx at x = FV/RT."""
+    """Net current, gross (unidirectional) current and d(net)/dx at x = FV/RT.
+
+    All in units of F x P x mM. The gross current sums the one-way efflux and influx
+    of charge; unlike the net ionic currents it does not vanish when every ion sits
+    at its Nernst potential, so it is the scale of the residual.
+    """
     zx = z * x[:, None]
-    parts = P * z * (c_in * _phi(zx) - c_out * _phi(-zx))
+    efflux, influx = P * c_in * _phi(zx), P * c_out * _phi(-zx)
+    net = (z * (efflux - influx)).sum(axis=1)
+    gross = (np.abs(z) * (efflux + influx)).sum(axis=1)
     d = (P * z * z * (c_in * _dphi(zx) + c_out * _dphi(-zx))).sum(axis=1)
-    return parts.sum(axis=1), np.abs(parts).sum(axis=1), d
+    return net, gross, d
 
 
 def ghk_voltage(
@@ -399,7 +407,7 @@ def ghk_voltage(
     exists = valid & (n_carriers > 0) & up & down
 
     x = np.full(n, np.nan)
-    method = np.full(n, "", dtype=object)
+    how = np.full(n, "", dtype=object)
     iterations = np.zeros(n, dtype=np.int64)
     solver_ok = np.zeros(n, dtype=bool)
     VT = thermal_voltage_mV(T)
@@ -413,7 +421,7 @@ def ghk_voltage(
             temperature_K=T[rows],
         ).E_mV  # fmt: skip
         x[rows] = E / VT[rows]
-        method[rows], solver_ok[rows] = "nernst", True
+        how[rows], solver_ok[rows] = "nernst", True
 
     mono = exists & (n_carriers > 1) & ~(carrier & (np.abs(z) != 1)).any(axis=1)
     mono &= method == "auto"
@@ -424,7 +432,7 @@ def ghk_voltage(
             permeability=Pc[rows], temperature_K=T[rows],
         )  # fmt: skip
         x[rows] = vm / VT[rows]
-        method[rows], solver_ok[rows] = "closed_form", True
+        how[rows], solver_ok[rows] = "closed_form", True
 
     todo = np.flatnonzero(exists & ~single & ~mono)
     if todo.size:
@@ -460,7 +468,7 @@ def ghk_voltage(
             fun, lo, hi, x0=0.5 * (lo + hi), xtol=xtol, max_iter=max_iter
         )
         x[todo], solver_ok[todo], iterations[todo] = x_t, ok_t, it_t
-        method[todo] = "numeric"
+        how[todo] = "numeric"
 
     net, total, _d = _net_current(np.where(exists, x, 0.0), ci, co, z, Pc)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -480,7 +488,7 @@ def ghk_voltage(
         converged=converged,
         residual=residual,
         status=status,
-        method=method.astype(str),
+        method=how.astype(str),
         iterations=iterations,
     )
 
