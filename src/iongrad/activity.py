@@ -510,18 +510,27 @@ def activity_coefficients(
             reasons[s] = f"{s}: no Pitzer parameters (iongrad/data/pitzer_binary.csv)"
         present = m > 0
         idx = {s: i for i, s in enumerate(symbols)}
+        texts: list[str] = []
+        masks: list[np.ndarray] = []
         for s in cov.unknown_ions:
-            notes = _append(
-                notes,
-                present[:, idx[s]],
-                f"{s} has no Pitzer parameters: its specific interactions are 0",
+            texts.append(
+                f"{s} has no Pitzer parameters: its specific interactions are 0"
             )
+            masks.append(present[:, idx[s]])
         for c, a in cov.missing_pairs:
-            hit = present[:, idx[c]] & present[:, idx[a]]
-            notes = _append(notes, hit, f"no Pitzer pair {c}/{a}: taken as 0")
+            texts.append(f"no Pitzer pair {c}/{a}: taken as 0")
+            masks.append(present[:, idx[c]] & present[:, idx[a]])
+        off25 = np.abs(T - 298.15) > 0.5
         for c, a in cov.constant_T_pairs:
-            hit = (np.abs(T - 298.15) > 0.5) & present[:, idx[c]] & present[:, idx[a]]
-            notes = _append(notes, hit, f"{c}/{a} parameters held at 25 degC values")
+            texts.append(f"{c}/{a} parameters held at 25 degC values")
+            masks.append(off25 & present[:, idx[c]] & present[:, idx[a]])
+        if len(texts) > 62:  # keep the bit flags in int64
+            texts = [*texts[:61], "further Pitzer coverage notes omitted"]
+            masks = [*masks[:61], np.any(masks[61:], axis=0)]
+        flags = np.zeros(n, dtype=np.int64)
+        for b, mask in enumerate(masks):
+            flags |= mask.astype(np.int64) << b
+        notes = _decode_flags(flags, texts)
         if convention == "macinnes":
             kcl, _ = pitzer_ln_gamma(np.column_stack([I, I]), ["K+", "Cl-"], T)
             shift = kcl.mean(axis=1) - ln_g[:, cols.index("Cl-")]
@@ -620,10 +629,12 @@ def _compartment(model, convention, opts, codes, n_groups, group_T, sym, z, m):
         codes, weights=(~ok & (z != 0)).astype(float), minlength=n_groups
     ).astype(int)
     I_g[bad_g] = np.nan
-    note_g = np.full(n_groups, "", dtype=object)
-    note_g = _append(note_g, bad_g, "negative concentration: gamma undefined")
-    note_g = _append(
-        note_g, nan_g > 0, "unmeasured (NaN) species excluded from ionic strength"
+    note_g = _decode_flags(
+        bad_g.astype(np.int64) | (nan_g > 0).astype(np.int64) << 1,
+        [
+            "negative concentration: gamma undefined",
+            "unmeasured (NaN) species excluded from ionic strength",
+        ],
     )
 
     uniq, inv = np.unique(sym, return_inverse=True)
@@ -636,7 +647,7 @@ def _compartment(model, convention, opts, codes, n_groups, group_T, sym, z, m):
             mat[good], list(uniq), group_T[good], model=model, convention=convention
         )
         gam_g[good] = res.gamma
-        note_g[good] = _join(note_g[good], res.notes)
+        note_g[good] = _join_reasons(note_g[good], res.notes)
         gamma = gam_g[codes, inv]
         reasons = res.ion_reasons
     else:
@@ -824,26 +835,32 @@ def activity_table(
 
 
 def _prefix(prefix: str, notes) -> np.ndarray:
-    notes = np.asarray(notes, dtype=object)
-    return np.where(notes != "", prefix + notes.astype(str), "").astype(object)
+    return _join_reasons(np.asarray(notes, dtype=object), prefix=prefix)
 
 
-def _join(left, right) -> np.ndarray:
-    """Join two arrays of notes elementwise with '; ' (empty parts dropped)."""
-    left = np.asarray(left, dtype=object)
-    right = np.asarray(right, dtype=object)
-    both = (left != "") & (right != "")
-    joined = np.where(both, left + "; " + right, left + right)
-    return np.asarray(joined, dtype=object)
+def _join_reasons(*parts, prefix: str = "") -> np.ndarray:
+    """Join arrays of notes elementwise with '; ', dropping empty parts.
+
+    Works on the unique combinations only (a table has few distinct notes), so the
+    cost is one factorization per call, not one Python operation per row.
+    """
+    arrays = [np.asarray(p, dtype=object) for p in parts]
+    n = arrays[0].shape[0] if arrays else 0
+    if n == 0:
+        return np.empty(0, dtype=object)
+    codes, uniques = pd.MultiIndex.from_arrays(arrays).factorize()
+    texts = []
+    for combo in uniques:
+        items = [str(x) for x in (combo if isinstance(combo, tuple) else (combo,))]
+        text = "; ".join(x for x in items if x)
+        texts.append(prefix + text if text else "")
+    return np.asarray(texts, dtype=object)[codes]
 
 
-def _append(notes, mask, text: str) -> np.ndarray:
-    """Append ``text`` to the notes where ``mask`` is True."""
-    return _join(notes, np.where(mask, text, "").astype(object))
-
-
-def _join_reasons(*parts) -> np.ndarray:
-    acc = np.asarray(parts[0], dtype=object)
-    for part in parts[1:]:
-        acc = _join(acc, part)
-    return acc
+def _decode_flags(flags: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Turn per-row bit flags into '; '-joined note strings (unique flags only)."""
+    uniq, inv = np.unique(flags, return_inverse=True)
+    out = []
+    for f in uniq.tolist():
+        out.append("; ".join(t for b, t in enumerate(texts) if f >> b & 1))
+    return np.asarray(out, dtype=object)[inv.reshape(-1)]

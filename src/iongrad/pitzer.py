@@ -183,15 +183,18 @@ def _J0_J1(x):
     0 < x < 100 (x > 0 required; callers pass strictly positive x).
     """
     c1, c2, c3, c4 = _J_C
-    e = c1 * x ** (-c2) * np.exp(-c3 * x**c4)
+    lx = np.log(x)
+    x_c4 = np.exp(c4 * lx)
+    e = c1 * np.exp(-c2 * lx - c3 * x_c4)
     d = 4.0 + e
     j0 = x / d
-    j1 = (4.0 + e * (1.0 + c2 + c3 * c4 * x**c4)) / (d * d)
+    j1 = (4.0 + e * (1.0 + c2 + c3 * c4 * x_c4)) / (d * d)
     return j0, j1
 
 
 def _at_T(value: float, deriv: float, dT):
-    return value + deriv * dT if deriv else np.full_like(dT, value)
+    """Parameter at temperature: P25 + dP/dT (T - 298.15); a scalar when constant."""
+    return value + deriv * dT if deriv else value
 
 
 def pitzer_ln_gamma(molality, ions, temperature_K):
@@ -272,13 +275,12 @@ def pitzer_ln_gamma(molality, ions, temperature_K):
     sI = np.sqrt(Is)
     A_phi = debye_huckel_A_phi(T)
 
-    # Pairwise matrices (n, k, k): B, B' and C for cation-anion pairs; Phi, Phi' for
-    # like-sign pairs. Loops run over ion pairs only.
-    B = np.zeros((n, k, k))
-    Bp = np.zeros((n, k, k))
-    C = np.zeros((n, k, k))
-    Phi = np.zeros((n, k, k))
-    Phip = np.zeros((n, k, k))
+    # Pair and triplet terms accumulate column by column (each an (n,) vector op);
+    # the Python loops run over ion pairs and triplets only, never over rows.
+    cols = [np.ascontiguousarray(m[:, i]) for i in range(k)]
+    ln_cols = [np.zeros(n) for _ in range(k)]
+    F_extra = np.zeros(n)  # sum m_c m_a B'_ca + sum m_i m_j Phi'_ij
+    sum_mmC = np.zeros(n)  # sum_c sum_a m_c m_a C_ca
     g_cache: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
     def g_pair(alpha: float):
@@ -306,19 +308,22 @@ def pitzer_ln_gamma(molality, ions, temperature_K):
                     continue
                 b0 = _at_T(p["beta0"], p["dbeta0_dT"], dT)
                 b1 = _at_T(p["beta1"], p["dbeta1_dT"], dT)
-                b2 = _at_T(p["beta2"], p["dbeta2_dT"], dT)
                 cphi = _at_T(p["C_phi"], p["dC_phi_dT"], dT)
                 g1, g1p = g_pair(p["alpha1"])
                 bij = b0 + b1 * g1
                 bpij = b1 * g1p
                 if p["beta2"] or p["dbeta2_dT"]:
+                    b2 = _at_T(p["beta2"], p["dbeta2_dT"], dT)
                     g2, g2p = g_pair(p["alpha2"])
                     bij = bij + b2 * g2
                     bpij = bpij + b2 * g2p
                 cij = cphi / (2.0 * math.sqrt(abs(zi * zj)))
-                B[:, i, j] = B[:, j, i] = bij
-                Bp[:, i, j] = Bp[:, j, i] = bpij
-                C[:, i, j] = C[:, j, i] = cij
+                mm = cols[c] * cols[a]
+                F_extra += mm * bpij
+                sum_mmC += mm * cij
+                term = 2.0 * bij + Z * cij
+                ln_cols[c] += cols[a] * term
+                ln_cols[a] += cols[c] * term
             elif zi * zj > 0:  # like-sign pair: mixing terms
                 th, dth = theta_tab.get(frozenset((ions[i], ions[j])), (0.0, 0.0))
                 phi = _at_T(th, dth, dT)
@@ -332,50 +337,30 @@ def pitzer_ln_gamma(molality, ions, temperature_K):
                         xj1ij - 0.5 * xj1ii - 0.5 * xj1jj
                     )
                     phi = phi + e_theta
-                    Phip[:, i, j] = Phip[:, j, i] = e_theta_p
-                Phi[:, i, j] = Phi[:, j, i] = phi
+                    F_extra += cols[i] * cols[j] * e_theta_p
+                elif not (th or dth):
+                    continue
+                ln_cols[i] += 2.0 * cols[j] * phi
+                ln_cols[j] += 2.0 * cols[i] * phi
 
-    # Triplet tensor psi[i, j, l], symmetric in all three indices.
-    psi = np.zeros((k, k, k))
-    psi_dT = np.zeros((k, k, k))
+    # Triplets (i, j like-sign; c the common ion of the other sign):
+    # psi_ijc adds m_j m_c to ln g_i, m_i m_c to ln g_j and m_i m_j to ln g_c.
     index = {s: idx for idx, s in enumerate(ions)}
     for (pair, common), (value, deriv) in psi_tab.items():
         a, b = tuple(pair)
-        if a in index and b in index and common in index:
+        if a in index and b in index and common in index and (value or deriv):
             ia, ib, ic = index[a], index[b], index[common]
-            for p1, p2, p3 in (
-                (ia, ib, ic),
-                (ia, ic, ib),
-                (ib, ia, ic),
-                (ib, ic, ia),
-                (ic, ia, ib),
-                (ic, ib, ia),
-            ):
-                psi[p1, p2, p3] = value
-                psi_dT[p1, p2, p3] = deriv
+            psi = _at_T(value, deriv, dT)
+            ln_cols[ia] += cols[ib] * cols[ic] * psi
+            ln_cols[ib] += cols[ia] * cols[ic] * psi
+            ln_cols[ic] += cols[ia] * cols[ib] * psi
 
-    f_gamma = -A_phi * (
-        sI / (1.0 + PITZER_B * sI) + 2.0 / PITZER_B * np.log1p(PITZER_B * sI)
-    )
-    mm = m[:, :, None] * m[:, None, :]  # (n, k, k)
-    F = (
-        f_gamma
-        + 0.5 * np.einsum("nij,nij->n", mm, Bp)
-        + 0.5 * np.einsum("nij,nij->n", mm, Phip)
-    )
-    sum_mmC = 0.5 * np.einsum("nij,nij->n", mm, C)
-    ln_g = (z * z)[None, :] * F[:, None]
-    ln_g += np.einsum("nij,nj->ni", 2.0 * B + Z[:, None, None] * C, m)
-    ln_g += 2.0 * np.einsum("nij,nj->ni", Phi, m)
-    if psi.any():
-        if psi_dT.any():
-            ln_g += 0.5 * (
-                np.einsum("ijl,njl->ni", psi, mm)
-                + dT[:, None] * np.einsum("ijl,njl->ni", psi_dT, mm)
-            )
-        else:
-            ln_g += 0.5 * np.einsum("ijl,njl->ni", psi, mm)
-    ln_g += np.abs(z)[None, :] * sum_mmC[:, None]
+    bsI = PITZER_B * sI
+    f_gamma = -A_phi * (sI / (1.0 + bsI) + 2.0 / PITZER_B * np.log1p(bsI))
+    F = f_gamma + F_extra
+    ln_g = np.empty((n, k))
+    for i in range(k):
+        ln_g[:, i] = ln_cols[i] + z[i] * z[i] * F + abs(z[i]) * sum_mmC
     ln_g[~pos] = 0.0
     ln_g[:, z == 0] = 0.0
     known = set(pitzer_ions())
