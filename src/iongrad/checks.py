@@ -186,16 +186,17 @@ def bath_electroneutral(df: pd.DataFrame, *, tolerance: float) -> pd.Series:
 
 
 @register("compartment_limits", "table")
-def compartment_limits(df: pd.DataFrame, **limits: dict[str, float]) -> pd.Series:
-    """Concentrations at or below a per-ion, per-compartment upper limit.
+def compartment_limits(
+    df: pd.DataFrame, *, column: str, limits: dict[str, float]
+) -> pd.Series:
+    """``column`` at or below a per-ion upper limit.
 
-    ``limits`` maps a concentration column to ``{ion: limit, "default": limit}``.
+    ``limits`` maps ion symbols to limits, plus ``"default"`` for the other ions.
+    Non-finite values pass (the finiteness rule reports them).
     """
-    ok = np.ones(len(df), dtype=bool)
-    for column, table in limits.items():
-        per_ion = {k: float(v) for k, v in table.items() if k != "default"}
-        default = float(table.get("default", np.inf))
-        limit = df["ion"].map(per_ion).fillna(default).to_numpy(dtype=float)
-        v = df[column].to_numpy(dtype=float)
-        ok &= ~(v > limit)
-    return pd.Series(ok, index=df.index)
+    per_ion = {k: float(v) for k, v in limits.items() if k != "default"}
+    default = float(limits.get("default", np.inf))
+    limit = df["ion"].map(per_ion).to_numpy(dtype=float, na_value=np.nan)
+    limit = np.where(np.isnan(limit), default, limit)
+    v = df[column].to_numpy(dtype=float)
+    return pd.Series(~(np.isfinite(v) & (v > limit)), index=df.index)

@@ -371,7 +371,8 @@ def _classify(header: str, meta_unit: str | None) -> tuple[_Col, dict | None]:
         try:
             ion = lookup(match.group("ion").strip()).symbol
         except UnknownIonError as err:
-            if unit is not None and _is_unit_token(unit):
+            short = len(match.group("ion")) <= 12
+            if short and unit is not None and _is_unit_token(unit):
                 return _Col(header, "ignored"), {
                     "column": header,
                     "value": match.group("ion").strip(),
@@ -536,6 +537,7 @@ class _Builder:
         self.fmt = info["format"]
         self.decimal = info.get("decimal", ".")
         self.n = len(raw)
+        self._unit_cache: dict[str, tuple] = {}
 
     def file_fail(self, column, value, rule, message):
         self.file_fails.append(
@@ -545,6 +547,18 @@ class _Builder:
     # -- structure
     def _structure(self):
         meta = self.info.get("field_units", {})
+        if len(self.raw.columns) == 1 and self.fmt == "csv":
+            header = str(self.raw.columns[0])
+            other = next((c for c in "|: " if c in header.strip()), None)
+            if other is not None:
+                self.file_fail(
+                    header,
+                    header,
+                    "separator",
+                    f"the header has a single column; it looks separated by "
+                    f"{other!r}, but only ',', ';' and tab are accepted",
+                )
+                return {}, [], "long"
         fields: dict[str, _Col] = {}
         wide: list[_Col] = []
         ignored: list[str] = []
@@ -630,7 +644,16 @@ class _Builder:
                 "(write e.g. c_in_mM or 'K_in [mM]')",
             )
             return factor, scale
-        text = _text(self.raw[unit_col.header]).astype("str")
+        return self._unit_column(unit_col.header)
+
+    def _unit_column(self, header: str) -> tuple:
+        """Parse a per-row unit column once; unknown units fail once per cell."""
+        if header in self._unit_cache:
+            f, s = self._unit_cache[header]
+            return f.copy(), s.copy()
+        factor = np.full(self.n, np.nan)
+        scale = np.full(self.n, None, dtype=object)
+        text = _text(self.raw[header]).astype("str")
         for unit in pd.unique(text.dropna()):
             mask = (text == unit).to_numpy(dtype=bool, na_value=False)
             if unit == "":
@@ -639,14 +662,15 @@ class _Builder:
                 f, s = unit_factor(_unit_text(str(unit)))
             except UnitError as err:
                 self.fails.add_mask(
-                    mask, text, column="concentration_scale",
-                    source_column=unit_col.header, rule="unknown_unit",
-                    message=str(err),
+                    mask, text, column="concentration_scale", source_column=header,
+                    rule="unknown_unit", message=str(err),
                 )  # fmt: skip
+                factor[mask] = -1.0  # marks "unit given but unknown"
                 continue
             factor[mask] = f
             scale[mask] = s
-        return factor, scale
+        self._unit_cache[header] = (factor, scale)
+        return factor.copy(), scale.copy()
 
     def _concentration(self, col: _Col, per_row_field, fields, ion=None):
         values = _parse_number(
@@ -659,7 +683,9 @@ class _Builder:
         )
         factor, scale = self._conc_units(col, per_row_field, fields)
         present = ~np.isnan(values)
-        no_unit = present & np.isnan(factor) & (col.unit is None)
+        unknown = factor < 0
+        factor[unknown] = np.nan
+        no_unit = present & np.isnan(factor) & ~unknown & (col.unit is None)
         if no_unit.any() and not self.file_fails:
             self.fails.add_mask(
                 no_unit, self.raw[col.header],
@@ -972,7 +998,10 @@ class _Builder:
         table["source_file"] = self.name
         table["source_row"] = self.lines[pos] if self.n else np.array([], np.int64)
         table["_raw_pos"] = pos
-        ordered = [c for c in CANONICAL_COLUMNS if c in table] + ["_raw_pos"]
+        for name in CANONICAL_COLUMNS:
+            if name not in table:  # only after a file-level failure
+                table[name] = pd.Series(np.nan, index=table.index, dtype=object)
+        ordered = [*CANONICAL_COLUMNS, "_raw_pos"]
         table = table[ordered].reset_index(drop=True)
         failures = [
             {**f, "index": None, "source_column": f["column"]} for f in self.file_fails

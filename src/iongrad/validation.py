@@ -34,7 +34,13 @@ from .ingest import CANONICAL_COLUMNS, Ingested, ingest
 from .ions import UnknownIonError, lookup
 from .schema import Contract, empty_frame, load_contract
 
-__all__ = ["MODES", "ValidationResult", "validate_file", "write_outputs"]
+__all__ = [
+    "MODES",
+    "ValidationResult",
+    "check_table",
+    "validate_file",
+    "write_outputs",
+]
 
 #: Accepted validation modes.
 MODES = ("strict", "lenient")
@@ -90,6 +96,8 @@ def _jsonable(value):
         return None
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, bool | int | float | str):
@@ -156,6 +164,34 @@ def _schema_failures(
     return out
 
 
+def check_table(
+    df: pd.DataFrame, *, contract: str | os.PathLike | None = None
+) -> list[dict]:
+    """Run the contract's error and warning checks on a canonical table.
+
+    Returns one dict per failure (``index``, ``column``, ``value``, ``rule``,
+    ``severity``, ``message``), all at once; an empty list means the table passes.
+
+    Examples
+    --------
+    >>> from iongrad.ingest import read_table
+    >>> from iongrad.schema import DEFAULT_CONTRACT
+    >>> good = DEFAULT_CONTRACT.parents[1] / "tests" / "data" / "good" / "long_mM.csv"
+    >>> table = read_table(good)
+    >>> check_table(table)
+    []
+    >>> table.loc[0, "c_in_mM"] = -1.0
+    >>> [f["rule"] for f in check_table(table)]
+    ['c_in_nonnegative_finite']
+    """
+    spec = load_contract(contract)
+    frame = df[CANONICAL_COLUMNS]
+    return [
+        *_schema_failures(spec.error_schema, frame, spec, "error"),
+        *_schema_failures(spec.warning_schema, frame, spec, "warning"),
+    ]
+
+
 def _describe(failure: dict, file: str, row, contract: Contract) -> str:
     column = failure.get("source_column") or failure["column"]
     where = f"{file}" + (f", row {row}" if row is not None else "")
@@ -207,6 +243,13 @@ def validate_file(
     if not ing.file_failures:
         canonical = table[CANONICAL_COLUMNS]
         parsed = {(f["index"], f["column"]) for f in ing.failures}
+        # A row whose unit could not be read has no concentrations to judge.
+        parsed |= {
+            (f["index"], col)
+            for f in ing.failures
+            if f["column"] == "concentration_scale"
+            for col in ("c_in_mM", "c_out_mM")
+        }
         for schema, severity in (
             (spec.error_schema, "error"),
             (spec.warning_schema, "warning"),
@@ -275,7 +318,9 @@ def _split(
     names = table["dataset"].dropna().unique().tolist() if "dataset" in table else []
     report = {
         "file": ing.path,
-        "dataset": dataset if dataset is not None else (names[0] if names else None),
+        "dataset": dataset
+        if dataset is not None
+        else (names[0] if names else Path(ing.path).stem),
         "mode": mode,
         "ok": ok,
         "layout": ing.layout,
