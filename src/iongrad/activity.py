@@ -703,13 +703,16 @@ def activity_table(
     -------
     pandas.DataFrame
         Aligned to ``df.index``: ``gamma_in_model``, ``gamma_out_model`` (the
-        coefficients to use: measured where given, else the model's), ``gamma_source``
-        ("model", "measured", or "mixed" when only one compartment was measured),
+        model's coefficients, always), ``gamma_in_used``, ``gamma_out_used`` (the
+        coefficients to use: measured where given, else the model's),
+        ``gamma_source`` ("model", "measured", or "mixed" when only one compartment
+        was measured),
         ``ionic_strength_in_molal``, ``ionic_strength_out_molal`` [mol/kg],
-        ``activity_model``, ``activity_convention``, ``activity_valid`` (both
-        compartments inside the model's stated I and T range and both gammas
-        finite), ``concentration_scale_used``, ``activity_reason`` (why a gamma is
-        NaN or what the model assumed; empty when nothing to say).
+        ``activity_model``, ``activity_convention``, ``activity_valid`` (both used
+        gammas finite, and each model-derived one inside the model's stated I and T
+        range; a measured gamma counts as valid), ``concentration_scale_used``,
+        ``activity_reason`` (why a gamma is NaN or what the model assumed; empty
+        when nothing to say).
 
     Raises
     ------
@@ -817,8 +820,10 @@ def activity_table(
     )
     return pd.DataFrame(
         {
-            "gamma_in_model": g_in,
-            "gamma_out_model": g_out,
+            "gamma_in_model": out["in"][0],
+            "gamma_out_model": out["out"][0],
+            "gamma_in_used": g_in,
+            "gamma_out_used": g_out,
             "gamma_source": source,
             "ionic_strength_in_molal": out["in"][1],
             "ionic_strength_out_molal": out["out"][1],

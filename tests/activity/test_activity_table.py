@@ -11,6 +11,8 @@ from iongrad.nernst import nernst_potential
 COLUMNS = [
     "gamma_in_model",
     "gamma_out_model",
+    "gamma_in_used",
+    "gamma_out_used",
     "gamma_source",
     "ionic_strength_in_molal",
     "ionic_strength_out_molal",
@@ -91,9 +93,14 @@ def test_measured_gammas_override_per_row_and_say_so():
     df = neuron(gamma_in=[0.85, np.nan, np.nan, np.nan, np.nan])
     df["gamma_out"] = [0.70, np.nan, 0.75, np.nan, np.nan]
     out = activity_table(df)
-    assert out["gamma_in_model"].iloc[0] == 0.85
-    assert out["gamma_out_model"].iloc[0] == 0.70
-    assert out["gamma_out_model"].iloc[2] == 0.75
+    model = activity_table(neuron())
+    assert out["gamma_in_used"].iloc[0] == 0.85
+    assert out["gamma_out_used"].iloc[0] == 0.70
+    assert out["gamma_out_used"].iloc[2] == 0.75
+    assert out["gamma_in_used"].iloc[2] == model["gamma_in_model"].iloc[2]
+    # The model's own values stay visible next to the measured ones.
+    for col in ("gamma_in_model", "gamma_out_model"):
+        np.testing.assert_array_equal(out[col], model[col])
     assert out["gamma_source"].tolist()[:3] == ["measured", "model", "mixed"]
     assert "measured" in out["activity_reason"].iloc[0]
 
@@ -119,8 +126,8 @@ def test_seed_activity_example_gives_minus_100_2_mV():
         c_out=df.c_out_mM,
         valence=df.valence,
         temperature_K=df.temperature_K,
-        gamma_in=out.gamma_in_model,
-        gamma_out=out.gamma_out_model,
+        gamma_in=out.gamma_in_used,
+        gamma_out=out.gamma_out_used,
     ).E_mV
     assert E[0] == pytest.approx(-100.2, abs=0.05)
 
