@@ -11,6 +11,7 @@ for the E-versus-temperature curves.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ __all__ = [
     "ghk_plot",
     "index_ladder_plot",
     "ladder_plot",
+    "note_svg",
 ]
 
 #: Points drawn in one scatter plot; larger data are randomly subsampled (seed 0).
@@ -67,6 +69,17 @@ class Plot:
     caption: str
     svg: str | None = None
     note: str = ""
+
+
+def note_svg(plot: Plot) -> str:
+    """A small stand-alone SVG saying why ``plot`` was not drawn."""
+    text = html.escape(f"{plot.title}: not drawn. {plot.note}", quote=True)
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="720" height="60" '
+        'viewBox="0 0 720 60"><rect width="720" height="60" fill="#fff4d6"/>'
+        f'<text x="10" y="35" font-family="sans-serif" font-size="13">{text}</text>'
+        "</svg>\n"
+    )
 
 
 def ion_colors(ions) -> dict[str, str]:
@@ -129,7 +142,8 @@ def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
     if not groups:
         return Plot(plot_id, title, caption, note="No rows to plot.")
     colors = ion_colors(s["ion"].unique())
-    fig = _figure(max(4.0, 1.3 * len(groups) + 2.5), 4.2)
+    width = max(6.0, 1.2 * len(groups) + 3.2)
+    fig = _figure(width, 4.4, left=0.9 / width, right=1 - 1.5 / width, bottom=0.2)
     ax = fig.add_subplot()
     x_of = {g: i for i, g in enumerate(groups)}
     seen = set()
@@ -239,8 +253,9 @@ def e_vs_temperature_plot(
     colors = ion_colors(pot["ion"].unique())
     ncol = min(3, max(1, len(cells)))
     nrow = int(np.ceil(len(cells) / ncol))
+    width, height = 3.3 * ncol + 0.9, 2.9 * nrow + 0.5
     fig = _figure(
-        3.3 * ncol + 0.8, 2.9 * nrow + 0.5, right=0.97, bottom=0.14 / nrow, left=0.1
+        width, height, right=1 - 0.15 / width, bottom=0.5 / height, left=0.8 / width
     )
     fig.subplots_adjust(hspace=0.45, wspace=0.15)
     axes = fig.subplots(nrow, ncol, squeeze=False, sharey=True)
@@ -297,7 +312,7 @@ def e_vs_temperature_plot(
         if k % ncol == 0:
             ax.set_ylabel("E [mV]", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6, loc="best" if len(part) < 200 else "upper right")
+        ax.legend(fontsize=6, loc="best")
     for k in range(len(cells), nrow * ncol):
         axes[k // ncol][k % ncol].set_visible(False)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
@@ -317,7 +332,7 @@ def conc_vs_activity_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot
         return Plot(plot_id, title, caption, note="No finite potentials to plot.")
     data, note = _subsample(data)
     colors = ion_colors(pot["ion"].unique())
-    fig = _figure(5.6, 4.2)
+    fig = _figure(6.4, 4.4, left=0.14, right=0.74)
     ax = fig.add_subplot()
     valid = (
         data["activity_valid"].fillna(False).astype(bool).to_numpy()
@@ -372,7 +387,7 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
         return Plot(plot_id, title, caption, note="No positive concentrations to plot.")
     data, note = _subsample(data)
     colors = ion_colors(donnan["ion"].unique())
-    fig = _figure(5.6, 4.2)
+    fig = _figure(6.4, 4.4, left=0.14, right=0.74)
     ax = fig.add_subplot()
     for ion, part in data.groupby("ion", sort=True):
         ax.scatter(
@@ -414,7 +429,7 @@ def ghk_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> Plot:
         sorted(data["cell_type"].astype(str).unique()) if "cell_type" in data else []
     )
     colors = ion_colors(cells)
-    fig = _figure(5.6, 4.2)
+    fig = _figure(6.4, 4.4, left=0.14, right=0.74)
     ax = fig.add_subplot()
     if cells:
         for cell, part in data.groupby(data["cell_type"].astype(str), sort=True):
@@ -447,7 +462,7 @@ def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") ->
         return Plot(plot_id, title, caption, note="No dataset results to compare.")
     c = combined.copy()
     c["group"] = [
-        f"{d}\n{ct}\n{t:.1f} °C"
+        f"{d} · {ct} · {t:.1f} °C"
         for d, ct, t in zip(
             c["dataset"], c["cell_type"], c["temperature_C"], strict=True
         )
@@ -460,7 +475,13 @@ def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") ->
         c = c[c["group"].isin(groups)]
     x_of = {g: i for i, g in enumerate(groups)}
     colors = ion_colors(c["ion"].unique())
-    fig = _figure(max(5.0, 0.9 * len(groups) + 2.5), 4.6)
+    longest = min(60, max(len(g) for g in groups))
+    label_in = 0.3 + 0.06 * longest  # vertical tick labels, [in]
+    width = max(6.0, 0.45 * len(groups) + 3.2)
+    height = 3.6 + label_in
+    fig = _figure(
+        width, height, left=0.9 / width, right=1 - 1.5 / width, bottom=label_in / height
+    )
     ax = fig.add_subplot()
     for ion, part in c.groupby("ion", sort=True):
         part = _finite(part, "E_act_mV")
@@ -486,7 +507,12 @@ def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") ->
             zorder=4,
         )
     ax.axhline(0.0, color="#bbb", lw=0.6)
-    ax.set_xticks(range(len(groups)), groups, fontsize=7, rotation=0)
+    ax.set_xticks(
+        range(len(groups)),
+        [g if len(g) <= 60 else g[:57] + "..." for g in groups],
+        fontsize=7,
+        rotation=90,
+    )
     ax.set_ylabel("Potential [mV]")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)

@@ -300,10 +300,13 @@ def render_dataset_report(
         ``samples.parquet``, ``donnan.parquet`` (optional, their absence is stated in
         the page), ``validation.json``, ``rejected.csv``, ``provenance.json``.
     output : path
-        The HTML file to write (``reports/<dataset>.html``). The full potentials
-        table goes beside it as ``<stem>_potentials.csv`` (and samples, summary and
-        validation failures as ``<stem>_samples.csv``, ``<stem>_summary.csv``,
-        ``<stem>_failures.csv`` when present).
+        The HTML file to write (``reports/<dataset>.html``). Beside it, always:
+        ``<stem>_potentials.csv`` (every row), ``<stem>_summary.csv`` (per cell type,
+        temperature and ion), ``<stem>_samples.csv`` (Donnan/GHK per sample; only a
+        header when samples.parquet is missing) and the figures as
+        ``<stem>_{ladder,temperature,activity,donnan,ghk}.svg`` (a figure that cannot
+        be drawn says why); ``<stem>_failures.csv`` when the validation failures
+        exceed the table cap.
     config : mapping, optional
         The resolved workflow config: shown in the provenance section; its
         prediction temperatures set the range of the E-versus-temperature plot.
@@ -366,7 +369,12 @@ def render_dataset_report(
 
     # ---- samples (Donnan, GHK)
     samples_table = None
-    if res.samples is not None:
+    if res.samples is None:  # keep the set of files fixed: an empty table, said so
+        atomic_write_csv(
+            out_dir / f"{stem}_samples.csv",
+            pd.DataFrame(columns=[c.key for c in _SAMPLE_COLUMNS]),
+        )
+    else:
         smp = res.samples.copy()
         if "temperature_K" in smp:
             smp["temperature_C"] = kelvin_to_celsius(
@@ -420,6 +428,9 @@ def render_dataset_report(
         plots.donnan_plot(_donnan_with_measured(res.donnan, pot)),
         plots.ghk_plot(res.samples),
     ]
+    for p in plot_list:  # the same figures as files, for Snakemake's own report
+        name = p.id.removeprefix("plot-")
+        atomic_write_text(out_dir / f"{stem}_{name}.svg", p.svg or plots.note_svg(p))
 
     changes = compare_potentials(pot, previous_dir)
     changes_table = None
