@@ -1,0 +1,111 @@
+"""Report rendering for a 10,000-sample dataset: wall time and HTML size.
+
+Writes a synthetic results directory in the pipeline's contract format (10,000
+samples x 5 ions = 50,000 rows, 4 cell types x 2 temperatures, with samples,
+Donnan and temperature-scan-free inputs) and times
+:func:`iongrad.report.render_dataset_report` on it. Baselines measured in the same
+run: the same call on a 100-sample dataset (fixed cost: plots, template) and the bare
+I/O floor (read the parquet files and write the full CSVs the report also writes).
+Targets (issue 7): under 10 s and under 5 MB.
+
+Run: ``.venv/bin/python benchmarks/bench_report.py [--samples N] [--repeat K]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "report"))
+from synthetic import write_results
+
+from iongrad.report import render_dataset_report
+
+TARGET_S = 10.0
+TARGET_MB = 5.0
+CELLS = ("squid axon", "frog muscle", "cardiac myocyte", "neuron")
+TEMPS_K = (293.15, 310.15)
+
+
+def groups(n: int) -> list[tuple[str, float, int]]:
+    """Split ``n`` samples over the cell types x temperatures."""
+    keys = [(c, t) for c in CELLS for t in TEMPS_K]
+    per, extra = divmod(n, len(keys))
+    return [(c, t, per + (i < extra)) for i, (c, t) in enumerate(keys)]
+
+
+def best_time(fn, repeat: int) -> float:
+    """Best wall time of ``fn`` over ``repeat`` runs, [s]."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    """Generate, render, print figures and ratios."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        big = write_results(
+            root / "results", "big", groups(args.samples), invalid_every=97
+        )
+        small = write_results(root / "results", "small", groups(100), seed=1)
+        out_big = root / "reports" / "big.html"
+        out_small = root / "reports" / "small.html"
+        cfg = {"temperatures_C": [20, 25, 37]}
+
+        def render_big():
+            render_dataset_report(
+                dataset="big", results_dir=big, output=out_big, config=cfg
+            )
+
+        def render_small():
+            render_dataset_report(
+                dataset="small", results_dir=small, output=out_small, config=cfg
+            )
+
+        def io_floor():
+            pot = pd.read_parquet(big / "potentials.parquet")
+            smp = pd.read_parquet(big / "samples.parquet")
+            pd.read_parquet(big / "donnan.parquet")
+            pot.to_csv(root / "floor_potentials.csv", index=False)
+            smp.to_csv(root / "floor_samples.csv", index=False)
+
+        render_small()  # warm-up: imports, font cache
+        t_big = best_time(render_big, args.repeat)
+        t_small = best_time(render_small, args.repeat)
+        t_io = best_time(io_floor, args.repeat)
+        n_rows = len(pd.read_parquet(big / "potentials.parquet"))
+        size_mb = out_big.stat().st_size / 1e6
+        beside = sum(
+            p.stat().st_size for p in out_big.parent.glob("big_*") if p.is_file()
+        )
+        print(f"dataset: {args.samples:,} samples, {n_rows:,} rows (sample x ion)")
+        print(f"render {args.samples:,} samples: {t_big:.2f} s (best of {args.repeat})")
+        print(f"baseline render 100 samples:  {t_small:.2f} s")
+        print(f"baseline I/O floor (read parquet + write CSVs): {t_io:.2f} s")
+        print(f"ratio big / 100-sample render: {t_big / t_small:.2f}")
+        print(f"ratio big render / I/O floor:  {t_big / t_io:.2f}")
+        print(
+            f"HTML size: {size_mb:.2f} MB; CSV + SVG beside it: {beside / 1e6:.2f} MB"
+        )
+        ok_t, ok_s = t_big < TARGET_S, size_mb < TARGET_MB
+        print(
+            f"targets: time < {TARGET_S:g} s {'met' if ok_t else 'MISSED'}; "
+            f"size < {TARGET_MB:g} MB {'met' if ok_s else 'MISSED'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
