@@ -354,7 +354,10 @@ def _classify(header: str, meta_unit: str | None) -> tuple[_Col, dict | None]:
     """Return the column's role and a file-level failure (or None)."""
     base, unit = _split_header(header)
     if meta_unit is not None:
-        if unit is not None and _unit_text(unit) != _unit_text(meta_unit):
+        # The canonical c_in_mM / c_out_mM keep mmol/kg values under their name
+        # (the contract's concentration_scale): metadata mmol/kg is no conflict.
+        molal = header in {"c_in_mM", "c_out_mM"} and meta_unit == "mmol/kg"
+        if not molal and unit is not None and _unit_text(unit) != _unit_text(meta_unit):
             return _Col(header, "ignored"), {
                 "column": header,
                 "value": f"header {unit!r}, metadata {meta_unit!r}",
