@@ -144,6 +144,9 @@ _POT_COLUMNS = [
     Column("c_out_mM", "c_out", "mM", fmt=".4g"),
     Column("gamma_in_model", "γ_in", "", 4),
     Column("gamma_out_model", "γ_out", "", 4),
+    Column("gamma_in_used", "γ_in used", "", 4),
+    Column("gamma_out_used", "γ_out used", "", 4),
+    Column("gamma_source", "γ from"),
     Column("E_conc_mV", "E (conc.)", "mV", 2),
     Column("E_act_mV", "E (activity)", "mV", 2),
     Column("delta_act_mV", "Δ activity", "mV", 2),
@@ -203,7 +206,17 @@ _FAILURE_COLUMNS = [
 ]
 
 
+def _potential_columns(pot: pd.DataFrame) -> list[Column]:
+    """Detail columns present in ``pot``; the gammas actually used win over the
+    model's when both are there (measured gammas override the model)."""
+    cols = [c for c in _POT_COLUMNS if c.key in pot.columns]
+    if {"gamma_in_used", "gamma_out_used"} <= set(pot.columns):
+        cols = [c for c in cols if c.key not in ("gamma_in_model", "gamma_out_model")]
+    return cols
+
+
 _FLAG_KEYS = (
+    "activity_reason",
     "activity_valid",
     "activity_model",
     "status",
@@ -215,7 +228,14 @@ _FLAG_KEYS = (
 
 def _flag_potentials(record: dict, key: str, cell: Cell) -> None:
     """Put model-validity and status flags on the cells they concern."""
-    if key in ("E_act_mV", "delta_act_mV", "gamma_in_model", "gamma_out_model"):
+    if key in (
+        "E_act_mV",
+        "delta_act_mV",
+        "gamma_in_model",
+        "gamma_out_model",
+        "gamma_in_used",
+        "gamma_out_used",
+    ):
         valid = record.get("activity_valid")
         if valid is not None and valid is not pd.NA and not bool(valid):
             cell.cls = "flag"
@@ -227,6 +247,9 @@ def _flag_potentials(record: dict, key: str, cell: Cell) -> None:
                 f"ionic strength I_in = {i_in}, I_out = {i_out} mol/kg is outside "
                 f"the validity range of {model}"
             )
+            reason = record.get("activity_reason")
+            if isinstance(reason, str) and reason:
+                cell.title += f": {reason}"
     if key in ("E_conc_mV", "E_act_mV", "status") and str(record.get("status")) != "ok":
         cell.cls = (cell.cls + " undefined").strip()
         cell.title = str(record.get("status_reason") or record.get("status"))
@@ -359,7 +382,7 @@ def render_dataset_report(
 
     detail = frame_table(
         pot,
-        [c for c in _POT_COLUMNS if c.key in pot.columns],
+        _potential_columns(pot),
         id="potentials",
         caption="Potentials per sample and ion",
         csv_href=_href(csv_pot, output),
