@@ -20,6 +20,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from ..constants import ZERO_CELSIUS_K
 from ..nernst import nernst_potential
@@ -120,6 +121,10 @@ def _identity(ax, lo, hi, log=False):
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")
+        for axis in (ax.xaxis, ax.yaxis):  # plain labels: no mathtext, few ticks
+            axis.set_major_locator(LogLocator(base=10, numticks=8))
+            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_locator(NullLocator())
 
 
 def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
