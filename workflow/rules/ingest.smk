@@ -8,7 +8,13 @@ rule validate_dataset:
         table=get_raw_table,
     output:
         validation="results/{dataset}/validation.json",
-        rejected="results/{dataset}/rejected.csv",
+        rejected=report(
+            "results/{dataset}/rejected.csv",
+            caption="../report/rejected.rst",
+            category="1 Validation",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "item": "table: rejected rows"},
+        ),
         measurements="results/{dataset}/measurements.parquet",
     log:
         "logs/validate_dataset/{dataset}.log",
