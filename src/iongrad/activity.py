@@ -513,16 +513,14 @@ def activity_coefficients(
         texts: list[str] = []
         masks: list[np.ndarray] = []
         for s in cov.unknown_ions:
-            texts.append(
-                f"{s} has no Pitzer parameters: its specific interactions are 0"
-            )
+            texts.append(f"no Pitzer parameters, interactions taken as 0: {s}")
             masks.append(present[:, idx[s]])
         for c, a in cov.missing_pairs:
-            texts.append(f"no Pitzer pair {c}/{a}: taken as 0")
+            texts.append(f"Pitzer pairs without parameters, taken as 0: {c}/{a}")
             masks.append(present[:, idx[c]] & present[:, idx[a]])
         off25 = np.abs(T - 298.15) > 0.5
         for c, a in cov.constant_T_pairs:
-            texts.append(f"{c}/{a} parameters held at 25 degC values")
+            texts.append(f"no dT data, 25 degC Pitzer parameters used for: {c}/{a}")
             masks.append(off25 & present[:, idx[c]] & present[:, idx[a]])
         if len(texts) > 62:  # keep the bit flags in int64
             texts = [*texts[:61], "further Pitzer coverage notes omitted"]
@@ -805,11 +803,14 @@ def activity_table(
     )
     reason_in = np.where(meas_in, "", out["in"][4])
     reason_out = np.where(meas_out | (out["out"][4] == reason_in), "", out["out"][4])
+    note_in = np.where(meas_in, "", out["in"][3])
+    note_out = np.where(meas_out, "", out["out"][3])
+    same = note_in == note_out
     reason = _join_reasons(
         reason_in,
         reason_out,
-        np.where(meas_in, "", _prefix("in: ", out["in"][3])),
-        np.where(meas_out, "", _prefix("out: ", out["out"][3])),
+        np.where(same, _prefix("in and out: ", note_in), _prefix("in: ", note_in)),
+        np.where(same, "", _prefix("out: ", note_out)),
         np.where(meas_in | meas_out, "measured gamma overrides the model", ""),
     )
     valid = (
@@ -863,9 +864,21 @@ def _join_reasons(*parts, prefix: str = "") -> np.ndarray:
 
 
 def _decode_flags(flags: np.ndarray, texts: list[str]) -> np.ndarray:
-    """Turn per-row bit flags into '; '-joined note strings (unique flags only)."""
+    """Turn per-row bit flags into '; '-joined note strings (unique flags only).
+
+    Texts ``"head: detail"`` sharing a head merge into ``"head: detail1, detail2"``.
+    """
     uniq, inv = np.unique(flags, return_inverse=True)
     out = []
     for f in uniq.tolist():
-        out.append("; ".join(t for b, t in enumerate(texts) if f >> b & 1))
+        merged: dict[str, list[str]] = {}
+        for b, t in enumerate(texts):
+            if f >> b & 1:
+                head, sep, detail = t.partition(": ")
+                merged.setdefault(head if sep else t, []).append(detail)
+        out.append(
+            "; ".join(
+                f"{h}: {', '.join(d)}" if any(d) else h for h, d in merged.items()
+            )
+        )
     return np.asarray(out, dtype=object)[inv.reshape(-1)]

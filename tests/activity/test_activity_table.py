@@ -211,3 +211,30 @@ def test_empty_table():
     out = activity_table(neuron().iloc[:0])
     assert len(out) == 0
     assert list(out.columns)[: len(COLUMNS)] == COLUMNS
+
+
+@pytest.mark.parametrize("model", ["truesdell-jones", "davies", "pitzer"])
+def test_unbalanced_fluid_never_leaves_an_ion_at_gamma_one(model):
+    """A slightly unbalanced ECF (+5 mM unpaired Na+): every ion keeps a real gamma.
+
+    The peer failure in issue 4 pairs ions into salts and gives the unpaired ones
+    gamma = 1 (about 10 mV on E_K). Here K+ moves by less than 0.5 % between the
+    balanced and the unbalanced fluid.
+    """
+    df = neuron()
+    balanced = activity_table(df, model=model)
+    df.loc[11, "c_out_mM"] += 5.0
+    unbalanced = activity_table(df, model=model)
+    g = unbalanced["gamma_out_model"].iloc[:4].to_numpy()
+    assert np.all(g < 0.9)
+    k_bal, k_unb = balanced["gamma_out_model"].iloc[0], g[0]
+    assert k_unb == pytest.approx(k_bal, rel=5e-3)
+
+
+def test_pitzer_notes_name_constant_parameters_off_25C():
+    out = activity_table(neuron(), model="pitzer")
+    assert "25 degC Pitzer parameters used for: Ca2+/Cl-" in out["activity_reason"][10]
+    at25 = neuron()
+    at25["temperature_K"] = 298.15
+    out25 = activity_table(at25, model="pitzer")
+    assert "25 degC" not in out25["activity_reason"][10]
