@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/iongrad nernst --ion K+ --c-in 400 --c-out 20 --temperature 20C --vm -70
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores 2 --workflow-profile workflow/profiles/default
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks workflow

@@ -12,6 +12,7 @@ host, the SLURM job id when run on a cluster, and a UTC timestamp.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import os
@@ -83,7 +84,17 @@ def package_versions(names=DEPENDENCIES) -> dict[str, str | None]:
 
 
 def git_commit(directory: str | os.PathLike = ".") -> dict[str, Any] | None:
-    """``{"commit": sha, "dirty": bool}`` of the git work tree, or None outside one."""
+    """``{"commit": sha, "dirty": bool}`` of the git work tree, or None outside one.
+
+    Asked once per process and directory (a workflow run records one commit; two git
+    calls per dataset would cost ~40 ms each of thousands of small jobs).
+    """
+    info = _git_commit(os.path.abspath(directory))
+    return dict(info) if info is not None else None
+
+
+@functools.lru_cache(maxsize=16)
+def _git_commit(directory: str) -> dict[str, Any] | None:
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"],

@@ -8,6 +8,7 @@ rule render_dataset_report:
         validation=rules.validate_dataset.output.validation,
         rejected=rules.validate_dataset.output.rejected,
         potentials=rules.compute_potentials.output.potentials,
+        temperature_scan=rules.compute_potentials.output.temperature_scan,
         samples=rules.compute_samples.output.samples,
         donnan=rules.compute_samples.output.donnan,
         provenance=rules.write_provenance.output.provenance,
@@ -29,6 +30,7 @@ rule render_dataset_report:
             results_dir=f"results/{wildcards.dataset}",
             output=output.html,
             settings=params.settings,
+            previous_dir=f"results/{wildcards.dataset}/previous",
             log=log[0],
         )
 
