@@ -30,7 +30,8 @@ References
 .. [2] K. S. Pitzer, "Ion interaction approach: theory and data correlation", in
    *Activity Coefficients in Electrolyte Solutions*, 2nd ed., CRC Press, 1991, ch. 3.
 .. [3] K. S. Pitzer, "Thermodynamics of electrolytes. V. Effects of higher-order
-   electrostatic terms", J. Solution Chem. 4, 249-265 (1975), eq. 47 (J0 fit).
+   electrostatic terms", J. Solution Chem. 4, 249-265 (1975); J0 by Harvie's
+   Chebyshev method as given in [2], pp. 124-125, Table B-1.
 """
 
 from __future__ import annotations
@@ -177,14 +178,33 @@ def _g_prime(x):
 
 _J_C = (4.581, 0.7237, 0.0120, 0.528)
 
+# Chebyshev coefficients of Harvie's method, Pitzer (1991) ch. 3, Table B-1 (as
+# transcribed in pytzer's unsymmetrical.py): akI for x <= 1, akII for x > 1.
+_HARVIE_AK_I = (
+    1.925154014814667, -0.060076477753119, -0.029779077456514, -0.007299499690937,
+    0.000388260636404, 0.000636874599598, 0.000036583601823, -0.000045036975204,
+    -0.000004537895710, 0.000002937706971, 0.000000396566462, -0.000000202099617,
+    -0.000000025267769, 0.000000013522610, 0.000000001229405, -0.000000000821969,
+    -0.000000000050847, 0.000000000046333, 0.000000000001943, -0.000000000002563,
+    -0.000000000010991,
+)  # fmt: skip
+_HARVIE_AK_II = (
+    0.628023320520852, 0.462762985338493, 0.150044637187895, -0.028796057604906,
+    -0.036552745910311, -0.001668087945272, 0.006519840398744, 0.001130378079086,
+    -0.000887171310131, -0.000242107641309, 0.000087294451594, 0.000034682122751,
+    -0.000004583768938, -0.000003548684306, -0.000000250453880, 0.000000216991779,
+    0.000000080779570, 0.000000004558555, -0.000000006944757, -0.000000002849257,
+    0.000000000237816,
+)  # fmt: skip
 
-def _J0_J1(x):
+
+def _J0_J1_P75(x):
     r"""Pitzer (1975) eq. 47 fit of :math:`J_0(x)` and :math:`J_1 = dJ_0/dx`.
 
     .. math:: J_0(x) = \frac{x}{4 + C_1 x^{-C_2}\exp(-C_3 x^{C_4})}
 
-    with C = (4.581, 0.7237, 0.0120, 0.528); accurate to about 1 % of J0 for
-    0 < x < 100 (x > 0 required; callers pass strictly positive x).
+    with C = (4.581, 0.7237, 0.0120, 0.528); accurate to about 1 % of J0 (x > 0).
+    Kept as an independent cross-check of :func:`_J0_J1`.
     """
     c1, c2, c3, c4 = _J_C
     lx = np.log(x)
@@ -193,6 +213,32 @@ def _J0_J1(x):
     d = 4.0 + e
     j0 = x / d
     j1 = (4.0 + e * (1.0 + c2 + c3 * c4 * x_c4)) / (d * d)
+    return j0, j1
+
+
+def _J0_J1(x):
+    r"""Unsymmetrical-mixing integral :math:`J_0(x)` and :math:`J_1 = dJ_0/dx`.
+
+    Harvie's Chebyshev method (Pitzer 1991, ch. 3, pp. 124-125, eqs. B-21 to B-30),
+    as in PHREEQC: for :math:`x \le 1`, :math:`z = 4x^{1/5} - 2`; otherwise
+    :math:`z = (40/9)x^{-1/10} - 22/9`; Clenshaw recursion
+    :math:`b_k = z b_{k+1} - b_{k+2} + a_k`, :math:`d_k = b_{k+1} + z d_{k+1} -
+    d_{k+2}`; :math:`J_0 = x/4 - 1 + (b_0 - b_2)/2`,
+    :math:`J_1 = 1/4 + (dz/dx)(d_0 - d_2)/2`. Vectorized (the loop runs over the
+    21 coefficients); x > 0 required.
+    """
+    x = np.asarray(x, dtype=float)
+    low = x <= 1.0
+    z = np.where(low, 4.0 * x**0.2 - 2.0, 40.0 / 9.0 * x**-0.1 - 22.0 / 9.0)
+    dz = np.where(low, 0.8 * x**-0.8, -4.0 / 9.0 * x**-1.1)
+    b0 = b1 = b2 = d0 = d1 = d2 = np.zeros_like(x)
+    for a_lo, a_hi in zip(reversed(_HARVIE_AK_I), reversed(_HARVIE_AK_II), strict=True):
+        b2, b1 = b1, b0
+        d2, d1 = d1, d0
+        b0 = z * b1 - b2 + np.where(low, a_lo, a_hi)
+        d0 = b1 + z * d1 - d2
+    j0 = 0.25 * x - 1.0 + 0.5 * (b0 - b2)
+    j1 = 0.25 + 0.5 * dz * (d0 - d2)
     return j0, j1
 
 
@@ -243,7 +289,7 @@ def pitzer_ln_gamma(molality, ions, temperature_K):
     g(\alpha_2\sqrt I)`, :math:`B' = [\beta^{(1)} g'(\alpha_1\sqrt I) + \beta^{(2)}
     g'(\alpha_2\sqrt I)]/I`, :math:`C = C^\phi / (2\sqrt{|z_c z_a|})`,
     :math:`\Phi = \theta + {}^E\theta(I)`, :math:`\Phi' = {}^E\theta'(I)` (Pitzer
-    1975, with the :math:`J_0` fit of eq. 47), and :math:`A_\phi` from
+    1975, with :math:`J_0` by Harvie's Chebyshev method), and :math:`A_\phi` from
     :func:`iongrad.water.debye_huckel_A_phi`. Valid up to
     :data:`PITZER_MAX_IONIC_STRENGTH`; at I = 0 every ln gamma is 0.
 
