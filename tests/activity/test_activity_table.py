@@ -238,3 +238,35 @@ def test_pitzer_notes_name_constant_parameters_off_25C():
     at25["temperature_K"] = 298.15
     out25 = activity_table(at25, model="pitzer")
     assert "25 degC" not in out25["activity_reason"][10]
+
+
+def test_temperature_outside_model_range_is_flagged():
+    """Pitzer's stated range is 0-50 degC; 60 degC is computed but flagged invalid."""
+    hot = neuron()
+    hot["temperature_K"] = 333.15
+    out = activity_table(hot, model="pitzer")
+    assert not out["activity_valid"].any()
+    assert np.isfinite(out["gamma_out_model"].iloc[:4]).all()
+    assert activity_table(hot, model="truesdell-jones")["activity_valid"].iloc[0]
+
+
+def test_missing_parameters_give_nan_for_that_ion_only():
+    """Gluconate has no Kielland size: NaN with reason; no other model steps in."""
+    df = neuron()
+    df.loc[14, "ion"] = "gluconate-"
+    out = activity_table(df, model="extended-debye-huckel")
+    assert np.isnan(out["gamma_in_model"][14])
+    assert "no Kielland" in out["activity_reason"][14]
+    assert np.isfinite(out["gamma_in_model"].iloc[:4]).all()
+    ref = activity_table(neuron(), model="extended-debye-huckel")
+    np.testing.assert_allclose(
+        out["gamma_in_model"].iloc[:4], ref["gamma_in_model"][:4]
+    )
+
+
+@pytest.mark.parametrize("model", ["extended-debye-huckel", "truesdell-jones"])
+def test_macinnes_is_identity_for_dh_family_with_equal_k_cl_parameters(model):
+    """K+ and Cl- share a (and b) in the registry, so MacInnes changes nothing."""
+    a = activity_table(neuron(), model=model, convention="macinnes")
+    b = activity_table(neuron(), model=model, convention="unscaled")
+    np.testing.assert_allclose(a["gamma_in_model"], b["gamma_in_model"], rtol=1e-14)
