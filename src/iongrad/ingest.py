@@ -44,6 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .checks import map_distinct
 from .ions import UnknownIonError, lookup
 from .units import UnitError, parse_temperature, unit_factor
 
@@ -793,12 +794,12 @@ class _Builder:
         else:
             ds = np.full(self.n, target or stem, dtype=object)
         ljp_text = self._strings(fields, "ljp_corrected", "unreported")
-        ljp = pd.Series(ljp_text, dtype=object).map(
-            lambda v: (
-                "unreported"
-                if pd.isna(v)
-                else {"true": "yes", "false": "no"}.get(str(v).lower(), str(v).lower())
-            )
+        ljp = map_distinct(
+            ljp_text,
+            lambda v: {"true": "yes", "false": "no"}.get(
+                str(v).lower(), str(v).lower()
+            ),
+            "unreported",
         )
         return {
             "dataset": ds.astype(object),
@@ -807,18 +808,19 @@ class _Builder:
             "temperature_K": self._temperature(fields),
             "vm_mV": self._potential(fields, "vm"),
             "ljp_mV": self._potential(fields, "ljp"),
-            "ljp_corrected": ljp.to_numpy(dtype=object),
+            "ljp_corrected": ljp,
         }
 
     def _ions(self, text: pd.Series) -> np.ndarray:
         """Canonical symbols; unknown spellings are kept as written."""
-        mapping = {}
-        for value in pd.unique(text.dropna()):
+
+        def symbol(value):
             try:
-                mapping[value] = lookup(str(value)).symbol
+                return lookup(str(value)).symbol
             except UnknownIonError:
-                mapping[value] = value
-        return text.map(mapping).to_numpy(dtype=object)
+                return value
+
+        return map_distinct(text, symbol, None)
 
     def _permeant(self, fields, ions: np.ndarray, positions: np.ndarray) -> np.ndarray:
         default = ~pd.Series(ions).isin(IMPERMEANT_BY_DEFAULT).to_numpy()
@@ -834,7 +836,7 @@ class _Builder:
             "false": False, "no": False, "0": False, "n": False, "f": False,
             "1.0": True, "0.0": False,
         }  # fmt: skip
-        parsed = lowered.map(table)
+        parsed = pd.Series(map_distinct(lowered, table.get, None))
         empty = lowered.isin(["", "nan", "none"]).to_numpy()
         bad = parsed.isna().to_numpy() & ~empty
         for i in np.flatnonzero(bad):
@@ -850,13 +852,14 @@ class _Builder:
         return np.where(pd.isna(out), default, out).astype(bool)
 
     def _valence(self, fields, ions, positions) -> np.ndarray:
-        registry = {}
-        for sym in pd.unique(ions):
+
+        def valence(sym):
             try:
-                registry[sym] = lookup(str(sym)).valence
+                return lookup(str(sym)).valence
             except UnknownIonError:
-                registry[sym] = 0
-        expected = pd.Series(ions).map(registry).to_numpy(dtype=np.int64)
+                return 0
+
+        expected = map_distinct(ions, valence, 0, np.int64)
         if "valence" not in fields:
             return expected
         col = fields["valence"].header

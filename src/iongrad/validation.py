@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from .checks import get_check
 from .ingest import CANONICAL_COLUMNS, Ingested, ingest
 from .ions import UnknownIonError, lookup
 from .schema import Contract, empty_frame, load_contract
@@ -164,6 +165,30 @@ def _schema_failures(
     return out
 
 
+def _table_failures(df: pd.DataFrame, contract: Contract) -> list[dict]:
+    """Evaluate the contract's table (cross-row) rules; vectorized per rule."""
+    out = []
+    for rule in contract.table_rules:
+        ok = np.asarray(get_check(rule.check, "table")(df, **rule.params), dtype=bool)
+        idx = np.flatnonzero(~ok)
+        if not len(idx):
+            continue
+        values = df[rule.column].to_numpy(dtype=object)[idx]
+        out.extend(
+            {
+                "index": int(i),
+                "column": rule.column,
+                "source_column": None,
+                "value": v,
+                "rule": rule.name,
+                "severity": rule.severity,
+                "message": rule.description,
+            }
+            for i, v in zip(idx, values, strict=True)
+        )
+    return out
+
+
 def check_table(
     df: pd.DataFrame, *, contract: str | os.PathLike | None = None
 ) -> list[dict]:
@@ -185,11 +210,19 @@ def check_table(
     ['c_in_nonnegative_finite']
     """
     spec = load_contract(contract)
-    frame = df[CANONICAL_COLUMNS]
-    return [
-        *_schema_failures(spec.error_schema, frame, spec, "error"),
-        *_schema_failures(spec.warning_schema, frame, spec, "warning"),
+    frame = df[CANONICAL_COLUMNS].reset_index(drop=True)
+    return _contract_failures(frame, spec)
+
+
+def _contract_failures(frame: pd.DataFrame, spec: Contract) -> list[dict]:
+    failures = [
+        *_schema_failures(spec.column_error_schema, frame, spec, "error"),
+        *_schema_failures(spec.column_warning_schema, frame, spec, "warning"),
     ]
+    # Table rules need well-typed key columns; skip them if a dtype check failed.
+    if not any(f["rule"] == "dtype" for f in failures):
+        failures += _table_failures(frame, spec)
+    return failures
 
 
 def _describe(failure: dict, file: str, row, contract: Contract) -> str:
@@ -250,14 +283,10 @@ def validate_file(
             if f["column"] == "concentration_scale"
             for col in ("c_in_mM", "c_out_mM")
         }
-        for schema, severity in (
-            (spec.error_schema, "error"),
-            (spec.warning_schema, "warning"),
-        ):
-            for f in _schema_failures(schema, canonical, spec, severity):
-                if (f["index"], f["column"]) in parsed:
-                    continue  # already reported as unparsable
-                failures.append(f)
+        for f in _contract_failures(canonical, spec):
+            if (f["index"], f["column"]) in parsed:
+                continue  # already reported as unparsable
+            failures.append(f)
     return _split(ing, failures, spec, mode, dataset)
 
 

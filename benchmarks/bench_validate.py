@@ -1,0 +1,108 @@
+"""Benchmark: validate a generated 1 M-row parquet table against the full contract.
+
+Baseline measured in the same run: the bare ``pyarrow.parquet.read_table`` of the same
+file (and, for reference, ``read_table(...).to_pandas()``). Target from issue 3:
+validation adds no more than 5x the bare read time.
+
+Run:  .venv/bin/python benchmarks/bench_validate.py [--rows 1000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from iongrad.ingest import ingest, write_parquet
+from iongrad.validation import validate_file
+
+# Bath near electroneutral (5 + 145 + 2*2 - 150 = +4 of 304 mM of charge), so the
+# benchmark measures the clean path.
+IONS = [
+    ("K+", 140.0, 5.0),
+    ("Na+", 15.0, 145.0),
+    ("Cl-", 10.0, 150.0),
+    ("Ca2+", 1e-4, 2.0),
+]
+
+
+def make_table(rows: int, seed: int = 1) -> pd.DataFrame:
+    """A valid canonical-layout table: ``rows // 4`` samples x 4 ions."""
+    rng = np.random.default_rng(seed)
+    samples = rows // len(IONS)
+    n = samples * len(IONS)
+    sample = np.repeat(np.arange(samples), len(IONS))
+    ion_idx = np.tile(np.arange(len(IONS)), samples)
+    c_in = np.array([i[1] for i in IONS])[ion_idx] * rng.uniform(0.9, 1.1, n)
+    c_out = np.array([i[2] for i in IONS])[ion_idx] * rng.uniform(0.95, 1.05, n)
+    temp = np.repeat(rng.choice([293.15, 298.15, 310.15], samples), len(IONS))
+    return pd.DataFrame(
+        {
+            "dataset": "bench",
+            "sample_id": pd.Series(sample).map("s{:07d}".format),
+            "cell_type": np.repeat(
+                np.array(["neuron", "myocyte", "axon"])[sample % 3], 1
+            ),
+            "temperature_K": temp,
+            "ion": np.array([i[0] for i in IONS])[ion_idx],
+            "c_in_mM": c_in,
+            "c_out_mM": c_out,
+            "vm_mV": np.repeat(rng.uniform(-90, -60, samples), len(IONS)),
+        }
+    )
+
+
+def best(func, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.parquet"
+        df = make_table(args.rows)
+        write_parquet(
+            df,
+            path,
+            {"temperature_K": "K", "c_in_mM": "mM", "c_out_mM": "mM", "vm_mV": "mV"},
+        )
+        n = len(df)
+        size_mb = path.stat().st_size / 1e6
+        t_read = best(lambda: pq.read_table(path), args.repeat)
+        t_pandas = best(lambda: pq.read_table(path).to_pandas(), args.repeat)
+        t_ingest = best(lambda: ingest(path), args.repeat)
+        result = validate_file(path, mode="strict")
+        if not result.ok or result.report["rows_accepted"] != n:
+            raise SystemExit(result.summary())
+        t_valid = best(lambda: validate_file(path, mode="strict"), args.repeat)
+    print(f"rows: {n:,}  file: {size_mb:.1f} MB  (best of {args.repeat})")
+    print(f"pyarrow.parquet.read_table (baseline): {t_read:8.3f} s")
+    print(f"  + to_pandas:                         {t_pandas:8.3f} s")
+    print(f"iongrad ingest (read + parse + melt):  {t_ingest:8.3f} s")
+    print(
+        f"iongrad validate_file (full contract): {t_valid:8.3f} s"
+        f"  = {n / t_valid:,.0f} rows/s"
+    )
+    added = t_valid - t_read
+    print(
+        f"validation adds {added:.3f} s = {added / t_read:.1f}x the bare read"
+        " (target <= 5x)"
+    )
+    print(f"validate_file / read_table ratio: {t_valid / t_read:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
