@@ -62,6 +62,12 @@ XTOL_LN_R: float = 1e-12
 #: A solution counts as converged only if the electroneutrality residual is at most
 #: this fraction of the total charge concentration on the inside, [-].
 RESIDUAL_RTOL: float = 1e-9
+#: The iteration stops when a Halley step is below this; the result is then checked
+#: (and if needed polished) against :data:`XTOL_LN_R` a posteriori, [-].
+HALLEY_STEP_TOL: float = 1e-6
+#: Rows solved together; larger inputs are split into blocks of this size so the
+#: temporaries stay in cache (results are identical).
+BLOCK_ROWS: int = 1 << 15
 #: Convergence of the activity-coefficient iteration: max |delta ln gamma|, [-].
 GAMMA_TOL: float = 1e-10
 
@@ -91,8 +97,9 @@ def solve_monotone(fun, lo, hi, x0=None, *, xtol=XTOL_LN_R, max_iter=200):
     Parameters
     ----------
     fun : callable
-        ``fun(x, idx) -> (f, dfdx)`` evaluates the functions of rows ``idx`` at ``x``
-        (both 1-D arrays of the same length); each f must be increasing in x.
+        ``fun(x, idx) -> (f, dfdx)`` or ``(f, dfdx, d2fdx2)`` evaluates the functions
+        of rows ``idx`` at ``x`` (both 1-D arrays of the same length); each f must be
+        increasing in x. With the second derivative the step is Halley's.
     lo, hi : array_like
         Bracket per row with f(lo) <= 0 <= f(hi), [units of x].
     x0 : array_like, optional
@@ -114,16 +121,19 @@ def solve_monotone(fun, lo, hi, x0=None, *, xtol=XTOL_LN_R, max_iter=200):
 
     Notes
     -----
-    Each iteration takes the Newton step :math:`x - f/f'` and falls back to bisection
-    of the current bracket when the step leaves it (or f' = 0), so convergence is
-    guaranteed (at least one halving per iteration) and quadratic near the root.
+    Each iteration takes the Newton step :math:`x - f/f'` (or Halley's,
+    :math:`x - (f/f') / (1 - f f''/(2 f'^2))`, when ``fun`` gives f'') and falls back
+    to bisection of the current bracket when the step leaves it (or f' = 0), so
+    convergence is guaranteed (at least one halving per iteration) and quadratic
+    (cubic for Halley) near the root.
     Rows are dropped from the work arrays as they converge. Bracketing a monotone
     variable with a relative tolerance follows STYLE.md ("Solvers").
 
     References
     ----------
     .. [1] W. H. Press et al., *Numerical Recipes*, 3rd ed., Cambridge University
-       Press, 2007, section 9.4 ("rtsafe": Newton-Raphson with bisection).
+       Press, 2007, section 9.4 ("rtsafe": Newton-Raphson with bisection) and
+       section 9.4.2 (Halley's method).
 
     Examples
     --------
@@ -137,26 +147,34 @@ def solve_monotone(fun, lo, hi, x0=None, *, xtol=XTOL_LN_R, max_iter=200):
     x = np.clip(x, lo, hi)
     converged = np.zeros(x.shape, dtype=bool)
     iterations = np.zeros(x.shape, dtype=np.int64)
-    idx = np.flatnonzero(np.isfinite(x))
-    for _ in range(max_iter):
-        if idx.size == 0:
+    pos = np.flatnonzero(np.isfinite(x))  # rows still iterating (compact arrays)
+    xa, la, ha = x[pos], lo[pos], hi[pos]
+    for it in range(1, max_iter + 1):
+        if pos.size == 0:
             break
-        xa = x[idx]
-        f, d = fun(xa, idx)
-        la = np.where(f < 0, xa, lo[idx])
-        ha = np.where(f > 0, xa, hi[idx])
-        lo[idx], hi[idx] = la, ha
+        out = fun(xa, pos)
+        f, d = out[0], out[1]
+        la = np.where(f < 0, xa, la)
+        ha = np.where(f > 0, xa, ha)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            xn = xa - f / d
+            step = f / d
+            if len(out) > 2:  # Halley's correction where it is well conditioned
+                denom = 1.0 - 0.5 * step * out[2] / d
+                step = np.where(denom > 0.5, step / denom, step)
+            xn = xa - step
         inside = (xn > la) & (xn < ha)  # False for NaN steps
         xn = np.where(inside, xn, 0.5 * (la + ha))
         exact = f == 0
-        xn = np.where(exact, xa, xn)
+        xn[exact] = xa[exact]
         done = exact | (np.abs(xn - xa) <= xtol) | (ha - la <= xtol)
-        x[idx] = xn
-        iterations[idx] += 1
-        converged[idx[done]] = True
-        idx = idx[~done]
+        if done.any():
+            fin = pos[done]
+            x[fin], converged[fin], iterations[fin] = xn[done], True, it
+            keep = ~done
+            pos, xa, la, ha = pos[keep], xn[keep], la[keep], ha[keep]
+        else:
+            xa = xn
+    x[pos], iterations[pos] = xa, max_iter
     return x, converged, iterations
 
 
@@ -274,11 +292,41 @@ def donnan_ratio_1to1(*, c_cation, c_anion, impermeant_charge_mM):
 
 
 def _as_2d(c_out, valence):
-    c = np.array(c_out, dtype=float, ndmin=2)
-    z = np.broadcast_to(np.asarray(valence), c.shape)
-    if not np.all(np.equal(np.mod(z, 1), 0)):
-        raise ValueError(f"permeant valences must be integers, got {np.unique(z)}")
-    return c, z.astype(np.int64)
+    c = np.atleast_2d(np.asarray(c_out, dtype=float))
+    z = np.asarray(valence)
+    if z.dtype.kind not in "iu":
+        if not np.all(np.equal(np.mod(z, 1), 0)):
+            raise ValueError(f"permeant valences must be integers, got {np.unique(z)}")
+        z = z.astype(np.int64)
+    return c, np.broadcast_to(z, c.shape)
+
+
+def _sum_by_valence(c, z, valence):
+    """Charge-class sums S[:, j] = sum of c over ions of valence zs[j] (z != 0)."""
+    n = c.shape[0]
+    z_given = np.asarray(valence)
+    if z_given.ndim <= 1:  # one valence per column: add whole columns
+        cols = np.broadcast_to(z_given, c.shape[1:])
+        zs = np.unique(cols[cols != 0])
+        S = np.zeros((n, zs.size))
+        for j, v in enumerate(cols):
+            if v != 0:
+                S[:, np.searchsorted(zs, v)] += c[:, j]
+        return zs, S
+    if z.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros((n, 0))
+    zmin, zmax = int(z.min()), int(z.max())
+    seen = np.bincount((z - zmin).ravel(), minlength=zmax - zmin + 1) > 0
+    values = np.arange(zmin, zmax + 1)
+    zs = values[seen & (values != 0)]
+    width = zs.size + 1  # z = 0 goes to a last, discarded column
+    slot = np.full(zmax - zmin + 1, zs.size)
+    slot[np.searchsorted(values, zs)] = np.arange(zs.size)
+    flat = slot[z - zmin]
+    flat += (width * np.arange(n))[:, None]
+    S = np.bincount(flat.ravel(), weights=c.ravel(), minlength=n * width)
+    S = S.reshape(n, width)
+    return zs, S[:, : zs.size]
 
 
 def donnan_equilibrium(
@@ -369,6 +417,36 @@ def donnan_equilibrium(
     """
     c, z = _as_2d(c_out, valence)
     n = c.shape[0]
+    if n > BLOCK_ROWS:  # solve in cache-sized blocks of rows
+        X_all = np.broadcast_to(np.asarray(impermeant_charge_mM, dtype=float), (n,))
+        T_all = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
+        g = [
+            None if gm is None else np.broadcast_to(np.asarray(gm, float), c.shape)
+            for gm in (gamma_in, gamma_out)
+        ]
+        out = {}
+        for start in range(0, n, BLOCK_ROWS):
+            rows = slice(start, start + BLOCK_ROWS)
+            part = donnan_equilibrium(
+                c_out=c[rows],
+                valence=valence if np.ndim(valence) <= 1 else z[rows],
+                impermeant_charge_mM=X_all[rows],
+                temperature_K=T_all[rows],
+                gamma_in=None if g[0] is None else g[0][rows],
+                gamma_out=None if g[1] is None else g[1][rows],
+                xtol=xtol,
+                max_iter=max_iter,
+                closed_form=closed_form,
+            )
+            for name in DonnanResult.__dataclass_fields__:
+                value = getattr(part, name)
+                if value is None:
+                    out[name] = None
+                    continue
+                if name not in out:
+                    out[name] = np.empty((n, *value.shape[1:]), dtype=value.dtype)
+                out[name][rows] = value
+        return DonnanResult(**out)
     X = np.broadcast_to(np.asarray(impermeant_charge_mM, dtype=float), (n,)).copy()
     T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
     if gamma_in is None and gamma_out is None:
@@ -384,17 +462,17 @@ def donnan_equilibrium(
         with np.errstate(divide="ignore", invalid="ignore"):
             c_eff = c * (g_out / g_in)
 
-    valid = np.all(np.isfinite(c_eff) & (c_eff >= 0), axis=1)
+    with np.errstate(invalid="ignore"):
+        valid = (c_eff.min(axis=1, initial=np.inf) >= 0) & np.isfinite(
+            c_eff.sum(axis=1)
+        )
     valid &= np.isfinite(X) & (T > 0) & np.isfinite(T)
-    c_eff = np.where(valid[:, None], c_eff, 0.0)
-    X[~valid] = 0.0
+    if not valid.all():
+        c_eff = np.where(valid[:, None], c_eff, 0.0)
+        X[~valid] = 0.0
 
     # Sum the charge terms per valence: f(u) = sum_v v S_v e^{v u} + X.
-    zs = np.unique(z[c_eff > 0]) if c_eff.size else np.array([], dtype=np.int64)
-    zs = zs[zs != 0]
-    S = np.zeros((n, zs.size))
-    for j, v in enumerate(zs):
-        S[:, j] = np.where(z == v, c_eff, 0.0).sum(axis=1)
+    zs, S = _sum_by_valence(c_eff, z, valence)
     c_plus = S[:, zs > 0] @ zs[zs > 0].astype(float)
     c_minus = S[:, zs < 0] @ (-zs[zs < 0]).astype(float)
     exists = valid & ((c_minus > 0) | (X < 0)) & ((c_plus > 0) | (X > 0))
@@ -412,55 +490,107 @@ def donnan_equilibrium(
 
     todo = np.flatnonzero(exists & ~closed)
     if todo.size:
-        S_t, X_t = S[todo], X[todo]
-        pos = [v for v in zs if v > 0]
-        neg = [v for v in zs if v < 0]
+        X_t = X[todo]
+        # charge-weighted class sums |v| S_v, one contiguous array per valence
+        cols = {int(v): abs(int(v)) * S[todo, j] for j, v in enumerate(zs)}
+        top = max((v for v in cols), default=0)
+        bottom = min((v for v in cols), default=0)
+        m = todo.size
+
+        X_pos, X_neg = np.maximum(X_t, 0.0), np.maximum(-X_t, 0.0)
 
         def fun(x, idx):
+            # h(u) = ln(P + X+) - ln(N + X-) with P the cation and N the anion
+            # charge sums: the same root as f = P - N + X, and nearly linear in u
+            # where one exponential dominates, so Halley's method needs few steps.
+            full = idx.size == m
             e = np.exp(x)
-            f = X_t[idx].copy()
-            d = np.zeros_like(x)
-            for sign, vals in ((1, pos), (-1, neg)):
-                base = e if sign > 0 else 1.0 / e
-                power = np.ones_like(x)
-                for k in range(1, max((abs(v) for v in vals), default=0) + 1):
-                    power = power * base
-                    v = sign * k
-                    if v in vals:
-                        term = v * S_t[idx, int(np.flatnonzero(zs == v)[0])] * power
-                        f += term
-                        d += v * term
-            return f, d
+            parts = []
+            for base, stop, sign, extra in ((e, top, 1, X_pos), (1.0 / e, -bottom,
+                                            -1, X_neg)):  # fmt: skip
+                total = extra.copy() if full else extra[idx]
+                d1 = np.zeros_like(x)
+                d2 = np.zeros_like(x)
+                power = base
+                for k in range(1, stop + 1):
+                    if k > 1:
+                        power = power * base
+                    if sign * k in cols:
+                        col = cols[sign * k]
+                        t = col * power if full else col[idx] * power
+                        total += t  # sum |v| S e^{vu}
+                        if k > 1:
+                            t *= k
+                        d1 += t  # its derivative (times sign)
+                        if k > 1:
+                            t *= k
+                        d2 += t  # its second derivative
+                parts.append((total, d1 / total, d2 / total))
+            (_p, p1, p2), (_n, n1, n2) = parts
+            h = np.log(_p) - np.log(_n)
+            # d/du ln(P+X+) = P'/(P+X+); d/du ln(N+X-) = -|N'|/(N+X-)
+            return h, p1 + n1, (p2 - p1 * p1) - (n2 - n1 * n1)
 
-        u11_t = u11[todo]
+        u11_t = u11[todo]  # bracket [0, ln r_1:1]; start from its midpoint
         lo, hi = np.minimum(0.0, u11_t), np.maximum(0.0, u11_t)
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            # Halley's error after a step of size s is O(s^3): stop at s <= 1e-6 and
+            # let the a posteriori check in _open_result enforce xtol.
             u_t, ok_t, it_t = solve_monotone(
-                fun, lo, hi, x0=u11_t, xtol=xtol, max_iter=max_iter
+                fun, lo, hi, xtol=max(xtol, HALLEY_STEP_TOL), max_iter=max_iter
             )
         u[todo], solver_ok[todo], iterations[todo] = u_t, ok_t, it_t
 
     return _open_result(c, z, X, T, u, g_in, g_out, valid, exists, solver_ok, closed,
-                        iterations)  # fmt: skip
+                        iterations, xtol)  # fmt: skip
 
 
-def _open_result(c, z, X, T, u, g_in, g_out, valid, exists, solver_ok, closed, iters):
+def _inside(c, zf, u, ratio_g, X):
+    """c_in, net charge, total charge and d(charge)/du at u (rows of c)."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        factor = np.exp(z * u[:, None])
-        if g_in is not None:
-            factor = factor * (g_out / g_in)
-        c_in = c * factor
-        charge = (z * c_in).sum(axis=1) + X
-        scale = (np.abs(z) * c_in).sum(axis=1) + np.abs(X)
-        residual = np.where(scale > 0, charge / scale, charge)
+        c_in = np.multiply(zf, u[:, None])
+        np.exp(c_in, out=c_in)
+        if ratio_g is not None:
+            c_in *= ratio_g
+        c_in *= c
+        charge = np.einsum("ij,ij->i", zf, c_in) + X
+        total = np.einsum("ij,ij->i", np.abs(zf), c_in) + np.abs(X)
+        slope = np.einsum("ij,ij->i", zf * zf, c_in)
+    return c_in, charge, total, slope
+
+
+def _open_result(c, z, X, T, u, g_in, g_out, valid, exists, solver_ok, closed, iters,
+                 xtol):  # fmt: skip
+    zf = z.astype(float)
+    ratio_g = None if g_in is None else np.broadcast_to(g_out / g_in, c.shape)
+    c_in, charge, total, slope = _inside(c, zf, u, ratio_g, X)
+    # A posteriori: the Newton correction f/f' estimates the error in ln r. Polish
+    # the (rare) rows above xtol with Newton steps on f itself.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        du = charge / slope
+    for _ in range(4):
+        again = np.flatnonzero(exists & solver_ok & ~(np.abs(du) <= xtol))
+        if again.size == 0:
+            break
+        u[again] -= du[again]
+        rg = None if ratio_g is None else ratio_g[again]
+        c_in[again], charge[again], total[again], slope[again] = _inside(
+            c[again], zf[again], u[again], rg, X[again]
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            du[again] = charge[again] / slope[again]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        residual = np.where(total > 0, charge / total, charge)
+    solver_ok = solver_ok & (np.abs(du) <= xtol)
     converged = exists & solver_ok & (np.abs(residual) <= RESIDUAL_RTOL)
     status = np.full(u.shape, OK, dtype=np.int8)
     status[~converged] = NOT_CONVERGED
     status[~exists] = NO_EQUILIBRIUM
     status[~valid] = INVALID
     bad = status != OK
-    u = np.where(bad, np.nan, u)
-    c_in = np.where(bad[:, None], np.nan, c_in)
+    if bad.any():
+        u = np.where(bad, np.nan, u)
+        c_in[bad] = np.nan
     return DonnanResult(
         ratio=np.exp(u),
         potential_mV=-thermal_voltage_mV(T) * u,
