@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import __version__
@@ -548,16 +550,39 @@ def _donnan_with_measured(donnan: pd.DataFrame | None, pot: pd.DataFrame):
 
 # --------------------------------------------------------------------------- index
 
-_INDEX_POT_COLUMNS = [
-    "cell_type",
-    "temperature_K",
-    "ion",
-    "E_act_mV",
-    "E_conc_mV",
-    "vm_mV",
-    "sample_id",
-    "status",
-]
+#: Columns the index reads from each potentials.parquet, with the types it casts to.
+_INDEX_SCHEMA = pa.schema(
+    [
+        ("dataset", pa.string()),
+        ("sample_id", pa.string()),
+        ("cell_type", pa.string()),
+        ("temperature_K", pa.float64()),
+        ("ion", pa.string()),
+        ("E_act_mV", pa.float64()),
+        ("E_conc_mV", pa.float64()),
+        ("vm_mV", pa.float64()),
+    ]
+)
+
+
+def _read_index_table(path: Path, dataset: str) -> pa.Table:
+    """The index columns of one potentials.parquet as an Arrow table (cast, filled)."""
+    pf = pq.ParquetFile(path)
+    names = set(pf.schema_arrow.names)
+    want = [f.name for f in _INDEX_SCHEMA if f.name in names and f.name != "dataset"]
+    table = pf.read(columns=want)
+    n = table.num_rows
+    cols = []
+    for field in _INDEX_SCHEMA:
+        if field.name == "dataset":
+            cols.append(pa.array([dataset] * n, type=pa.string()))
+        elif field.name in names:
+            cols.append(table.column(field.name).cast(field.type))
+        elif field.name == "vm_mV":
+            cols.append(pa.nulls(n, type=pa.float64()))
+        else:
+            raise KeyError(f"{path}: missing column {field.name}")
+    return pa.Table.from_arrays(cols, schema=_INDEX_SCHEMA)
 
 
 def _read_entry(entry: Mapping, output: Path) -> dict:
@@ -577,7 +602,7 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
         "report_href": href,
         "report_exists": bool(href) and (output.parent / str(href)).is_file(),
         "problem": "",
-        "pot": None,
+        "table": None,
         "validation": {},
     }
     vpath = root / "validation.json"
@@ -589,17 +614,9 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
     ppath = root / "potentials.parquet"
     if ppath.is_file() and status != "failed":
         try:
-            import pyarrow.parquet as pq
-
-            names = set(pq.read_schema(ppath).names)
-            pot = pd.read_parquet(
-                ppath, columns=[c for c in _INDEX_POT_COLUMNS if c in names]
-            )
-            if "vm_mV" not in pot:
-                pot["vm_mV"] = np.nan
-            info["pot"] = pot
-        except (OSError, ValueError, KeyError) as err:  # report it, do not hide it
-            info["problem"] = f"potentials.parquet unreadable: {err}"
+            info["table"] = _read_index_table(ppath, name)
+        except (OSError, ValueError, KeyError, pa.ArrowException) as err:
+            info["problem"] = f"potentials.parquet unreadable: {err}"  # shown
     elif status != "failed":
         info["problem"] = "potentials.parquet is missing"
     if status == "failed" and not info["problem"]:
@@ -636,35 +653,39 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
     stem = _stem(output)
     infos = [_read_entry(e, output) for e in entries]
 
-    rows, frames = [], []
+    tables = [i["table"] for i in infos if i["table"] is not None]
+    combined = (
+        pa.concat_tables(tables).to_pandas()
+        if tables
+        else _INDEX_SCHEMA.empty_table().to_pandas()
+    )
+    combined["temperature_K"] = combined["temperature_K"].round(6)
+    by_ds = combined.groupby("dataset", sort=False)
+    pairs = combined[["dataset", "cell_type"]].drop_duplicates().dropna()
+    cells = {d: ", ".join(g.tolist()) for d, g in pairs.groupby("dataset")["cell_type"]}
+    tpairs = combined[["dataset", "temperature_K"]].drop_duplicates().dropna()
+    tpairs = tpairs.sort_values(["dataset", "temperature_K"])
+    tpairs["t"] = [f"{t:.1f}" for t in kelvin_to_celsius(tpairs["temperature_K"])]
+    temps = {d: ", ".join(g.tolist()) for d, g in tpairs.groupby("dataset")["t"]}
+    n_samples = by_ds["sample_id"].nunique()
+    rows = []
     for info in infos:
-        pot, val = info["pot"], info["validation"]
+        val, name = info["validation"], info["dataset"]
         n_warn, _ = _warnings(val)
-        row = {
-            "dataset": info["dataset"],
-            "status": info["status"],
-            "cell_types": ", ".join(_unique(pot["cell_type"]))
-            if pot is not None
-            else "",
-            "temperatures_C": ", ".join(
-                f"{kelvin_to_celsius(t):.1f}"
-                for t in sorted(set(pot["temperature_K"].round(6).dropna()))
-            )
-            if pot is not None
-            else "",
-            "n_samples": int(pot["sample_id"].astype(str).nunique())
-            if pot is not None
-            else None,
-            "rows_accepted": val.get("rows_accepted"),
-            "rows_rejected": val.get("rows_rejected"),
-            "warnings": n_warn if val else None,
-            "problem": info["problem"],
-        }
-        rows.append(row)
-        if pot is not None and len(pot):
-            p = pot.copy()
-            p["dataset"] = info["dataset"]
-            frames.append(p)
+        has = info["table"] is not None and name in n_samples.index
+        rows.append(
+            {
+                "dataset": name,
+                "status": info["status"],
+                "cell_types": cells.get(name, "") if has else "",
+                "temperatures_C": temps.get(name, "") if has else "",
+                "n_samples": int(n_samples[name]) if has else None,
+                "rows_accepted": val.get("rows_accepted"),
+                "rows_rejected": val.get("rows_rejected"),
+                "warnings": n_warn if val else None,
+                "problem": info["problem"],
+            }
+        )
     ds_frame = pd.DataFrame(
         rows,
         columns=[
@@ -703,11 +724,6 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
         row[0].href = links.get(row[0].text)
         row[1].cls = f"status-{row[1].text}"
 
-    combined = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=[*_INDEX_POT_COLUMNS, "dataset"])
-    )
     cell_table, across_table, ladder = _comparisons(combined, output, stem)
     context = {
         "version": __version__,
