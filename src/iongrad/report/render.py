@@ -436,7 +436,7 @@ def render_dataset_report(
         csv_href=_href(csv_fail, output) if csv_fail else None,
     )
     warnings_table = None
-    if warn_records and warn_records is not failures:
+    if warn_records and isinstance(val.get("warnings"), list):  # not in failures
         warnings_table = frame_table(
             _failure_frame(warn_records),
             _FAILURE_COLUMNS,
