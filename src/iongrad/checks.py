@@ -129,6 +129,8 @@ def matches(s: pd.Series, *, pattern: str) -> pd.Series:
 @register("not_blank", "column")
 def not_blank(s: pd.Series) -> pd.Series:
     """Text is not empty or whitespace (checked once per distinct value)."""
+    if pd.api.types.is_string_dtype(s.dtype):
+        return (s.str.strip() != "").fillna(True).astype(bool)
     ok = map_distinct(s, lambda u: bool(str(u).strip()), True, bool)
     return pd.Series(ok, index=s.index)
 

@@ -408,15 +408,17 @@ class _Failures:
         ion: str | None = None,
     ) -> None:
         positions = np.flatnonzero(mask)
-        vals = np.asarray(values, dtype=object)
-        for pos in positions:
+        if not len(positions):
+            return
+        vals = np.asarray(pd.Series(values).iloc[positions], dtype=object)
+        for pos, val in zip(positions, vals, strict=True):
             self.items.append(
                 {
                     "raw_pos": int(pos),
                     "ion": ion,
                     "column": column,
                     "source_column": source_column,
-                    "value": vals[pos],
+                    "value": val,
                     "rule": rule,
                     "message": message,
                 }
@@ -748,12 +750,13 @@ class _Builder:
             out[mask] = values[mask] * conv[0] + conv[1]
         return out
 
-    def _strings(self, fields, key, default=None) -> np.ndarray:
+    def _strings(self, fields, key, default=None) -> pd.Series:
+        """A text field as a ``str`` Series; empty cells become ``default``."""
         if key not in fields:
-            return np.full(self.n, default, dtype=object)
+            return pd.Series([default] * self.n, dtype="str")
         s = _text(self.raw[fields[key].header]).astype("str")
-        s = s.where(s.notna() & (s != ""), default)
-        return s.to_numpy(dtype=object)
+        empty = s.isna() | (s == "")
+        return s.mask(empty, default) if empty.any() else s
 
     def _potential(self, fields, key) -> np.ndarray:
         if key not in fields:
@@ -782,9 +785,9 @@ class _Builder:
         given = self._strings(fields, "dataset")
         target = self.dataset if self.dataset is not None else None
         if "dataset" in fields:
-            ds = np.where(pd.isna(given), target or stem, given)
+            ds = given.fillna(target or stem)
             if target is not None:
-                mismatch = ~pd.isna(given) & (given != target)
+                mismatch = (given.notna() & (given != target)).to_numpy()
                 self.fails.add_mask(
                     mismatch, given, column="dataset",
                     source_column=fields["dataset"].header, rule="dataset_mismatch",
@@ -792,7 +795,7 @@ class _Builder:
                     f"than {target!r}",
                 )  # fmt: skip
         else:
-            ds = np.full(self.n, target or stem, dtype=object)
+            ds = pd.Series([target or stem] * self.n, dtype="str")
         ljp_text = self._strings(fields, "ljp_corrected", "unreported")
         ljp = map_distinct(
             ljp_text,
@@ -802,7 +805,7 @@ class _Builder:
             "unreported",
         )
         return {
-            "dataset": ds.astype(object),
+            "dataset": ds,
             "sample_id": self._strings(fields, "sample_id"),
             "cell_type": self._strings(fields, "cell_type"),
             "temperature_K": self._temperature(fields),
@@ -992,11 +995,17 @@ class _Builder:
             per_sample = {}
         pos = records["_raw_pos"].to_numpy()
         table = pd.DataFrame(index=records.index)
+        identity = len(pos) == self.n and bool((pos == np.arange(self.n)).all())
         for name in CANONICAL_COLUMNS:
             if name in records:
-                table[name] = records[name].to_numpy()
+                table[name] = records[name]
             elif name in per_sample:
-                table[name] = per_sample[name][pos]
+                values = per_sample[name]
+                if isinstance(values, pd.Series):
+                    values = values if identity else values.array.take(pos)
+                    table[name] = pd.Series(values, index=table.index)
+                else:
+                    table[name] = values if identity else values[pos]
         if "scale_in" in records:
             s_in = records["scale_in"].to_numpy(dtype=object)
             s_out = records["scale_out"].to_numpy(dtype=object)
@@ -1028,11 +1037,10 @@ class _Builder:
         both = pd.notna(s_in) & pd.notna(s_out)
         row_scale = np.where(pd.notna(s_in), s_in, s_out)
         split = both & (s_in != s_out)
-        present = row_scale[pd.notna(row_scale)]
-        scales, counts = np.unique(present.astype(str), return_counts=True)
+        counts = pd.Series(row_scale, dtype=object).value_counts(dropna=True)
         majority = "molar"
-        if len(scales):
-            order = sorted(zip(counts, scales, strict=True), key=lambda t: (t[0], t[1]))
+        if len(counts):
+            order = sorted(zip(counts, counts.index, strict=True))
             majority = order[-1][1]
         minority = pd.notna(row_scale) & (row_scale != majority)
         bad = split | minority

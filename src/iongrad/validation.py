@@ -24,6 +24,7 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -93,8 +94,13 @@ class ValidationResult:
 
 
 def _jsonable(value):
-    if value is None:
-        return None
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
+    if kind is float:
+        if math.isfinite(value):
+            return value
+        return None if math.isnan(value) else str(value)
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
@@ -225,18 +231,22 @@ def _contract_failures(frame: pd.DataFrame, spec: Contract) -> list[dict]:
     return failures
 
 
-def _describe(failure: dict, file: str, row, contract: Contract) -> str:
-    column = failure.get("source_column") or failure["column"]
+@cache
+def _ion_hint(value: str) -> str:
+    try:
+        lookup(value)
+    except UnknownIonError as err:
+        return f" ({err})"
+    return ""
+
+
+def _describe(failure: dict, file: str, row, column, value, contract) -> str:
     where = f"{file}" + (f", row {row}" if row is not None else "")
     where += f", column {column!r}" if column else ""
-    value = _jsonable(failure["value"])
     what = f": value {value!r}" if value is not None else ""
     text = failure.get("message") or contract.describe(failure["rule"])
     if failure["rule"] == "known_ion" and value is not None:
-        try:
-            lookup(str(value))
-        except UnknownIonError as err:
-            text = f"{text} ({err})"
+        text += _ion_hint(str(value))
     return f"{where}{what}: rule {failure['rule']}: {text}"
 
 
@@ -304,22 +314,22 @@ def _split(
     for f in sorted(failures, key=lambda f: (f["index"] is not None, f["index"] or 0)):
         idx = f["index"]
         row = header_row if idx is None else int(rows[idx])
-        message = _describe(f, ing.path, row, spec)
+        column = f.get("source_column") or f["column"]
+        value = _jsonable(f["value"])
         records.append(
             {
                 "file": ing.path,
                 "row": row,
-                "column": f.get("source_column") or f["column"],
-                "value": _jsonable(f["value"]),
+                "column": column,
+                "value": value,
                 "rule": f["rule"],
                 "severity": f["severity"],
-                "message": message,
+                "message": _describe(f, ing.path, row, column, value, spec),
             }
         )
         if f["severity"] != "error":
             continue
-        short = f"{f['rule']} ({f.get('source_column') or f['column']}="
-        short += f"{_jsonable(f['value'])!r})"
+        short = f"{f['rule']} ({column}={value!r})"
         if idx is None:
             bad[:] = True
             for i in range(n):
