@@ -1,0 +1,110 @@
+"""A real one-node SLURM cluster for the cluster tests, up once per session.
+
+The ``slurm_cluster`` fixture runs ``tests/cluster/slurm_up.sh`` (installs
+``slurm-wlm`` and ``munge`` from apt when missing, starts munged, slurmctld and slurmd
+on localhost, waits for the node to be idle) and always runs ``slurm_down.sh`` at the
+end of the session, also when a test failed. SLURM is a machine-wide resource
+(``/etc/slurm/slurm.conf``, fixed ports), so a file lock serialises test sessions.
+
+Where the cluster cannot be built (not root, no apt and no SLURM installed, the plugin
+missing) the tests skip with the reason, except under ``CI=true``, where they fail:
+CI must prove SLURM execution, never skip it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from slurm_harness import HERE, PARTITION, SLURM_DIR, SNAKEMAKE, SlurmCluster
+
+LOCK_FILE = Path("/tmp/iongrad-slurm.lock")
+LOCK_WAIT_S = 900
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _unavailable_reason() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return "a local SLURM cluster needs Linux"
+    if os.geteuid() != 0:
+        return "slurm_up.sh needs root (it installs packages and starts daemons)"
+    have_slurm = all(
+        shutil.which(b) for b in ("slurmctld", "slurmd", "munged", "sbatch")
+    ) or all(Path("/usr/sbin", b).exists() for b in ("slurmctld", "slurmd", "munged"))
+    if not have_slurm and not shutil.which("apt-get"):
+        return "SLURM is not installed and apt-get is not available to install it"
+    if not SNAKEMAKE.exists():
+        return f"snakemake not found next to {sys.executable}"
+    try:
+        import snakemake_executor_plugin_slurm  # noqa: F401
+    except ImportError:
+        return (
+            "snakemake-executor-plugin-slurm is not installed (pip install -e '.[dev]')"
+        )
+    return None
+
+
+def _skip_or_fail(reason: str) -> None:
+    if _in_ci():
+        pytest.fail(f"cluster tests cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _lock() -> int:
+    fd = os.open(LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                pytest.fail(f"another session held {LOCK_FILE} for {LOCK_WAIT_S} s")
+            time.sleep(2)
+
+
+def _script(name: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SLURM_DIR": str(SLURM_DIR), "SLURM_PARTITION": PARTITION}
+    return subprocess.run(
+        ["bash", str(HERE / name)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster() -> Iterator[SlurmCluster]:
+    """A running one-node SLURM cluster; torn down after the session, always."""
+    reason = _unavailable_reason()
+    if reason:
+        _skip_or_fail(reason)
+    fd = _lock()
+    try:
+        up = _script("slurm_up.sh")
+        if up.returncode != 0:
+            _script("slurm_down.sh")
+            pytest.fail(
+                f"slurm_up.sh exited {up.returncode}:\n{up.stdout}\n{up.stderr}"
+            )
+        try:
+            yield SlurmCluster(partition=PARTITION, slurm_dir=SLURM_DIR)
+        finally:
+            down = _script("slurm_down.sh")
+            assert down.returncode == 0, down.stderr
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
