@@ -33,6 +33,7 @@ __all__ = [
     "map_distinct",
     "register",
     "registered",
+    "sample_codes",
 ]
 
 #: Columns identifying one sample.
@@ -163,6 +164,22 @@ def unique_rows(df: pd.DataFrame, *, columns: list[str]) -> pd.Series:
     return ~df.duplicated(subset=columns, keep=False)
 
 
+def sample_codes(df: pd.DataFrame) -> np.ndarray:
+    """Integer code of each row's sample (:data:`SAMPLE_KEYS`), computed once.
+
+    :func:`iongrad.validation.validate_file` stores the codes in a ``_sample``
+    column so that every per-sample check reuses them.
+    """
+    if "_sample" in df:
+        return df["_sample"].to_numpy()
+    return df.groupby(SAMPLE_KEYS, sort=False, dropna=False).ngroup().to_numpy()
+
+
+def _per_sample_sum(codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Sum ``weights`` over each sample and broadcast back to its rows."""
+    return np.bincount(codes, weights=weights)[codes]
+
+
 @register("one_value_per_sample", "table")
 def one_value_per_sample(
     df: pd.DataFrame, *, column: str, ignore_missing: bool = False
@@ -171,12 +188,13 @@ def one_value_per_sample(
 
     A missing value counts as a value of its own unless ``ignore_missing``.
     """
-    keys = [df[k] for k in SAMPLE_KEYS]
-    values = df[column]
-    if not ignore_missing:
-        values = values.astype(object).where(values.notna(), "<missing>")
-    counts = values.groupby(keys, sort=False, dropna=False).transform("nunique")
-    return pd.Series(counts.to_numpy() <= 1, index=df.index)
+    codes = sample_codes(df)
+    values, _ = pd.factorize(df[column], use_na_sentinel=True)
+    keep = values >= 0 if ignore_missing else np.ones(len(values), dtype=bool)
+    width = int(values.max(initial=0)) + 2
+    pairs = np.unique(codes[keep].astype(np.int64) * width + values[keep] + 1)
+    distinct = np.bincount(pairs // width, minlength=int(codes.max(initial=-1)) + 1)
+    return pd.Series(distinct[codes] <= 1, index=df.index)
 
 
 @register("bath_electroneutral", "table")
@@ -188,23 +206,16 @@ def bath_electroneutral(df: pd.DataFrame, *, tolerance: float) -> pd.Series:
     summed over the sample's rows with a measured ``c_out_mM``; samples without at
     least one measured cation and one measured anion outside are not judged.
     """
+    codes = sample_codes(df)
     z = df["valence"].to_numpy(dtype=float)
     c = df["c_out_mM"].to_numpy(dtype=float)
     c = np.where(np.isfinite(c), c, 0.0)
-    frame = pd.DataFrame(
-        {
-            "charge": z * c,
-            "total": np.abs(z) * c,
-            "cation": (z > 0) & (c > 0),
-            "anion": (z < 0) & (c > 0),
-        },
-        index=df.index,
-    )
-    g = frame.groupby([df[k] for k in SAMPLE_KEYS], sort=False, dropna=False)
-    charge = g["charge"].transform("sum").to_numpy()
-    total = g["total"].transform("sum").to_numpy()
-    judged = g["cation"].transform("any").to_numpy() & g["anion"].transform("any")
-    ok = ~judged.to_numpy() | (np.abs(charge) <= tolerance * total)
+    charge = _per_sample_sum(codes, z * c)
+    total = _per_sample_sum(codes, np.abs(z) * c)
+    cations = _per_sample_sum(codes, ((z > 0) & (c > 0)).astype(float))
+    anions = _per_sample_sum(codes, ((z < 0) & (c > 0)).astype(float))
+    judged = (cations > 0) & (anions > 0)
+    ok = ~judged | (np.abs(charge) <= tolerance * total)
     return pd.Series(ok, index=df.index)
 
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .checks import get_check
+from .checks import get_check, sample_codes
 from .ingest import CANONICAL_COLUMNS, Ingested, ingest
 from .ions import UnknownIonError, lookup
 from .schema import Contract, empty_frame, load_contract
@@ -174,8 +174,10 @@ def _schema_failures(
 def _table_failures(df: pd.DataFrame, contract: Contract) -> list[dict]:
     """Evaluate the contract's table (cross-row) rules; vectorized per rule."""
     out = []
+    frame = df.assign(_sample=sample_codes(df))
     for rule in contract.table_rules:
-        ok = np.asarray(get_check(rule.check, "table")(df, **rule.params), dtype=bool)
+        check = get_check(rule.check, "table")
+        ok = np.asarray(check(frame, **rule.params), dtype=bool)
         idx = np.flatnonzero(~ok)
         if not len(idx):
             continue
