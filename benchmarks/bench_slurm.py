@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import subprocess
 import sys
@@ -43,6 +44,7 @@ from slurm_harness import (  # noqa: E402
     PARTITION,
     SLURM_DIR,
     SlurmCluster,
+    cluster_lock,
     copy_workflow,
     run_snakemake,
     set_reports,
@@ -231,6 +233,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     cluster = SlurmCluster(partition=PARTITION, slurm_dir=SLURM_DIR)
+    lock = cluster_lock()  # the cluster tests may own the cluster: wait for them
     with tempfile.TemporaryDirectory(prefix="bench_slurm_") as tmp:
         _cluster("up")
         start = time.monotonic()
@@ -241,6 +244,7 @@ def main() -> None:
         finally:
             _cluster("down")
         print(f"total {time.monotonic() - start:.0f} s")
+    os.close(lock)
 
 
 if __name__ == "__main__":

@@ -18,15 +18,18 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from slurm_harness import HERE, PARTITION, SLURM_DIR, SNAKEMAKE, SlurmCluster
-
-LOCK_FILE = Path("/tmp/iongrad-slurm.lock")
-LOCK_WAIT_S = 900
+from slurm_harness import (
+    HERE,
+    PARTITION,
+    SLURM_DIR,
+    SNAKEMAKE,
+    SlurmCluster,
+    cluster_lock,
+)
 
 
 def _in_ci() -> bool:
@@ -60,20 +63,6 @@ def _skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _lock() -> int:
-    fd = os.open(LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
-    deadline = time.monotonic() + LOCK_WAIT_S
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                os.close(fd)
-                pytest.fail(f"another session held {LOCK_FILE} for {LOCK_WAIT_S} s")
-            time.sleep(2)
-
-
 def _script(name: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SLURM_DIR": str(SLURM_DIR), "SLURM_PARTITION": PARTITION}
     return subprocess.run(
@@ -92,11 +81,15 @@ def slurm_cluster() -> Iterator[SlurmCluster]:
     reason = _unavailable_reason()
     if reason:
         _skip_or_fail(reason)
-    fd = _lock()
+    try:
+        fd = cluster_lock()
+    except TimeoutError as exc:
+        pytest.fail(str(exc))
     try:
         up = _script("slurm_up.sh")
         if up.returncode != 0:
-            _script("slurm_down.sh")
+            if up.returncode != 4:  # 4: someone else's live cluster, leave it alone
+                _script("slurm_down.sh")
             pytest.fail(
                 f"slurm_up.sh exited {up.returncode}:\n{up.stdout}\n{up.stderr}"
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -12,11 +13,37 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 SLURM_DIR = Path(os.environ.get("IONGRAD_SLURM_DIR", "/tmp/iongrad-slurm"))
 PARTITION = "debug"
+LOCK_FILE = Path("/tmp/iongrad-slurm.lock")
+LOCK_WAIT_S = 900
+
+
+def cluster_lock(wait_s: float = LOCK_WAIT_S) -> int:
+    """Take the machine-wide lock for the one-node cluster; returns its descriptor.
+
+    SLURM's config (/etc/slurm) and ports are global, so only one test session or
+    benchmark may own the cluster at a time; others wait (TimeoutError after wait_s).
+    Released when the descriptor is closed (or the process ends).
+    """
+    fd = os.open(LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise TimeoutError(
+                    f"another session held {LOCK_FILE} for {wait_s:.0f} s"
+                ) from None
+            time.sleep(2)
 
 
 @dataclass(frozen=True)
@@ -107,6 +134,15 @@ def copy_workflow(dest: Path, *, datasets: list[str] | None = None) -> Path:
             continue
         if datasets is None or table.stem in datasets:
             shutil.copy2(table, raw / table.name)
+    if datasets is not None:
+        # The config may name example datasets (lenient mode) that were not copied.
+        config = dest / "config" / "config.yaml"
+        cfg = yaml.safe_load(config.read_text()) or {}
+        lenient = cfg.get("validation", {}).get("lenient_datasets")
+        if lenient:
+            kept = [d for d in lenient if d in datasets]
+            cfg["validation"]["lenient_datasets"] = kept
+            config.write_text(yaml.safe_dump(cfg, sort_keys=False))
     return dest
 
 
