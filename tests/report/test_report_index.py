@@ -12,7 +12,7 @@ from conftest import XSS_CELL
 from pagedata import parse_page
 from synthetic import write_results
 
-from iongrad.report import render_dataset_report, render_index
+from iongrad.report import render_index
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +50,9 @@ def index_page(tmp_path_factory):
             }
         )
     )
-    for name, path in (("lab_a", a), ("lab_b", b), ("lab_c", c)):
-        render_dataset_report(
-            dataset=name, results_dir=path, output=reports / f"{name}.html"
-        )
+    reports.mkdir(parents=True)
+    for name in ("lab_a", "lab_b", "lab_c"):  # the index links only existing reports
+        (reports / f"{name}.html").write_text("<!DOCTYPE html><title>x</title>")
     entries = [
         {
             "dataset": "lab_a",
