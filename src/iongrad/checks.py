@@ -27,8 +27,10 @@ import pandas as pd
 from .ions import all_ions
 
 __all__ = [
+    "EXPLAIN",
     "SAMPLE_KEYS",
     "CheckSpec",
+    "bath_imbalance",
     "get_check",
     "map_distinct",
     "register",
@@ -210,13 +212,36 @@ def bath_electroneutral(df: pd.DataFrame, *, tolerance: float) -> pd.Series:
     z = df["valence"].to_numpy(dtype=float)
     c = df["c_out_mM"].to_numpy(dtype=float)
     c = np.where(np.isfinite(c), c, 0.0)
-    charge = _per_sample_sum(codes, z * c)
-    total = _per_sample_sum(codes, np.abs(z) * c)
+    charge, total = bath_imbalance(df)
     cations = _per_sample_sum(codes, ((z > 0) & (c > 0)).astype(float))
     anions = _per_sample_sum(codes, ((z < 0) & (c > 0)).astype(float))
     judged = (cations > 0) & (anions > 0)
     ok = ~judged | (np.abs(charge) <= tolerance * total)
     return pd.Series(ok, index=df.index)
+
+
+def bath_imbalance(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the sample's bath charge sum z c_out and sum |z| c_out, [mM]."""
+    codes = sample_codes(df)
+    z = df["valence"].to_numpy(dtype=float)
+    c = df["c_out_mM"].to_numpy(dtype=float)
+    c = np.where(np.isfinite(c), c, 0.0)
+    return _per_sample_sum(codes, z * c), _per_sample_sum(codes, np.abs(z) * c)
+
+
+def _explain_bath(df: pd.DataFrame, idx: np.ndarray) -> list[str]:
+    charge, total = bath_imbalance(df)
+    return [
+        f"sample {df['sample_id'].iloc[i]!r}: sum z c_out = {charge[i]:+.3g} mM "
+        f"of {total[i]:.3g} mM (|{100 * abs(charge[i]) / total[i]:.1f}| %)"
+        for i in idx
+    ]
+
+
+#: Optional per-failure detail for table checks: name -> f(df, failing indices).
+EXPLAIN: dict[str, Callable[[pd.DataFrame, np.ndarray], list[str]]] = {
+    "bath_electroneutral": _explain_bath,
+}
 
 
 @register("compartment_limits", "table")

@@ -175,8 +175,12 @@ class Ingested:
 
     @property
     def file_failures(self) -> list[dict]:
-        """Failures that concern the whole file (missing column, unit conflict...)."""
-        return [f for f in self.failures if f["index"] is None]
+        """Errors that concern the whole file (missing column, unit conflict...)."""
+        return [
+            f
+            for f in self.failures
+            if f["index"] is None and f.get("severity", "error") == "error"
+        ]
 
 
 # ------------------------------------------------------------------------- reading
@@ -545,10 +549,20 @@ class _Builder:
         self.n = len(raw)
         self._unit_cache: dict[str, tuple] = {}
 
-    def file_fail(self, column, value, rule, message):
+    def file_fail(self, column, value, rule, message, severity="error"):
         self.file_fails.append(
-            {"column": column, "value": value, "rule": rule, "message": message}
+            {
+                "column": column,
+                "value": value,
+                "rule": rule,
+                "message": message,
+                "severity": severity,
+            }
         )
+
+    @property
+    def file_errors(self) -> list[dict]:
+        return [f for f in self.file_fails if f["severity"] == "error"]
 
     # -- structure
     def _structure(self):
@@ -591,6 +605,15 @@ class _Builder:
             elif not fail:
                 ignored.append(header)
         self.info["ignored_columns"] = ignored
+        for header in ignored:
+            self.file_fail(
+                header,
+                None,
+                "ignored_column",
+                "this column is not part of the measurement contract and was not "
+                "read (check its spelling if it should be)",
+                severity="warning",
+            )
         seen = ", ".join(repr(h) for h in self.raw.columns)
         required = ["sample_id", "cell_type", "temperature"]
         if wide and "ion" in fields:
@@ -692,7 +715,7 @@ class _Builder:
         unknown = factor < 0
         factor[unknown] = np.nan
         no_unit = present & np.isnan(factor) & ~unknown & (col.unit is None)
-        if no_unit.any() and not self.file_fails:
+        if no_unit.any() and not self.file_errors:
             self.fails.add_mask(
                 no_unit, self.raw[col.header],
                 column=f"c_{col.comp or col.name[2:]}_mM",
@@ -887,14 +910,14 @@ class _Builder:
         fields, wide, layout = self._structure()
         if self.n == 0:
             self.file_fail(None, None, "no_data_rows", "the file has no data rows")
-        if self.file_fails:
+        if self.file_errors:
             return self._finish(layout, None, None)
         per_sample = self._per_sample(fields)
         if layout == "long":
             records = self._long(fields, per_sample)
         else:
             records = self._wide(fields, wide, per_sample)
-        if self.file_fails:
+        if self.file_errors:
             return self._finish(layout, None, None)
         return self._finish(layout, records, per_sample)
 
@@ -1108,18 +1131,19 @@ def read_table(path: str | os.PathLike, *, dataset: str | None = None) -> pd.Dat
         temperature per sample, ...) are :func:`iongrad.validation.validate_file`'s.
     """
     result = ingest(path, dataset=dataset)
-    if result.failures:
-        first = result.failures[0]
+    errors = [f for f in result.failures if f.get("severity", "error") == "error"]
+    if errors:
+        first = errors[0]
         idx = first["index"]
         row = None if idx is None else int(result.table["source_row"].iloc[idx])
         raise IngestError(
             str(path),
-            f"{first['message']} ({len(result.failures)} problem(s) in all)",
+            f"{first['message']} ({len(errors)} problem(s) in all)",
             rule=first["rule"],
             row=row,
             column=first.get("source_column") or first["column"],
             value=first["value"],
-            failures=result.failures,
+            failures=errors,
             unreadable=False,
         )
     return result.table.drop(columns="_raw_pos")

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .checks import get_check, sample_codes
+from .checks import EXPLAIN, get_check, sample_codes
 from .ingest import CANONICAL_COLUMNS, Ingested, ingest
 from .ions import UnknownIonError, lookup
 from .schema import Contract, empty_frame, load_contract
@@ -182,6 +182,8 @@ def _table_failures(df: pd.DataFrame, contract: Contract) -> list[dict]:
         if not len(idx):
             continue
         values = df[rule.column].to_numpy(dtype=object)[idx]
+        explain = EXPLAIN.get(rule.check)
+        details = explain(frame, idx) if explain else [None] * len(idx)
         out.extend(
             {
                 "index": int(i),
@@ -190,9 +192,9 @@ def _table_failures(df: pd.DataFrame, contract: Contract) -> list[dict]:
                 "value": v,
                 "rule": rule.name,
                 "severity": rule.severity,
-                "message": rule.description,
+                "message": f"{rule.description} ({d})" if d else rule.description,
             }
-            for i, v in zip(idx, values, strict=True)
+            for i, v, d in zip(idx, values, details, strict=True)
         )
     return out
 
@@ -284,7 +286,7 @@ def validate_file(
     spec = load_contract(contract)
     ing = ingest(path, dataset=dataset)
     table = ing.table
-    failures = [dict(f, severity="error") for f in ing.failures]
+    failures = [dict(f, severity=f.get("severity", "error")) for f in ing.failures]
     if not ing.file_failures:
         canonical = table[CANONICAL_COLUMNS]
         parsed = {(f["index"], f["column"]) for f in ing.failures}

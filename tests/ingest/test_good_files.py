@@ -165,7 +165,12 @@ def test_wide_melt_keeps_per_sample_columns():
 
 def test_ignored_columns_are_reported():
     result = validate_file(GOOD / "wide_alias_headers.csv")
+    assert result.ok
     assert result.report["input"]["ignored_columns"] == ["notes"]
+    warning = [f for f in result.report["failures"] if f["rule"] == "ignored_column"]
+    assert [(w["row"], w["column"], w["severity"]) for w in warning] == [
+        (1, "notes", "warning")
+    ]
 
 
 def test_dialect_is_reported():
