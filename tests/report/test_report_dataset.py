@@ -271,3 +271,41 @@ def test_config_temperature_without_unit_is_an_error():
 
     with pytest.raises(UnitError, match="needs a unit"):
         config_temperatures_K({"temperatures": [37]})
+
+
+def test_failures_errors_first_and_message_without_repeated_prefix():
+    from iongrad.report.render import _failure_frame
+
+    recs = [
+        {
+            "file": "f.csv",
+            "row": 2,
+            "column": "c",
+            "value": 1,
+            "rule": "r1",
+            "severity": "warning",
+            "message": "f.csv, row 2, column 'c': value 1: rule r1: too high",
+        },
+        {
+            "file": "f.csv",
+            "row": 9,
+            "column": "c",
+            "value": -1,
+            "rule": "r2",
+            "severity": "error",
+            "message": "negative",
+        },
+        {
+            "file": "f.csv",
+            "row": 4,
+            "column": "c",
+            "value": -2,
+            "rule": "r2",
+            "severity": "error",
+            "message": "negative",
+        },
+    ]
+    frame = _failure_frame(recs)
+    assert frame["row"].tolist() == [4, 9, 2]
+    assert frame["severity"].tolist() == ["error", "error", "warning"]
+    assert frame["message"].tolist() == ["negative", "negative", "too high"]

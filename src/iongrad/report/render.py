@@ -297,7 +297,19 @@ def _failure_frame(records: list) -> pd.DataFrame:
     for c in cols:
         if c not in frame:
             frame[c] = None
-    return frame[cols].astype(object).where(frame[cols].notna(), None)
+    frame = frame[cols].astype(object).where(frame[cols].notna(), None)
+    # The message often repeats "file, row, column, value, rule: "; keep what follows.
+    frame["message"] = [
+        m.split(f"rule {r}: ", 1)[1]
+        if isinstance(m, str) and r and f"rule {r}: " in m
+        else m
+        for m, r in zip(frame["message"], frame["rule"], strict=True)
+    ]
+    # Errors (rejected rows) first, then warnings; each in source-row order.
+    rank = frame["severity"].map({"error": 0, "warning": 1}).fillna(2)
+    row = pd.to_numeric(frame["row"], errors="coerce")
+    order = np.lexsort((row.fillna(np.inf).to_numpy(), rank.to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _unique(series: pd.Series | None) -> list[str]:
