@@ -83,6 +83,10 @@ CANONICAL_COLUMNS = [
 #: Species that are impermeant unless the file says otherwise.
 IMPERMEANT_BY_DEFAULT = frozenset({"A-"})
 
+#: Concentration scales by code (0 = no concentration given in the row).
+_SCALES = ("", "molar", "molal")
+_SCALE_CODE = {"molar": 1, "molal": 2}
+
 #: Cell texts that mean "no value" in number columns.
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "none", "null", "-", "--"})
 
@@ -436,6 +440,11 @@ def _is_typed(series: pd.Series) -> bool:
     )
 
 
+def _str_take(values: list, codes: np.ndarray) -> pd.Series:
+    """``str`` Series of ``values[codes]`` (code -1 = missing) without a Python loop."""
+    return pd.Series(pd.array(values, dtype="str").take(codes, allow_fill=True))
+
+
 def _text(series: pd.Series) -> pd.Series:
     """Source cells as stripped text (``str`` dtype, NaN for missing)."""
     if _is_typed(series):
@@ -643,7 +652,7 @@ class _Builder:
     def _conc_units(self, col: _Col, per_row_field: str | None, fields) -> tuple:
         """Return (factor array, scale array) for a concentration column."""
         factor = np.full(self.n, np.nan)
-        scale = np.full(self.n, None, dtype=object)
+        scale = np.zeros(self.n, dtype=np.int8)
         if col.unit is not None:
             try:
                 f, s = unit_factor(_unit_text(col.unit))
@@ -659,7 +668,7 @@ class _Builder:
                         "the unit is given both in the header and in a unit column",
                     )
             factor[:] = f
-            scale[:] = s
+            scale[:] = _SCALE_CODE[s]
             return factor, scale
         unit_col = next(
             (fields[k] for k in (per_row_field, "unit") if k and k in fields), None
@@ -681,7 +690,7 @@ class _Builder:
             f, s = self._unit_cache[header]
             return f.copy(), s.copy()
         factor = np.full(self.n, np.nan)
-        scale = np.full(self.n, None, dtype=object)
+        scale = np.zeros(self.n, dtype=np.int8)
         text = _text(self.raw[header]).astype("str")
         for unit in pd.unique(text.dropna()):
             mask = (text == unit).to_numpy(dtype=bool, na_value=False)
@@ -697,7 +706,7 @@ class _Builder:
                 factor[mask] = -1.0  # marks "unit given but unknown"
                 continue
             factor[mask] = f
-            scale[mask] = s
+            scale[mask] = _SCALE_CODE[s]
         self._unit_cache[header] = (factor, scale)
         return factor.copy(), scale.copy()
 
@@ -727,7 +736,7 @@ class _Builder:
         with np.errstate(invalid="ignore", divide="ignore"):
             small = factor < 1
             out = np.where(small, values / np.round(1.0 / factor), values * factor)
-        scale = np.where(present, scale, None)
+        scale = np.where(present, scale, 0).astype(np.int8)
         return out, scale
 
     def _temperature(self, fields) -> np.ndarray:
@@ -826,6 +835,7 @@ class _Builder:
                 str(v).lower(), str(v).lower()
             ),
             "unreported",
+            "str",
         )
         return {
             "dataset": ds,
@@ -846,7 +856,7 @@ class _Builder:
             except UnknownIonError:
                 return value
 
-        return map_distinct(text, symbol, None)
+        return map_distinct(text, symbol, None, "str")
 
     def _permeant(self, fields, ions: np.ndarray, positions: np.ndarray) -> np.ndarray:
         default = ~pd.Series(ions).isin(IMPERMEANT_BY_DEFAULT).to_numpy()
@@ -929,7 +939,7 @@ class _Builder:
             if key in fields:
                 v, s = self._concentration(fields[key], f"c_{comp}_unit", fields)
             else:
-                v, s = np.full(self.n, np.nan), np.full(self.n, None, dtype=object)
+                v, s = np.full(self.n, np.nan), np.zeros(self.n, dtype=np.int8)
             cols[f"c_{comp}_mM"], cols[f"scale_{comp}"] = v, s
         ion_text = _text(self.raw[fields["ion"].header]).astype("str")
         ions = self._ions(ion_text.where(ion_text != "", None))
@@ -954,7 +964,7 @@ class _Builder:
                 if col is None:
                     comp[side] = (
                         np.full(self.n, np.nan),
-                        np.full(self.n, None, dtype=object),
+                        np.zeros(self.n, dtype=np.int8),
                         np.zeros(self.n, dtype=bool),
                     )
                     continue
@@ -992,8 +1002,8 @@ class _Builder:
                             "ion": ions[0],
                             "c_in_mM": np.nan,
                             "c_out_mM": np.nan,
-                            "scale_in": None,
-                            "scale_out": None,
+                            "scale_in": np.int8(0),
+                            "scale_out": np.int8(0),
                         }
                     ),
                 ],
@@ -1030,10 +1040,10 @@ class _Builder:
                 else:
                     table[name] = values if identity else values[pos]
         if "scale_in" in records:
-            s_in = records["scale_in"].to_numpy(dtype=object)
-            s_out = records["scale_out"].to_numpy(dtype=object)
+            s_in = records["scale_in"].to_numpy(dtype=np.int8)
+            s_out = records["scale_out"].to_numpy(dtype=np.int8)
             table["concentration_scale"] = self._scales(s_in, s_out, records)
-        table["source_file"] = self.name
+        table["source_file"] = _str_take([self.name], np.zeros(len(table), np.int64))
         table["source_row"] = self.lines[pos] if self.n else np.array([], np.int64)
         table["_raw_pos"] = pos
         for name in CANONICAL_COLUMNS:
@@ -1056,17 +1066,20 @@ class _Builder:
             info=self.info,
         )
 
-    def _scales(self, s_in, s_out, records) -> np.ndarray:
-        both = pd.notna(s_in) & pd.notna(s_out)
-        row_scale = np.where(pd.notna(s_in), s_in, s_out)
+    def _scales(self, s_in, s_out, records) -> pd.Series:
+        """Row scale codes -> ``concentration_scale``; mixed scales are failures."""
+        both = (s_in > 0) & (s_out > 0)
+        row_code = np.where(s_in > 0, s_in, s_out)
         split = both & (s_in != s_out)
-        counts = pd.Series(row_scale, dtype=object).value_counts(dropna=True)
-        majority = "molar"
-        if len(counts):
-            order = sorted(zip(counts, counts.index, strict=True))
-            majority = order[-1][1]
-        minority = pd.notna(row_scale) & (row_scale != majority)
+        counts = np.bincount(row_code, minlength=3)
+        # the majority scale (ties: molar); rows of the other scale are flagged
+        major = 2 if counts[2] > counts[1] else 1
+        majority = _SCALES[major]
+        minority = (row_code > 0) & (row_code != major)
         bad = split | minority
+        row_scale = np.asarray(_SCALES, dtype=object)[row_code]
+        s_in = np.asarray(_SCALES, dtype=object)[s_in]
+        s_out = np.asarray(_SCALES, dtype=object)[s_out]
         pos = records["_raw_pos"].to_numpy()
         ion = records["ion"].to_numpy(dtype=object)
         for i in np.flatnonzero(bad):
@@ -1084,7 +1097,7 @@ class _Builder:
                     "molal (mol/kg) units must not be mixed in one file",
                 }
             )
-        return np.where(pd.notna(row_scale), row_scale, majority).astype(object)
+        return _str_take(list(_SCALES[1:]), np.where(row_code > 0, row_code, major) - 1)
 
     def _locate(self, table: pd.DataFrame) -> list[dict]:
         """Turn raw-position failures into table-index failures."""
