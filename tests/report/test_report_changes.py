@@ -98,3 +98,31 @@ def test_rendered_changes_table(tmp_path):
     # rendering again compares with the snapshot just taken: nothing moved
     render_dataset_report(dataset="d", results_dir=res, output=out, previous_dir=prev)
     assert "No potential moved" in parse_page(out).ids["changes-message"]
+
+
+def test_per_sample_donnan_and_ghk_changes(tmp_path):
+    res = write_results(tmp_path / "results", "d", [("c", 300.0, 2)])
+    prev = tmp_path / "prev"
+    prev.mkdir()
+    pd.read_parquet(res / "potentials.parquet").to_parquet(prev / "potentials.parquet")
+    old = pd.read_parquet(res / "samples.parquet")
+    old.loc[old["sample_id"] == "s2", "vm_ghk_mV"] += 2.0  # previous was 2 mV higher
+    old.to_parquet(prev / "samples.parquet")
+    ch = compare_potentials(
+        pd.read_parquet(res / "potentials.parquet"),
+        prev,
+        samples=pd.read_parquet(res / "samples.parquet"),
+    )
+    rows = ch.moved.to_dict("records")
+    assert len(rows) == 1
+    assert rows[0]["sample_id"] == "s2"
+    assert rows[0]["ion"] == "(per sample)"
+    assert rows[0]["quantity"] == "vm_ghk_mV"
+    assert rows[0]["delta"] == pytest.approx(-2.0, abs=1e-9)
+    # the rendering refreshes both snapshots
+    out = tmp_path / "reports" / "d.html"
+    render_dataset_report(dataset="d", results_dir=res, output=out, previous_dir=prev)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(prev / "samples.parquet"),
+        pd.read_parquet(res / "samples.parquet"),
+    )

@@ -3,7 +3,8 @@
 When the pipeline keeps the previous ``results/<dataset>/`` beside the new one, the
 report lists every potential that moved by more than :data:`CHANGE_ATOL_MV`, by how
 much, and the rows that appeared or disappeared. Rows are matched on
-(sample_id, ion); potentials compared are :data:`COMPARED_COLUMNS`.
+(sample_id, ion); potentials compared are :data:`COMPARED_COLUMNS`, plus the
+per-sample Donnan and GHK potentials (:data:`SAMPLE_COMPARED_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["CHANGE_ATOL_MV", "COMPARED_COLUMNS", "Changes", "compare_potentials"]
+__all__ = [
+    "CHANGE_ATOL_MV",
+    "COMPARED_COLUMNS",
+    "SAMPLE_COMPARED_COLUMNS",
+    "Changes",
+    "compare_potentials",
+]
 
 #: A potential that moved by more than this counts as changed, [mV].
 CHANGE_ATOL_MV = 1e-6
 #: Potential columns compared between the previous and the current results.
 COMPARED_COLUMNS = ("E_conc_mV", "E_act_mV", "driving_force_mV", "vm_mV")
+#: Per-sample potentials compared (from samples.parquet), [mV].
+SAMPLE_COMPARED_COLUMNS = ("donnan_potential_mV", "vm_ghk_mV")
 _KEYS = ["sample_id", "ion"]
 
 
@@ -50,8 +59,52 @@ def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return close | both_nan | same_inf
 
 
+def _diff(cur: pd.DataFrame, prv: pd.DataFrame, keys: list[str], cols: list[str]):
+    """Rows that moved, were added or removed, matching ``cur`` and ``prv`` on keys."""
+    cur = cur[keys + cols].copy()
+    prv = prv[[c for c in keys + cols if c in prv]].copy()
+    for frame in (cur, prv):
+        for k in keys:
+            frame[k] = frame[k].astype(str)
+    dup = cur.duplicated(keys).any() or prv.duplicated(keys).any()
+    if dup:
+        # Several rows per key: number them so the match stays one-to-one.
+        cur["_k"] = cur.groupby(keys).cumcount()
+        prv["_k"] = prv.groupby(keys).cumcount()
+    on = [*keys, "_k"] if dup else keys
+    merged = cur.merge(prv, on=on, how="outer", suffixes=("", "_prev"), indicator=True)
+    added = merged.loc[merged["_merge"] == "left_only", keys].reset_index(drop=True)
+    removed = merged.loc[merged["_merge"] == "right_only", keys].reset_index(drop=True)
+    both = merged[merged["_merge"] == "both"]
+    parts = []
+    for c in cols:
+        a = both[c].to_numpy(dtype=float)
+        b = both[c + "_prev"].to_numpy(dtype=float)
+        moved = ~_same(a, b)
+        if moved.any():
+            with np.errstate(invalid="ignore"):
+                delta = a[moved] - b[moved]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "sample_id": both["sample_id"].to_numpy()[moved],
+                        "ion": both["ion"].to_numpy()[moved]
+                        if "ion" in keys
+                        else "(per sample)",
+                        "quantity": c,
+                        "previous": b[moved],
+                        "current": a[moved],
+                        "delta": delta,
+                    }
+                )
+            )
+    return parts, added, removed, len(both)
+
+
 def compare_potentials(
-    current: pd.DataFrame, previous_dir: str | os.PathLike | None
+    current: pd.DataFrame,
+    previous_dir: str | os.PathLike | None,
+    samples: pd.DataFrame | None = None,
 ) -> Changes:
     """Compare ``current`` potentials with ``previous_dir/potentials.parquet``.
 
@@ -62,6 +115,10 @@ def compare_potentials(
     previous_dir : path or None
         Directory holding the previous results; None or absent means nothing to
         compare (said so in the page).
+    samples : pandas.DataFrame, optional
+        The new per-sample table; its :data:`SAMPLE_COMPARED_COLUMNS` (Donnan and
+        GHK potentials) are compared with ``previous_dir/samples.parquet`` when both
+        exist, matched on sample_id (``ion`` reads "(per sample)").
 
     Returns
     -------
@@ -76,43 +133,13 @@ def compare_potentials(
         )
     previous = pd.read_parquet(prev_path)
     cols = [c for c in COMPARED_COLUMNS if c in current and c in previous]
-    cur = current[_KEYS + cols].copy()
-    prv = previous[[c for c in _KEYS + cols if c in previous]].copy()
-    for frame in (cur, prv):
-        frame["sample_id"] = frame["sample_id"].astype(str)
-        frame["ion"] = frame["ion"].astype(str)
-    dup = cur.duplicated(_KEYS).any() or prv.duplicated(_KEYS).any()
-    if dup:
-        # Several rows per (sample, ion): number them so the match stays one-to-one.
-        cur["_k"] = cur.groupby(_KEYS).cumcount()
-        prv["_k"] = prv.groupby(_KEYS).cumcount()
-    keys = [*_KEYS, "_k"] if dup else _KEYS
-    merged = cur.merge(
-        prv, on=keys, how="outer", suffixes=("", "_prev"), indicator=True
-    )
-    added = merged.loc[merged["_merge"] == "left_only", _KEYS].reset_index(drop=True)
-    removed = merged.loc[merged["_merge"] == "right_only", _KEYS].reset_index(drop=True)
-    both = merged[merged["_merge"] == "both"]
-    parts = []
-    for c in cols:
-        a = both[c].to_numpy(dtype=float)
-        b = both[c + "_prev"].to_numpy(dtype=float)
-        moved = ~_same(a, b)
-        if moved.any():
-            with np.errstate(invalid="ignore"):
-                delta = a[moved] - b[moved]
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "sample_id": both["sample_id"].to_numpy()[moved],
-                        "ion": both["ion"].to_numpy()[moved],
-                        "quantity": c,
-                        "previous": b[moved],
-                        "current": a[moved],
-                        "delta": delta,
-                    }
-                )
-            )
+    parts, added, removed, n = _diff(current, previous, _KEYS, cols)
+    prev_samples = Path(previous_dir) / "samples.parquet"
+    if samples is not None and prev_samples.is_file() and "sample_id" in samples:
+        old = pd.read_parquet(prev_samples)
+        scols = [c for c in SAMPLE_COMPARED_COLUMNS if c in samples and c in old]
+        if scols and "sample_id" in old:
+            parts += _diff(samples, old, ["sample_id"], scols)[0]
     moved = (
         pd.concat(parts, ignore_index=True)
         if parts
@@ -126,7 +153,6 @@ def compare_potentials(
             kind="stable",
         )
         moved = moved.iloc[order].reset_index(drop=True)
-    n = len(both)
     if moved.empty and added.empty and removed.empty:
         msg = (
             f"No potential moved by more than {CHANGE_ATOL_MV:g} mV across {n:,} "

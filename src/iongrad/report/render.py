@@ -469,7 +469,7 @@ def render_dataset_report(
         name = p.id.removeprefix("plot-")
         atomic_write_text(out_dir / f"{stem}_{name}.svg", p.svg or plots.note_svg(p))
 
-    changes = compare_potentials(pot, previous_dir)
+    changes = compare_potentials(pot, previous_dir, samples=res.samples)
     changes_table = None
     if changes.available and len(changes.moved):
         changes_table = frame_table(
@@ -535,16 +535,21 @@ def render_dataset_report(
     html = _env().get_template("dataset.html.j2").render(**context)
     atomic_write_text(output, html)
     if previous_dir is not None:
-        keep_previous(res.results_dir / "potentials.parquet", previous_dir)
+        keep_previous(res.results_dir, previous_dir)
 
 
-def keep_previous(potentials: str | os.PathLike, previous_dir: str | os.PathLike):
-    """Copy ``potentials`` into ``previous_dir`` atomically (for "what changed")."""
-    target = Path(previous_dir) / "potentials.parquet"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    shutil.copyfile(potentials, tmp)
-    os.replace(tmp, target)
+def keep_previous(results_dir: str | os.PathLike, previous_dir: str | os.PathLike):
+    """Copy potentials.parquet (and samples.parquet, or drop a stale copy of it)
+    from ``results_dir`` into ``previous_dir``, each atomically."""
+    Path(previous_dir).mkdir(parents=True, exist_ok=True)
+    for name in ("potentials.parquet", "samples.parquet"):
+        source, target = Path(results_dir) / name, Path(previous_dir) / name
+        if not source.is_file():
+            target.unlink(missing_ok=True)
+            continue
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
 
 
 def _donnan_with_measured(donnan: pd.DataFrame | None, pot: pd.DataFrame):
