@@ -21,13 +21,15 @@ error message.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import json
 import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -60,6 +62,7 @@ __all__ = [
     "report_job",
     "samples_job",
     "temperature_scan",
+    "use_worker_processes",
     "validate_job",
 ]
 
@@ -118,6 +121,66 @@ def _module(name: str) -> ModuleType:
             f"iongrad.{name} ({_MODULE_OWNERS.get(name, name)}) is not installed: "
             "the pipeline cannot produce its outputs without it"
         ) from exc
+
+
+# ------------------------------------------------------------- worker processes
+_WORKERS = {"n": 0, "pool": None}
+_WORKERS_LOCK = threading.Lock()
+
+
+def use_worker_processes(n: int) -> None:
+    """Run the ``*_job`` functions in ``n`` warm worker processes (0: in the caller).
+
+    Snakemake's local executor with ``force-use-threads`` runs the rules' ``run:``
+    blocks as threads of its own process, where Python's global interpreter lock
+    lets one job compute at a time and slows Snakemake's scheduler too. With worker
+    processes (started lazily, on the first job, with ``forkserver``; imports paid
+    once per worker) the calling thread only waits, and ``n`` jobs compute in
+    parallel. Errors, and the job's log file, are exactly those of a direct call.
+    ``n = 0`` shuts the workers down.
+    """
+    with _WORKERS_LOCK:
+        _WORKERS["n"] = max(int(n), 0)
+        pool = _WORKERS["pool"]
+        if pool is not None and _WORKERS["n"] == 0:
+            _WORKERS["pool"] = None
+            pool.shutdown(wait=True)
+
+
+def _pool() -> ProcessPoolExecutor | None:
+    with _WORKERS_LOCK:
+        if _WORKERS["pool"] is None and _WORKERS["n"] > 0:
+            import multiprocessing
+
+            _WORKERS["pool"] = ProcessPoolExecutor(
+                max_workers=_WORKERS["n"],
+                mp_context=multiprocessing.get_context("forkserver"),
+            )
+        return _WORKERS["pool"]
+
+
+def _plain(value: Any) -> Any:
+    """Plain builtins (Snakemake's str subclasses and namedlists do not pickle well)."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _job(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Make a job function run in a worker process when workers are enabled."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        pool = _pool()
+        if pool is None:
+            return func(**kwargs)
+        return pool.submit(wrapper, **_plain(kwargs)).result()
+
+    return wrapper
 
 
 # --------------------------------------------------------------------------- logging
@@ -450,6 +513,7 @@ def _per_sample(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ job functions
+@_job
 def validate_job(
     *,
     raw: str,
@@ -542,6 +606,7 @@ def _gate(report: Mapping[str, Any]) -> None:
         )
 
 
+@_job
 def potentials_job(
     *,
     measurements: str,
@@ -572,6 +637,7 @@ def potentials_job(
         _write_parquet(scan, temperature_scan_path)
 
 
+@_job
 def samples_job(
     *,
     potentials: str,
@@ -590,6 +656,7 @@ def samples_job(
         _write_parquet(per_ion, donnan_path)
 
 
+@_job
 def provenance_job(
     *,
     dataset: str,
@@ -613,6 +680,7 @@ def provenance_job(
 
 
 # ------------------------------------------------------------------------- reports
+@_job
 def report_job(
     *,
     dataset: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 import threading
 
@@ -158,3 +159,50 @@ def test_dataset_status_and_index_entries(tmp_path, monkeypatch):
         "results_dir": "results/good",
         "report_href": "good.html",
     }
+
+
+def test_config_enums_are_the_activity_module_names():
+    from iongrad import activity
+    from iongrad import config as cfgmod
+
+    props = cfgmod.schema()["properties"]["activity"]["properties"]
+    assert tuple(props["model"]["enum"]) == tuple(activity.MODELS)
+    assert tuple(props["convention"]["enum"]) == tuple(activity.CONVENTIONS)
+
+
+def test_worker_processes_give_the_same_files_logs_and_errors(tmp_path):
+    table = tmp_path / "table.csv"
+    table.write_text("abc\n")
+    report = tmp_path / "validation.json"
+    report.write_text(json.dumps(_report()))
+    pipeline.use_worker_processes(1)
+    try:
+        pipeline.provenance_job(
+            dataset="x",
+            inputs={"table": str(table)},
+            outputs={},
+            settings={"activity": {"model": "davies", "convention": "macinnes"}},
+            provenance=str(tmp_path / "provenance.json"),
+            log=str(tmp_path / "provenance.log"),
+        )
+        with pytest.raises(pipeline.DatasetFailedError, match="row 4"):
+            pipeline.potentials_job(
+                measurements=str(tmp_path / "missing.parquet"),
+                validation_json=str(report),
+                potentials=str(tmp_path / "potentials.parquet"),
+                temperature_scan_path=str(tmp_path / "scan.parquet"),
+                activity={"model": "ideal", "convention": "macinnes"},
+                driving_force={"atol_mV": 0.0},
+                temperatures_C=[],
+                log=str(tmp_path / "potentials.log"),
+            )
+        worker_pid = pipeline._WORKERS["pool"].submit(os.getpid).result()
+    finally:
+        pipeline.use_worker_processes(0)
+    assert worker_pid != os.getpid()
+    prov = json.loads((tmp_path / "provenance.json").read_text())
+    assert prov["models"]["activity_model"] == "davies"
+    assert "input sha256" in (tmp_path / "provenance.log").read_text()
+    log = (tmp_path / "potentials.log").read_text()
+    assert "failed validation in strict mode" in log
+    assert not (tmp_path / "potentials.parquet").exists()

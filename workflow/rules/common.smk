@@ -13,6 +13,13 @@ iongrad_config.write_resolved(config, "results/config.resolved.yaml")
 
 DATASETS = sorted(config["datasets"])
 
+# Jobs that run inside the main Snakemake process (the default profile's
+# force-use-threads) hand their iongrad call to warm worker processes, one per core,
+# instead of computing in threads that share one interpreter lock (see
+# iongrad.pipeline.use_worker_processes). Spawned and cluster jobs compute directly.
+if workflow.is_main_process:
+    pipeline.use_worker_processes(workflow.resource_settings.cores or 1)
+
 
 wildcard_constraints:
     dataset="[A-Za-z0-9_-]+",
