@@ -87,6 +87,7 @@ def test_header_counts_and_validation_rows(demo_page):
     assert page.ids["rows-accepted"] == str(val["rows_accepted"])
     assert page.ids["rows-rejected"] == str(val["rows_rejected"]) == "1"
     assert page.ids["n-warnings"] == "1"
+    assert page.ids["n-errors"] == "1"
     assert page.ids["n-samples"] == "5"
     assert "squid axon" in page.ids["cell-types"]
     assert "18.00 °C" in page.ids["temperatures"]

@@ -509,6 +509,11 @@ def render_dataset_report(
         "validation_mode": val.get("mode"),
         "validation_ok": val.get("ok"),
         "n_warnings": n_warn,
+        "n_errors": sum(
+            1
+            for f in failures
+            if isinstance(f, dict) and f.get("severity", "error") == "error"
+        ),
         "validation_href": _href(res.results_dir / "validation.json", output)
         if res.validation is not None
         else None,
