@@ -42,6 +42,8 @@ __all__ = [
 MAX_PLOT_POINTS = 2000
 #: Panels (cell types) in one small-multiples figure; others are named as left out.
 MAX_FACETS = 6
+#: Ladder plots label each rung with its ion up to this many groups.
+MAX_LABELLED_GROUPS = 12
 #: Temperature grid points for E-versus-temperature curves.
 N_TEMPERATURE_POINTS = 41
 
@@ -173,6 +175,11 @@ def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
                 **style,
             )
             seen.add(ion)
+            if marker == "_" and len(groups) <= MAX_LABELLED_GROUPS:
+                for xi, yi in zip(xs[ok], y[ok], strict=True):  # label the rungs
+                    ax.annotate(
+                        ion, (xi + 0.2, yi), fontsize=7, va="center", color=colors[ion]
+                    )
     vm = s.groupby("group", sort=False)["vm_mV"].mean()
     vm = vm[np.isfinite(vm.to_numpy(dtype=float))]
     if len(vm):
