@@ -168,6 +168,12 @@ def any_present(df: pd.DataFrame, *, columns: list[str]) -> pd.Series:
 @register("unique_rows", "table")
 def unique_rows(df: pd.DataFrame, *, columns: list[str]) -> pd.Series:
     """No other row has the same values in ``columns`` (all duplicates fail)."""
+    if list(columns[:2]) == SAMPLE_KEYS and len(columns) == 3:
+        # fast path on integer codes: (sample, third column)
+        third, _ = pd.factorize(df[columns[2]], use_na_sentinel=False)
+        key = sample_codes(df).astype(np.int64) * (int(third.max(initial=0)) + 1)
+        dup = pd.Series(key + third).duplicated(keep=False).to_numpy()
+        return pd.Series(~dup, index=df.index)
     return ~df.duplicated(subset=columns, keep=False)
 
 
@@ -196,12 +202,23 @@ def one_value_per_sample(
     A missing value counts as a value of its own unless ``ignore_missing``.
     """
     codes = sample_codes(df)
-    values, _ = pd.factorize(df[column], use_na_sentinel=True)
-    keep = values >= 0 if ignore_missing else np.ones(len(values), dtype=bool)
-    width = int(values.max(initial=0)) + 2
-    pairs = np.unique(codes[keep].astype(np.int64) * width + values[keep] + 1)
-    distinct = np.bincount(pairs // width, minlength=int(codes.max(initial=-1)) + 1)
-    return pd.Series(distinct[codes] <= 1, index=df.index)
+    if pd.api.types.is_float_dtype(df[column].dtype):
+        values = df[column].to_numpy(dtype=float)
+        missing = np.isnan(values)
+    else:
+        values, _ = pd.factorize(df[column], use_na_sentinel=True)  # missing: -1
+        missing = values < 0
+    low = values.astype(float)
+    high = low.copy()
+    # a missing value is a value of its own (-inf) unless it is ignored
+    low[missing] = np.inf if ignore_missing else -np.inf
+    high[missing] = -np.inf
+    groups = int(codes.max(initial=-1)) + 1
+    mins = np.full(groups, np.inf)
+    maxs = np.full(groups, -np.inf)
+    np.minimum.at(mins, codes, low)
+    np.maximum.at(maxs, codes, high)
+    return pd.Series(maxs[codes] <= mins[codes], index=df.index)
 
 
 @register("bath_electroneutral", "table")

@@ -122,7 +122,7 @@ def _schema_failures(
 ) -> list[dict]:
     """Run one compiled schema lazily; return failures with table indices."""
     try:
-        schema.validate(df, lazy=True)
+        schema.validate(df, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
     else:
