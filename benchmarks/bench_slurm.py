@@ -28,6 +28,7 @@ import argparse
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -189,6 +190,11 @@ def memory(args: argparse.Namespace, tmp: Path, cluster: SlurmCluster) -> None:
     )
     profile = slurm_profile(work, PARTITION)
     datasets = [example.stem, big]
+    # Generous limits while measuring, so that nothing is killed (the profile's
+    # set-resources are what this measurement sizes).
+    generous = []
+    for rule, _ in [*STEPS, ("render_index", "")]:
+        generous += [f"{rule}:mem_mb=6000", f"{rule}:runtime=60"]
     tables = []
     # One step per rule: each SLURM job then holds exactly one rule of one dataset.
     for rule, pattern in STEPS:
@@ -196,7 +202,8 @@ def memory(args: argparse.Namespace, tmp: Path, cluster: SlurmCluster) -> None:
         run = run_snakemake(
             work, "--workflow-profile", str(profile),
             "--group-components", "dataset=1", "--slurm-keep-successful-logs",
-            *targets, timeout_s=args.timeout, name=f"mem_{rule}",
+            "--set-resources", *generous, "--", *targets,
+            timeout_s=args.timeout, name=f"mem_{rule}",
         )  # fmt: skip
         if run.returncode != 0:
             raise SystemExit(f"{rule} failed, see {work}/mem_{rule}.log")
@@ -205,6 +212,7 @@ def memory(args: argparse.Namespace, tmp: Path, cluster: SlurmCluster) -> None:
         tables.append(jobs)
     run = run_snakemake(
         work, "--workflow-profile", str(profile), "--slurm-keep-successful-logs",
+        "--set-resources", *generous,
         timeout_s=args.timeout, name="mem_render_index",
     )  # fmt: skip
     if run.returncode != 0:
@@ -234,16 +242,15 @@ def main() -> None:
     args = parser.parse_args()
     cluster = SlurmCluster(partition=PARTITION, slurm_dir=SLURM_DIR)
     lock = cluster_lock()  # the cluster tests may own the cluster: wait for them
-    with tempfile.TemporaryDirectory(prefix="bench_slurm_") as tmp:
-        _cluster("up")
-        start = time.monotonic()
-        try:
-            (throughput if args.mode == "throughput" else memory)(
-                args, Path(tmp), cluster
-            )
-        finally:
-            _cluster("down")
-        print(f"total {time.monotonic() - start:.0f} s")
+    tmp = Path(tempfile.mkdtemp(prefix="bench_slurm_"))
+    _cluster("up")
+    start = time.monotonic()
+    try:
+        (throughput if args.mode == "throughput" else memory)(args, tmp, cluster)
+    finally:
+        _cluster("down")
+    print(f"total {time.monotonic() - start:.0f} s")
+    shutil.rmtree(tmp)  # kept for inspection when a run failed
     os.close(lock)
 
 
