@@ -162,11 +162,14 @@ def solve_monotone(fun, lo, hi, x0=None, *, xtol=XTOL_LN_R, max_iter=200):
                 denom = 1.0 - 0.5 * step * out[2] / d
                 step = np.where(denom > 0.5, step / denom, step)
             xn = xa - step
-        inside = (xn > la) & (xn < ha)  # False for NaN steps
-        xn = np.where(inside, xn, 0.5 * (la + ha))
+        # A step below xtol is taken as is (at a bracket end it may leave the
+        # bracket by rounding); a larger step must land inside, else bisect.
+        small = np.abs(step) <= xtol  # False for NaN steps
+        inside = (xn > la) & (xn < ha)
+        xn = np.where(inside | small, xn, 0.5 * (la + ha))
         exact = f == 0
         xn[exact] = xa[exact]
-        done = exact | (np.abs(xn - xa) <= xtol) | (ha - la <= xtol)
+        done = exact | small | (ha - la <= xtol)
         if done.any():
             fin = pos[done]
             x[fin], converged[fin], iterations[fin] = xn[done], True, it
@@ -315,18 +318,15 @@ def _sum_by_valence(c, z, valence):
         return zs, S
     if z.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros((n, 0))
-    zmin, zmax = int(z.min()), int(z.max())
-    seen = np.bincount((z - zmin).ravel(), minlength=zmax - zmin + 1) > 0
-    values = np.arange(zmin, zmax + 1)
-    zs = values[seen & (values != 0)]
-    width = zs.size + 1  # z = 0 goes to a last, discarded column
-    slot = np.full(zmax - zmin + 1, zs.size)
-    slot[np.searchsorted(values, zs)] = np.arange(zs.size)
-    flat = slot[z - zmin]
-    flat += (width * np.arange(n))[:, None]
-    S = np.bincount(flat.ravel(), weights=c.ravel(), minlength=n * width)
-    S = S.reshape(n, width)
-    return zs, S[:, : zs.size]
+    zs, sums = [], []
+    for v in range(int(z.min()), int(z.max()) + 1):  # a handful of valences
+        if v != 0:
+            col = np.einsum("ij,ij->i", z == v, c)
+            if col.any():
+                zs.append(v)
+                sums.append(col)
+    S = np.stack(sums, axis=1) if sums else np.zeros((n, 0))
+    return np.array(zs, dtype=np.int64), S
 
 
 def donnan_equilibrium(
@@ -463,9 +463,12 @@ def donnan_equilibrium(
             c_eff = c * (g_out / g_in)
 
     with np.errstate(invalid="ignore"):
-        valid = (c_eff.min(axis=1, initial=np.inf) >= 0) & np.isfinite(
-            c_eff.sum(axis=1)
-        )
+        if c_eff.size and c_eff.min() >= 0 and np.isfinite(c_eff.sum()):
+            valid = np.ones(n, dtype=bool)  # fast path: every row is usable
+        else:
+            valid = (c_eff.min(axis=1, initial=np.inf) >= 0) & np.isfinite(
+                c_eff.sum(axis=1)
+            )
     valid &= np.isfinite(X) & (T > 0) & np.isfinite(T)
     if not valid.all():
         c_eff = np.where(valid[:, None], c_eff, 0.0)
@@ -509,8 +512,7 @@ def donnan_equilibrium(
             for base, stop, sign, extra in ((e, top, 1, X_pos), (1.0 / e, -bottom,
                                             -1, X_neg)):  # fmt: skip
                 total = extra.copy() if full else extra[idx]
-                d1 = np.zeros_like(x)
-                d2 = np.zeros_like(x)
+                d1 = d2 = None
                 power = base
                 for k in range(1, stop + 1):
                     if k > 1:
@@ -521,23 +523,40 @@ def donnan_equilibrium(
                         total += t  # sum |v| S e^{vu}
                         if k > 1:
                             t *= k
-                        d1 += t  # its derivative (times sign)
+                        d1 = t.copy() if d1 is None else d1.__iadd__(t)  # derivative
                         if k > 1:
                             t *= k
-                        d2 += t  # its second derivative
-                parts.append((total, d1 / total, d2 / total))
+                        d2 = t if d2 is None else d2.__iadd__(t)  # second derivative
+                if d1 is None:
+                    d1 = d2 = np.zeros_like(x)
+                d1 /= total
+                d2 /= total
+                parts.append((total, d1, d2))
             (_p, p1, p2), (_n, n1, n2) = parts
-            h = np.log(_p) - np.log(_n)
+            h = np.log(_p / _n)
             # d/du ln(P+X+) = P'/(P+X+); d/du ln(N+X-) = -|N'|/(N+X-)
             return h, p1 + n1, (p2 - p1 * p1) - (n2 - n1 * n1)
 
-        u11_t = u11[todo]  # bracket [0, ln r_1:1]; start from its midpoint
+        u11_t = u11[todo]  # bracket [0, ln r_1:1]
         lo, hi = np.minimum(0.0, u11_t), np.maximum(0.0, u11_t)
+        # Start from the Newton step of h at u = 0, which needs no exponential:
+        # h(0) = ln((C+ + X+)/(C- + X-)), h'(0) = sum v^2 S+/(C+ + X+) + (same, -).
+        p0, n0 = X_pos.copy(), X_neg.copy()
+        p1, n1 = np.zeros(m), np.zeros(m)
+        for v, col in cols.items():
+            if v > 0:
+                p0 += col
+                p1 += v * col
+            else:
+                n0 += col
+                n1 -= v * col
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            x0 = -np.log(p0 / n0) / (p1 / p0 + n1 / n0)
+            x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
             # Halley's error after a step of size s is O(s^3): stop at s <= 1e-6 and
             # let the a posteriori check in _open_result enforce xtol.
             u_t, ok_t, it_t = solve_monotone(
-                fun, lo, hi, xtol=max(xtol, HALLEY_STEP_TOL), max_iter=max_iter
+                fun, lo, hi, x0=x0, xtol=max(xtol, HALLEY_STEP_TOL), max_iter=max_iter
             )
         u[todo], solver_ok[todo], iterations[todo] = u_t, ok_t, it_t
 
@@ -546,7 +565,7 @@ def donnan_equilibrium(
 
 
 def _inside(c, zf, u, ratio_g, X):
-    """c_in, net charge, total charge and d(charge)/du at u (rows of c)."""
+    """c_in, net charge and total charge (sum |z| c_in + |X|) at u (rows of c)."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         c_in = np.multiply(zf, u[:, None])
         np.exp(c_in, out=c_in)
@@ -555,33 +574,44 @@ def _inside(c, zf, u, ratio_g, X):
         c_in *= c
         charge = np.einsum("ij,ij->i", zf, c_in) + X
         total = np.einsum("ij,ij->i", np.abs(zf), c_in) + np.abs(X)
-        slope = np.einsum("ij,ij->i", zf * zf, c_in)
-    return c_in, charge, total, slope
+    return c_in, charge, total
 
 
 def _open_result(c, z, X, T, u, g_in, g_out, valid, exists, solver_ok, closed, iters,
                  xtol):  # fmt: skip
     zf = z.astype(float)
     ratio_g = None if g_in is None else np.broadcast_to(g_out / g_in, c.shape)
-    c_in, charge, total, slope = _inside(c, zf, u, ratio_g, X)
-    # A posteriori: the Newton correction f/f' estimates the error in ln r. Polish
-    # the (rare) rows above xtol with Newton steps on f itself.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        du = charge / slope
-    for _ in range(4):
-        again = np.flatnonzero(exists & solver_ok & ~(np.abs(du) <= xtol))
+    c_in, charge, total = _inside(c, zf, u, ratio_g, X)
+    # A posteriori: the Newton correction du = f/f' estimates the error in ln r,
+    # with f' = sum z^2 c_in >= sum |z| c_in = total - |X|; so |f| <= xtol (total -
+    # |X|) proves |du| <= xtol. The (rare) other rows get du exactly and are
+    # polished with Newton steps on f itself.
+    absX = np.abs(X)
+    for _ in range(5):
+        with np.errstate(invalid="ignore"):
+            again = np.flatnonzero(
+                exists & solver_ok & ~(np.abs(charge) <= xtol * (total - absX))
+            )
         if again.size == 0:
             break
-        u[again] -= du[again]
-        rg = None if ratio_g is None else ratio_g[again]
-        c_in[again], charge[again], total[again], slope[again] = _inside(
-            c[again], zf[again], u[again], rg, X[again]
-        )
+        zr = zf[again]
         with np.errstate(divide="ignore", invalid="ignore"):
-            du[again] = charge[again] / slope[again]
+            du = charge[again] / np.einsum("ij,ij->i", zr * zr, c_in[again])
+        ok = np.abs(du) <= xtol  # the exact test passes
+        fix = again[~ok]
+        if fix.size == 0:
+            break
+        u[fix] -= du[~ok]
+        rg = None if ratio_g is None else ratio_g[fix]
+        c_in[fix], charge[fix], total[fix] = _inside(
+            c[fix], zf[fix], u[fix], rg, X[fix]
+        )
+    else:  # still not within xtol after the polish steps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            du = charge / np.einsum("ij,ij->i", zf * zf, c_in)
+        solver_ok = solver_ok & (np.abs(du) <= xtol)
     with np.errstate(divide="ignore", invalid="ignore"):
         residual = np.where(total > 0, charge / total, charge)
-    solver_ok = solver_ok & (np.abs(du) <= xtol)
     converged = exists & solver_ok & (np.abs(residual) <= RESIDUAL_RTOL)
     status = np.full(u.shape, OK, dtype=np.int8)
     status[~converged] = NOT_CONVERGED
