@@ -38,9 +38,11 @@ from .osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
 
 __all__ = [
     "ANION_GAP_VALENCE",
+    "BLOCK_ROWS",
     "DONNAN_REASONS",
     "DONNAN_STATUS",
     "GAMMA_TOL",
+    "HALLEY_STEP_TOL",
     "RESIDUAL_RTOL",
     "XTOL_LN_R",
     "ClosedDonnanResult",
@@ -390,8 +392,16 @@ def donnan_equilibrium(
     lies between 0 and :math:`\ln r_{1:1}`, the closed form of
     :func:`donnan_ratio_1to1` for the charge-equivalent sums
     :math:`C_\pm = \sum_{\pm z_i > 0} |z_i| c_{out,i}`; that is the bracket of a
-    safeguarded Newton iteration on u (:func:`solve_monotone`). When only
-    monovalent ions are present the closed form is the answer. Natural logs
+    safeguarded iteration (:func:`solve_monotone`) on the equivalent, nearly linear
+    balance :math:`h(u) = \ln(P + X^+) - \ln(N + X^-)` (P, N the cation and anion
+    charge sums, :math:`X^\pm = \max(\pm X, 0)`) with Halley steps, started from
+    h's Newton step at u = 0. The iteration stops at a step below 1e-6
+    (:data:`HALLEY_STEP_TOL`; Halley's error is then of order 1e-18); every result
+    is then checked a posteriori, :math:`|f/f'| \le` ``xtol``, and polished with
+    Newton steps on f where needed, and must leave an electroneutrality residual
+    below :data:`RESIDUAL_RTOL` to count as converged. When only monovalent ions
+    are present the closed form is the answer. Large inputs are solved in blocks of
+    :data:`BLOCK_ROWS` rows (same result, better cache use). Natural logs
     throughout; :math:`V_D = -(RT/F)\ln r` with the exact SI 2019 R and F, and
     :math:`V_m = \phi_{in} - \phi_{out}`. Concentrations may be molar or molal; the
     result is ideal (concentration-based) unless gammas are given.

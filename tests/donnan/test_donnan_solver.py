@@ -248,3 +248,46 @@ def test_activity_model_names_go_through_iongrad_activity():
     assert 0.6 < res.gamma_in[0, 0] < 0.9
     # Activity-corrected Donnan is shallower than ideal (higher interior I).
     assert -12.36 < res.potential_mV[0] < -11.0
+
+
+def _random_problems(n, seed):
+    rng = np.random.default_rng(seed)
+    z = rng.choice(np.array([-3, -2, -1, 1, 2, 3]), size=(n, 5))
+    z[:, 0], z[:, 1] = np.abs(z[:, 0]), -np.abs(z[:, 1])
+    c = rng.uniform(0.01, 300.0, size=(n, 5))
+    c[rng.random((n, 5)) < 0.2] = 0.0
+    c[:, :2] = np.maximum(c[:, :2], 1.0)
+    X = rng.uniform(-400.0, 400.0, size=n)
+    return c, z, X
+
+
+def test_blocked_solve_equals_one_block(monkeypatch):
+    import iongrad.donnan as donnan_module
+
+    c, z, X = _random_problems(200, 3)
+    c[5, 2] = np.nan  # an invalid row inside a block
+    one = donnan_equilibrium(c_out=c, valence=z, impermeant_charge_mM=X,
+                             temperature_K=T25)  # fmt: skip
+    monkeypatch.setattr(donnan_module, "BLOCK_ROWS", 7)
+    blocked = donnan_equilibrium(c_out=c, valence=z, impermeant_charge_mM=X,
+                                 temperature_K=T25)  # fmt: skip
+    np.testing.assert_array_equal(blocked.status, one.status)
+    np.testing.assert_allclose(blocked.ratio, one.ratio, rtol=1e-14)
+    np.testing.assert_allclose(blocked.c_in_mM, one.c_in_mM, rtol=1e-14)
+    assert DONNAN_STATUS[blocked.status[5]] == "invalid_input"
+    assert blocked.converged.sum() == 199
+
+
+def test_a_posteriori_check_polishes_a_loose_iteration(monkeypatch):
+    import iongrad.donnan as donnan_module
+
+    c, z, X = _random_problems(300, 4)
+    ref = donnan_equilibrium(c_out=c, valence=z, impermeant_charge_mM=X,
+                             temperature_K=T25)  # fmt: skip
+    # Stop the iteration far too early: the a posteriori Newton polish must still
+    # deliver ln r within xtol.
+    monkeypatch.setattr(donnan_module, "HALLEY_STEP_TOL", 0.3)
+    loose = donnan_equilibrium(c_out=c, valence=z, impermeant_charge_mM=X,
+                               temperature_K=T25)  # fmt: skip
+    assert loose.converged.all()
+    np.testing.assert_allclose(np.log(loose.ratio), np.log(ref.ratio), atol=1e-11)
