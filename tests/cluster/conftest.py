@@ -1,9 +1,9 @@
-"""A real one-node SLURM cluster for the cluster tests, up once per session.
+"""A real one-node SLURM cluster for the cluster tests, up once per test session.
 
 The ``slurm_cluster`` fixture runs ``tests/cluster/slurm_up.sh`` (installs
 ``slurm-wlm`` and ``munge`` from apt when missing, starts munged, slurmctld and slurmd
-on localhost, waits for the node to be idle) and always runs ``slurm_down.sh`` at the
-end of the session, also when a test failed. SLURM is a machine-wide resource
+on localhost, waits for the node to be idle) and always runs ``slurm_down.sh`` after
+the cluster tests, also when a test failed. SLURM is a machine-wide resource
 (``/etc/slurm/slurm.conf``, fixed ports), so a file lock serialises test sessions.
 
 Where the cluster cannot be built (not root, no apt and no SLURM installed, the plugin
@@ -76,9 +76,12 @@ def _script(name: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="session")
+# Module scope: all cluster tests live in test_slurm.py, so the cluster comes up once
+# per test session and goes down (releasing the machine-wide lock) right after them,
+# not at the end of a full `make test`.
+@pytest.fixture(scope="module")
 def slurm_cluster() -> Iterator[SlurmCluster]:
-    """A running one-node SLURM cluster; torn down after the session, always."""
+    """A running one-node SLURM cluster; torn down after the cluster tests, always."""
     reason = _unavailable_reason()
     if reason:
         _skip_or_fail(reason)
