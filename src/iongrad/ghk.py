@@ -602,8 +602,14 @@ def ghk_table(
     use = rows[has_P]
     codes, names = pd.factorize(ions_row[use])
     ni = len(names)
-    if pd.Series(key[use] * max(ni, 1) + codes).duplicated().any():
-        raise ValueError("ghk: an ion appears twice in one sample")
+    dup = pd.Series(key[use] * max(ni, 1) + codes).duplicated(keep=False).to_numpy()
+    if dup.any():
+        from .donnan import _where
+
+        raise ValueError(
+            f"ghk: an ion appears twice in one sample at {_where(df, use[dup])}; "
+            "merge or remove the duplicate rows"
+        )
     shape = (ns, ni)
     C_in, C_out, P = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     Z = np.zeros(ni, dtype=np.int64)

@@ -188,3 +188,9 @@ def test_ghk_table_mixed_sources_and_missing_concentration():
     assert out.loc["cell"].ghk_status == "invalid_input"
     assert "Na+" in out.loc["cell"].ghk_reason
     assert np.isnan(out.loc["cell"].vm_ghk_mV)
+
+
+def test_ghk_duplicate_ion_names_rows():
+    dup = pd.concat([SQUID, SQUID.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"demo\.csv:2"):
+        ghk_table(dup)
