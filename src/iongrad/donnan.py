@@ -502,13 +502,16 @@ def donnan_equilibrium(
     solver_ok = closed.copy()
 
     todo = np.flatnonzero(exists & ~closed)
-    if todo.size:
+    work = todo.size > 0
+    if todo.size == n:
+        todo = slice(None)  # every row iterates: views instead of gathers
+    if work:
         X_t = X[todo]
         # charge-weighted class sums |v| S_v, one contiguous array per valence
         cols = {int(v): abs(int(v)) * S[todo, j] for j, v in enumerate(zs)}
         top = max((v for v in cols), default=0)
         bottom = min((v for v in cols), default=0)
-        m = todo.size
+        m = X_t.size
 
         X_pos, X_neg = np.maximum(X_t, 0.0), np.maximum(-X_t, 0.0)
 
