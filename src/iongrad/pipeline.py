@@ -596,13 +596,23 @@ def _summary_of(report: Mapping[str, Any], limit: int = 20) -> str:
 
 
 def _gate(report: Mapping[str, Any]) -> None:
-    """Raise :class:`DatasetFailedError` when a dataset must not be computed."""
+    """Raise :class:`DatasetFailedError` when a dataset must not be computed.
+
+    That is: an unreadable file, any error in strict mode, or (in lenient mode too)
+    no accepted row at all: an empty result would look like a dataset with nothing
+    to say rather than one that failed.
+    """
     if report.get("unreadable") or (
         report.get("mode", "strict") == "strict" and not report.get("ok", False)
     ):
         raise DatasetFailedError(
             f"dataset {report.get('dataset')!r} failed validation in "
             f"{report.get('mode')} mode; nothing computed:\n{_summary_of(report)}"
+        )
+    if not report.get("rows_accepted"):
+        raise DatasetFailedError(
+            f"dataset {report.get('dataset')!r}: no row passed validation "
+            f"({report.get('mode')} mode); nothing computed:\n{_summary_of(report)}"
         )
 
 

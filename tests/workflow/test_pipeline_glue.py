@@ -206,3 +206,41 @@ def test_worker_processes_give_the_same_files_logs_and_errors(tmp_path):
     log = (tmp_path / "potentials.log").read_text()
     assert "failed validation in strict mode" in log
     assert not (tmp_path / "potentials.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [(b"PAR1 not a parquet file", "broken.parquet"), (b"a;b\n1;2\n", "alien.csv")],
+)
+def test_unusable_file_is_recorded_then_fails_even_in_lenient_mode(
+    tmp_path, content, name
+):
+    raw = tmp_path / name
+    raw.write_bytes(content)
+    out = tmp_path / "results"
+    pipeline.validate_job(
+        raw=str(raw),
+        dataset="x",
+        mode="lenient",
+        validation_json=str(out / "validation.json"),
+        rejected_csv=str(out / "rejected.csv"),
+        measurements=str(out / "measurements.parquet"),
+        log=str(tmp_path / "validate.log"),
+    )
+    report = json.loads((out / "validation.json").read_text())
+    assert report["ok"] is False
+    assert report["rows_accepted"] == 0
+    assert report["failures"], "the reason must be recorded"
+    assert (out / "rejected.csv").is_file()
+    with pytest.raises(pipeline.DatasetFailedError, match="nothing computed"):
+        pipeline.potentials_job(
+            measurements=str(out / "measurements.parquet"),
+            validation_json=str(out / "validation.json"),
+            potentials=str(out / "potentials.parquet"),
+            temperature_scan_path=str(out / "scan.parquet"),
+            activity={"model": "ideal", "convention": "macinnes"},
+            driving_force={"atol_mV": 0.0},
+            temperatures_C=[],
+        )
+    assert not (out / "potentials.parquet").exists()
+    assert pipeline.dataset_status(out) == "failed"

@@ -7,6 +7,7 @@ rule write_provenance:
         table=get_raw_table,
         validation=rules.validate_dataset.output.validation,
         potentials=rules.compute_potentials.output.potentials,
+        temperature_scan=rules.compute_potentials.output.temperature_scan,
         samples=rules.compute_samples.output.samples,
         donnan=rules.compute_samples.output.donnan,
     output:
