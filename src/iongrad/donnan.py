@@ -307,28 +307,27 @@ def _as_2d(c_out, valence):
 
 
 def _sum_by_valence(c, z, valence):
-    """Charge-class sums S[:, j] = sum of c over ions of valence zs[j] (z != 0)."""
-    n = c.shape[0]
+    """Charge classes: valences ``zs`` and, per valence, the sum of c over its ions.
+
+    Returns a dict ``{v: sum over ions of valence v of c}`` (arrays over rows) for
+    every non-zero valence present.
+    """
     z_given = np.asarray(valence)
+    sums: dict[int, np.ndarray] = {}
     if z_given.ndim <= 1:  # one valence per column: add whole columns
-        cols = np.broadcast_to(z_given, c.shape[1:])
-        zs = np.unique(cols[cols != 0])
-        S = np.zeros((n, zs.size))
-        for j, v in enumerate(cols):
+        for j, v in enumerate(np.broadcast_to(z_given, c.shape[1:])):
             if v != 0:
-                S[:, np.searchsorted(zs, v)] += c[:, j]
-        return zs, S
+                v = int(v)
+                sums[v] = sums[v] + c[:, j] if v in sums else c[:, j].copy()
+        return sums
     if z.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros((n, 0))
-    zs, sums = [], []
+        return sums
     for v in range(int(z.min()), int(z.max()) + 1):  # a handful of valences
         if v != 0:
             col = np.einsum("ij,ij->i", z == v, c)
             if col.any():
-                zs.append(v)
-                sums.append(col)
-    S = np.stack(sums, axis=1) if sums else np.zeros((n, 0))
-    return np.array(zs, dtype=np.int64), S
+                sums[v] = col
+    return sums
 
 
 def donnan_equilibrium(
@@ -485,9 +484,17 @@ def donnan_equilibrium(
         X[~valid] = 0.0
 
     # Sum the charge terms per valence: f(u) = sum_v v S_v e^{v u} + X.
-    zs, S = _sum_by_valence(c_eff, z, valence)
-    c_plus = S[:, zs > 0] @ zs[zs > 0].astype(float)
-    c_minus = S[:, zs < 0] @ (-zs[zs < 0]).astype(float)
+    sums = _sum_by_valence(c_eff, z, valence)
+    # charge-weighted class sums |v| S_v
+    charge_cols = {v: abs(v) * col for v, col in sums.items()}
+    c_plus, c_minus, multi = np.zeros(n), np.zeros(n), np.zeros(n)
+    for v, col in charge_cols.items():
+        if v > 0:
+            c_plus += col
+        else:
+            c_minus += col
+        if abs(v) > 1:
+            multi += col
     exists = valid & ((c_minus > 0) | (X < 0)) & ((c_plus > 0) | (X > 0))
 
     u = np.full(n, np.nan)
@@ -495,7 +502,7 @@ def donnan_equilibrium(
         u11 = np.log(
             donnan_ratio_1to1(c_cation=c_plus, c_anion=c_minus, impermeant_charge_mM=X)
         )
-    multivalent = S[:, np.abs(zs) > 1].sum(axis=1) > 0
+    multivalent = multi > 0
     closed = exists & ~multivalent & bool(closed_form)
     u[closed] = u11[closed]
     iterations = np.zeros(n, dtype=np.int64)
@@ -507,8 +514,7 @@ def donnan_equilibrium(
         todo = slice(None)  # every row iterates: views instead of gathers
     if work:
         X_t = X[todo]
-        # charge-weighted class sums |v| S_v, one contiguous array per valence
-        cols = {int(v): abs(int(v)) * S[todo, j] for j, v in enumerate(zs)}
+        cols = {v: col[todo] for v, col in charge_cols.items()}
         top = max((v for v in cols), default=0)
         bottom = min((v for v in cols), default=0)
         m = X_t.size
