@@ -1199,6 +1199,19 @@ def donnan_tables(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
     )
     has_missing = missing_out != ""
     reason[has_missing] = "c_out missing (not measured) for " + missing_out[has_missing]
+    if res.gamma_out is not None:  # name the ions the activity model cannot handle
+        no_gamma = (C_out > 0) & ~(
+            np.isfinite(res.gamma_out) & np.isfinite(res.gamma_in)
+        )
+        attempted = np.isfinite(X) & np.all(np.isfinite(C_out), axis=1) & (T > 0)
+        no_gamma &= ((status != OK) & attempted)[:, None]
+        rows_g, cols_g = np.nonzero(no_gamma)
+        named = _join_by_sample(rows_g, ion_names[cols_g], ns)
+        has = named != ""
+        reason[has] = (
+            f"activity model {activity_model!r} gives no activity coefficient for "
+            + named[has]
+        )
     reason[t_mixed] = "temperature_K differs between rows of this sample"
     ok = status == OK
 

@@ -194,3 +194,21 @@ def test_ghk_duplicate_ion_names_rows():
     dup = pd.concat([SQUID, SQUID.iloc[[0]]], ignore_index=True)
     with pytest.raises(ValueError, match=r"demo\.csv:2"):
         ghk_table(dup)
+
+
+def test_activity_model_without_parameters_names_the_ion():
+    table = canonical(
+        [
+            ("s", "K+", 1, NAN, 100.0, True),
+            ("s", "gluconate-", -1, NAN, 100.0, True),
+            ("s", "A-", -1, 100.0, 0.0, False),
+            ("t", "K+", 1, NAN, 100.0, True),
+            ("t", "Cl-", -1, NAN, 100.0, True),
+        ]
+    )
+    out = donnan_table(table, activity_model="truesdell-jones").set_index("sample_id")
+    # Truesdell-Jones has no a, b for gluconate: said, not a silent number
+    assert out.loc["s", "donnan_status"] == "invalid_input"
+    assert "gluconate-" in out.loc["s", "donnan_reason"]
+    # no impermeant rows and no c_in: the anion gap is unknown, and that is the reason
+    assert "impermeant charge unknown" in out.loc["t", "donnan_reason"]
