@@ -172,3 +172,38 @@ def test_ghk_bad_input_exits_2_with_one_line(capsys, argv, needle):
     assert out == ""
     assert needle in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_donnan_closed_system_textbook_experiment(capsys):
+    # side 1: 100 mM K+A-, side 2: 100 mM KCl, equal volumes, 25 degC -> r = 2 and
+    # -17.81 mV (issue 5; Boron & Boulpaep fig. 5-8 type experiment)
+    status, out, _ = run(
+        capsys, "donnan", "--bath", "K+=100, Cl-=100", "--inside", "K+=100",
+        "--impermeant", "100", "--temperature", "25C", "--json",
+    )  # fmt: skip
+    assert status == 0
+    data = json.loads(out)
+    assert data["system"] == "closed"
+    assert data["donnan_ratio"] == pytest.approx(2.0, rel=1e-12)
+    assert data["donnan_potential_mV"] == pytest.approx(-17.81, abs=5e-3)
+    assert data["c_in_final_mM"]["Cl-"] == pytest.approx(100 / 3, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--inside", "K+=50"], "not electroneutral"),
+        (["--inside", "K+=100", "--volumes", "1:0"], "must be > 0"),
+        (["--inside", "K+=100", "--volumes", "one"], "V_in:V_bath"),
+        (["--inside", "K+=100", "--activity-model", "davies"], "ideally only"),
+    ],
+)
+def test_donnan_closed_bad_input(capsys, argv, needle):
+    status, out, err = run(
+        capsys, "donnan", "--bath", "K+=100, Cl-=100", "--impermeant", "100",
+        "--temperature", "25C", *argv,
+    )  # fmt: skip
+    assert status == 2
+    assert out == ""
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1

@@ -11,6 +11,7 @@ from ..donnan import (
     DONNAN_REASONS,
     DONNAN_STATUS,
     activity_gamma_fn,
+    donnan_closed,
     donnan_equilibrium,
     donnan_equilibrium_activity,
 )
@@ -63,6 +64,16 @@ def register(sub) -> None:
         help="largest bath net charge accepted, as a fraction of its total ionic "
         "charge (default 0.01)",
     )
+    p.add_argument(
+        "--inside",
+        help='closed system: initial inside (side 1) permeant ions, e.g. "K+=100"; '
+        "the bath becomes side 2 and amounts are conserved (no --activity-model)",
+    )
+    p.add_argument(
+        "--volumes",
+        default="1:1",
+        help="closed system: volume ratio inside:bath (default 1:1)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -114,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
             "--neutrality-tolerance"
         )
     X = z_imp * imp.value
+    if args.inside is not None:
+        return _run_closed(args, bath, X, z_imp, imp.value, T, tol, unit)
     if args.activity_model:
         from .. import activity
 
@@ -198,4 +211,78 @@ def run(args: argparse.Namespace) -> int:
         f"  osmotic imbalance (in - out, ideal): {d_osm:+.4g} mOsm/kg = "
         f"{out['osmotic_imbalance_kPa']:+.4g} kPa"
     )
+    return 0
+
+
+def _run_closed(args, bath, X, z_imp, c_imp, T, tol, unit) -> int:
+    """Two compartments with conserved amounts (the textbook Donnan experiment)."""
+    if args.activity_model:
+        raise CLIError("--activity-model: the closed system is solved ideally only")
+    try:
+        inside = parse_composition(args.inside)
+    except (UnitError, UnknownIonError) as err:
+        raise CLIError(f"--inside: {err}") from None
+    if {c.scale for c in (*inside.values(), *bath.values())} != {
+        next(iter(bath.values())).scale
+    }:
+        raise CLIError("--inside/--bath: one is molar (M) and one molal (mol/kg)")
+    try:
+        v1, v2 = (float(x) for x in args.volumes.split(":"))
+    except ValueError:
+        raise CLIError(f"--volumes: {args.volumes!r} is not V_in:V_bath") from None
+    if not (v1 > 0 and v2 > 0 and np.isfinite(v1) and np.isfinite(v2)):
+        raise CLIError(f"--volumes: {args.volumes!r}: both volumes must be > 0")
+    ions = list(dict.fromkeys([*inside, *bath]))
+    z = np.array([lookup(s).valence for s in ions], dtype=np.int64)
+    c1 = np.array([inside[s].value if s in inside else 0.0 for s in ions])
+    c2 = np.array([bath[s].value if s in bath else 0.0 for s in ions])
+    charge1 = float(z @ c1) + X
+    total1 = (float(np.abs(z) @ c1) + abs(X)) / 2.0
+    if abs(charge1) > tol * total1:
+        raise CLIError(
+            f"--inside: side 1 is not electroneutral with the impermeant charge: "
+            f"sum z*c + X = {charge1:+g} {unit} of charge (tolerance {tol * total1:g})"
+        )
+    res = donnan_closed(
+        c1_mM=c1, c2_mM=c2, valence=z, volume1_L=v1, volume2_L=v2,
+        impermeant_charge1_mM=X, temperature_K=T,
+    )  # fmt: skip
+    status = str(DONNAN_STATUS[res.status[0]])
+    if status != "ok":
+        raise CLIError(f"no closed-system Donnan equilibrium: {DONNAN_REASONS[status]}")
+    out = {
+        "system": "closed",
+        "volumes_in_bath": [v1, v2],
+        "temperature_K": T,
+        "impermeant_mM": c_imp,
+        "impermeant_valence": z_imp,
+        "impermeant_charge_mM": X,
+        "initial_inside_mM": dict(zip(ions, c1.tolist(), strict=True)),
+        "initial_bath_mM": dict(zip(ions, c2.tolist(), strict=True)),
+        "donnan_ratio": float(res.ratio[0]),
+        "donnan_potential_mV": float(res.potential_mV[0]),
+        "c_in_final_mM": dict(zip(ions, res.c1_mM[0].tolist(), strict=True)),
+        "c_bath_final_mM": dict(zip(ions, res.c2_mM[0].tolist(), strict=True)),
+        "donnan_residual_in": float(res.residual1[0]),
+        "donnan_residual_bath": float(res.residual2[0]),
+        "donnan_converged": bool(res.converged[0]),
+    }
+    if args.json:
+        emit_json(out)
+        return 0
+    print(f"Donnan equilibrium (closed system, volumes {v1:g}:{v2:g}), T = {T:.2f} K")
+    print(
+        f"  r = {out['donnan_ratio']:.6g}   V = {out['donnan_potential_mV']:.2f} mV "
+        "(phi_in - phi_bath)"
+    )
+    print(
+        f"  {'ion':<8}{'z':>3}{'in: start':>12}{'end':>12}"
+        f"{'bath: start':>13}{'end':>12}"
+    )
+    for j, s in enumerate(ions):
+        print(
+            f"  {s:<8}{z[j]:>+3d}{c1[j]:>12.4g}{res.c1_mM[0, j]:>12.6g}"
+            f"{c2[j]:>13.4g}{res.c2_mM[0, j]:>12.6g}"
+        )
+    print(f"  [{unit}]; {'converged' if out['donnan_converged'] else 'NOT converged'}")
     return 0
