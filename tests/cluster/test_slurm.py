@@ -236,14 +236,24 @@ def test_strict_failure_fails_its_slurm_job_and_others_complete(
         timeout_s=300, name="fail",
     )  # fmt: skip
     assert run.returncode == 1, _tail(run.output)
+    # Snakemake names the failed batch and its SLURM log; SLURM says FAILED; the
+    # profile's `retries: 1` resubmitted it once.
     failed = re.findall(
-        r"SLURM-job '(\d+)' failed, SLURM status is: '(\w+)'", run.output
+        r"message: Error in group dataset\n\s+log: (\S+/(\d+)\.log)", run.output
     )
-    assert failed, _tail(run.output)
-    assert {state for _, state in failed} == {"FAILED"}, failed
-    assert "bad_squid" in run.output
-    # The validation summary reached Snakemake's output (show-failed-logs).
-    assert "c_in_mM" in run.output, _tail(run.output)
+    assert len(failed) == 2, _tail(run.output)
+    states = {j["id"]: j["state"] for j in slurm_cluster.jobs()}
+    for log, job_id in failed:
+        assert states[job_id] == "FAILED", states
+        assert "bad_squid" in Path(log).read_text()
+    submitted = _submissions(run.output)
+    good = [j for j in submitted if j not in {job_id for _, job_id in failed}]
+    assert len(good) == 1
+    assert states[good[0]] == "COMPLETED"
+    # The validation summary (file, row, column, value, rule) reached the output.
+    assert (
+        "data/raw/bad_squid.csv, row 3, column 'c_in_mM': value -50.0" in run.output
+    ), _tail(run.output)
     # The good dataset completed; the bad one left no results behind.
     for name in ("potentials.parquet", "samples.parquet", "provenance.json"):
         assert (work / "results" / "squid_giant_axon" / name).is_file()
