@@ -14,8 +14,12 @@ module holds no formula of its own. A computing module that is not installed is 
 Strict-mode gate: :func:`validate_job` never fails on bad data (it always writes
 ``validation.json`` and ``rejected.csv``, so the index can say what went wrong);
 :func:`potentials_job` refuses a dataset whose validation failed in strict mode (or
-whose file could not be read at all) with the validation summary in its log and in the
-error message.
+whose file could not be read at all, or with no accepted row) with the validation
+summary in its log and in the error message.
+
+Execution: the job functions run where they are called, or, after
+:func:`use_worker_processes` (the workflow enables it for jobs that Snakemake runs
+inside its own process), in warm worker processes, one per core.
 """
 
 from __future__ import annotations
