@@ -250,3 +250,27 @@ def test_ingest_keeps_raw_cells():
     ing = ingest(GOOD / "semicolon_decimal_comma.csv")
     assert ing.raw.iloc[1]["c_in [mM]"] == "0,0001"
     assert ing.table["c_in_mM"].iloc[1] == 0.0001
+
+
+def test_crlf_and_quoted_newline_keep_spreadsheet_lines(tmp_path):
+    path = tmp_path / "crlf.csv"
+    path.write_bytes(
+        b"dataset,sample_id,cell_type,temperature_C,ion,c_in_mM,c_out_mM\r\n"
+        b'd1,s1,"squid\r\naxon",20,K+,400,20\r\n'
+        b'd1,s1,"squid\r\naxon",20,Na+,-50,440\r\n'
+    )
+    result = validate_file(path, mode="lenient")
+    assert result.accepted["source_row"].tolist() == [2]  # record on lines 2-3
+    assert result.rejected["source_row"].tolist() == [4]  # record on lines 4-5
+    assert result.accepted["cell_type"].iloc[0] == "squid\r\naxon"
+
+
+def test_cli_lenient_exit_status(tmp_path, capsys):
+    from iongrad.cli import main
+
+    path = _write(tmp_path, MIXED)
+    assert main(["validate", str(path)]) == 1
+    assert main(["validate", "--lenient", str(path)]) == 0  # errors quarantined
+    out = capsys.readouterr().out
+    assert "OK (lenient)" in out
+    assert "3 rejected" in out
