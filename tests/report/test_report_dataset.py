@@ -310,3 +310,19 @@ def test_failures_errors_first_and_message_without_repeated_prefix():
     assert frame["row"].tolist() == [4, 9, 2]
     assert frame["severity"].tolist() == ["error", "error", "warning"]
     assert frame["message"].tolist() == ["negative", "negative", "too high"]
+
+
+def test_scatter_plots_are_subsampled_and_say_so():
+    from iongrad.report import plots
+
+    pot = potentials_frame("d", [("c", 300.0, plots.MAX_PLOT_POINTS // 4 + 50)])
+    n_finite = int(np.isfinite(pot["E_act_mV"]).sum())
+    assert n_finite > plots.MAX_PLOT_POINTS
+    p = plots.conc_vs_activity_plot(pot)
+    assert p.note == (
+        f"{plots.MAX_PLOT_POINTS:,} of {n_finite:,} points shown (random subset, "
+        "seed 0)."
+    )
+    # one <use> per drawn marker, plus a few for legend markers and ticks
+    assert plots.MAX_PLOT_POINTS <= p.svg.count("<use ") <= plots.MAX_PLOT_POINTS + 30
+    assert p.svg.count("<use ") < n_finite
