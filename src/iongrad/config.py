@@ -16,7 +16,9 @@ Snakemake's params trigger reruns only when a value really changed.
 from __future__ import annotations
 
 import copy
+import os
 import re
+import uuid
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -39,6 +41,8 @@ __all__ = [
 
 #: Dataset names become file names and Snakemake wildcards.
 DATASET_PATTERN = r"^[A-Za-z0-9_-]+$"
+#: Names a dataset may not take: their report would overwrite the index report.
+RESERVED_DATASET_NAMES = frozenset({"index"})
 #: File name suffixes discovered as input tables in ``raw_dir``.
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")
 
@@ -197,6 +201,12 @@ def resolve(config: Mapping[str, Any] | None) -> dict[str, Any]:
             f"no datasets: list them under `datasets` or put tables in "
             f"{cfg['raw_dir']!r}"
         )
+    reserved = sorted(set(datasets) & RESERVED_DATASET_NAMES)
+    if reserved:
+        raise ConfigError(
+            f"dataset name(s) {reserved} are reserved (reports/index.html is the "
+            "cross-dataset report); rename the file or the `datasets` key"
+        )
     lenient = set(cfg["validation"]["lenient_datasets"])
     unknown = sorted(lenient - set(datasets))
     if unknown:
@@ -236,7 +246,12 @@ def write_resolved(cfg: Mapping[str, Any], path: str | Path) -> bool:
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    # A unique temporary name: every SLURM job parses the Snakefile and may get here
+    # at the same time; each writes the same text, and the rename is atomic.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return True

@@ -255,12 +255,25 @@ _UNIT_SUFFIXES = {
 
 
 def _units(df: pd.DataFrame) -> dict[str, str]:
-    """Units of the dimensional columns, read from the column-name suffix."""
+    """Units of the dimensional columns, read from the column-name suffix.
+
+    Concentration columns (``*_mM``) of a molal table hold mmol/kg (see the
+    ``concentration_scale`` column): their metadata says so, so that re-reading the
+    file never takes molal values for molar ones.
+    """
+    scales = (
+        set(df["concentration_scale"].dropna().unique())
+        if "concentration_scale" in df.columns
+        else set()
+    )
+    if len(scales) > 1:
+        raise ValueError(f"one table mixes concentration scales {sorted(scales)}")
+    molal = scales == {"molal"}
     out = {}
     for col in df.columns:
         for suffix, unit in _UNIT_SUFFIXES.items():
             if str(col).endswith(suffix):
-                out[str(col)] = unit
+                out[str(col)] = "mmol/kg" if molal and suffix == "_mM" else unit
     return out
 
 

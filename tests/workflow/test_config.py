@@ -167,3 +167,25 @@ def test_write_resolved_keeps_an_identical_file_untouched(tmp_path):
     )
     assert cfgmod.write_resolved(cfg2, out) is True
     assert re.search(r"model: davies", out.read_text())
+    assert list(out.parent.glob("*.tmp")) == []  # no temporary file left behind
+
+
+def test_concurrent_write_resolved_never_leaves_a_torn_file(tmp_path):
+    # Every SLURM job parses the Snakefile and writes the resolved config.
+    from concurrent.futures import ThreadPoolExecutor
+
+    cfg = cfgmod.resolve({"datasets": {"a": {"path": "a.csv"}}})
+    out = tmp_path / "config.resolved.yaml"
+    out.write_text("stale\n")
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: cfgmod.write_resolved(cfg, out), range(32)))
+    assert yaml.safe_load(out.read_text()) == cfg
+    assert list(tmp_path.glob("*.tmp")) == []
+
+
+def test_dataset_name_index_is_reserved(tmp_path):
+    (tmp_path / "index.csv").write_text("x\n")
+    with pytest.raises(cfgmod.ConfigError, match=r"\['index'\] are reserved"):
+        cfgmod.resolve({"raw_dir": str(tmp_path)})
+    with pytest.raises(cfgmod.ConfigError, match="reserved"):
+        cfgmod.resolve({"datasets": {"index": {"path": "a.csv"}}})

@@ -244,3 +244,31 @@ def test_unusable_file_is_recorded_then_fails_even_in_lenient_mode(
         )
     assert not (out / "potentials.parquet").exists()
     assert pipeline.dataset_status(out) == "failed"
+
+
+def test_molal_tables_carry_mmol_per_kg_unit_metadata(tmp_path):
+    import pyarrow.parquet as pq
+
+    df = pd.DataFrame(
+        {
+            "ion": ["K+", "Cl-"],
+            "c_in_mM": [140.0, 10.0],
+            "c_out_mM": [5.0, 120.0],
+            "E_conc_mV": [-89.0, -66.0],
+            "concentration_scale": ["molal", "molal"],
+        }
+    )
+    pipeline._write_parquet(df, tmp_path / "molal.parquet")
+    pipeline._write_parquet(
+        df.assign(concentration_scale="molar"), tmp_path / "molar.parquet"
+    )
+
+    def unit(name, column):
+        field = pq.read_schema(tmp_path / name).field(column)
+        return field.metadata[b"unit"].decode()
+
+    assert unit("molal.parquet", "c_in_mM") == "mmol/kg"
+    assert unit("molal.parquet", "E_conc_mV") == "mV"
+    assert unit("molar.parquet", "c_out_mM") == "mM"
+    with pytest.raises(ValueError, match="mixes concentration scales"):
+        pipeline._units(df.assign(concentration_scale=["molal", "molar"]))
