@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .constants import celsius_to_kelvin
+from .ingest import CANONICAL_COLUMNS
 from .nernst import (
     CURRENT_LABELS,
     FLUX_LABELS,
@@ -83,27 +84,7 @@ _MODULE_OWNERS = {
 }
 
 #: Columns of the canonical measurement table carried into potentials.parquet.
-MEASUREMENT_COLUMNS = (
-    "dataset",
-    "sample_id",
-    "cell_type",
-    "temperature_K",
-    "ion",
-    "valence",
-    "c_in_mM",
-    "c_out_mM",
-    "concentration_scale",
-    "gamma_in",
-    "gamma_out",
-    "permeant",
-    "vm_mV",
-    "erev_mV",
-    "permeability",
-    "ljp_mV",
-    "ljp_corrected",
-    "source_file",
-    "source_row",
-)
+MEASUREMENT_COLUMNS = tuple(CANONICAL_COLUMNS)
 
 
 class MissingModuleError(ImportError):
