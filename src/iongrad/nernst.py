@@ -139,10 +139,21 @@ def _prepare(
         *(np.asarray(a, dtype=float) for a in extra),
     ]
     shape = np.broadcast_shapes(*(a.shape for a in arrays if a is not None))
-    return shape, _flatten(shape, *arrays)
+    # One reduction over the un-broadcast inputs decides whether any row can have a
+    # negative c_in or a non-positive temperature; only then is it checked per row.
+    checks = (_any_below(arrays[0], 0.0, strict=True), _any_below(arrays[3], 0.0))
+    return shape, _flatten(shape, *arrays), checks
 
 
-def _nernst_block(blk, ci, co, zz, tt, gi, go, perm, e, st):
+def _any_below(a: np.ndarray, bound: float, strict: bool = False) -> bool:
+    """Whether some non-NaN value of ``a`` is < bound (strict) or <= bound."""
+    if a.size == 0:
+        return False
+    low = np.fmin.reduce(a.reshape(-1))  # ignores NaN unless every value is NaN
+    return bool(low < bound) if strict else not bool(low > bound)
+
+
+def _nernst_block(blk, ci, co, zz, tt, gi, go, perm, e, st, checks=(True, True)):
     """Fill ``e`` (E, [mV]) and ``st`` (status codes) for one block of rows, in place.
 
     In place per block: E = ln(g_out c_out / (g_in c_in)) * T / z * (1000 R / F).
@@ -159,8 +170,11 @@ def _nernst_block(blk, ci, co, zz, tt, gi, go, perm, e, st):
     # A negative concentration makes the ratio negative (log -> NaN) unless both are
     # negative, which implies c_in < 0: so checking c_in alone catches every such row.
     suspect = ~np.isfinite(e)
-    suspect |= ci[blk] < 0
-    suspect |= ~(tt[blk] > 0)
+    check_c_in, check_T = checks
+    if check_c_in:
+        suspect |= ci[blk] < 0
+    if check_T:
+        suspect |= ~(tt[blk] > 0)
     for g in (gi, go):
         if g is not None:
             suspect |= ~(g[blk] > 0)
@@ -197,8 +211,12 @@ def _classify(ci, co, zz, tt, gi, go, perm) -> np.ndarray:
     return code
 
 
-def _directions_block(d, zb, atol, fl, cur):
-    """Flux and current codes for one block, in place (see :func:`directions`)."""
+def _directions_block(d, zb, atol, fl, cur, check_neutral=True):
+    """Flux and current codes for one block, in place (see :func:`directions`).
+
+    ``check_neutral=False`` skips the z = 0 pass when the caller guarantees that such
+    rows have NaN driving forces (the fused path: their E is NaN, status neutral).
+    """
     # Boolean algebra on 1-byte masks instead of float arithmetic per code.
     gt = d > atol
     lt = d < -atol
@@ -211,9 +229,10 @@ def _directions_block(d, zb, atol, fl, cur):
     efflux = moving & (gt ^ (zb < 0))
     np.add(efflux.view(np.int8), (moving & ~efflux).view(np.int8) * np.int8(2), out=fl)
     fl += undefined.view(np.int8) * np.int8(3)
-    neutral = zb == 0
-    if neutral.any():  # z = 0 has no net electrodiffusive flux direction
-        fl[neutral] = 3
+    if check_neutral:
+        neutral = zb == 0
+        if neutral.any():  # z = 0 has no net electrodiffusive flux direction
+            fl[neutral] = 3
 
 
 def nernst_potential(
@@ -272,7 +291,7 @@ def nernst_potential(
     >>> round(float(r.E_mV), 1), str(r.status_labels)
     (-89.0, 'ok')
     """
-    shape, flat = _prepare(
+    shape, flat, checks = _prepare(
         c_in, c_out, valence, temperature_K, gamma_in, gamma_out, permeant
     )
     n = flat[0].size
@@ -281,7 +300,7 @@ def nernst_potential(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
             blk = slice(start, start + _BLOCK)
-            _nernst_block(blk, *flat, E[blk], status[blk])
+            _nernst_block(blk, *flat, E[blk], status[blk], checks)
     return NernstResult(E_mV=E.reshape(shape), status=status.reshape(shape))
 
 
@@ -325,7 +344,7 @@ def electrochemical_state(
     >>> round(float(r.driving_force_mV), 1), str(FLUX_LABELS[r.flux])
     (24.0, 'efflux')
     """
-    shape, flat = _prepare(
+    shape, flat, checks = _prepare(
         c_in, c_out, valence, temperature_K, gamma_in, gamma_out, permeant, vm_mV
     )
     *nernst_inputs, vm = flat
@@ -339,9 +358,12 @@ def electrochemical_state(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
             blk = slice(start, start + _BLOCK)
-            _nernst_block(blk, *nernst_inputs, E[blk], status[blk])
+            _nernst_block(blk, *nernst_inputs, E[blk], status[blk], checks)
             np.subtract(vm[blk], E[blk], out=df[blk])
-            _directions_block(df[blk], zz[blk], atol_mV, flux[blk], current[blk])
+            # z = 0 rows are "neutral" with E = NaN, so their DF is NaN: undefined.
+            _directions_block(
+                df[blk], zz[blk], atol_mV, flux[blk], current[blk], check_neutral=False
+            )
     return ElectrochemicalResult(
         E_mV=E.reshape(shape),
         status=status.reshape(shape),
