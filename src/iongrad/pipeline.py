@@ -48,8 +48,7 @@ from .nernst import (
     FLUX_LABELS,
     STATUS_LABELS,
     STATUS_REASONS,
-    directions,
-    driving_force_mV,
+    electrochemical_state,
     nernst_potential,
 )
 
@@ -349,10 +348,15 @@ def compute_potentials(
     gamma_out = np.where(
         np.isnan(measured_out), new["gamma_out_model"].astype(float), measured_out
     )
-    actr = nernst_potential(**base, gamma_in=gamma_in, gamma_out=gamma_out)
-    vm = column("vm_mV", np.nan).astype(float)
-    df_mV = driving_force_mV(vm_mV=vm, E_mV=actr.E_mV)
-    flux, current = directions(df_mV, base["valence"], atol_mV=atol_mV)
+    # E_act, DF = Vm - E_act and both directions in one cache-blocked pass.
+    actr = electrochemical_state(
+        **base,
+        gamma_in=gamma_in,
+        gamma_out=gamma_out,
+        vm_mV=column("vm_mV", np.nan).astype(float),
+        atol_mV=atol_mV,
+    )
+    df_mV, flux, current = actr.driving_force_mV, actr.flux, actr.current
     reasons = np.array([STATUS_REASONS[s] for s in STATUS_LABELS], dtype=object)
     with np.errstate(invalid="ignore"):
         delta = actr.E_mV - conc.E_mV
