@@ -35,6 +35,7 @@ import pandas as pd
 from .constants import thermal_voltage_mV
 from .ions import lookup
 from .osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
+from .samples import bool_column, sample_index
 
 __all__ = [
     "ANION_GAP_VALENCE",
@@ -1030,12 +1031,6 @@ _REQUIRED = ("dataset", "sample_id", "ion", "valence", "c_in_mM", "c_out_mM")
 ANION_GAP_VALENCE: float = -1.0
 
 
-def _bool_column(df: pd.DataFrame, name: str, default: bool) -> np.ndarray:
-    if name not in df.columns:
-        return np.full(len(df), default)
-    return df[name].astype("boolean").fillna(default).to_numpy(dtype=bool)
-
-
 def _where(df: pd.DataFrame, rows: np.ndarray) -> str:
     """Name rows by source file and line when the table carries provenance."""
     sub = df.iloc[rows[:5]]
@@ -1112,12 +1107,8 @@ def donnan_tables(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
         raise ValueError(f"donnan: the table lacks required column(s) {missing}")
     df = df.reset_index(drop=True)
     nrow = len(df)
-    key = df.groupby(["dataset", "sample_id"], sort=False, dropna=False).ngroup()
-    key = key.to_numpy(dtype=np.int64)
-    ns = int(key.max()) + 1 if nrow else 0
-    first = pd.Series(np.arange(nrow)).groupby(key).first().to_numpy()
-    keep = [c for c in ("dataset", "sample_id", "cell_type") if c in df.columns]
-    samples = df.loc[first, keep].reset_index(drop=True)
+    idx = sample_index(df)
+    key, ns, first, samples = idx.key, idx.n, idx.first, idx.frame
 
     if temperature_K is None:
         t_row = df["temperature_K"].to_numpy(dtype=float)
@@ -1137,7 +1128,7 @@ def donnan_tables(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
     z_row = df["valence"].to_numpy()
     c_in_row = df["c_in_mM"].to_numpy(dtype=float)
     c_out_row = df["c_out_mM"].to_numpy(dtype=float)
-    permeant = _bool_column(df, "permeant", True)
+    permeant = bool_column(df, "permeant", True)
     pr = np.flatnonzero(permeant & (z_row != 0))  # permeant charged rows
     ir = np.flatnonzero(~permeant)  # impermeant rows (charged or neutral)
 

@@ -22,6 +22,7 @@ import pandas as pd
 from .constants import F, thermal_voltage_mV
 from .donnan import solve_monotone
 from .nernst import nernst_potential
+from .samples import bool_column, sample_index
 
 __all__ = [
     "DEFAULT_PERMEABILITY",
@@ -566,12 +567,8 @@ def ghk_table(
         raise ValueError(f"ghk: the table lacks required column(s) {missing}")
     df = df.reset_index(drop=True)
     nrow = len(df)
-    key = df.groupby(["dataset", "sample_id"], sort=False, dropna=False).ngroup()
-    key = key.to_numpy(dtype=np.int64)
-    ns = int(key.max()) + 1 if nrow else 0
-    first = pd.Series(np.arange(nrow)).groupby(key).first().to_numpy()
-    keep = [c for c in ("dataset", "sample_id", "cell_type") if c in df.columns]
-    out = df.loc[first, keep].reset_index(drop=True)
+    idx = sample_index(df)
+    key, ns, out = idx.key, idx.n, idx.frame
     if temperature_K is None:
         T = pd.Series(df["temperature_K"].to_numpy(float)).groupby(key).first()
         T = T.to_numpy()
@@ -579,11 +576,7 @@ def ghk_table(
         T = np.full(ns, float(temperature_K))
 
     z_row = df["valence"].to_numpy()
-    permeant = (
-        df["permeant"].astype("boolean").fillna(True).to_numpy(dtype=bool)
-        if "permeant" in df.columns
-        else np.ones(nrow, dtype=bool)
-    )
+    permeant = bool_column(df, "permeant", True)
     ions_row = df["ion"].astype(str).to_numpy()
     P_table = (
         df["permeability"].to_numpy(dtype=float)
