@@ -180,20 +180,7 @@ def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
                     ax.annotate(
                         ion, (xi + 0.2, yi), fontsize=7, va="center", color=colors[ion]
                     )
-    vm = s.groupby("group", sort=False)["vm_mV"].mean()
-    vm = vm[np.isfinite(vm.to_numpy(dtype=float))]
-    if len(vm):
-        ax.scatter(
-            [x_of[g] for g in vm.index],
-            vm.to_numpy(),
-            marker="_",
-            s=700,
-            color="black",
-            linewidths=2.5,
-            label="measured Vm",
-            zorder=4,
-        )
-    ax.axhline(0.0, color="#bbb", lw=0.6)
+    _draw_measured_vm(ax, s, x_of, size=700)
     ax.set_xticks(range(len(groups)), groups, fontsize=8)
     ax.set_xlim(-0.6, len(groups) - 0.4)
     ax.set_ylabel("Potential [mV]")
@@ -505,20 +492,7 @@ def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") ->
             label=f"E({ion})",
             zorder=3,
         )
-    vm = c.groupby("group", sort=False)["vm_mV"].mean()
-    vm = vm[np.isfinite(vm.to_numpy(dtype=float))]
-    if len(vm):
-        ax.scatter(
-            [x_of[g] for g in vm.index],
-            vm.to_numpy(),
-            marker="_",
-            s=500,
-            color="black",
-            linewidths=2.5,
-            label="measured Vm",
-            zorder=4,
-        )
-    ax.axhline(0.0, color="#bbb", lw=0.6)
+    _draw_measured_vm(ax, c, x_of, size=500)
     ax.set_xticks(
         range(len(groups)),
         [g if len(g) <= 60 else g[:57] + "..." for g in groups],
@@ -528,3 +502,21 @@ def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") ->
     ax.set_ylabel("Potential [mV]")
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
+
+
+def _draw_measured_vm(ax, frame: pd.DataFrame, x_of: dict, *, size: float) -> None:
+    """Black bar at each group's mean measured Vm [mV] (where measured), and 0 mV."""
+    vm = frame.groupby("group", sort=False)["vm_mV"].mean()
+    vm = vm[np.isfinite(vm.to_numpy(dtype=float))]
+    if len(vm):
+        ax.scatter(
+            [x_of[g] for g in vm.index],
+            vm.to_numpy(),
+            marker="_",
+            s=size,
+            color="black",
+            linewidths=2.5,
+            label="measured Vm",
+            zorder=4,
+        )
+    ax.axhline(0.0, color="#bbb", lw=0.6)
