@@ -25,6 +25,7 @@ __all__ = [
     "UnitError",
     "parse_composition",
     "parse_concentration",
+    "parse_ion_assignments",
     "parse_temperature",
     "unit_factor",
 ]
@@ -153,6 +154,34 @@ def parse_temperature(text: str) -> float:
     return kelvin
 
 
+def parse_ion_assignments(text: str, what: str = "composition") -> dict[str, str]:
+    """Split ``"Na+=140, K=5mM; Cl-=0.145M"`` into canonical symbol -> value text.
+
+    Entries are separated by ``,`` or ``;`` (a comma followed by a digit is a decimal
+    comma); ion names go through the registry (:func:`iongrad.ions.lookup`). An empty
+    text, an entry without ``=`` or a repeated ion is a :class:`UnitError` naming
+    ``what``; an unknown ion is an :class:`iongrad.ions.UnknownIonError`.
+
+    Examples
+    --------
+    >>> parse_ion_assignments("K=1, Na+=0,04")
+    {'K+': '1', 'Na+': '0,04'}
+    """
+    items = [item for item in re.split(r"[;,](?!\d)", text) if item.strip()]
+    if not items:
+        raise UnitError(f"{what} is empty; write e.g. 'Na+=140, Cl-=140'")
+    result: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UnitError(f"{what} entry {item.strip()!r} has no '=' (ion=value)")
+        symbol = lookup(name.strip()).symbol
+        if symbol in result:
+            raise UnitError(f"ion {symbol} appears twice in the {what}")
+        result[symbol] = value.strip()
+    return result
+
+
 def parse_composition(text: str, default_unit: str = "mM") -> dict[str, Concentration]:
     """Parse ``"Na+=140, K+=5mM, Cl-=0.145M"`` into canonical symbol -> concentration.
 
@@ -165,20 +194,10 @@ def parse_composition(text: str, default_unit: str = "mM") -> dict[str, Concentr
     >>> {k: v.value for k, v in comp.items()}
     {'K+': 5.0, 'Cl-': 5.0}
     """
-    result: dict[str, Concentration] = {}
-    items = [item for item in re.split(r"[;,](?!\d)", text) if item.strip()]
-    if not items:
-        raise UnitError("composition is empty; write e.g. 'Na+=140, Cl-=140'")
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise UnitError(
-                f"composition entry {item.strip()!r} has no '=' (ion=value)"
-            )
-        symbol = lookup(name.strip()).symbol
-        if symbol in result:
-            raise UnitError(f"ion {symbol} appears twice in the composition")
-        result[symbol] = parse_concentration(value, default_unit)
+    result = {
+        symbol: parse_concentration(value, default_unit)
+        for symbol, value in parse_ion_assignments(text).items()
+    }
     scales = {c.scale for c in result.values()}
     if len(scales) > 1:
         raise UnitError("composition mixes molar (M, mM) and molal (mol/kg) units")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 
 import numpy as np
 
@@ -12,7 +11,7 @@ from ..ghk import GHK_REASONS, GHK_STATUS, ghk_current, ghk_voltage
 from ..ions import UnknownIonError, lookup
 from ..nernst import nernst_potential
 from ..pumpleak import NA_K_STOICHIOMETRY, mullins_noda_potential, pump_leak
-from ..units import UnitError, parse_composition
+from ..units import UnitError, parse_composition, parse_ion_assignments
 from .common import CLIError, emit_json, temperature_arg
 
 #: Permeability units accepted by --perm-unit -> factor to m/s (None: relative).
@@ -53,30 +52,20 @@ def register(sub) -> None:
 
 
 def _permeabilities(text: str) -> dict[str, float]:
+    try:
+        entries = parse_ion_assignments(text, what="permeability list")
+    except (UnitError, UnknownIonError) as err:
+        raise CLIError(f"--perm: {err}") from None
     out: dict[str, float] = {}
-    items = [item for item in re.split(r"[;,](?!\d)", text) if item.strip()]
-    if not items:
-        raise CLIError('--perm: empty; write e.g. "K+=1, Na+=0.04"')
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise CLIError(f"--perm: entry {item.strip()!r} has no '=' (ion=value)")
+    for symbol, value in entries.items():
         try:
-            symbol = lookup(name.strip()).symbol
-        except UnknownIonError as err:
-            raise CLIError(f"--perm: {err}") from None
-        try:
-            p = float(value.strip().replace(",", "."))
+            p = float(value.replace(",", "."))
         except ValueError:
-            raise CLIError(
-                f"--perm: {symbol}: {value.strip()!r} is not a number"
-            ) from None
+            raise CLIError(f"--perm: {symbol}: {value!r} is not a number") from None
         if not (np.isfinite(p) and p >= 0):
             raise CLIError(
                 f"--perm: {symbol}: permeability {p:g} must be finite and >= 0"
             )
-        if symbol in out:
-            raise CLIError(f"--perm: {symbol} appears twice")
         out[symbol] = p
     return out
 
