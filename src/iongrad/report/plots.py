@@ -14,13 +14,23 @@ from __future__ import annotations
 import html
 import io
 import re
+import threading
 from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from matplotlib.ticker import (
+    AutoLocator,
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullLocator,
+)
+from matplotlib.transforms import Affine2D, ScaledTranslation
 
 from ..constants import ZERO_CELSIUS_K
 from ..nernst import nernst_potential
@@ -46,6 +56,9 @@ MAX_FACETS = 6
 MAX_LABELLED_GROUPS = 12
 #: Temperature grid points for E-versus-temperature curves.
 N_TEMPERATURE_POINTS = 41
+#: Intervals between major ticks on a linear axis (at most this many + 1 ticks):
+#: each tick is several matplotlib artists to build, lay out and draw.
+N_TICK_BINS = 6
 
 _PALETTE = [
     "#1f77b4",
@@ -90,11 +103,90 @@ def ion_colors(ions) -> dict[str, str]:
     return {ion: _PALETTE[i % len(_PALETTE)] for i, ion in enumerate(sorted(ions))}
 
 
+#: ``rc_context`` changes matplotlib's global rcParams: reports rendered in threads of
+#: one process (Snakemake's in-process jobs) must not restore them under each other.
+_SAVE_LOCK = threading.Lock()
+
+
 def _svg(fig: Figure, salt: str) -> str:
+    """``fig`` as an SVG string: text as text, no date, ids salted with ``salt``.
+
+    Linear axes still on matplotlib's default locator get :data:`N_TICK_BINS`
+    intervals. The figure is drawn once.
+    """
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "linear" and isinstance(
+                axis.get_major_locator(), AutoLocator
+            ):
+                axis.set_major_locator(
+                    MaxNLocator(nbins=N_TICK_BINS, steps=[1, 2, 2.5, 5, 10])
+                )
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
+    rc = {"svg.fonttype": "none", "svg.hashsalt": salt}
+    with _SAVE_LOCK, matplotlib.rc_context(rc):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     return _METADATA.sub("", _XML_HEAD.sub("", buf.getvalue(), count=1), count=1)
+
+
+def _legend(
+    fig: Figure,
+    handles: list,
+    labels: list[str],
+    *,
+    anchor: tuple[float, float],
+    transform,
+    fontsize: float = 7.0,
+) -> None:
+    """A legend drawn as plain artists: per entry, a sample of the handle and a text.
+
+    The entries are stacked in one column whose left edge, vertically centred, is at
+    ``anchor`` (in the coordinates of ``transform``), as matplotlib's
+    ``legend(loc="center left", bbox_to_anchor=anchor)`` would place them, without a
+    frame. matplotlib's :class:`~matplotlib.legend.Legend` lays its offset boxes out
+    several times per draw; this draws each entry once, at a fraction of the cost.
+    ``handles`` are :class:`~matplotlib.lines.Line2D` (markers and/or a line).
+    """
+    if not labels:
+        return
+    n = len(labels)
+    row = 1.7 * fontsize  # [pt] text height plus matplotlib's labelspacing (0.5 em)
+    sample = max(2.0 * fontsize, *(h.get_markersize() + 2.0 for h in handles))  # [pt]
+    points = Affine2D().scale(1 / 72) + fig.dpi_scale_trans  # [pt] -> display
+    for i, (handle, label) in enumerate(zip(handles, labels, strict=True)):
+        dy = ((n - 1) / 2 - i) * row
+        at = points + ScaledTranslation(*anchor, transform)
+        line = Line2D(
+            [0.4 * fontsize, 0.4 * fontsize + sample / 2, 0.4 * fontsize + sample],
+            [dy, dy, dy],
+        )
+        line.update_from(handle)
+        line.set(transform=at, clip_on=False, markevery=[1], label="_nolegend_")
+        fig.add_artist(line)
+        fig.add_artist(
+            Text(
+                (1.2 * fontsize) + sample,
+                dy,
+                label,
+                fontsize=fontsize,
+                va="center",
+                ha="left",
+                transform=at,
+            )
+        )
+
+
+def _axes_legend(ax, fontsize: float = 7.0) -> None:
+    """:func:`_legend` of ``ax``'s labelled artists, at the right of the axes."""
+    handles, labels = ax.get_legend_handles_labels()
+    _legend(
+        ax.get_figure(),
+        handles,
+        labels,
+        anchor=(1.01, 0.5),
+        transform=ax.transAxes,
+        fontsize=fontsize,
+    )
 
 
 def _figure(width=6.4, height=4.0, *, right=0.78, bottom=0.14, left=0.12) -> Figure:
@@ -127,6 +219,27 @@ def _identity(ax, lo, hi, log=False):
             axis.set_major_locator(LogLocator(base=10, numticks=8))
             axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             axis.set_minor_locator(NullLocator())
+
+
+def _points(ax, x, y, *, size: float, marker: str = "o", hollow=False, **kw):
+    """Markers of one size and colour: a marker-only Line2D, cheaper than ``scatter``.
+
+    ``size`` is scatter's ``s`` (marker area, [pt^2]); the edge is 1.5 pt wide as
+    scatter's default (``lines.linewidth``) unless ``markeredgewidth`` is given.
+    ``hollow`` leaves filled markers unfilled (open circles).
+    """
+    color = kw.pop("color", None)
+    kw.setdefault("markeredgewidth", 1.5)
+    ax.plot(
+        np.asarray(x, dtype=float),
+        np.asarray(y, dtype=float),
+        ls="none",
+        marker=marker,
+        markersize=float(np.sqrt(size)),
+        color=color,
+        markerfacecolor="none" if hollow else color,
+        **kw,
+    )
 
 
 def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
@@ -162,14 +275,16 @@ def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
             if not ok.any():
                 continue
             style = (
-                {"s": 320, "color": colors[ion], "linewidths": 2.2}
+                {"size": 320, "markeredgewidth": 2.2}
                 if marker == "_"
-                else {"s": 30, "facecolors": "none", "edgecolors": colors[ion]}
+                else {"size": 30, "hollow": True}
             )
-            ax.scatter(
+            _points(
+                ax,
                 xs[ok],
                 y[ok],
                 marker=marker,
+                color=colors[ion],
                 label=f"E({ion})" if ion not in seen else None,
                 zorder=3,
                 **style,
@@ -177,15 +292,15 @@ def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
             seen.add(ion)
             if marker == "_" and len(groups) <= MAX_LABELLED_GROUPS:
                 for xi, yi in zip(xs[ok], y[ok], strict=True):  # label the rungs
-                    ax.annotate(
-                        ion, (xi + 0.2, yi), fontsize=7, va="center", color=colors[ion]
+                    ax.text(
+                        xi + 0.2, yi, ion, fontsize=7, va="center", color=colors[ion]
                     )
     _draw_measured_vm(ax, s, x_of, size=700)
     ax.set_xticks(range(len(groups)), groups, fontsize=8)
     ax.set_xlim(-0.6, len(groups) - 0.4)
     ax.set_ylabel("Potential [mV]")
     ax.set_xlabel("Cell type and temperature")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    _axes_legend(ax)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id))
 
 
@@ -252,9 +367,14 @@ def e_vs_temperature_plot(
     colors = ion_colors(pot["ion"].unique())
     ncol = min(3, max(1, len(cells)))
     nrow = int(np.ceil(len(cells) / ncol))
-    width, height = 3.3 * ncol + 0.9, 2.9 * nrow + 0.5
+    key_in = 0.9  # one legend for all panels, at the right, [in]
+    width, height = 3.3 * ncol + 0.9 + key_in, 2.9 * nrow + 0.5
     fig = _figure(
-        width, height, right=1 - 0.15 / width, bottom=0.5 / height, left=0.8 / width
+        width,
+        height,
+        right=1 - (0.15 + key_in) / width,
+        bottom=0.5 / height,
+        left=0.8 / width,
     )
     fig.subplots_adjust(hspace=0.45, wspace=0.15)
     axes = fig.subplots(nrow, ncol, squeeze=False, sharey=True)
@@ -311,9 +431,19 @@ def e_vs_temperature_plot(
         if k % ncol == 0:
             ax.set_ylabel("E [mV]", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6, loc="best")
     for k in range(len(cells), nrow * ncol):
         axes[k // ncol][k % ncol].set_visible(False)
+    key: dict[str, Line2D] = {}  # ion -> first handle; colours are per ion
+    for ax in fig.axes[: len(cells)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            key.setdefault(label, handle)
+    _legend(
+        fig,
+        list(key.values()),
+        list(key),
+        anchor=(1 - (key_in + 0.05) / width, 0.5),
+        transform=fig.transFigure,
+    )
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
 
 
@@ -341,18 +471,20 @@ def conc_vs_activity_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot
     for ion, part_idx in data.groupby("ion", sort=True).indices.items():
         part = data.iloc[part_idx]
         v = valid[part_idx]
-        ax.scatter(
+        _points(
+            ax,
             part["E_conc_mV"][v],
             part["E_act_mV"][v],
-            s=14,
+            size=14,
             color=colors[ion],
             label=ion,
         )
         if (~v).any():
-            ax.scatter(
+            _points(
+                ax,
                 part["E_conc_mV"][~v],
                 part["E_act_mV"][~v],
-                s=22,
+                size=22,
                 marker="x",
                 color=colors[ion],
                 label=f"{ion} (outside model range)",
@@ -362,7 +494,7 @@ def conc_vs_activity_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot
     _identity(ax, lo, hi)
     ax.set_xlabel("E from concentrations [mV]")
     ax.set_ylabel("E from activities [mV]")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    _axes_legend(ax)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
 
 
@@ -389,15 +521,20 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
     fig = _figure(6.4, 4.4, left=0.14, right=0.74)
     ax = fig.add_subplot()
     for ion, part in data.groupby("ion", sort=True):
-        ax.scatter(
-            part["c_in_mM"], part["c_in_donnan_mM"], s=14, color=colors[ion], label=ion
+        _points(
+            ax,
+            part["c_in_mM"],
+            part["c_in_donnan_mM"],
+            size=14,
+            color=colors[ion],
+            label=ion,
         )
     lo = float(min(data["c_in_mM"].min(), data["c_in_donnan_mM"].min())) / 1.5
     hi = float(max(data["c_in_mM"].max(), data["c_in_donnan_mM"].max())) * 1.5
     _identity(ax, lo, hi, log=True)
     ax.set_xlabel("Measured intracellular concentration [mM]")
     ax.set_ylabel("Donnan-predicted intracellular [mM]")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    _axes_legend(ax)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
 
 
@@ -432,17 +569,22 @@ def ghk_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> Plot:
     ax = fig.add_subplot()
     if cells:
         for cell, part in data.groupby(data["cell_type"].astype(str), sort=True):
-            ax.scatter(
-                part["vm_mV"], part["vm_ghk_mV"], s=16, color=colors[cell], label=cell
+            _points(
+                ax,
+                part["vm_mV"],
+                part["vm_ghk_mV"],
+                size=16,
+                color=colors[cell],
+                label=cell,
             )
     else:
-        ax.scatter(data["vm_mV"], data["vm_ghk_mV"], s=16)
+        _points(ax, data["vm_mV"], data["vm_ghk_mV"], size=16, color="C0")
     lo = float(min(data["vm_mV"].min(), data["vm_ghk_mV"].min())) - 5
     hi = float(max(data["vm_mV"].max(), data["vm_ghk_mV"].max())) + 5
     _identity(ax, lo, hi)
     ax.set_xlabel("Measured Vm [mV]")
     ax.set_ylabel("GHK-predicted Vm [mV]")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    _axes_legend(ax)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
 
 
@@ -484,10 +626,11 @@ def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") ->
     ax = fig.add_subplot()
     for ion, part in c.groupby("ion", sort=True):
         part = _finite(part, "E_act_mV")
-        ax.scatter(
+        _points(
+            ax,
             part["group"].map(x_of),
             part["E_act_mV"],
-            s=30,
+            size=30,
             color=colors[ion],
             label=f"E({ion})",
             zorder=3,
@@ -500,7 +643,7 @@ def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") ->
         rotation=90,
     )
     ax.set_ylabel("Potential [mV]")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    _axes_legend(ax)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
 
 
@@ -509,13 +652,14 @@ def _draw_measured_vm(ax, frame: pd.DataFrame, x_of: dict, *, size: float) -> No
     vm = frame.groupby("group", sort=False)["vm_mV"].mean()
     vm = vm[np.isfinite(vm.to_numpy(dtype=float))]
     if len(vm):
-        ax.scatter(
+        _points(
+            ax,
             [x_of[g] for g in vm.index],
             vm.to_numpy(),
             marker="_",
-            s=size,
+            size=size,
             color="black",
-            linewidths=2.5,
+            markeredgewidth=2.5,
             label="measured Vm",
             zorder=4,
         )

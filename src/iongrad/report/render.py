@@ -7,6 +7,7 @@ atomically. Full tables are written as CSV beside the HTML.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -63,7 +64,12 @@ _TEMPERATURE_KEYS = (
 )
 
 
+@functools.cache
 def _env() -> Environment:
+    """The Jinja2 environment, built once per process (compiled templates are kept).
+
+    Autoescaping is on and undefined names raise: every user string is text.
+    """
     env = Environment(
         loader=PackageLoader("iongrad", "templates"),
         autoescape=True,
