@@ -139,9 +139,14 @@ def _prepare(
         *(np.asarray(a, dtype=float) for a in extra),
     ]
     shape = np.broadcast_shapes(*(a.shape for a in arrays if a is not None))
-    # One reduction over the un-broadcast inputs decides whether any row can have a
-    # negative c_in or a non-positive temperature; only then is it checked per row.
-    checks = (_any_below(arrays[0], 0.0, strict=True), _any_below(arrays[3], 0.0))
+    # Whether any row can have a negative c_in or a non-positive temperature; only
+    # then is it checked per row. Decided once here for small un-broadcast inputs
+    # (a scalar temperature); None defers it to each block, whose rows are then in
+    # cache (a pass over the whole column would cost a trip through main memory).
+    checks = tuple(
+        None if a.size > _BLOCK else _any_below(a, 0.0, strict)
+        for a, strict in ((arrays[0], True), (arrays[3], False))
+    )
     return shape, _flatten(shape, *arrays), checks
 
 
@@ -153,36 +158,47 @@ def _any_below(a: np.ndarray, bound: float, strict: bool = False) -> bool:
     return bool(low < bound) if strict else not bool(low > bound)
 
 
-def _nernst_block(blk, ci, co, zz, tt, gi, go, perm, e, st, checks=(True, True)):
+def _nernst_block(blk, ci, co, zz, tt, gi, go, perm, e, st, checks, ok, ratio):
     """Fill ``e`` (E, [mV]) and ``st`` (status codes) for one block of rows, in place.
 
-    In place per block: E = ln(g_out c_out / (g_in c_in)) * T / z * (1000 R / F).
+    Per block: E = ln(g_out c_out / (g_in c_in)) * T / z * (1000 R / F). ``st`` must
+    arrive zeroed (``"ok"``); ``ok`` (bool) and ``ratio`` (float) are reusable
+    block-sized scratch buffers. ``checks`` as returned by :func:`_prepare`.
     """
-    np.divide(co[blk], ci[blk], out=e)
+    # The ratio stays in cache; the log (compute-bound) writes the output block.
+    c = ci[blk]
+    np.divide(co[blk], c, out=ratio)
     if go is not None:
-        e *= go[blk]
+        ratio *= go[blk]
     if gi is not None:
-        e /= gi[blk]
-    np.log(e, out=e)
-    e *= tt[blk]
+        ratio /= gi[blk]
+    np.log(ratio, out=e)
+    check_c_in, check_T = checks
+    if check_c_in is None:
+        check_c_in = _any_below(c, 0.0, strict=True)
+    t = tt[blk]
+    e *= t
+    if check_T is None:
+        check_T = _any_below(t, 0.0)
     e /= zz[blk]
     e *= _MV_PER_KELVIN
-    # A negative concentration makes the ratio negative (log -> NaN) unless both are
-    # negative, which implies c_in < 0: so checking c_in alone catches every such row.
-    suspect = ~np.isfinite(e)
-    check_c_in, check_T = checks
+    # One pass on the result finds every undefined row whose inputs make E non-finite
+    # (zero, NaN or negative ratio, z = 0, T NaN). A negative concentration makes the
+    # ratio negative (log -> NaN) unless both are negative, which implies c_in < 0: so
+    # checking c_in alone catches every such row. The pre-checks of ``_prepare`` say
+    # whether any c_in < 0 or T <= 0 exists at all; only then is it checked per row.
+    np.isfinite(e, out=ok)
     if check_c_in:
-        suspect |= ci[blk] < 0
+        ok &= ~(c < 0)
     if check_T:
-        suspect |= ~(tt[blk] > 0)
+        ok &= t > 0
     for g in (gi, go):
         if g is not None:
-            suspect |= ~(g[blk] > 0)
+            ok &= g[blk] > 0
     if perm is not None:
-        suspect |= ~perm[blk]
-    st[...] = OK
-    if suspect.any():
-        idx = np.flatnonzero(suspect)
+        ok &= perm[blk]
+    if not ok.all():
+        idx = np.flatnonzero(~ok)
         code = _classify(
             *(
                 None if a is None else a[blk][idx]
@@ -211,24 +227,61 @@ def _classify(ci, co, zz, tt, gi, go, perm) -> np.ndarray:
     return code
 
 
-def _directions_block(d, zb, atol, fl, cur, check_neutral=True):
+def _scratch(size: int) -> list[np.ndarray]:
+    """Reusable block buffers: five bool masks, an int8 and a float temporary."""
+    return [np.empty(size, dtype=bool) for _ in range(5)] + [
+        np.empty(size, dtype=np.int8),
+        np.empty(size),
+    ]
+
+
+def _exclusive(atol) -> bool:
+    """Whether ``d > atol`` and ``d < -atol`` can never both hold (scalar atol >= 0).
+
+    NaN also qualifies (both comparisons are then False everywhere).
+    """
+    return np.ndim(atol) == 0 and not atol < 0
+
+
+def _directions_block(d, zb, atol, fl, cur, check_neutral=True, scratch=None):
     """Flux and current codes for one block, in place (see :func:`directions`).
 
     ``check_neutral=False`` skips the z = 0 pass when the caller guarantees that such
     rows have NaN driving forces (the fused path: their E is NaN, status neutral).
+    ``scratch`` (from :func:`_scratch`, block-sized) selects the allocation-free path,
+    valid only when :func:`_exclusive` holds for ``atol``.
     """
-    # Boolean algebra on 1-byte masks instead of float arithmetic per code.
-    gt = d > atol
-    lt = d < -atol
-    undefined = np.isnan(d)
-    moving = gt | lt
-    np.add(gt.view(np.int8), lt.view(np.int8), out=cur)
-    cur += lt.view(np.int8)
-    cur += undefined.view(np.int8) * np.int8(3)
-    # Efflux: a cation with DF > 0 or an anion with DF < 0: moving & (gt xor anion).
-    efflux = moving & (gt ^ (zb < 0))
-    np.add(efflux.view(np.int8), (moving & ~efflux).view(np.int8) * np.int8(2), out=fl)
-    fl += undefined.view(np.int8) * np.int8(3)
+    i8 = np.int8
+    if scratch is not None:
+        # gt, lt and NaN are mutually exclusive here, so current = gt + 2 lt + 3 nan
+        # and the flux code is the current code with 1 <-> 2 swapped (xor 3) for
+        # moving anions: a cation effluxes when DF > 0, an anion influxes.
+        gt, lt, nan, anion, _, tmp, _ = scratch
+        np.greater(d, atol, out=gt)
+        np.less(d, -atol, out=lt)
+        np.isnan(d, out=nan)
+        np.add(gt.view(i8), lt.view(i8), out=cur)
+        cur += lt.view(i8)
+        np.multiply(nan.view(i8), i8(3), out=tmp)
+        cur += tmp
+        np.less(zb, 0, out=anion)
+        gt |= lt  # moving
+        anion &= gt
+        np.multiply(anion.view(i8), i8(3), out=tmp)
+        np.bitwise_xor(cur, tmp, out=fl)
+    else:
+        # Boolean algebra on 1-byte masks instead of float arithmetic per code.
+        gt = d > atol
+        lt = d < -atol
+        undefined = np.isnan(d)
+        moving = gt | lt
+        np.add(gt.view(i8), lt.view(i8), out=cur)
+        cur += lt.view(i8)
+        cur += undefined.view(i8) * i8(3)
+        # Efflux: a cation with DF > 0 or an anion with DF < 0: moving & (gt xor anion).
+        efflux = moving & (gt ^ (zb < 0))
+        np.add(efflux.view(i8), (moving & ~efflux).view(i8) * i8(2), out=fl)
+        fl += undefined.view(i8) * i8(3)
     if check_neutral:
         neutral = zb == 0
         if neutral.any():  # z = 0 has no net electrodiffusive flux direction
@@ -296,11 +349,13 @@ def nernst_potential(
     )
     n = flat[0].size
     E = np.empty(n)
-    status = np.empty(n, dtype=np.int8)
+    status = np.zeros(n, dtype=np.int8)  # "ok" unless a block says otherwise
+    ok, ratio = np.empty(min(n, _BLOCK), dtype=bool), np.empty(min(n, _BLOCK))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
             blk = slice(start, start + _BLOCK)
-            _nernst_block(blk, *flat, E[blk], status[blk], checks)
+            m = min(_BLOCK, n - start)
+            _nernst_block(blk, *flat, E[blk], status[blk], checks, ok[:m], ratio[:m])
     return NernstResult(E_mV=E.reshape(shape), status=status.reshape(shape))
 
 
@@ -351,18 +406,32 @@ def electrochemical_state(
     zz = nernst_inputs[2]
     n = vm.size
     E = np.empty(n)
-    status = np.empty(n, dtype=np.int8)
+    status = np.zeros(n, dtype=np.int8)  # "ok" unless a block says otherwise
     df = np.empty(n)
     flux = np.empty(n, dtype=np.int8)
     current = np.empty(n, dtype=np.int8)
+    # Block buffers reused across blocks (no per-block allocations).
+    scratch = _scratch(min(n, _BLOCK))
+    fast = _exclusive(atol_mV)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
             blk = slice(start, start + _BLOCK)
-            _nernst_block(blk, *nernst_inputs, E[blk], status[blk], checks)
-            np.subtract(vm[blk], E[blk], out=df[blk])
+            if n - start < _BLOCK:  # the last, shorter block
+                scratch = [buf[: n - start] for buf in scratch]
+            e, d = E[blk], df[blk]
+            _nernst_block(
+                blk, *nernst_inputs, e, status[blk], checks, scratch[4], scratch[6]
+            )
+            np.subtract(vm[blk], e, out=d)
             # z = 0 rows are "neutral" with E = NaN, so their DF is NaN: undefined.
             _directions_block(
-                df[blk], zz[blk], atol_mV, flux[blk], current[blk], check_neutral=False
+                d,
+                zz[blk],
+                atol_mV,
+                flux[blk],
+                current[blk],
+                check_neutral=False,
+                scratch=scratch if fast else None,
             )
     return ElectrochemicalResult(
         E_mV=E.reshape(shape),
@@ -438,9 +507,16 @@ def directions(driving_force_mV, valence, atol_mV: float = 0.0):
     df, zz = _flatten(
         shape, np.asarray(driving_force_mV, dtype=float), np.asarray(valence)
     )
-    flux = np.empty(df.size, dtype=np.int8)
-    current = np.empty(df.size, dtype=np.int8)
-    for start in range(0, df.size, _BLOCK):  # cache-sized blocks, not rows
+    n = df.size
+    flux = np.empty(n, dtype=np.int8)
+    current = np.empty(n, dtype=np.int8)
+    fast = _exclusive(atol_mV) and zz.dtype.kind in "iuf"
+    scratch = _scratch(min(n, _BLOCK)) if fast else None
+    for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
         blk = slice(start, start + _BLOCK)
-        _directions_block(df[blk], zz[blk], atol_mV, flux[blk], current[blk])
+        if fast and n - start < _BLOCK:  # the last, shorter block
+            scratch = [buf[: n - start] for buf in scratch]
+        _directions_block(
+            df[blk], zz[blk], atol_mV, flux[blk], current[blk], scratch=scratch
+        )
     return flux.reshape(shape), current.reshape(shape)

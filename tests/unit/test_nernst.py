@@ -11,6 +11,7 @@ from iongrad.nernst import (
     STATUS_LABELS,
     directions,
     driving_force_mV,
+    electrochemical_state,
     nernst_potential,
 )
 
@@ -155,3 +156,81 @@ def test_directions_tolerance():
 def test_keyword_only():
     with pytest.raises(TypeError):
         nernst_potential(140.0, 5.0, 1, 310.0)  # type: ignore[misc]
+
+
+BLOCK = 2**15  # rows per kernel block in iongrad.nernst (tests span several blocks)
+
+
+def _reference_directions(df, z, atol):
+    """Flux and current labels by the definitions (DESIGN.md), row-wise via numpy."""
+    cases = [np.isnan(df), df > atol, df < -atol]
+    current = np.select(cases, ["undefined", "outward", "inward"], "none")
+    cation_flux = np.select(cases, ["undefined", "efflux", "influx"], "none")
+    anion_flux = np.select(cases, ["undefined", "influx", "efflux"], "none")
+    return np.where(z < 0, anion_flux, cation_flux), current
+
+
+@pytest.mark.parametrize("atol", [0.0, 0.5])
+def test_fused_matches_closed_form_on_random_rows(atol):
+    # Random physiological rows over several kernel blocks, per-row z, T and gammas:
+    # E agrees with the closed form (exact SI 2019 R, F) to 1e-12 relative (1e-12 mV
+    # absolute), and the directions follow the sign of the returned driving force.
+    n = 3 * BLOCK + 123
+    rng = np.random.default_rng(3)
+    c_in = rng.uniform(1e-3, 500.0, n)
+    c_out = rng.uniform(1e-3, 500.0, n)
+    z = rng.choice(np.array([-3, -2, -1, 1, 2, 3]), n)
+    T = rng.uniform(273.15, 313.15, n)
+    g_in = rng.uniform(0.3, 1.0, n)
+    g_out = rng.uniform(0.3, 1.0, n)
+    vm = rng.uniform(-120.0, 60.0, n)
+    vm[::97] = np.nan  # not measured
+    r = electrochemical_state(
+        c_in=c_in,
+        c_out=c_out,
+        valence=z,
+        temperature_K=T,
+        vm_mV=vm,
+        gamma_in=g_in,
+        gamma_out=g_out,
+        atol_mV=atol,
+    )
+    expected = (
+        R_EXACT * T / (z * F_EXACT) * 1000.0 * np.log(g_out * c_out / (g_in * c_in))
+    )
+    assert (r.status == 0).all()
+    # atol: near c_out = c_in the log cancels and only absolute error is meaningful.
+    np.testing.assert_allclose(r.E_mV, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(r.driving_force_mV, vm - expected, rtol=0, atol=1e-9)
+    flux, current = _reference_directions(r.driving_force_mV, z, atol)
+    np.testing.assert_array_equal(FLUX_LABELS[r.flux], flux)
+    np.testing.assert_array_equal(CURRENT_LABELS[r.current], current)
+
+
+def test_lone_undefined_rows_deep_in_a_table_are_marked():
+    # Rows whose E would come out finite but meaningless: both concentrations
+    # negative (positive ratio), T = 0 (E = 0) and T < 0 (E of the wrong sign), each
+    # alone in a different kernel block of an otherwise valid table.
+    n = 5 * BLOCK + 11
+    rng = np.random.default_rng(7)
+    c_in = rng.uniform(1.0, 200.0, n)
+    c_out = rng.uniform(1.0, 200.0, n)
+    z = rng.choice(np.array([-2, -1, 1, 2]), n)
+    T = rng.uniform(280.0, 310.0, n)
+    vm = rng.uniform(-90.0, -40.0, n)
+    neg, t0, tneg = 3 * BLOCK + 5, BLOCK + 1, 5 * BLOCK + 2
+    c_in[neg], c_out[neg] = -3.0, -2.0
+    T[t0], T[tneg] = 0.0, -10.0
+    kw = dict(c_in=c_in, c_out=c_out, valence=z, temperature_K=T)
+    for r in (nernst_potential(**kw), electrochemical_state(**kw, vm_mV=vm)):
+        bad = [neg, t0, tneg]
+        assert r.status_labels[bad].tolist() == [
+            "negative_concentration",
+            "invalid_temperature",
+            "invalid_temperature",
+        ]
+        assert np.isnan(r.E_mV[bad]).all()
+        assert np.count_nonzero(r.status) == 3
+        assert np.isfinite(np.delete(r.E_mV, bad)).all()
+    assert FLUX_LABELS[r.flux[bad]].tolist() == ["undefined"] * 3
+    assert CURRENT_LABELS[r.current[bad]].tolist() == ["undefined"] * 3
