@@ -13,6 +13,7 @@ effluxes and an anion influxes when :math:`DF > 0`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,7 @@ CURRENT_LABELS = np.array(["none", "outward", "inward", "undefined"])
 
 _MV_PER_KELVIN = R / F * MV_PER_V  # 1000 R/F, [mV K^-1]
 _BLOCK = 1 << 15  # rows per block in the vectorized kernels (fits L1/L2 caches)
+_fmin = np.fmin.reduce  # minimum ignoring NaN (NaN only if every value is NaN)
 
 
 @dataclass(frozen=True)
@@ -158,12 +160,13 @@ def _any_below(a: np.ndarray, bound: float, strict: bool = False) -> bool:
     return bool(low < bound) if strict else not bool(low > bound)
 
 
-def _nernst_block(blk, ci, co, zz, tt, gi, go, perm, e, st, checks, ok, ratio):
-    """Fill ``e`` (E, [mV]) and ``st`` (status codes) for one block of rows, in place.
+def _nernst_values(blk, ci, co, zz, tt, gi, go, e, ratio, checks):
+    """Fill ``e`` with E [mV] for one block of rows, in place; return the row checks.
 
-    Per block: E = ln(g_out c_out / (g_in c_in)) * T / z * (1000 R / F). ``st`` must
-    arrive zeroed (``"ok"``); ``ok`` (bool) and ``ratio`` (float) are reusable
-    block-sized scratch buffers. ``checks`` as returned by :func:`_prepare`.
+    Per block: E = ln(g_out c_out / (g_in c_in)) * T / z * (1000 R / F). ``ratio``
+    is a block-sized float scratch buffer. Returns ``(check_c_in, check_T)``: whether
+    this block can hold a negative c_in or a temperature <= 0 (``checks`` from
+    :func:`_prepare`, with None decided here from the block, which is in cache).
     """
     # The ratio stays in cache; the log (compute-bound) writes the output block.
     c = ci[blk]
@@ -174,39 +177,50 @@ def _nernst_block(blk, ci, co, zz, tt, gi, go, perm, e, st, checks, ok, ratio):
         ratio /= gi[blk]
     np.log(ratio, out=e)
     check_c_in, check_T = checks
-    if check_c_in is None:
-        check_c_in = _any_below(c, 0.0, strict=True)
+    if check_c_in is None:  # fmin ignores NaN (unless all are), so does the test
+        check_c_in = bool(_fmin(c) < 0.0)
     t = tt[blk]
     e *= t
-    if check_T is None:
-        check_T = _any_below(t, 0.0)
+    if check_T is None:  # an all-NaN block is checked
+        check_T = not _fmin(t) > 0.0
     e /= zz[blk]
     e *= _MV_PER_KELVIN
+    return check_c_in, check_T
+
+
+def _nernst_status(blk, ci, co, zz, tt, gi, go, perm, e, st, checks, ok):
+    """Mark the undefined rows of a block filled by :func:`_nernst_values`, in place.
+
+    Sets their status code in ``st`` (which must arrive zeroed, ``"ok"``) and E to
+    NaN unless the limit is a signed infinity. ``ok`` is a block-sized bool scratch
+    buffer; ``checks`` as returned by :func:`_nernst_values`. Returns the indices of
+    the marked rows within the block (None when there are none).
+    """
     # One pass on the result finds every undefined row whose inputs make E non-finite
     # (zero, NaN or negative ratio, z = 0, T NaN). A negative concentration makes the
     # ratio negative (log -> NaN) unless both are negative, which implies c_in < 0: so
-    # checking c_in alone catches every such row. The pre-checks of ``_prepare`` say
-    # whether any c_in < 0 or T <= 0 exists at all; only then is it checked per row.
+    # checking c_in alone catches every such row. T <= 0 and gamma <= 0 can give a
+    # finite E, so they are checked on the inputs, as is permeability.
     np.isfinite(e, out=ok)
+    check_c_in, check_T = checks
     if check_c_in:
-        ok &= ~(c < 0)
+        ok &= ~(ci[blk] < 0)
     if check_T:
-        ok &= t > 0
+        ok &= tt[blk] > 0
     for g in (gi, go):
         if g is not None:
             ok &= g[blk] > 0
     if perm is not None:
         ok &= perm[blk]
-    if not ok.all():
-        idx = np.flatnonzero(~ok)
-        code = _classify(
-            *(
-                None if a is None else a[blk][idx]
-                for a in (ci, co, zz, tt, gi, go, perm)
-            )
-        )
-        e[idx[(code != ZERO_IN) & (code != ZERO_OUT)]] = np.nan
-        st[idx] = code
+    if ok.all():
+        return None
+    idx = np.flatnonzero(~ok)
+    code = _classify(
+        *(None if a is None else a[blk][idx] for a in (ci, co, zz, tt, gi, go, perm))
+    )
+    e[idx[(code != ZERO_IN) & (code != ZERO_OUT)]] = np.nan
+    st[idx] = code
+    return idx
 
 
 def _classify(ci, co, zz, tt, gi, go, perm) -> np.ndarray:
@@ -243,13 +257,16 @@ def _exclusive(atol) -> bool:
     return np.ndim(atol) == 0 and not atol < 0
 
 
-def _directions_block(d, zb, atol, fl, cur, check_neutral=True, scratch=None):
+def _directions_block(
+    d, zb, atol, fl, cur, check_neutral=True, scratch=None, no_nan=False
+):
     """Flux and current codes for one block, in place (see :func:`directions`).
 
     ``check_neutral=False`` skips the z = 0 pass when the caller guarantees that such
     rows have NaN driving forces (the fused path: their E is NaN, status neutral).
     ``scratch`` (from :func:`_scratch`, block-sized) selects the allocation-free path,
-    valid only when :func:`_exclusive` holds for ``atol``.
+    valid only when :func:`_exclusive` holds for ``atol``; there ``no_nan=True``
+    skips the NaN pass when the caller has proven that ``d`` holds no NaN.
     """
     i8 = np.int8
     if scratch is not None:
@@ -259,11 +276,12 @@ def _directions_block(d, zb, atol, fl, cur, check_neutral=True, scratch=None):
         gt, lt, nan, anion, _, tmp, _ = scratch
         np.greater(d, atol, out=gt)
         np.less(d, -atol, out=lt)
-        np.isnan(d, out=nan)
         np.add(gt.view(i8), lt.view(i8), out=cur)
         cur += lt.view(i8)
-        np.multiply(nan.view(i8), i8(3), out=tmp)
-        cur += tmp
+        if not no_nan:
+            np.isnan(d, out=nan)
+            np.multiply(nan.view(i8), i8(3), out=tmp)
+            cur += tmp
         np.less(zb, 0, out=anion)
         gt |= lt  # moving
         anion &= gt
@@ -355,7 +373,9 @@ def nernst_potential(
         for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
             blk = slice(start, start + _BLOCK)
             m = min(_BLOCK, n - start)
-            _nernst_block(blk, *flat, E[blk], status[blk], checks, ok[:m], ratio[:m])
+            e = E[blk]
+            row_checks = _nernst_values(blk, *flat[:6], e, ratio[:m], checks)
+            _nernst_status(blk, *flat, e, status[blk], row_checks, ok[:m])
     return NernstResult(E_mV=E.reshape(shape), status=status.reshape(shape))
 
 
@@ -403,7 +423,7 @@ def electrochemical_state(
         c_in, c_out, valence, temperature_K, gamma_in, gamma_out, permeant, vm_mV
     )
     *nernst_inputs, vm = flat
-    zz = nernst_inputs[2]
+    ci, co, zz, tt, gi, go, _ = nernst_inputs
     n = vm.size
     E = np.empty(n)
     status = np.zeros(n, dtype=np.int8)  # "ok" unless a block says otherwise
@@ -413,16 +433,31 @@ def electrochemical_state(
     # Block buffers reused across blocks (no per-block allocations).
     scratch = _scratch(min(n, _BLOCK))
     fast = _exclusive(atol_mV)
+    # Without gammas or permeability, a block needs no per-row status pass when its
+    # driving forces have a finite sum: an infinite or NaN E makes its DF infinite or
+    # NaN (vm - E), so the sum proves every E finite, and no DF NaN, in one reduction.
+    plain = gamma_in is None and gamma_out is None and permeant is None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
             blk = slice(start, start + _BLOCK)
             if n - start < _BLOCK:  # the last, shorter block
                 scratch = [buf[: n - start] for buf in scratch]
-            e, d = E[blk], df[blk]
-            _nernst_block(
-                blk, *nernst_inputs, e, status[blk], checks, scratch[4], scratch[6]
+            e, d, v = E[blk], df[blk], vm[blk]
+            row_checks = _nernst_values(
+                blk, ci, co, zz, tt, gi, go, e, scratch[6], checks
             )
-            np.subtract(vm[blk], e, out=d)
+            np.subtract(v, e, out=d)
+            clean = (
+                plain
+                and not (row_checks[0] or row_checks[1])
+                and math.isfinite(np.add.reduce(d))
+            )
+            if not clean:
+                idx = _nernst_status(
+                    blk, *nernst_inputs, e, status[blk], row_checks, scratch[4]
+                )
+                if idx is not None:  # their E may have become NaN
+                    d[idx] = v[idx] - e[idx]
             # z = 0 rows are "neutral" with E = NaN, so their DF is NaN: undefined.
             _directions_block(
                 d,
@@ -432,6 +467,7 @@ def electrochemical_state(
                 current[blk],
                 check_neutral=False,
                 scratch=scratch if fast else None,
+                no_nan=clean,
             )
     return ElectrochemicalResult(
         E_mV=E.reshape(shape),
