@@ -70,7 +70,7 @@ FLUX_LABELS = np.array(["none", "efflux", "influx", "undefined"])
 #: Conventional-current direction labels, indexed by code.
 CURRENT_LABELS = np.array(["none", "outward", "inward", "undefined"])
 
-_MV_PER_KELVIN = R / F * MV_PER_V  # 1000 R/F, [mV K^-1]
+_MV_PER_KELVIN = np.float64(R / F * MV_PER_V)  # 1000 R/F, [mV K^-1]
 _BLOCK = 1 << 15  # rows per block in the vectorized kernels (fits L1/L2 caches)
 _fmin = np.fmin.reduce  # minimum ignoring NaN (NaN only if every value is NaN)
 
@@ -241,12 +241,30 @@ def _classify(ci, co, zz, tt, gi, go, perm) -> np.ndarray:
     return code
 
 
-def _scratch(size: int) -> list[np.ndarray]:
-    """Reusable block buffers: five bool masks, an int8 and a float temporary."""
-    return [np.empty(size, dtype=bool) for _ in range(5)] + [
-        np.empty(size, dtype=np.int8),
-        np.empty(size),
-    ]
+class _Scratch:
+    """Block-sized buffers reused across the blocks of one call (no allocations).
+
+    Five bool masks with their int8 views, an int8 and a float temporary.
+    """
+
+    _NAMES = ("gt", "lt", "nan", "anion", "ok", "tmp", "ratio")
+
+    def __init__(self, size: int, buffers=None):
+        if buffers is None:
+            buffers = [np.empty(size, dtype=bool) for _ in range(5)]
+            buffers += [np.empty(size, dtype=np.int8), np.empty(size)]
+        for name, buf in zip(self._NAMES, buffers, strict=True):
+            setattr(self, name, buf)
+        self.gt8, self.lt8, self.nan8, self.anion8 = (
+            m.view(np.int8) for m in (self.gt, self.lt, self.nan, self.anion)
+        )
+
+    def head(self, size: int) -> _Scratch:
+        """The first ``size`` rows of every buffer (for the last, shorter block)."""
+        return _Scratch(size, [getattr(self, name)[:size] for name in self._NAMES])
+
+
+_THREE = np.int8(3)
 
 
 def _exclusive(atol) -> bool:
@@ -257,53 +275,68 @@ def _exclusive(atol) -> bool:
     return np.ndim(atol) == 0 and not atol < 0
 
 
-def _directions_block(
-    d, zb, atol, fl, cur, check_neutral=True, scratch=None, no_nan=False
-):
+def _directions_fast(d, zb, bounds, fl, cur, s, no_nan=False):
+    """Flux and current codes for one block, in place, when :func:`_exclusive` holds.
+
+    ``bounds`` is ``(atol, -atol, 0 of the valence dtype)``; ``s`` a
+    block-sized :class:`_Scratch`. ``no_nan=True`` skips the NaN pass when the caller
+    has proven that ``d`` holds no NaN. z = 0 rows are not special-cased: the caller
+    guarantees they have NaN driving forces or handles them.
+    """
+    # gt, lt and NaN are mutually exclusive here, so current = gt + 2 lt + 3 nan and
+    # the flux code is the current code with 1 <-> 2 swapped (xor 3) for moving
+    # anions: a cation effluxes when DF > 0, an anion influxes.
+    atol, neg_atol, zero = bounds
+    np.greater(d, atol, out=s.gt)
+    np.less(d, neg_atol, out=s.lt)
+    np.add(s.gt8, s.lt8, out=cur)
+    cur += s.lt8
+    if not no_nan:
+        np.isnan(d, out=s.nan)
+        np.multiply(s.nan8, _THREE, out=s.tmp)
+        cur += s.tmp
+    np.less(zb, zero, out=s.anion)
+    s.gt |= s.lt  # moving
+    s.anion &= s.gt
+    np.multiply(s.anion8, _THREE, out=s.tmp)
+    np.bitwise_xor(cur, s.tmp, out=fl)
+
+
+def _fast_bounds(atol, valence: np.ndarray):
+    """``(atol, -atol, 0)`` as numpy scalars (no conversion per block and call)."""
+    atol = np.asarray(atol)[()]
+    return atol, -atol, valence.dtype.type(0)
+
+
+def _directions_block(d, zb, atol, fl, cur, check_neutral=True):
     """Flux and current codes for one block, in place (see :func:`directions`).
 
-    ``check_neutral=False`` skips the z = 0 pass when the caller guarantees that such
-    rows have NaN driving forces (the fused path: their E is NaN, status neutral).
-    ``scratch`` (from :func:`_scratch`, block-sized) selects the allocation-free path,
-    valid only when :func:`_exclusive` holds for ``atol``; there ``no_nan=True``
-    skips the NaN pass when the caller has proven that ``d`` holds no NaN.
+    General path (any ``atol``, any valence dtype). ``check_neutral=False`` skips the
+    z = 0 pass when the caller guarantees that such rows have NaN driving forces (the
+    fused path: their E is NaN, status neutral).
     """
     i8 = np.int8
-    if scratch is not None:
-        # gt, lt and NaN are mutually exclusive here, so current = gt + 2 lt + 3 nan
-        # and the flux code is the current code with 1 <-> 2 swapped (xor 3) for
-        # moving anions: a cation effluxes when DF > 0, an anion influxes.
-        gt, lt, nan, anion, _, tmp, _ = scratch
-        np.greater(d, atol, out=gt)
-        np.less(d, -atol, out=lt)
-        np.add(gt.view(i8), lt.view(i8), out=cur)
-        cur += lt.view(i8)
-        if not no_nan:
-            np.isnan(d, out=nan)
-            np.multiply(nan.view(i8), i8(3), out=tmp)
-            cur += tmp
-        np.less(zb, 0, out=anion)
-        gt |= lt  # moving
-        anion &= gt
-        np.multiply(anion.view(i8), i8(3), out=tmp)
-        np.bitwise_xor(cur, tmp, out=fl)
-    else:
-        # Boolean algebra on 1-byte masks instead of float arithmetic per code.
-        gt = d > atol
-        lt = d < -atol
-        undefined = np.isnan(d)
-        moving = gt | lt
-        np.add(gt.view(i8), lt.view(i8), out=cur)
-        cur += lt.view(i8)
-        cur += undefined.view(i8) * i8(3)
-        # Efflux: a cation with DF > 0 or an anion with DF < 0: moving & (gt xor anion).
-        efflux = moving & (gt ^ (zb < 0))
-        np.add(efflux.view(i8), (moving & ~efflux).view(i8) * i8(2), out=fl)
-        fl += undefined.view(i8) * i8(3)
+    # Boolean algebra on 1-byte masks instead of float arithmetic per code.
+    gt = d > atol
+    lt = d < -atol
+    undefined = np.isnan(d)
+    moving = gt | lt
+    np.add(gt.view(i8), lt.view(i8), out=cur)
+    cur += lt.view(i8)
+    cur += undefined.view(i8) * i8(3)
+    # Efflux: a cation with DF > 0 or an anion with DF < 0: moving & (gt xor anion).
+    efflux = moving & (gt ^ (zb < 0))
+    np.add(efflux.view(i8), (moving & ~efflux).view(i8) * i8(2), out=fl)
+    fl += undefined.view(i8) * i8(3)
     if check_neutral:
-        neutral = zb == 0
-        if neutral.any():  # z = 0 has no net electrodiffusive flux direction
-            fl[neutral] = 3
+        _mark_neutral(zb, fl)
+
+
+def _mark_neutral(zb, fl):
+    """Flux code "undefined" where z = 0 (no net electrodiffusive flux direction)."""
+    neutral = zb == 0
+    if neutral.any():
+        fl[neutral] = 3
 
 
 def nernst_potential(
@@ -430,9 +463,9 @@ def electrochemical_state(
     df = np.empty(n)
     flux = np.empty(n, dtype=np.int8)
     current = np.empty(n, dtype=np.int8)
-    # Block buffers reused across blocks (no per-block allocations).
-    scratch = _scratch(min(n, _BLOCK))
+    s = _Scratch(min(n, _BLOCK))  # buffers reused across blocks
     fast = _exclusive(atol_mV)
+    bounds = _fast_bounds(atol_mV, zz) if fast else None
     # Without gammas or permeability, a block needs no per-row status pass when its
     # driving forces have a finite sum: an infinite or NaN E makes its DF infinite or
     # NaN (vm - E), so the sum proves every E finite, and no DF NaN, in one reduction.
@@ -441,11 +474,9 @@ def electrochemical_state(
         for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
             blk = slice(start, start + _BLOCK)
             if n - start < _BLOCK:  # the last, shorter block
-                scratch = [buf[: n - start] for buf in scratch]
+                s = s.head(n - start)
             e, d, v = E[blk], df[blk], vm[blk]
-            row_checks = _nernst_values(
-                blk, ci, co, zz, tt, gi, go, e, scratch[6], checks
-            )
+            row_checks = _nernst_values(blk, ci, co, zz, tt, gi, go, e, s.ratio, checks)
             np.subtract(v, e, out=d)
             clean = (
                 plain
@@ -454,21 +485,17 @@ def electrochemical_state(
             )
             if not clean:
                 idx = _nernst_status(
-                    blk, *nernst_inputs, e, status[blk], row_checks, scratch[4]
+                    blk, *nernst_inputs, e, status[blk], row_checks, s.ok
                 )
                 if idx is not None:  # their E may have become NaN
                     d[idx] = v[idx] - e[idx]
             # z = 0 rows are "neutral" with E = NaN, so their DF is NaN: undefined.
-            _directions_block(
-                d,
-                zz[blk],
-                atol_mV,
-                flux[blk],
-                current[blk],
-                check_neutral=False,
-                scratch=scratch if fast else None,
-                no_nan=clean,
-            )
+            if fast:
+                _directions_fast(d, zz[blk], bounds, flux[blk], current[blk], s, clean)
+            else:
+                _directions_block(
+                    d, zz[blk], atol_mV, flux[blk], current[blk], check_neutral=False
+                )
     return ElectrochemicalResult(
         E_mV=E.reshape(shape),
         status=status.reshape(shape),
@@ -547,12 +574,15 @@ def directions(driving_force_mV, valence, atol_mV: float = 0.0):
     flux = np.empty(n, dtype=np.int8)
     current = np.empty(n, dtype=np.int8)
     fast = _exclusive(atol_mV) and zz.dtype.kind in "iuf"
-    scratch = _scratch(min(n, _BLOCK)) if fast else None
+    if fast:
+        s, bounds = _Scratch(min(n, _BLOCK)), _fast_bounds(atol_mV, zz)
     for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
         blk = slice(start, start + _BLOCK)
-        if fast and n - start < _BLOCK:  # the last, shorter block
-            scratch = [buf[: n - start] for buf in scratch]
-        _directions_block(
-            df[blk], zz[blk], atol_mV, flux[blk], current[blk], scratch=scratch
-        )
+        if fast:
+            if n - start < _BLOCK:  # the last, shorter block
+                s = s.head(n - start)
+            _directions_fast(df[blk], zz[blk], bounds, flux[blk], current[blk], s)
+            _mark_neutral(zz[blk], flux[blk])
+        else:
+            _directions_block(df[blk], zz[blk], atol_mV, flux[blk], current[blk])
     return flux.reshape(shape), current.reshape(shape)
