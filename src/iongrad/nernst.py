@@ -160,30 +160,35 @@ def _any_below(a: np.ndarray, bound: float, strict: bool = False) -> bool:
     return bool(low < bound) if strict else not bool(low > bound)
 
 
-def _nernst_values(blk, ci, co, zz, tt, gi, go, e, ratio, checks):
+def _nernst_values(blk, ci, co, zz, tt, gi, go, e, ratio, checks, anion=None):
     """Fill ``e`` with E [mV] for one block of rows, in place; return the row checks.
 
     Per block: E = ln(g_out c_out / (g_in c_in)) * T / z * (1000 R / F). ``ratio``
     is a block-sized float scratch buffer. Returns ``(check_c_in, check_T)``: whether
     this block can hold a negative c_in or a temperature <= 0 (``checks`` from
     :func:`_prepare`, with None decided here from the block, which is in cache).
+    ``anion``, if given as ``(mask, zero)``, receives z < 0 (while z is in cache).
     """
-    # The ratio stays in cache; the log (compute-bound) writes the output block.
+    # Each input is read from memory once and checked while still in cache; the
+    # ratio stays in cache and the log (compute-bound) writes the output block.
+    check_c_in, check_T = checks
     c = ci[blk]
     np.divide(co[blk], c, out=ratio)
+    if check_c_in is None:  # fmin ignores NaN (unless all are), so does the test
+        check_c_in = bool(_fmin(c) < 0.0)
     if go is not None:
         ratio *= go[blk]
     if gi is not None:
         ratio /= gi[blk]
     np.log(ratio, out=e)
-    check_c_in, check_T = checks
-    if check_c_in is None:  # fmin ignores NaN (unless all are), so does the test
-        check_c_in = bool(_fmin(c) < 0.0)
     t = tt[blk]
     e *= t
     if check_T is None:  # an all-NaN block is checked
         check_T = not _fmin(t) > 0.0
-    e /= zz[blk]
+    z = zz[blk]
+    e /= z
+    if anion is not None:
+        np.less(z, anion[1], out=anion[0])
     e *= _MV_PER_KELVIN
     return check_c_in, check_T
 
@@ -278,10 +283,11 @@ def _exclusive(atol) -> bool:
 def _directions_fast(d, zb, bounds, fl, cur, s, no_nan=False):
     """Flux and current codes for one block, in place, when :func:`_exclusive` holds.
 
-    ``bounds`` is ``(atol, -atol, 0 of the valence dtype)``; ``s`` a
-    block-sized :class:`_Scratch`. ``no_nan=True`` skips the NaN pass when the caller
-    has proven that ``d`` holds no NaN. z = 0 rows are not special-cased: the caller
-    guarantees they have NaN driving forces or handles them.
+    ``bounds`` is ``(atol, -atol, 0 of the valence dtype)``; ``s`` a block-sized
+    :class:`_Scratch`. ``zb=None`` means ``s.anion`` already holds z < 0 for the
+    block. ``no_nan=True`` skips the NaN pass when the caller has proven that ``d``
+    holds no NaN. z = 0 rows are not special-cased: the caller guarantees they have
+    NaN driving forces or handles them.
     """
     # gt, lt and NaN are mutually exclusive here, so current = gt + 2 lt + 3 nan and
     # the flux code is the current code with 1 <-> 2 swapped (xor 3) for moving
@@ -295,7 +301,8 @@ def _directions_fast(d, zb, bounds, fl, cur, s, no_nan=False):
         np.isnan(d, out=s.nan)
         np.multiply(s.nan8, _THREE, out=s.tmp)
         cur += s.tmp
-    np.less(zb, zero, out=s.anion)
+    if zb is not None:
+        np.less(zb, zero, out=s.anion)
     s.gt |= s.lt  # moving
     s.anion &= s.gt
     np.multiply(s.anion8, _THREE, out=s.tmp)
@@ -466,6 +473,7 @@ def electrochemical_state(
     s = _Scratch(min(n, _BLOCK))  # buffers reused across blocks
     fast = _exclusive(atol_mV)
     bounds = _fast_bounds(atol_mV, zz) if fast else None
+    anion = (s.anion, bounds[2]) if fast else None
     # Without gammas or permeability, a block needs no per-row status pass when its
     # driving forces have a finite sum: an infinite or NaN E makes its DF infinite or
     # NaN (vm - E), so the sum proves every E finite, and no DF NaN, in one reduction.
@@ -475,8 +483,11 @@ def electrochemical_state(
             blk = slice(start, start + _BLOCK)
             if n - start < _BLOCK:  # the last, shorter block
                 s = s.head(n - start)
+                anion = (s.anion, bounds[2]) if fast else None
             e, d, v = E[blk], df[blk], vm[blk]
-            row_checks = _nernst_values(blk, ci, co, zz, tt, gi, go, e, s.ratio, checks)
+            row_checks = _nernst_values(
+                blk, ci, co, zz, tt, gi, go, e, s.ratio, checks, anion
+            )
             np.subtract(v, e, out=d)
             clean = (
                 plain
@@ -491,7 +502,7 @@ def electrochemical_state(
                     d[idx] = v[idx] - e[idx]
             # z = 0 rows are "neutral" with E = NaN, so their DF is NaN: undefined.
             if fast:
-                _directions_fast(d, zz[blk], bounds, flux[blk], current[blk], s, clean)
+                _directions_fast(d, None, bounds, flux[blk], current[blk], s, clean)
             else:
                 _directions_block(
                     d, zz[blk], atol_mV, flux[blk], current[blk], check_neutral=False
