@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from ..constants import kelvin_to_celsius
 
@@ -71,6 +72,53 @@ class Table:
     def capped(self) -> bool:
         """True when fewer rows are shown than the table has."""
         return self.total_rows > len(self.rows)
+
+    @property
+    def rows_html(self) -> Markup:
+        """The ``<tr>`` elements of the table body, one line per row, escaped.
+
+        Built here rather than in a Jinja loop (a template call per cell costs more
+        than the cell): the same markup, every text and attribute escaped as
+        Jinja's autoescape does (``& < > ' "``).
+        """
+        numeric = [c.decimals is not None or bool(c.fmt) for c in self.columns]
+        lines = []
+        for row in self.rows:
+            tds = []
+            for cell, num in zip(row, numeric, strict=True):
+                cls = cell.cls
+                attrs = f'<td data-value="{_esc(cell.value)}"'
+                if num:
+                    attrs += f' class="num {_esc(cls)}"'
+                elif cls:
+                    attrs += f' class="{_esc(cls)}"'
+                if cell.title:
+                    attrs += f' title="{_esc(cell.title)}"'
+                text = f'<span class="v">{_esc(cell.text)}</span>'
+                if cell.href:
+                    text = f'<a href="{_esc(cell.href)}">{text}</a>'
+                if cell.badge:
+                    text += f'<span class="badge">⚠ {_esc(cell.badge)}</span>'
+                tds.append(f"{attrs}>{text}</td>")
+            lines.append(f"<tr>{''.join(tds)}</tr>\n")
+        return Markup("".join(lines))
+
+
+#: What Jinja's autoescape (markupsafe) replaces, with the same entities.
+_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"}
+)
+
+
+def _esc(value) -> str:
+    r"""``value`` as text escaped for HTML text and attributes, like markupsafe.
+
+    >>> _esc("<b title=\"x\">&'</b>")
+    '&lt;b title=&#34;x&#34;&gt;&amp;&#39;&lt;/b&gt;'
+    """
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return str(value).translate(_ESCAPES)
 
 
 def fmt_number(x, decimals: int | None = 2, fmt: str | None = None) -> str:
@@ -199,6 +247,30 @@ def direction_summary(labels: pd.Series) -> str:
     return f"mixed: {parts}"
 
 
+def _group_directions(group: np.ndarray, labels: pd.Series, n: int) -> np.ndarray:
+    """:func:`direction_summary` of ``labels`` within each of ``n`` groups.
+
+    ``group`` numbers each row's group (``GroupBy.ngroup``); one count over (group,
+    label) pairs replaces a ``value_counts`` per group.
+    """
+    counts = (
+        pd.DataFrame({"g": group, "label": labels.astype(str).to_numpy()})
+        .groupby(["g", "label"], sort=True)
+        .size()
+    )
+    per: list[list[tuple[str, int]]] = [[] for _ in range(n)]
+    for (k, label), count in counts.items():  # sorted by group, then label
+        per[k].append((label, count))
+    out = np.empty(n, dtype=object)
+    for k, parts in enumerate(per):
+        out[k] = (
+            parts[0][0]
+            if len(parts) == 1
+            else "mixed: " + ", ".join(f"{label} {c}" for label, c in parts)
+        )
+    return out
+
+
 def summary_by_group(pot: pd.DataFrame) -> pd.DataFrame:
     """Per (cell type, temperature, ion) summary of the potentials table.
 
@@ -237,8 +309,11 @@ def summary_by_group(pot: pd.DataFrame) -> pd.DataFrame:
         n_undefined=("undefined", "sum"),
         n_activity_invalid=("act_invalid", "sum"),
     ).reset_index()
-    out["flux_direction"] = g["flux_direction"].agg(direction_summary).to_numpy()
-    out["current_direction"] = g["current_direction"].agg(direction_summary).to_numpy()
+    group = g.ngroup().to_numpy()
+    out["flux_direction"] = _group_directions(group, df["flux_direction"], len(out))
+    out["current_direction"] = _group_directions(
+        group, df["current_direction"], len(out)
+    )
     out = out.rename(columns={"temperature_key": "temperature_K"})
     out["temperature_C"] = kelvin_to_celsius(out["temperature_K"].to_numpy())
     return out
