@@ -10,6 +10,8 @@
 #   results/<dataset>/samples.parquet, donnan.parquet, provenance.json
 #   reports/<dataset>.html, reports/index.html
 #   logs/<rule>/<dataset>.log (+ .benchmark.tsv for compute rules)
+#
+# config batch_size > 1 runs stages 1-4 per batch of datasets (same files, fewer jobs).
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -22,10 +24,22 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/ingest.smk"
-include: "workflow/rules/compute.smk"
-include: "workflow/rules/provenance.smk"
-include: "workflow/rules/report.smk"
+
+
+# Stages 1-4 per dataset, or per batch of datasets (config batch_size > 1).
+if BATCHED:
+
+    include: "workflow/rules/batched.smk"
+
+else:
+
+    include: "workflow/rules/ingest.smk"
+    include: "workflow/rules/compute.smk"
+    include: "workflow/rules/provenance.smk"
+    include: "workflow/rules/report.smk"
+
+
+include: "workflow/rules/summary.smk"
 
 
 onerror:

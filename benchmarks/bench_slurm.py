@@ -4,9 +4,13 @@ Two modes, both on a throw-away copy of the workflow in a temporary folder:
 
 ``throughput`` (default)
     N generated small datasets (2 samples x 4 ions each) through SLURM with the shipped
-    profile (``--group-components dataset=B``), and the same data with ``--cores 2``
-    locally (default profile) as the baseline. Prints the number of SLURM submissions,
-    both wall times and their ratio, and each job's peak memory.
+    profile, and the same data with ``--cores 2`` locally (default profile) as the
+    baseline. Batching (``--batching``): ``config`` (default) sets ``batch_size: B`` in
+    the config of both runs (one validation, computation and report job per batch of
+    B datasets, and one SLURM submission per batch); ``group`` keeps the per-dataset
+    rules and packs B datasets per submission with ``--group-components dataset=B``.
+    Prints the number of SLURM submissions, both wall times and their ratio, and each
+    job's peak memory.
 
 ``memory``
     Peak memory and wall time of every rule, measured as SLURM jobs of one rule each
@@ -18,7 +22,7 @@ Two modes, both on a throw-away copy of the workflow in a temporary folder:
 Needs root on Debian/Ubuntu: the one-node cluster is brought up with
 ``tests/cluster/slurm_up.sh`` and always torn down with ``slurm_down.sh``. Run::
 
-    .venv/bin/python benchmarks/bench_slurm.py throughput --datasets 200 --batch 20
+    .venv/bin/python benchmarks/bench_slurm.py throughput --datasets 200 --batch 10
     .venv/bin/python benchmarks/bench_slurm.py memory --rows 100000
 """
 
@@ -48,6 +52,7 @@ from slurm_harness import (  # noqa: E402
     cluster_lock,
     copy_workflow,
     run_snakemake,
+    set_batch_size,
     set_reports,
     slurm_profile,
 )
@@ -121,6 +126,8 @@ def throughput(args: argparse.Namespace, tmp: Path, cluster: SlurmCluster) -> No
                 generated_table(2, seed=i)
             )
         set_reports(work, args.reports)
+        if args.batching == "config":
+            set_batch_size(work, args.batch)
 
     loc = run_snakemake(
         local, "--cores", "2", "--workflow-profile", "workflow/profiles/default",
@@ -130,9 +137,11 @@ def throughput(args: argparse.Namespace, tmp: Path, cluster: SlurmCluster) -> No
         raise SystemExit(f"local run failed, see {local}/local.log")
 
     profile = slurm_profile(slurm, PARTITION)
+    grouping = []
+    if args.batching == "group":
+        grouping = ["--group-components", f"dataset={args.batch}"]
     run = run_snakemake(
-        slurm, "--workflow-profile", str(profile),
-        "--group-components", f"dataset={args.batch}",
+        slurm, "--workflow-profile", str(profile), *grouping,
         "--slurm-keep-successful-logs",
         timeout_s=args.timeout, name="slurm",
     )  # fmt: skip
@@ -143,7 +152,7 @@ def throughput(args: argparse.Namespace, tmp: Path, cluster: SlurmCluster) -> No
     print(jobs.to_string(index=False))
     print()
     print(f"datasets                     {args.datasets}")
-    print(f"batch size (dataset=B)       {args.batch}")
+    print(f"batching                     {args.batching}, B = {args.batch}")
     print(f"reports                      {'on' if args.reports else 'off'}")
     print(f"SLURM submissions            {len(jobs)} (expected {expected})")
     print(f"SLURM wall time              {run.seconds:8.1f} s")
@@ -231,7 +240,8 @@ def main() -> None:
         "mode", nargs="?", choices=["throughput", "memory"], default="throughput"
     )
     parser.add_argument("--datasets", type=int, default=200)
-    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=10, help="datasets per batch")
+    parser.add_argument("--batching", choices=["config", "group"], default="config")
     parser.add_argument(
         "--reports", action=argparse.BooleanOptionalAction, default=False
     )

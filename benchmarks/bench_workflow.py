@@ -13,10 +13,15 @@ a sample of datasets called directly in one Python process (no Snakemake). The
 ratio of the two is the price of running through Snakemake. Targets (issue 6): dry
 run and no-op rerun under 10 s; 1,000 datasets under 10 minutes on 2 cores.
 
+``--batch-size N`` sets the config's ``batch_size`` (datasets per job; default 50, so
+1,000 datasets are 20 batches of three jobs each); ``--batch-size 1`` measures the
+per-dataset rules (five jobs per dataset).
+
 Usage::
 
     .venv/bin/python benchmarks/bench_workflow.py                  # 1,000 datasets
     .venv/bin/python benchmarks/bench_workflow.py --datasets 100 --no-reports
+    .venv/bin/python benchmarks/bench_workflow.py --datasets 100 --batch-size 1
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ def make_dataset(path: Path, rng: np.random.Generator, samples: int = 20) -> Non
     path.write_text("\n".join(lines) + "\n")
 
 
-def setup(root: Path, n: int, reports: bool) -> Path:
+def setup(root: Path, n: int, reports: bool, batch_size: int = 1) -> Path:
     """A copy of the workflow with ``n`` generated datasets as its only input."""
     work = root / "repo"
     work.mkdir()
@@ -75,6 +80,7 @@ def setup(root: Path, n: int, reports: bool) -> Path:
     cfg = yaml.safe_load((work / "config" / "config.yaml").read_text())
     cfg["validation"]["lenient_datasets"] = []
     cfg["reports"]["enabled"] = reports
+    cfg["batch_size"] = batch_size
     (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg))
     return work
 
@@ -168,12 +174,17 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=1000)
     parser.add_argument("--baseline-datasets", type=int, default=10)
     parser.add_argument("--no-reports", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=50)
     args = parser.parse_args()
-    n, reports = args.datasets, not args.no_reports
+    n, reports, size = args.datasets, not args.no_reports, args.batch_size
     with tempfile.TemporaryDirectory(prefix="iongrad-bench-") as tmp:
-        work = setup(Path(tmp), n, reports)
-        jobs = n * (5 if reports else 4) + (1 if reports else 0)
+        work = setup(Path(tmp), n, reports, size)
+        if size > 1:
+            jobs = -(-n // size) * (3 if reports else 2) + (1 if reports else 0)
+        else:
+            jobs = n * (5 if reports else 4) + (1 if reports else 0)
         print(f"{n} datasets x 20 samples x 6 ions, reports: {reports}")
+        print(f"config batch_size: {size}")
         print(f"{jobs} jobs, --cores 2, profile workflow/profiles/default")
         print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
         print(f"{'phase':22s}{'wall [s]':>10s}{'CPU [s]':>10s}")

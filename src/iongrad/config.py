@@ -30,6 +30,7 @@ __all__ = [
     "DATASET_PATTERN",
     "TABLE_SUFFIXES",
     "ConfigError",
+    "batches",
     "dataset_settings",
     "discover_datasets",
     "load",
@@ -233,6 +234,34 @@ def dataset_settings(cfg: Mapping[str, Any], dataset: str) -> dict[str, Any]:
     out = {k: cfg[k] for k in keys}
     out["dataset"] = {"name": dataset, **cfg["datasets"][dataset]}
     return _sorted(out)
+
+
+def batches(cfg: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Datasets grouped into the workflow's batches, ``batch_size`` per batch.
+
+    Datasets are taken in sorted name order, so a batch's members follow from the
+    names alone (no hashing, no state): adding ``zz_new`` only touches the last
+    batch, adding a name in the middle shifts the batches after it. Batch names are
+    ``batch001``, ``batch002``, ... (zero-padded to at least three digits). With
+    ``batch_size`` 1 every dataset is its own batch, named after the dataset.
+
+    Examples
+    --------
+    >>> cfg = {"batch_size": 2, "datasets": {"c": {}, "a": {}, "b": {}}}
+    >>> batches(cfg)
+    {'batch001': ['a', 'b'], 'batch002': ['c']}
+    >>> batches({**cfg, "batch_size": 1})
+    {'a': ['a'], 'b': ['b'], 'c': ['c']}
+    """
+    names = sorted(cfg["datasets"])
+    size = int(cfg.get("batch_size", 1))
+    if size < 1:
+        raise ConfigError(f"config key batch_size must be >= 1, got {size}")
+    if size == 1:
+        return {name: [name] for name in names}
+    chunks = [names[i : i + size] for i in range(0, len(names), size)]
+    width = max(3, len(str(len(chunks))))
+    return {f"batch{i + 1:0{width}d}": chunk for i, chunk in enumerate(chunks)}
 
 
 def write_resolved(cfg: Mapping[str, Any], path: str | Path) -> bool:

@@ -55,6 +55,8 @@ from .nernst import (
 __all__ = [
     "DatasetFailedError",
     "MissingModuleError",
+    "call_named",
+    "compute_batch",
     "compute_potentials",
     "compute_samples",
     "dataset_status",
@@ -63,10 +65,12 @@ __all__ = [
     "job_log",
     "potentials_job",
     "provenance_job",
+    "report_batch",
     "report_job",
     "samples_job",
     "temperature_scan",
     "use_worker_processes",
+    "validate_batch",
     "validate_job",
 ]
 
@@ -717,6 +721,180 @@ def report_job(
             output=output,
             config=dict(settings) if settings is not None else None,
             previous_dir=previous_dir,
+        )
+
+
+# ------------------------------------------------------------------- batched jobs
+def _members(datasets: Sequence[str], **paths: Sequence[str]) -> list[dict[str, str]]:
+    """One dict of paths per dataset from aligned per-batch lists (checked)."""
+    for key, values in paths.items():
+        if len(values) != len(datasets):
+            raise ValueError(
+                f"batch of {len(datasets)} datasets got {len(values)} {key} paths"
+            )
+    return [
+        {"dataset": name, **{k: str(v[i]) for k, v in paths.items()}}
+        for i, name in enumerate(datasets)
+    ]
+
+
+def _raise_failures(failures: Mapping[str, str], n: int) -> None:
+    if failures:
+        detail = "\n".join(f"- {name}: {msg}" for name, msg in failures.items())
+        raise DatasetFailedError(
+            f"{len(failures)} of {n} datasets of this batch failed (a failed batch "
+            f"keeps none of its results; batch_size 1 isolates datasets):\n{detail}"
+        )
+
+
+def call_named(func: Callable[..., Any], *named: Any) -> Any:
+    """``func(**kwargs)`` with the keyword arguments taken from ``named`` objects.
+
+    Each object gives its ``items()`` (a rule's named input, output, log and params
+    lists); a name given twice is an error rather than a silent overwrite.
+
+    >>> call_named(lambda a, b: a - b, {"a": 3}, {"b": 1})
+    2
+    """
+    kwargs: dict[str, Any] = {}
+    for obj in named:
+        for key, value in obj.items():
+            if key in kwargs:
+                raise TypeError(f"{func.__name__}: argument {key!r} given twice")
+            kwargs[key] = value
+    return func(**kwargs)
+
+
+def validate_batch(
+    *,
+    datasets: Sequence[str],
+    raw: Sequence[str],
+    modes: Mapping[str, str],
+    validation_json: Sequence[str],
+    rejected_csv: Sequence[str],
+    measurements: Sequence[str],
+    logs: Sequence[str],
+) -> None:
+    """:func:`validate_job` for each dataset of a batch (lists aligned with datasets).
+
+    Like the per-dataset job it never fails on data; a file that cannot be read is
+    recorded in its ``validation.json``.
+    """
+    for m in _members(
+        datasets,
+        raw=raw,
+        validation_json=validation_json,
+        rejected_csv=rejected_csv,
+        measurements=measurements,
+        log=logs,
+    ):
+        validate_job(**m, mode=modes[m["dataset"]])
+
+
+def compute_batch(
+    *,
+    datasets: Sequence[str],
+    table: Sequence[str],
+    validation: Sequence[str],
+    measurements: Sequence[str],
+    potentials: Sequence[str],
+    temperature_scan: Sequence[str],
+    samples: Sequence[str],
+    donnan_table: Sequence[str],
+    provenance: Sequence[str],
+    potentials_logs: Sequence[str],
+    samples_logs: Sequence[str],
+    provenance_logs: Sequence[str],
+    activity: Mapping[str, Any],
+    driving_force: Mapping[str, Any],
+    temperatures_C: Sequence[float],
+    donnan: Mapping[str, Any],
+    ghk: Mapping[str, Any],
+    settings: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Potentials, samples and provenance of each dataset of a batch, in that order.
+
+    Every path argument is a list aligned with ``datasets`` (the batched rule's
+    named input, output and log lists); the settings are the rule's params. The
+    same job functions and files as the per-dataset rules (``compute_potentials``,
+    ``compute_samples``, ``write_provenance``). Every dataset is attempted; when any
+    failed (strict validation, no accepted row) :class:`DatasetFailedError` names
+    each one after the others are done, and the batch's job fails.
+    """
+    failures: dict[str, str] = {}
+    members = _members(
+        datasets,
+        raw=table,
+        validation_json=validation,
+        measurements=measurements,
+        potentials=potentials,
+        temperature_scan=temperature_scan,
+        samples=samples,
+        donnan_path=donnan_table,
+        provenance=provenance,
+        potentials_log=potentials_logs,
+        samples_log=samples_logs,
+        provenance_log=provenance_logs,
+    )
+    for m in members:
+        try:
+            potentials_job(
+                measurements=m["measurements"],
+                validation_json=m["validation_json"],
+                potentials=m["potentials"],
+                temperature_scan_path=m["temperature_scan"],
+                activity=activity,
+                driving_force=driving_force,
+                temperatures_C=temperatures_C,
+                log=m["potentials_log"],
+            )
+        except DatasetFailedError as exc:
+            failures[m["dataset"]] = str(exc)
+            continue
+        samples_job(
+            potentials=m["potentials"],
+            samples=m["samples"],
+            donnan_path=m["donnan_path"],
+            donnan=donnan,
+            ghk=ghk,
+            log=m["samples_log"],
+        )
+        provenance_job(
+            dataset=m["dataset"],
+            inputs={"table": m["raw"]},
+            outputs={
+                "table": m["raw"],
+                "validation": m["validation_json"],
+                "potentials": m["potentials"],
+                "temperature_scan": m["temperature_scan"],
+                "samples": m["samples"],
+                "donnan": m["donnan_path"],
+            },
+            settings=settings[m["dataset"]],
+            provenance=m["provenance"],
+            log=m["provenance_log"],
+        )
+    _raise_failures(failures, len(members))
+
+
+def report_batch(
+    *,
+    datasets: Sequence[str],
+    html: Sequence[str],
+    settings: Mapping[str, Mapping[str, Any]],
+    logs: Sequence[str],
+    results_root: str = "results",
+) -> None:
+    """:func:`report_job` for each dataset of a batch (``reports/<dataset>.html``)."""
+    for m in _members(datasets, html=html, log=logs):
+        name = m["dataset"]
+        report_job(
+            dataset=name,
+            results_dir=f"{results_root}/{name}",
+            output=m["html"],
+            settings=settings[name],
+            previous_dir=f"{results_root}/{name}/previous",
+            log=m["log"],
         )
 
 

@@ -158,6 +158,15 @@ def slurm_profile(workdir: Path, partition: str) -> Path:
     return profile.parent
 
 
+def set_batch_size(workdir: Path, size: int) -> None:
+    """Set ``batch_size`` (datasets per job) in a workflow copy's config/config.yaml."""
+    config = workdir / "config" / "config.yaml"
+    text = config.read_text()
+    new, n = re.subn(r"(?m)^batch_size: \d+$", f"batch_size: {int(size)}", text)
+    assert n == 1, "config/config.yaml has no top-level batch_size: key"
+    config.write_text(new)
+
+
 def set_reports(workdir: Path, enabled: bool) -> None:
     """Switch the HTML reports on or off in a workflow copy's config/config.yaml."""
     config = workdir / "config" / "config.yaml"

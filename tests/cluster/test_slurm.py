@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from slurm_harness import (
     REPO,
     copy_workflow,
     run_snakemake,
+    set_batch_size,
     set_reports,
     slurm_profile,
 )
@@ -139,14 +141,25 @@ def _result_files(root: Path) -> set[str]:
     }
 
 
-def _assert_same_results(local: Path, slurm: Path) -> list[str]:
-    """Every result file of the SLURM run equals the local one; returns notes."""
+def _assert_same_results(
+    local: Path, slurm: Path, config_differs_in: tuple[str, ...] = ()
+) -> list[str]:
+    """Every result file of the SLURM run equals the local one; returns notes.
+
+    ``config_differs_in``: top-level keys of the resolved config set differently in
+    the two runs on purpose (every other key must be equal).
+    """
     files = _result_files(local)
     assert files == _result_files(slurm)
     notes = []
     for rel in sorted(files):
         a, b = local / rel, slurm / rel
-        if rel.endswith(".parquet"):
+        if rel.endswith("config.resolved.yaml") and config_differs_in:
+            ca, cb = yaml.safe_load(a.read_text()), yaml.safe_load(b.read_text())
+            for key in config_differs_in:
+                assert ca.pop(key) != cb.pop(key), key
+            assert ca == cb, rel
+        elif rel.endswith(".parquet"):
             pd.testing.assert_frame_equal(
                 pd.read_parquet(a), pd.read_parquet(b), check_exact=True
             )
@@ -160,8 +173,15 @@ def _assert_same_results(local: Path, slurm: Path) -> list[str]:
     return notes
 
 
-def test_example_data_on_slurm_equals_local_run(slurm_cluster, tmp_path):
-    """The workflow on the example data through SLURM == a local --cores 2 run."""
+@pytest.mark.parametrize("batching", ["group", "config"])
+def test_example_data_on_slurm_equals_local_run(slurm_cluster, tmp_path, batching):
+    """The workflow on the example data through SLURM == a local --cores 2 run.
+
+    Batching of 4 datasets per SLURM job either way: ``group`` packs the per-dataset
+    rules with ``--group-components dataset=4``; ``config`` sets ``batch_size: 4`` (one
+    validate, compute and report job per batch, in one group), and is compared with
+    the local run of the per-dataset rules.
+    """
     local = copy_workflow(tmp_path / "local")
     slurm = copy_workflow(tmp_path / "slurm")
     datasets = sorted(p.stem for p in (local / "data" / "raw").iterdir())
@@ -180,16 +200,19 @@ def test_example_data_on_slurm_equals_local_run(slurm_cluster, tmp_path):
     assert loc.returncode == 0, _tail(loc.output)
 
     batch = 4
+    grouping = ["--group-components", f"dataset={batch}"]
+    if batching == "config":
+        set_batch_size(slurm, batch)
+        grouping = []
     profile = slurm_profile(slurm, slurm_cluster.partition)
     run = run_snakemake(
         slurm,
-        "--workflow-profile", str(profile),
-        "--group-components", f"dataset={batch}",
+        "--workflow-profile", str(profile), *grouping,
         timeout_s=600, name="slurm",
     )  # fmt: skip
     assert run.returncode == 0, _tail(run.output)
 
-    # Batching: one SLURM job per `batch` datasets (4 rule jobs each).
+    # Batching: one SLURM job per `batch` datasets.
     submitted = _submissions(run.output)
     assert len(submitted) == math.ceil(len(datasets) / batch), submitted
     states = {j["id"]: j["state"] for j in slurm_cluster.jobs()}
@@ -205,7 +228,8 @@ def test_example_data_on_slurm_equals_local_run(slurm_cluster, tmp_path):
         assert local_prov["execution"]["slurm_job_id"] is None
 
     # Same numbers, same validation reports, same resolved config.
-    notes = _assert_same_results(local, slurm)
+    differs = ("batch_size",) if batching == "config" else ()
+    notes = _assert_same_results(local, slurm, config_differs_in=differs)
     assert not notes, notes
 
     # Memory hygiene: every job stayed below what it asked for (else OUT_OF_MEMORY).

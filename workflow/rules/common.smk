@@ -12,6 +12,10 @@ config.update(iongrad_config.resolve(config))
 iongrad_config.write_resolved(config, "results/config.resolved.yaml")
 
 DATASETS = sorted(config["datasets"])
+# Datasets per job (config batch_size): name -> member datasets, in sorted name order.
+# With batch_size 1 every dataset is its own batch and the per-dataset rules run.
+BATCHES = iongrad_config.batches(config)
+BATCHED = config["batch_size"] > 1
 
 # Jobs that run inside the main Snakemake process (the default profile's
 # force-use-threads) hand their iongrad call to warm worker processes, one per core,
@@ -38,6 +42,95 @@ def get_validation_mode(wildcards):
 def get_dataset_settings(wildcards):
     """The resolved config one dataset's results depend on (sorted, no paths)."""
     return iongrad_config.dataset_settings(config, wildcards.dataset)
+
+
+def get_modes(datasets):
+    """Validation mode of each dataset of a batch (dataset -> strict/lenient)."""
+    return {d: config["datasets"][d]["validation_mode"] for d in datasets}
+
+
+def get_settings(datasets):
+    """get_dataset_settings for each dataset of a batch (dataset -> settings)."""
+    return {d: iongrad_config.dataset_settings(config, d) for d in datasets}
+
+
+def per_dataset(pattern, datasets):
+    """``pattern`` filled in for each dataset of a batch (a list, in batch order)."""
+    return [pattern.format(dataset=d) for d in datasets]
+
+
+#: Files of one dataset's report, as `snakemake --report` shows them:
+#: name -> (path, caption in workflow/report/, category, item label).
+REPORT_FILES = {
+    "html": ("{dataset}.html", "dataset_report", "4 Reports", "HTML report"),
+    "potentials_csv": (
+        "{dataset}_potentials.csv",
+        "potentials_table",
+        "2 Potentials",
+        "table: every sample and ion",
+    ),
+    "summary_csv": (
+        "{dataset}_summary.csv",
+        "summary_table",
+        "2 Potentials",
+        "table: by cell type and temperature",
+    ),
+    "ladder_svg": (
+        "{dataset}_ladder.svg",
+        "ladder",
+        "2 Potentials",
+        "figure: E per ion against Vm",
+    ),
+    "temperature_svg": (
+        "{dataset}_temperature.svg",
+        "temperature",
+        "2 Potentials",
+        "figure: E against temperature",
+    ),
+    "activity_svg": (
+        "{dataset}_activity.svg",
+        "activity",
+        "2 Potentials",
+        "figure: activity correction",
+    ),
+    "samples_csv": (
+        "{dataset}_samples.csv",
+        "samples_table",
+        "3 Donnan and GHK",
+        "table: per sample",
+    ),
+    "donnan_svg": (
+        "{dataset}_donnan.svg",
+        "donnan",
+        "3 Donnan and GHK",
+        "figure: Donnan against measured",
+    ),
+    "ghk_svg": (
+        "{dataset}_ghk.svg",
+        "ghk",
+        "3 Donnan and GHK",
+        "figure: GHK against measured Vm",
+    ),
+}
+
+
+def report_outputs(datasets):
+    """The report() outputs of REPORT_FILES: one path per name for ``"{dataset}"``
+    (the per-dataset rule), a list per name for a batch's list of datasets."""
+
+    def marked(name, dataset):
+        path, caption, category, item = REPORT_FILES[name]
+        return report(
+            f"reports/{path.format(dataset=dataset)}",
+            caption=f"../report/{caption}.rst",
+            category=category,
+            subcategory=dataset,
+            labels={"dataset": dataset, "item": item},
+        )
+
+    if isinstance(datasets, str):
+        return {name: marked(name, datasets) for name in REPORT_FILES}
+    return {name: [marked(name, d) for d in datasets] for name in REPORT_FILES}
 
 
 def get_final_outputs():
