@@ -4,7 +4,14 @@ Baseline measured in the same run: the bare ``pyarrow.parquet.read_table`` of th
 file (and, for reference, ``read_table(...).to_pandas()``). Target from issue 3:
 validation adds no more than 5x the bare read time.
 
+Second figure: the small table the workflow validates by the thousand (20 samples x 6
+ions = 120 rows, long CSV, as ``make_dataset`` in ``bench_workflow.py`` writes it):
+the per-call cost of ``validate_file`` next to a bare ``pandas.read_csv`` of the same
+file, measured in the same run (best of ``--repeat`` rounds of ``--small-calls``
+calls, the two interleaved).
+
 Run:  .venv/bin/python benchmarks/bench_validate.py [--rows 1000000] [--repeat 3]
+      [--small-calls 200]
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+from bench_workflow import make_dataset
 
 from iongrad.ingest import ingest, write_parquet
 from iongrad.validation import validate_file
@@ -73,10 +81,40 @@ def best(func, repeat: int) -> tuple[float, float]:
     return min(wall), min(cpu)
 
 
+def small_table(calls: int, repeat: int) -> None:
+    """Per-call cost of validating one 120-row long CSV vs a bare read_csv of it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "small.csv"
+        make_dataset(path, np.random.default_rng(20240601))
+        result = validate_file(path, mode="strict")
+        if not result.ok:
+            raise SystemExit(result.summary())
+        rows = result.report["rows_read"]
+        read, valid = [], []
+        for _ in range(repeat):  # interleaved: both see the same machine load
+            read.append(best(lambda: [pd.read_csv(path) for _ in range(calls)], 1))
+            valid.append(best(lambda: [validate_file(path) for _ in range(calls)], 1))
+    t_read = tuple(min(t[k] for t in read) / calls for k in (0, 1))
+    t_valid = tuple(min(t[k] for t in valid) / calls for k in (0, 1))
+    print(f"\nsmall table: {rows} rows (long CSV), best of {repeat} x {calls} calls")
+    print(f"{'step':40s} {'wall [ms]':>9s} {'cpu [ms]':>9s}")
+    for label, (wall, cpu) in (
+        ("pandas.read_csv (baseline)", t_read),
+        ("iongrad validate_file (full contract)", t_valid),
+    ):
+        print(f"{label:40s} {wall * 1e3:9.2f} {cpu * 1e3:9.2f}")
+    print(
+        f"validate_file/read_csv = {t_valid[0] / t_read[0]:.1f}x (wall), "
+        f"{t_valid[1] / t_read[1]:.1f}x (cpu); "
+        f"{1 / t_valid[0]:,.0f} files/s per core"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--small-calls", type=int, default=200)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.parquet"
@@ -113,6 +151,7 @@ def main() -> None:
             f"bare read (target <= 5x); validate_file/read_table = "
             f"{t_valid[k] / t_read[k]:.1f}x"
         )
+    small_table(args.small_calls, args.repeat)
 
 
 if __name__ == "__main__":

@@ -253,8 +253,9 @@ def bath_imbalance(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def _explain_bath(df: pd.DataFrame, idx: np.ndarray) -> list[str]:
     charge, total = bath_imbalance(df)
+    sample = df["sample_id"].to_numpy(dtype=object)
     return [
-        f"sample {df['sample_id'].iloc[i]!r}: sum z c_out = {charge[i]:+.3g} mM "
+        f"sample {sample[i]!r}: sum z c_out = {charge[i]:+.3g} mM "
         f"of {total[i]:.3g} mM (|{100 * abs(charge[i]) / total[i]:.1f}| %)"
         for i in idx
     ]

@@ -440,6 +440,11 @@ def _is_typed(series: pd.Series) -> bool:
     )
 
 
+def _str_full(value: str | None, n: int) -> pd.Series:
+    """``str`` Series of ``n`` copies of ``value`` (None: all missing); no list."""
+    return _str_take([value], np.zeros(n, dtype=np.int64))
+
+
 def _str_take(values: list, codes: np.ndarray) -> pd.Series:
     """``str`` Series of ``values[codes]`` (code -1 = missing) without a Python loop."""
     return pd.Series(pd.array(values, dtype="str").take(codes, allow_fill=True))
@@ -484,7 +489,8 @@ def _parse_number(
         )
         return np.full(len(series), np.nan)
     if pd.api.types.is_numeric_dtype(series.dtype):
-        return series.to_numpy(dtype=float, na_value=np.nan)
+        # a copy: the table must not share memory with the raw cells
+        return series.to_numpy(dtype=float, na_value=np.nan, copy=True)
     text = _text(series)
     na = _is_na_text(text)
     cleaned = text.where(~na, None)
@@ -785,7 +791,7 @@ class _Builder:
     def _strings(self, fields, key, default=None) -> pd.Series:
         """A text field as a ``str`` Series; empty cells become ``default``."""
         if key not in fields:
-            return pd.Series([default] * self.n, dtype="str")
+            return _str_full(default, self.n)
         s = _text(self.raw[fields[key].header]).astype("str")
         empty = s.isna() | (s == "")
         return s.mask(empty, default) if empty.any() else s
@@ -827,7 +833,7 @@ class _Builder:
                     f"than {target!r}",
                 )  # fmt: skip
         else:
-            ds = pd.Series([target or stem] * self.n, dtype="str")
+            ds = _str_full(target or stem, self.n)
         ljp_text = self._strings(fields, "ljp_corrected", "unreported")
         ljp = map_distinct(
             ljp_text,
@@ -1027,30 +1033,32 @@ class _Builder:
             records = pd.DataFrame({"_raw_pos": np.arange(self.n)})
             per_sample = {}
         pos = records["_raw_pos"].to_numpy()
-        table = pd.DataFrame(index=records.index)
-        identity = len(pos) == self.n and bool((pos == np.arange(self.n)).all())
+        n = len(pos)
+        identity = n == self.n and bool((pos == np.arange(self.n)).all())
+        cols: dict[str, object] = {}
         for name in CANONICAL_COLUMNS:
             if name in records:
-                table[name] = records[name]
+                cols[name] = records[name].array
             elif name in per_sample:
                 values = per_sample[name]
                 if isinstance(values, pd.Series):
-                    values = values if identity else values.array.take(pos)
-                    table[name] = pd.Series(values, index=table.index)
+                    cols[name] = values.array if identity else values.array.take(pos)
                 else:
-                    table[name] = values if identity else values[pos]
+                    cols[name] = values if identity else values[pos]
         if "scale_in" in records:
             s_in = records["scale_in"].to_numpy(dtype=np.int8)
             s_out = records["scale_out"].to_numpy(dtype=np.int8)
-            table["concentration_scale"] = self._scales(s_in, s_out, records)
-        table["source_file"] = _str_take([self.name], np.zeros(len(table), np.int64))
-        table["source_row"] = self.lines[pos] if self.n else np.array([], np.int64)
-        table["_raw_pos"] = pos
+            cols["concentration_scale"] = self._scales(s_in, s_out, records).array
+        cols["source_file"] = _str_full(self.name, n).array
+        cols["source_row"] = self.lines[pos] if self.n else np.array([], np.int64)
+        cols["_raw_pos"] = pos
         for name in CANONICAL_COLUMNS:
-            if name not in table:  # only after a file-level failure
-                table[name] = pd.Series(np.nan, index=table.index, dtype=object)
+            if name not in cols:  # only after a file-level failure
+                cols[name] = np.full(n, np.nan, dtype=object)
+        # One frame, built once in its final column order without copying the
+        # columns (they are all fresh arrays of this call).
         ordered = [*CANONICAL_COLUMNS, "_raw_pos"]
-        table = table[ordered].reset_index(drop=True)
+        table = pd.DataFrame({k: cols[k] for k in ordered}, copy=False)
         failures = [
             {**f, "index": None, "source_column": f["column"]} for f in self.file_fails
         ]

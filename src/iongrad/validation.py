@@ -30,11 +30,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandera.engines.pandas_engine import Engine, NpString
 
 from .checks import EXPLAIN, get_check, sample_codes
 from .ingest import CANONICAL_COLUMNS, Ingested, ingest
 from .ions import UnknownIonError, lookup
-from .schema import Contract, empty_frame, load_contract
+from .schema import ColumnPlan, Contract, empty_frame, load_contract
 
 __all__ = [
     "MODES",
@@ -117,10 +118,69 @@ def _jsonable(value):
     return str(value)
 
 
+#: (pandera dtype, pandas dtype) -> result of pandera's dtype check, when it is a
+#: plain bool (it then depends on the dtypes alone).
+_DTYPE_OK: dict[tuple, bool] = {}
+
+
+def _dtype_passes(column: pa.Column, s: pd.Series) -> bool:
+    """Pandera's dtype check of ``column`` on ``s`` (cached when data-independent)."""
+    if column.dtype is None:
+        return True
+    if isinstance(column.dtype, NpString) and isinstance(s.dtype, pd.StringDtype):
+        # pandera checks isinstance(cell, str) | isna per cell: a pandas string
+        # array holds nothing else.
+        return True
+    key = (str(column.dtype), s.dtype)
+    if key in _DTYPE_OK:
+        return _DTYPE_OK[key]
+    result = column.dtype.check(Engine.dtype(s.dtype), s)
+    if isinstance(result, bool | np.bool_):
+        _DTYPE_OK[key] = bool(result)
+        return bool(result)
+    return bool(np.all(result))
+
+
+def _plan_passes(plan: tuple[ColumnPlan, ...], df: pd.DataFrame) -> bool:
+    """True when pandera would find nothing: the same core checks, without pandera.
+
+    For every column of the schema: present, dtype accepted, no missing value if not
+    nullable, and every check True on the non-missing cells (pandera's
+    ``ignore_na``; a column with no value at all gives pandera an empty series, which
+    passes). A False answer only means "let pandera report it".
+    """
+    for col in plan:
+        if col.name not in df.columns:
+            return False
+        s = df[col.name]
+        if not _dtype_passes(col.column, s):
+            return False
+        has_na = s.hasnans
+        if has_na and not col.nullable:
+            return False
+        if not col.checks or (has_na and s.isna().all()):
+            continue
+        data = s.dropna() if has_na else s
+        for _, func in col.checks:
+            if not bool(np.all(np.asarray(func(data), dtype=bool))):
+                return False
+    return True
+
+
 def _schema_failures(
-    schema: pa.DataFrameSchema, df: pd.DataFrame, contract: Contract, severity: str
+    schema: pa.DataFrameSchema,
+    df: pd.DataFrame,
+    contract: Contract,
+    severity: str,
+    plan: tuple[ColumnPlan, ...] | None = None,
 ) -> list[dict]:
-    """Run one compiled schema lazily; return failures with table indices."""
+    """Run one compiled schema lazily; return failures with table indices.
+
+    With ``plan`` (the schema's :class:`~iongrad.schema.ColumnPlan` tuple), a table
+    that passes the plan's screen skips pandera: it would report nothing.
+    """
+    if plan is not None and _plan_passes(plan, df):
+        return []
     try:
         schema.validate(df, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as err:
@@ -174,7 +234,8 @@ def _schema_failures(
 def _table_failures(df: pd.DataFrame, contract: Contract) -> list[dict]:
     """Evaluate the contract's table (cross-row) rules; vectorized per rule."""
     out = []
-    frame = df.assign(_sample=sample_codes(df))
+    frame = df.copy(deep=False)  # the checks read it; _sample is added, no data copied
+    frame["_sample"] = sample_codes(df)
     for rule in contract.table_rules:
         check = get_check(rule.check, "table")
         ok = np.asarray(check(frame, **rule.params), dtype=bool)
@@ -226,8 +287,12 @@ def check_table(
 
 def _contract_failures(frame: pd.DataFrame, spec: Contract) -> list[dict]:
     failures = [
-        *_schema_failures(spec.column_error_schema, frame, spec, "error"),
-        *_schema_failures(spec.column_warning_schema, frame, spec, "warning"),
+        *_schema_failures(
+            spec.column_error_schema, frame, spec, "error", spec.column_error_plan
+        ),
+        *_schema_failures(
+            spec.column_warning_schema, frame, spec, "warning", spec.column_warning_plan
+        ),
     ]
     # Table rules need well-typed key columns; skip them if a dtype check failed.
     if not any(f["rule"] == "dtype" for f in failures):

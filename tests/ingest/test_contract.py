@@ -1,13 +1,15 @@
 """The YAML contract compiles, and every rule in it fires on a frame breaking it."""
 
+import os
 from pathlib import Path
 
 import numpy as np
+import pandera.pandas as pa
 import pytest
 
-from iongrad.ingest import read_table
+from iongrad.ingest import CANONICAL_COLUMNS, read_table
 from iongrad.schema import SchemaDefinitionError, load_contract
-from iongrad.validation import check_table
+from iongrad.validation import _plan_passes, check_table
 
 GOOD = Path(__file__).resolve().parents[1] / "data" / "good"
 
@@ -90,6 +92,44 @@ def test_rule_fires(valid, rule):
     contract = load_contract()
     severity = contract.rules[rule].severity if rule in contract.rules else "error"
     assert {f["severity"] for f in hits} == {severity}
+
+
+def _pandera_clean(schema, frame) -> bool:
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("rule", [None, *sorted(BREAKS)])
+def test_prescreen_agrees_with_pandera(valid, rule):
+    """The vectorized screen that lets a clean table skip pandera says "clean"
+    exactly when pandera finds nothing (so skipping pandera loses no failure)."""
+    contract = load_contract()
+    frame = valid.copy() if rule is None else BREAKS[rule][0](valid.copy())
+    frame = frame[CANONICAL_COLUMNS].reset_index(drop=True)
+    for schema, plan in (
+        (contract.column_error_schema, contract.column_error_plan),
+        (contract.column_warning_schema, contract.column_warning_plan),
+    ):
+        assert _plan_passes(plan, frame) == _pandera_clean(schema, frame), rule
+    column_rule = rule in {"not_nullable", "dtype"} or (
+        rule is not None and contract.rules[rule].kind == "column"
+    )
+    assert _plan_passes(contract.column_error_plan, frame) == (not column_rule)
+
+
+def test_contract_cache_follows_file_edits(tmp_path):
+    text = Path(load_contract().path).read_text(encoding="utf-8")
+    path = tmp_path / "contract.yaml"
+    path.write_text(text, encoding="utf-8")
+    first = load_contract(path)
+    assert load_contract(path) is first  # cached
+    edited = text.replace("version: 1", "version: 2", 1)
+    path.write_text(edited, encoding="utf-8")
+    os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 10**9))
+    assert load_contract(path).version == 2
 
 
 def test_per_sample_checks_mark_every_row_of_the_sample(valid):
