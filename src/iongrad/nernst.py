@@ -290,8 +290,8 @@ def _directions_fast(d, zb, bounds, fl, cur, s, no_nan=False):
     NaN driving forces or handles them.
     """
     # gt, lt and NaN are mutually exclusive here, so current = gt + 2 lt + 3 nan and
-    # the flux code is the current code with 1 <-> 2 swapped (xor 3) for moving
-    # anions: a cation effluxes when DF > 0, an anion influxes.
+    # the flux code is the current code with 1 <-> 2 swapped for anions (a cation
+    # effluxes when DF > 0, an anion influxes): flux = current + anion (gt - lt).
     atol, neg_atol, zero = bounds
     np.greater(d, atol, out=s.gt)
     np.less(d, neg_atol, out=s.lt)
@@ -303,10 +303,9 @@ def _directions_fast(d, zb, bounds, fl, cur, s, no_nan=False):
         cur += s.tmp
     if zb is not None:
         np.less(zb, zero, out=s.anion)
-    s.gt |= s.lt  # moving
-    s.anion &= s.gt
-    np.multiply(s.anion8, _THREE, out=s.tmp)
-    np.bitwise_xor(cur, s.tmp, out=fl)
+    np.subtract(s.gt8, s.lt8, out=s.tmp)
+    s.tmp *= s.anion8
+    np.add(cur, s.tmp, out=fl)
 
 
 def _fast_bounds(atol, valence: np.ndarray):
