@@ -71,7 +71,7 @@ FLUX_LABELS = np.array(["none", "efflux", "influx", "undefined"])
 CURRENT_LABELS = np.array(["none", "outward", "inward", "undefined"])
 
 _MV_PER_KELVIN = np.float64(R / F * MV_PER_V)  # 1000 R/F, [mV K^-1]
-_BLOCK = 1 << 15  # rows per block in the vectorized kernels (fits L1/L2 caches)
+_BLOCK = 1 << 15  # rows per kernel block (256 KiB per float column: stays in cache)
 _fmin = np.fmin.reduce  # minimum ignoring NaN (NaN only if every value is NaN)
 
 
