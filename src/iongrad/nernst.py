@@ -255,6 +255,7 @@ class _Scratch:
     _NAMES = ("gt", "lt", "nan", "anion", "ok", "tmp", "ratio")
 
     def __init__(self, size: int, buffers=None):
+        self.size = size
         if buffers is None:
             buffers = [np.empty(size, dtype=bool) for _ in range(5)]
             buffers += [np.empty(size, dtype=np.int8), np.empty(size)]
@@ -480,7 +481,7 @@ def electrochemical_state(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
             blk = slice(start, start + _BLOCK)
-            if n - start < _BLOCK:  # the last, shorter block
+            if n - start < s.size:  # the last, shorter block
                 s = s.head(n - start)
                 anion = (s.anion, bounds[2]) if fast else None
             e, d, v = E[blk], df[blk], vm[blk]
@@ -589,7 +590,7 @@ def directions(driving_force_mV, valence, atol_mV: float = 0.0):
     for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
         blk = slice(start, start + _BLOCK)
         if fast:
-            if n - start < _BLOCK:  # the last, shorter block
+            if n - start < s.size:  # the last, shorter block
                 s = s.head(n - start)
             _directions_fast(df[blk], zz[blk], bounds, flux[blk], current[blk], s)
             _mark_neutral(zz[blk], flux[blk])
