@@ -15,6 +15,7 @@ import html
 import io
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import matplotlib
@@ -189,11 +190,99 @@ def _axes_legend(ax, fontsize: float = 7.0) -> None:
     )
 
 
-def _figure(width=6.4, height=4.0, *, right=0.78, bottom=0.14, left=0.12) -> Figure:
-    """A figure with fixed margins (one draw: no constrained or tight layout)."""
-    fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(left=left, right=right, bottom=bottom, top=0.95)
-    return fig
+#: Figures kept per thread for reuse (an LRU over their geometry).
+MAX_CACHED_FIGURES = 8
+_FIGURES = threading.local()
+
+
+def _figure(
+    kind: str,
+    width=6.4,
+    height=4.0,
+    *,
+    right=0.78,
+    bottom=0.14,
+    left=0.12,
+    nrows: int = 1,
+    ncols: int = 1,
+    sharey: bool = False,
+    hspace: float | None = None,
+    wspace: float | None = None,
+):
+    """A figure with fixed margins and an ``nrows x ncols`` array of empty axes.
+
+    Fixed margins: one draw, no constrained or tight layout. Building a figure and
+    its axes, and the tick artists drawn the first time, costs more than drawing a
+    small plot, so figures are kept per thread (never shared between threads) by
+    ``kind`` (the plot id) and geometry, and handed out again emptied by
+    :func:`_clear`: the SVG of a reused
+    figure is the same as that of a new one (tested).
+
+    Returns
+    -------
+    fig : Figure
+    axes : numpy.ndarray of Axes, shape (nrows, ncols)
+    """
+    key = (
+        kind,
+        width,
+        height,
+        right,
+        bottom,
+        left,
+        nrows,
+        ncols,
+        sharey,
+        hspace,
+        wspace,
+    )
+    cache = getattr(_FIGURES, "cache", None)
+    if cache is None:
+        cache = _FIGURES.cache = OrderedDict()
+    hit = cache.pop(key, None)
+    if hit is None:
+        fig = Figure(figsize=(width, height))
+        fig.subplots_adjust(left=left, right=right, bottom=bottom, top=0.95)
+        if hspace is not None or wspace is not None:
+            fig.subplots_adjust(hspace=hspace, wspace=wspace)
+        axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
+        hit = (fig, axes)
+    else:
+        _clear(hit[0])
+    cache[key] = hit
+    while len(cache) > MAX_CACHED_FIGURES:
+        cache.popitem(last=False)
+    return hit
+
+
+def _clear(fig: Figure) -> None:
+    """Remove everything a plot function added to ``fig``; keep axes and ticks.
+
+    Data artists and legend entries go; data limits, autoscaling, the colour
+    cycle and visibility are reset. Titles, axis labels, scales, limits that are
+    set explicitly, tick locations and labels are set again by every plot
+    function on every call.
+    """
+    for artist in [*fig.artists, *fig.lines, *fig.texts, *fig.patches]:
+        artist.remove()
+    for ax in fig.axes:
+        for artist in [
+            *ax.lines,
+            *ax.texts,
+            *ax.collections,
+            *ax.patches,
+            *ax.images,
+            *ax.artists,
+        ]:
+            artist.remove()
+        if ax.legend_ is not None:
+            ax.legend_.remove()
+        ax.relim()
+        ax.set_autoscale_on(True)
+        ax.set_prop_cycle(None)
+        ax.set_visible(True)
+        ax.set_xscale("linear")
+        ax.set_yscale("linear")
 
 
 def _subsample(frame: pd.DataFrame, n: int = MAX_PLOT_POINTS):
@@ -263,8 +352,9 @@ def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
         return Plot(plot_id, title, caption, note="No rows to plot.")
     colors = ion_colors(s["ion"].unique())
     width = max(6.0, 1.2 * len(groups) + 3.2)
-    fig = _figure(width, 4.4, left=0.9 / width, right=1 - 1.5 / width, bottom=0.2)
-    ax = fig.add_subplot()
+    fig, ((ax,),) = _figure(
+        plot_id, width, 4.4, left=0.9 / width, right=1 - 1.5 / width, bottom=0.2
+    )
     x_of = {g: i for i, g in enumerate(groups)}
     seen = set()
     for ion, part in s.groupby("ion", sort=True):
@@ -369,15 +459,19 @@ def e_vs_temperature_plot(
     nrow = int(np.ceil(len(cells) / ncol))
     key_in = 0.9  # one legend for all panels, at the right, [in]
     width, height = 3.3 * ncol + 0.9 + key_in, 2.9 * nrow + 0.5
-    fig = _figure(
+    fig, axes = _figure(
+        plot_id,
         width,
         height,
         right=1 - (0.15 + key_in) / width,
         bottom=0.5 / height,
         left=0.8 / width,
+        nrows=nrow,
+        ncols=ncol,
+        sharey=True,
+        hspace=0.45,
+        wspace=0.15,
     )
-    fig.subplots_adjust(hspace=0.45, wspace=0.15)
-    axes = fig.subplots(nrow, ncol, squeeze=False, sharey=True)
     for k, cell in enumerate(cells):
         ax = axes[k // ncol][k % ncol]
         if use_scan:
@@ -461,8 +555,7 @@ def conc_vs_activity_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot
         return Plot(plot_id, title, caption, note="No finite potentials to plot.")
     data, note = _subsample(data)
     colors = ion_colors(pot["ion"].unique())
-    fig = _figure(6.4, 4.4, left=0.14, right=0.74)
-    ax = fig.add_subplot()
+    fig, ((ax,),) = _figure(plot_id, 6.4, 4.4, left=0.14, right=0.74)
     valid = (
         data["activity_valid"].fillna(False).astype(bool).to_numpy()
         if "activity_valid" in data
@@ -518,8 +611,7 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
         return Plot(plot_id, title, caption, note="No positive concentrations to plot.")
     data, note = _subsample(data)
     colors = ion_colors(donnan["ion"].unique())
-    fig = _figure(6.4, 4.4, left=0.14, right=0.74)
-    ax = fig.add_subplot()
+    fig, ((ax,),) = _figure(plot_id, 6.4, 4.4, left=0.14, right=0.74)
     for ion, part in data.groupby("ion", sort=True):
         _points(
             ax,
@@ -565,8 +657,7 @@ def ghk_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> Plot:
         sorted(data["cell_type"].astype(str).unique()) if "cell_type" in data else []
     )
     colors = ion_colors(cells)
-    fig = _figure(6.4, 4.4, left=0.14, right=0.74)
-    ax = fig.add_subplot()
+    fig, ((ax,),) = _figure(plot_id, 6.4, 4.4, left=0.14, right=0.74)
     if cells:
         for cell, part in data.groupby(data["cell_type"].astype(str), sort=True):
             _points(
@@ -620,10 +711,14 @@ def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") ->
     label_in = 0.3 + 0.06 * longest  # vertical tick labels, [in]
     width = max(6.0, 0.45 * len(groups) + 3.2)
     height = 3.6 + label_in
-    fig = _figure(
-        width, height, left=0.9 / width, right=1 - 1.5 / width, bottom=label_in / height
+    fig, ((ax,),) = _figure(
+        plot_id,
+        width,
+        height,
+        left=0.9 / width,
+        right=1 - 1.5 / width,
+        bottom=label_in / height,
     )
-    ax = fig.add_subplot()
     for ion, part in c.groupby("ion", sort=True):
         part = _finite(part, "E_act_mV")
         _points(

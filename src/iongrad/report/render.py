@@ -7,11 +7,14 @@ atomically. Full tables are written as CSV beside the HTML.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
 import math
 import os
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -81,6 +84,46 @@ def _env() -> Environment:
         v, indent=2, sort_keys=True, default=str
     )
     return env
+
+
+_GC_LOCK = threading.Lock()
+_gc_state = {"depth": 0, "was_enabled": False}
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause Python's cyclic garbage collector while a report is built.
+
+    A report allocates many short-lived objects in reference cycles (matplotlib
+    figures); the collections they trigger mid-report traverse every live object
+    of the process, which cost about a quarter of a small report's time. Paused,
+    the report's cyclic garbage is freed by the first young-generation collection
+    after it. Nested and concurrent (threaded) reports share one pause; the
+    collector is re-enabled when the last one ends, and only if it was enabled.
+    """
+    with _GC_LOCK:
+        if _gc_state["depth"] == 0:
+            _gc_state["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _gc_state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _GC_LOCK:
+            _gc_state["depth"] -= 1
+            if _gc_state["depth"] == 0 and _gc_state["was_enabled"]:
+                gc.enable()
+
+
+def _gc_paused_call(fn):
+    """Decorator: run ``fn`` inside :func:`_gc_paused`."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _gc_paused():
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _href(target: Path, output: Path) -> str:
@@ -324,6 +367,7 @@ def _unique(series: pd.Series | None) -> list[str]:
     return [str(v) for v in dict.fromkeys(series.dropna().astype(str))]
 
 
+@_gc_paused_call
 def render_dataset_report(
     *,
     dataset: str,
@@ -662,6 +706,7 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
     return info
 
 
+@_gc_paused_call
 def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> None:
     """Write the cross-dataset report ``reports/index.html``.
 
