@@ -1,9 +1,11 @@
 """Invariants of the Nernst engine (hypothesis)."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from iongrad import nernst
 from iongrad.nernst import (
     CURRENT_LABELS,
     FLUX_LABELS,
@@ -108,3 +110,46 @@ def test_blocks_boundaries_do_not_matter():
     np.testing.assert_allclose(r.E_mV[ok], expected, rtol=1e-13)
     assert (r.status_labels[~ok] == "zero_inside").all()
     assert np.isposinf(r.E_mV[~ok]).all()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(conc, st.sampled_from([0.0, -0.0, -1.0, float("nan")])),
+            st.one_of(conc, st.sampled_from([0.0, -2.0, float("nan")])),
+            st.sampled_from([-2, -1, 0, 1, 2]),
+            st.one_of(temperature, st.sampled_from([0.0, -5.0, float("nan")])),
+            st.one_of(st.floats(-150, 150), st.just(float("nan"))),
+            st.one_of(st.floats(0.5, 1.0), st.sampled_from([0.0, float("nan")])),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([1, 2, 3, 8]),
+    st.sampled_from([0.0, 0.5]),
+    st.booleans(),
+)
+def test_results_do_not_depend_on_the_kernel_block_size(rows, block, atol, gammas):
+    # The kernels work in blocks of rows, with per-block shortcuts (pre-checks, a
+    # clean-block proof); tiny blocks put every kind of row at block boundaries and
+    # alone in a block, and must give exactly the one-block results.
+    c_in, c_out, z, T, vm, g = (np.array(col) for col in zip(*rows, strict=True))
+    kw = dict(c_in=c_in, c_out=c_out, valence=z, temperature_K=T)
+    if gammas:
+        kw.update(gamma_in=g, gamma_out=g[::-1].copy())
+    one = electrochemical_state(**kw, vm_mV=vm, atol_mV=atol)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(nernst, "_BLOCK", block)
+        many = electrochemical_state(**kw, vm_mV=vm, atol_mV=atol)
+        sep = nernst_potential(**kw)
+        df = driving_force_mV(vm_mV=vm, E_mV=sep.E_mV)
+        flux, current = directions(df, z, atol)
+    for r in (many, sep):
+        np.testing.assert_array_equal(r.E_mV, one.E_mV)
+        np.testing.assert_array_equal(r.status, one.status)
+    for got in (many.driving_force_mV, df):
+        np.testing.assert_array_equal(got, one.driving_force_mV)
+    for got in (many.flux, flux):
+        np.testing.assert_array_equal(got, one.flux)
+    for got in (many.current, current):
+        np.testing.assert_array_equal(got, one.current)
