@@ -157,13 +157,23 @@ def _legend(
     for i, (handle, label) in enumerate(zip(handles, labels, strict=True)):
         dy = ((n - 1) / 2 - i) * row
         at = points + ScaledTranslation(*anchor, transform)
-        line = Line2D(
-            [0.4 * fontsize, 0.4 * fontsize + sample / 2, 0.4 * fontsize + sample],
-            [dy, dy, dy],
+        fig.add_artist(
+            Line2D(
+                [0.4 * fontsize, 0.4 * fontsize + sample / 2, 0.4 * fontsize + sample],
+                [dy, dy, dy],
+                color=handle.get_color(),
+                linestyle=handle.get_linestyle(),
+                linewidth=handle.get_linewidth(),
+                marker=handle.get_marker(),
+                markersize=handle.get_markersize(),
+                markerfacecolor=handle.get_markerfacecolor(),
+                markeredgecolor=handle.get_markeredgecolor(),
+                markeredgewidth=handle.get_markeredgewidth(),
+                markevery=[1],
+                transform=at,
+                clip_on=False,
+            )
         )
-        line.update_from(handle)
-        line.set(transform=at, clip_on=False, markevery=[1], label="_nolegend_")
-        fig.add_artist(line)
         fig.add_artist(
             Text(
                 (1.2 * fontsize) + sample,
@@ -208,6 +218,7 @@ def _figure(
     sharey: bool = False,
     hspace: float | None = None,
     wspace: float | None = None,
+    log: bool = False,
 ):
     """A figure with fixed margins and an ``nrows x ncols`` array of empty axes.
 
@@ -235,6 +246,7 @@ def _figure(
         sharey,
         hspace,
         wspace,
+        log,
     )
     cache = getattr(_FIGURES, "cache", None)
     if cache is None:
@@ -246,6 +258,9 @@ def _figure(
         if hspace is not None or wspace is not None:
             fig.subplots_adjust(hspace=hspace, wspace=wspace)
         axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
+        if log:
+            for ax in axes.flat:
+                _log_axes(ax)
         hit = (fig, axes)
     else:
         _clear(hit[0])
@@ -259,9 +274,9 @@ def _clear(fig: Figure) -> None:
     """Remove everything a plot function added to ``fig``; keep axes and ticks.
 
     Data artists and legend entries go; data limits, autoscaling, the colour
-    cycle and visibility are reset. Titles, axis labels, scales, limits that are
-    set explicitly, tick locations and labels are set again by every plot
-    function on every call.
+    cycle and visibility are reset. Scales are part of the cache key (``log``);
+    titles, axis labels, limits that are set explicitly, tick locations and
+    labels are set again by every plot function on every call.
     """
     for artist in [*fig.artists, *fig.lines, *fig.texts, *fig.patches]:
         artist.remove()
@@ -281,8 +296,6 @@ def _clear(fig: Figure) -> None:
         ax.set_autoscale_on(True)
         ax.set_prop_cycle(None)
         ax.set_visible(True)
-        ax.set_xscale("linear")
-        ax.set_yscale("linear")
 
 
 def _subsample(frame: pd.DataFrame, n: int = MAX_PLOT_POINTS):
@@ -299,15 +312,19 @@ def _finite(frame: pd.DataFrame, *cols) -> pd.DataFrame:
     return frame[mask]
 
 
-def _identity(ax, lo, hi, log=False):
+def _identity(ax, lo, hi):
+    """The dashed y = x line from ``lo`` to ``hi``."""
     ax.plot([lo, hi], [lo, hi], color="#888", lw=0.8, ls="--", label="y = x")
-    if log:
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        for axis in (ax.xaxis, ax.yaxis):  # plain labels: no mathtext, few ticks
-            axis.set_major_locator(LogLocator(base=10, numticks=8))
-            axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            axis.set_minor_locator(NullLocator())
+
+
+def _log_axes(ax) -> None:
+    """Logarithmic x and y with plain labels (no mathtext) and few ticks."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(base=10, numticks=8))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_locator(NullLocator())
 
 
 def _points(ax, x, y, *, size: float, marker: str = "o", hollow=False, **kw):
@@ -520,7 +537,7 @@ def e_vs_temperature_plot(
         cell_rows = pot[pot["cell_type"].astype(str) == cell]
         for t in sorted(set(cell_rows["temperature_K"].round(6))):
             ax.axvline(t - ZERO_CELSIUS_K, color="#999", ls=":", lw=0.8)
-        ax.set_title(cell, fontsize=9)
+        ax.set_title(cell, fontsize=9, y=1.0)  # fixed y: no automatic repositioning
         ax.set_xlabel("Temperature [°C]", fontsize=8)
         if k % ncol == 0:
             ax.set_ylabel("E [mV]", fontsize=8)
@@ -611,7 +628,7 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
         return Plot(plot_id, title, caption, note="No positive concentrations to plot.")
     data, note = _subsample(data)
     colors = ion_colors(donnan["ion"].unique())
-    fig, ((ax,),) = _figure(plot_id, 6.4, 4.4, left=0.14, right=0.74)
+    fig, ((ax,),) = _figure(plot_id, 6.4, 4.4, left=0.14, right=0.74, log=True)
     for ion, part in data.groupby("ion", sort=True):
         _points(
             ax,
@@ -623,7 +640,7 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
         )
     lo = float(min(data["c_in_mM"].min(), data["c_in_donnan_mM"].min())) / 1.5
     hi = float(max(data["c_in_mM"].max(), data["c_in_donnan_mM"].max())) * 1.5
-    _identity(ax, lo, hi, log=True)
+    _identity(ax, lo, hi)
     ax.set_xlabel("Measured intracellular concentration [mM]")
     ax.set_ylabel("Donnan-predicted intracellular [mM]")
     _axes_legend(ax)

@@ -341,6 +341,8 @@ def _warnings(validation: dict | None) -> tuple[int, list[dict]]:
 
 def _failure_frame(records: list) -> pd.DataFrame:
     cols = [c.key for c in _FAILURE_COLUMNS]
+    if not records:  # the common case: nothing to sort or clean
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
     rows = [r if isinstance(r, dict) else {"message": str(r)} for r in records]
     frame = pd.DataFrame(rows)
     for c in cols:
