@@ -32,6 +32,7 @@ __all__ = [
     "CheckSpec",
     "bath_imbalance",
     "get_check",
+    "ion_factorized",
     "map_distinct",
     "register",
     "registered",
@@ -76,24 +77,42 @@ def registered() -> dict[str, str]:
     return {name: kind for name, (kind, _) in _REGISTRY.items()}
 
 
-def map_distinct(values, func: Callable, missing, dtype=object):
+def map_distinct(values, func: Callable, missing, dtype=object, *, factorized=None):
     """Apply ``func`` once per distinct non-missing value; missing -> ``missing``.
 
     A million-row column of a few dozen ions costs a few dozen calls. With
-    ``dtype="str"`` the result is a ``str`` Series built by one arrow ``take``.
+    ``dtype="str"`` the result is a ``str`` Series built by one arrow ``take``, or
+    ``values`` itself (a ``str`` Series mapped onto itself: nothing to build).
+    ``factorized`` is ``pd.factorize(values)`` when the caller has it already.
 
     Examples
     --------
     >>> map_distinct(pd.Series(["a", None, "a"]), str.upper, "-").tolist()
     ['A', '-', 'A']
     """
-    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
+    if factorized is None:
+        factorized = pd.factorize(pd.Series(values), use_na_sentinel=True)
+    codes, uniques = factorized
     mapped = [func(u) for u in uniques] + [missing]
     if isinstance(dtype, str) and dtype == "str":
+        if (
+            isinstance(values, pd.Series)
+            and values.dtype == _STR
+            and all(
+                type(m) is str and m == u
+                for m, u in zip(mapped[:-1], uniques, strict=True)
+            )
+            and (missing is None or not (codes < 0).any())
+        ):
+            return pd.Series(values.array)  # identity: same cells, RangeIndex
         codes = np.where(codes < 0, len(mapped) - 1, codes)
         return pd.Series(pd.array(mapped, dtype="str").take(codes))
     table = np.array(mapped, dtype=dtype)
     return table[codes]  # code -1 (missing) picks the last entry
+
+
+#: pandas' default string dtype (what ``dtype="str"`` gives).
+_STR = pd.array([], dtype="str").dtype
 
 
 # --------------------------------------------------------------------- column checks
@@ -154,7 +173,13 @@ def known_ion(s: pd.Series) -> pd.Series:
 def valence_matches_registry(df: pd.DataFrame) -> pd.Series:
     """``valence`` equals the registry valence of ``ion`` (unknown ions pass here)."""
     registry = {ion.symbol: ion.valence for ion in all_ions()}
-    expected = map_distinct(df["ion"], lambda u: registry.get(u, np.nan), np.nan, float)
+    expected = map_distinct(
+        df["ion"],
+        lambda u: registry.get(u, np.nan),
+        np.nan,
+        float,
+        factorized=ion_factorized(df),
+    )
     ok = np.isnan(expected) | (df["valence"].to_numpy() == expected)
     return pd.Series(ok, index=df.index)
 
@@ -170,11 +195,33 @@ def unique_rows(df: pd.DataFrame, *, columns: list[str]) -> pd.Series:
     """No other row has the same values in ``columns`` (all duplicates fail)."""
     if list(columns[:2]) == SAMPLE_KEYS and len(columns) == 3:
         # fast path on integer codes: (sample, third column)
-        third, _ = pd.factorize(df[columns[2]], use_na_sentinel=False)
+        if columns[2] == "ion":
+            codes, uniques = ion_factorized(df)
+            third = np.where(codes < 0, len(uniques), codes)  # missing: a value
+        else:
+            third, _ = pd.factorize(df[columns[2]], use_na_sentinel=False)
         key = sample_codes(df).astype(np.int64) * (int(third.max(initial=0)) + 1)
-        dup = pd.Series(key + third).duplicated(keep=False).to_numpy()
+        key += third
+        if len(key) and int(key.max()) < 4 * len(key) + 1024:
+            # dense keys: count them (O(n), no hashing)
+            dup = np.bincount(key)[key] > 1
+        else:
+            dup = pd.Series(key).duplicated(keep=False).to_numpy()
         return pd.Series(~dup, index=df.index)
     return ~df.duplicated(subset=columns, keep=False)
+
+
+def ion_factorized(df: pd.DataFrame) -> tuple[np.ndarray, object]:
+    """``pd.factorize(df["ion"])`` (code -1 = missing), computed once per table.
+
+    :func:`iongrad.validation.validate_file` stores the ion column once more as a
+    categorical ``_ion`` column (the same cells), whose codes and categories every
+    per-ion check reuses instead of hashing a million strings again.
+    """
+    if "_ion" in df:
+        cat = df["_ion"].array
+        return np.asarray(cat.codes, dtype=np.intp), cat.categories
+    return pd.factorize(df["ion"], use_na_sentinel=True)
 
 
 def sample_codes(df: pd.DataFrame) -> np.ndarray:
@@ -185,7 +232,51 @@ def sample_codes(df: pd.DataFrame) -> np.ndarray:
     """
     if "_sample" in df:
         return df["_sample"].to_numpy()
-    return df.groupby(SAMPLE_KEYS, sort=False, dropna=False).ngroup().to_numpy()
+    n = len(df)
+    if n < _RUNS_FROM:
+        return df.groupby(SAMPLE_KEYS, sort=False, dropna=False).ngroup().to_numpy()
+    # Rows of a sample usually come together: group the first row of each run of
+    # equal keys only, and give every row its run's code. Same numbering (order of
+    # first appearance) as grouping all rows; a missing key starts a run of its own.
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for key in SAMPLE_KEYS:
+        col = df[key].reset_index(drop=True)
+        new[1:] |= ~_pairwise(col.iloc[1:], col.iloc[:-1], "eq")
+    heads = np.flatnonzero(new)
+    run = np.cumsum(new) - 1
+    first = df[SAMPLE_KEYS].iloc[heads].reset_index(drop=True)
+    if _strictly_increasing(first):
+        return run  # sorted by sample: every run is a sample of its own
+    codes = first.groupby(SAMPLE_KEYS, sort=False, dropna=False).ngroup().to_numpy()
+    return codes[run]
+
+
+def _pairwise(a: pd.Series, b: pd.Series, op: str) -> np.ndarray:
+    """Element-wise ``a <op> b`` by position; a missing value compares False."""
+    out = getattr(a.reset_index(drop=True), op)(b.reset_index(drop=True))
+    return out.to_numpy(dtype=bool, na_value=False)
+
+
+def _strictly_increasing(keys: pd.DataFrame) -> bool:
+    """Rows strictly increase in lexicographic order of the columns (so all differ).
+
+    Any strict total order proves the rows distinct; pandas compares text by code
+    point. A missing value compares False, so it never passes.
+    """
+    if len(keys) < 2:
+        return True
+    increasing = np.zeros(len(keys) - 1, dtype=bool)
+    equal_so_far = np.ones(len(keys) - 1, dtype=bool)
+    for name in keys.columns:
+        a, b = keys[name].iloc[1:], keys[name].iloc[:-1]
+        increasing |= equal_so_far & _pairwise(a, b, "gt")
+        equal_so_far &= _pairwise(a, b, "eq")
+    return bool(increasing.all())
+
+
+#: Table size from which :func:`sample_codes` groups runs rather than all rows.
+_RUNS_FROM = 5_000
 
 
 def _per_sample_sum(codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -214,10 +305,15 @@ def one_value_per_sample(
     low[missing] = np.inf if ignore_missing else -np.inf
     high[missing] = -np.inf
     groups = int(codes.max(initial=-1)) + 1
-    mins = np.full(groups, np.inf)
-    maxs = np.full(groups, -np.inf)
-    np.minimum.at(mins, codes, low)
-    np.maximum.at(maxs, codes, high)
+    starts = np.flatnonzero(np.diff(codes, prepend=-1))
+    if len(starts) == groups:  # every sample in one block of rows: reduce blocks
+        mins = np.minimum.reduceat(low, starts) if groups else low
+        maxs = np.maximum.reduceat(high, starts) if groups else high
+    else:
+        mins = np.full(groups, np.inf)
+        maxs = np.full(groups, -np.inf)
+        np.minimum.at(mins, codes, low)
+        np.maximum.at(maxs, codes, high)
     return pd.Series(maxs[codes] <= mins[codes], index=df.index)
 
 
@@ -278,6 +374,12 @@ def compartment_limits(
     """
     per_ion = {k: float(v) for k, v in limits.items() if k != "default"}
     default = float(limits.get("default", np.inf))
-    limit = map_distinct(df["ion"], lambda u: per_ion.get(u, default), default, float)
+    limit = map_distinct(
+        df["ion"],
+        lambda u: per_ion.get(u, default),
+        default,
+        float,
+        factorized=ion_factorized(df),
+    )
     v = df[column].to_numpy(dtype=float)
     return pd.Series(~(np.isfinite(v) & (v > limit)), index=df.index)

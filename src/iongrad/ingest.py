@@ -442,7 +442,9 @@ def _is_typed(series: pd.Series) -> bool:
 
 def _str_full(value: str | None, n: int) -> pd.Series:
     """``str`` Series of ``n`` copies of ``value`` (None: all missing); no list."""
-    return _str_take([value], np.zeros(n, dtype=np.int64))
+    kind = pa.large_string()  # what pandas' ``str`` arrays hold
+    cells = pa.nulls(n, kind) if value is None else pa.repeat(pa.scalar(value, kind), n)
+    return pd.Series(pd.array(cells, dtype="str"))
 
 
 def _str_take(values: list, codes: np.ndarray) -> pd.Series:
@@ -656,7 +658,11 @@ class _Builder:
 
     # -- units
     def _conc_units(self, col: _Col, per_row_field: str | None, fields) -> tuple:
-        """Return (factor array, scale array) for a concentration column."""
+        """Return (factor, scale) for a concentration column.
+
+        Arrays (one value per row), or two scalars when one unit (header or field
+        metadata) holds for the whole column.
+        """
         factor = np.full(self.n, np.nan)
         scale = np.zeros(self.n, dtype=np.int8)
         if col.unit is not None:
@@ -673,9 +679,7 @@ class _Builder:
                         "unit_conflict",
                         "the unit is given both in the header and in a unit column",
                     )
-            factor[:] = f
-            scale[:] = _SCALE_CODE[s]
-            return factor, scale
+            return np.float64(f), np.int8(_SCALE_CODE[s])
         unit_col = next(
             (fields[k] for k in (per_row_field, "unit") if k and k in fields), None
         )
@@ -727,6 +731,11 @@ class _Builder:
         )
         factor, scale = self._conc_units(col, per_row_field, fields)
         present = ~np.isnan(values)
+        if np.ndim(factor) == 0:  # one unit for the column: no per-row arrays
+            f = float(factor)
+            # Exact integer division for sub-mM units (100 nM is exactly 1e-4 mM).
+            out = values / np.round(1.0 / f) if f < 1 else values * f
+            return out, np.where(present, scale, np.int8(0)).astype(np.int8)
         unknown = factor < 0
         factor[unknown] = np.nan
         no_unit = present & np.isnan(factor) & ~unknown & (col.unit is None)
@@ -853,8 +862,12 @@ class _Builder:
             "ljp_corrected": ljp,
         }
 
-    def _ions(self, text: pd.Series) -> np.ndarray:
-        """Canonical symbols; unknown spellings are kept as written."""
+    def _ions(self, text: pd.Series) -> tuple[pd.Series, tuple]:
+        """Canonical symbols; unknown spellings are kept as written.
+
+        Also returns ``(codes, symbols)``: one factorization of the column (code -1 =
+        missing) that :meth:`_valence` and :meth:`_permeant` reuse.
+        """
 
         def symbol(value):
             try:
@@ -862,10 +875,25 @@ class _Builder:
             except UnknownIonError:
                 return value
 
-        return map_distinct(text, symbol, None, "str")
+        codes, uniques = pd.factorize(text, use_na_sentinel=True)
+        symbols = [symbol(u) for u in uniques]
+        ions = map_distinct(text, symbol, None, "str", factorized=(codes, uniques))
+        return ions, (codes, symbols)
 
-    def _permeant(self, fields, ions: np.ndarray, positions: np.ndarray) -> np.ndarray:
-        default = ~pd.Series(ions).isin(IMPERMEANT_BY_DEFAULT).to_numpy()
+    @staticmethod
+    def _per_ion(ions, factor, func, missing, dtype) -> np.ndarray:
+        """``func`` of each row's ion symbol, once per distinct symbol."""
+        if factor is None:
+            return map_distinct(ions, func, missing, dtype)
+        codes, symbols = factor
+        return np.array([func(s) for s in symbols] + [missing], dtype=dtype)[codes]
+
+    def _permeant(
+        self, fields, ions: np.ndarray, positions: np.ndarray, factor=None
+    ) -> np.ndarray:
+        default = self._per_ion(
+            ions, factor, lambda s: s not in IMPERMEANT_BY_DEFAULT, True, bool
+        )
         if "permeant" not in fields:
             return default
         col = fields["permeant"].header
@@ -893,7 +921,7 @@ class _Builder:
         out = parsed.to_numpy(dtype=object)
         return np.where(pd.isna(out), default, out).astype(bool)
 
-    def _valence(self, fields, ions, positions) -> np.ndarray:
+    def _valence(self, fields, ions, positions, factor=None) -> np.ndarray:
 
         def valence(sym):
             try:
@@ -901,7 +929,7 @@ class _Builder:
             except UnknownIonError:
                 return 0
 
-        expected = map_distinct(ions, valence, 0, np.int64)
+        expected = self._per_ion(ions, factor, valence, 0, np.int64)
         if "valence" not in fields:
             return expected
         col = fields["valence"].header
@@ -948,10 +976,10 @@ class _Builder:
                 v, s = np.full(self.n, np.nan), np.zeros(self.n, dtype=np.int8)
             cols[f"c_{comp}_mM"], cols[f"scale_{comp}"] = v, s
         ion_text = _text(self.raw[fields["ion"].header]).astype("str")
-        ions = self._ions(ion_text.where(ion_text != "", None))
+        ions, factor = self._ions(ion_text.where(ion_text != "", None))
         cols["ion"] = ions
-        cols["valence"] = self._valence(fields, ions, positions)
-        cols["permeant"] = self._permeant(fields, ions, positions)
+        cols["valence"] = self._valence(fields, ions, positions, factor)
+        cols["permeant"] = self._permeant(fields, ions, positions, factor)
         cols["gamma_in"] = self._plain(fields, "gamma_in", "gamma_in")
         cols["gamma_out"] = self._plain(fields, "gamma_out", "gamma_out")
         cols["permeability"] = self._plain(fields, "permeability", "permeability")
@@ -1084,22 +1112,20 @@ class _Builder:
         major = 2 if counts[2] > counts[1] else 1
         majority = _SCALES[major]
         minority = (row_code > 0) & (row_code != major)
-        bad = split | minority
-        row_scale = np.asarray(_SCALES, dtype=object)[row_code]
-        s_in = np.asarray(_SCALES, dtype=object)[s_in]
-        s_out = np.asarray(_SCALES, dtype=object)[s_out]
-        pos = records["_raw_pos"].to_numpy()
-        ion = records["ion"].to_numpy(dtype=object)
-        for i in np.flatnonzero(bad):
+        bad = np.flatnonzero(split | minority)
+        if len(bad):  # text only for the flagged rows
+            pos = records["_raw_pos"].to_numpy()
+            ion = records["ion"].to_numpy(dtype=object)
+        for i in bad:
             self.fails.items.append(
                 {
                     "raw_pos": int(pos[i]),
                     "ion": ion[i],
                     "column": "concentration_scale",
                     "source_column": None,
-                    "value": f"{s_in[i]} in / {s_out[i]} out"
+                    "value": f"{_SCALES[s_in[i]]} in / {_SCALES[s_out[i]]} out"
                     if split[i]
-                    else row_scale[i],
+                    else _SCALES[row_code[i]],
                     "rule": "mixed_scale",
                     "message": f"this file is mostly {majority}; molar (M, mM) and "
                     "molal (mol/kg) units must not be mixed in one file",

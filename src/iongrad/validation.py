@@ -236,6 +236,8 @@ def _table_failures(df: pd.DataFrame, contract: Contract) -> list[dict]:
     out = []
     frame = df.copy(deep=False)  # the checks read it; _sample is added, no data copied
     frame["_sample"] = sample_codes(df)
+    codes, uniques = pd.factorize(df["ion"], use_na_sentinel=True)
+    frame["_ion"] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques))
     for rule in contract.table_rules:
         check = get_check(rule.check, "table")
         ok = np.asarray(check(frame, **rule.params), dtype=bool)
