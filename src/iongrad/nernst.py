@@ -409,13 +409,21 @@ def nernst_potential(
     E = np.empty(n)
     status = np.zeros(n, dtype=np.int8)  # "ok" unless a block says otherwise
     ok, ratio = np.empty(min(n, _BLOCK), dtype=bool), np.empty(min(n, _BLOCK))
+    # Without gammas or permeability, a block whose E values have a finite sum (so
+    # none is infinite or NaN) and no possible c_in < 0 or T <= 0 has no undefined row.
+    plain = gamma_in is None and gamma_out is None and permeant is None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
             blk = slice(start, start + _BLOCK)
             m = min(_BLOCK, n - start)
             e = E[blk]
             row_checks = _nernst_values(blk, *flat[:6], e, ratio[:m], checks)
-            _nernst_status(blk, *flat, e, status[blk], row_checks, ok[:m])
+            if not (
+                plain
+                and not (row_checks[0] or row_checks[1])
+                and math.isfinite(np.add.reduce(e))
+            ):
+                _nernst_status(blk, *flat, e, status[blk], row_checks, ok[:m])
     return NernstResult(E_mV=E.reshape(shape), status=status.reshape(shape))
 
 
