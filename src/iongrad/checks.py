@@ -293,7 +293,22 @@ def one_value_per_sample(
     A missing value counts as a value of its own unless ``ignore_missing``.
     """
     codes = sample_codes(df)
-    if pd.api.types.is_float_dtype(df[column].dtype):
+    groups = int(codes.max(initial=-1)) + 1
+    starts = np.flatnonzero(np.diff(codes, prepend=-1))
+    blocks = len(starts) == groups  # every sample in one block of rows
+    is_float = pd.api.types.is_float_dtype(df[column].dtype)
+    if blocks and not is_float and not ignore_missing and len(codes) > 1:
+        # Within a block, equal neighbours mean one value (missing = a value of its
+        # own): compare each row with the previous one, no hashing of the text.
+        col = df[column].reset_index(drop=True)
+        a, b = col.iloc[1:], col.iloc[:-1]
+        missing = col.isna().to_numpy()
+        same = _pairwise(a, b, "eq") | (missing[1:] & missing[:-1])
+        inner = codes[1:] == codes[:-1]
+        bad = np.zeros(groups, dtype=bool)
+        bad[codes[1:][inner & ~same]] = True
+        return pd.Series(~bad[codes], index=df.index)
+    if is_float:
         values = df[column].to_numpy(dtype=float)
         missing = np.isnan(values)
     else:
@@ -304,9 +319,7 @@ def one_value_per_sample(
     # a missing value is a value of its own (-inf) unless it is ignored
     low[missing] = np.inf if ignore_missing else -np.inf
     high[missing] = -np.inf
-    groups = int(codes.max(initial=-1)) + 1
-    starts = np.flatnonzero(np.diff(codes, prepend=-1))
-    if len(starts) == groups:  # every sample in one block of rows: reduce blocks
+    if blocks:  # reduce each block
         mins = np.minimum.reduceat(low, starts) if groups else low
         maxs = np.maximum.reduceat(high, starts) if groups else high
     else:
@@ -330,12 +343,17 @@ def bath_electroneutral(df: pd.DataFrame, *, tolerance: float) -> pd.Series:
     z = df["valence"].to_numpy(dtype=float)
     c = df["c_out_mM"].to_numpy(dtype=float)
     c = np.where(np.isfinite(c), c, 0.0)
-    charge, total = bath_imbalance(df)
-    cations = _per_sample_sum(codes, ((z > 0) & (c > 0)).astype(float))
-    anions = _per_sample_sum(codes, ((z < 0) & (c > 0)).astype(float))
+    groups = int(codes.max(initial=-1)) + 1
+
+    def per_sample(weights):  # one sum per sample (bath_imbalance's sums)
+        return np.bincount(codes, weights=weights, minlength=groups)
+
+    charge, total = per_sample(z * c), per_sample(np.abs(z) * c)
+    cations = per_sample(((z > 0) & (c > 0)).astype(float))
+    anions = per_sample(((z < 0) & (c > 0)).astype(float))
     judged = (cations > 0) & (anions > 0)
     ok = ~judged | (np.abs(charge) <= tolerance * total)
-    return pd.Series(ok, index=df.index)
+    return pd.Series(ok[codes], index=df.index)
 
 
 def bath_imbalance(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
