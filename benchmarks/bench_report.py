@@ -8,12 +8,22 @@ run: the same call on a 100-sample dataset (fixed cost: plots, template) and the
 I/O floor (read the parquet files and write the full CSVs the report also writes).
 Targets (issue 7): under 10 s and under 5 MB.
 
+``--small N`` times instead N reports of small datasets in one warm process (imports
+paid, one warm-up report first), as the workflow renders them: 20 samples x 6 ions,
+one cell type, one temperature, written by the pipeline itself from
+``bench_workflow``'s generated tables. Baseline measured in the same run: reading
+each dataset's result files (parquet tables and JSON). Target (issue 6's 1,000
+datasets in 10 minutes on 2 cores): at most 0.35 s per report.
+
 Run: ``.venv/bin/python benchmarks/bench_report.py [--samples N] [--repeat K]``
+or ``.venv/bin/python benchmarks/bench_report.py --small 10 [--repeat K]``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import tempfile
 import time
@@ -28,6 +38,7 @@ from iongrad.report import render_dataset_report
 
 TARGET_S = 10.0
 TARGET_MB = 5.0
+TARGET_SMALL_S = 0.35
 CELLS = ("squid axon", "frog muscle", "cardiac myocyte", "neuron")
 TEMPS_K = (293.15, 310.15)
 
@@ -49,12 +60,88 @@ def best_time(fn, repeat: int) -> float:
     return best
 
 
+def best_times(fn, repeat: int) -> tuple[float, float]:
+    """Best (wall, CPU) time of ``fn`` over ``repeat`` runs, [s]."""
+    best = (float("inf"), float("inf"))
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        best = min(best, (time.perf_counter() - t0, time.process_time() - c0))
+    return best
+
+
+def small_reports(n: int, repeat: int) -> None:
+    """Time ``n`` small-dataset reports in this process; print per-report figures."""
+    import bench_workflow
+
+    from iongrad import config as cfgmod
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = bench_workflow.setup(Path(tmp), n + 1, True)
+        bench_workflow.direct_baseline(work, n + 1, False)  # results, no reports
+        old = Path.cwd()
+        os.chdir(work)
+        try:
+            cfg = cfgmod.resolve(cfgmod.load("config/config.yaml"))
+            names = sorted(cfg["datasets"])[: n + 1]
+            settings = {d: cfgmod.dataset_settings(cfg, d) for d in names}
+
+            def report(name: str) -> None:
+                render_dataset_report(
+                    dataset=name,
+                    results_dir=Path("baseline") / name,
+                    output=Path("reports") / f"{name}.html",
+                    config=settings[name],
+                )
+
+            def reports() -> None:
+                for name in names[1:]:
+                    report(name)
+
+            def read() -> None:
+                for name in names[1:]:
+                    results = Path("baseline") / name
+                    for table in results.glob("*.parquet"):
+                        pd.read_parquet(table)
+                    for doc in results.glob("*.json"):
+                        json.loads(doc.read_text(encoding="utf-8"))
+
+            report(names[0])  # warm-up: imports, font cache, templates, figures
+            wall, cpu = best_times(reports, repeat)
+            r_wall, _ = best_times(read, repeat)
+        finally:
+            os.chdir(old)
+    per, per_cpu, base = wall / n, cpu / n, r_wall / n
+    print(f"small datasets: {n} reports of 20 samples x 6 ions (one process, warm)")
+    print(
+        f"report per dataset: {per:.3f} s wall, {per_cpu:.3f} s CPU "
+        f"(best of {repeat} runs over the {n})"
+    )
+    print(f"baseline read result files per dataset: {base:.4f} s wall")
+    print(f"ratio report / read: {per / base:.1f}")
+    ok = per_cpu <= TARGET_SMALL_S
+    print(
+        f"target CPU per report <= {TARGET_SMALL_S:g} s: {'met' if ok else 'MISSED'} "
+        f"(1,000 reports: {per_cpu * 1000 / 60:.1f} CPU-minutes)"
+    )
+
+
 def main() -> None:
     """Generate, render, print figures and ratios."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--small",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time N small-dataset reports instead of one large one",
+    )
     args = ap.parse_args()
+    if args.small:
+        small_reports(args.small, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         big = write_results(
