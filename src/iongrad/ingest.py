@@ -938,7 +938,10 @@ class _Builder:
         declared = _parse_number(
             src, decimal=self.decimal, fmt=self.fmt, column="valence", fails=sub
         )
-        noint = ~np.isnan(declared) & (declared != np.round(declared))
+        # inf is no whole number either (it would become a garbage int64)
+        noint = ~np.isnan(declared) & (
+            ~np.isfinite(declared) | (declared != np.round(declared))
+        )
         sub.add_mask(
             noint, src, column="valence", source_column=col,
             rule="integer_format", message="the valence must be a whole number",

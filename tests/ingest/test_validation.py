@@ -279,3 +279,22 @@ def test_cli_lenient_exit_status(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "OK (lenient)" in out
     assert "3 rejected" in out
+
+
+def test_infinite_valence_is_not_a_whole_number(tmp_path):
+    path = tmp_path / "inf_valence.csv"
+    path.write_text(
+        "sample_id,cell_type,temperature_C,ion,valence,c_in_mM,c_out_mM\n"
+        "s1,neuron,37,K+,1e400,140,5\n"
+        "s1,neuron,37,Na+,1,15,145\n",
+        encoding="utf-8",
+    )
+    result = validate_file(path, mode="lenient")
+    [failure] = [f for f in result.report["failures"] if f["severity"] == "error"]
+    assert (failure["row"], failure["column"], failure["rule"]) == (
+        2,
+        "valence",
+        "integer_format",
+    )
+    assert failure["value"] == "1e400"
+    assert result.accepted["ion"].tolist() == ["Na+"]
