@@ -498,24 +498,21 @@ def e_vs_temperature_plot(
                 part[col] = part[col].where(np.isfinite(part[col].astype(float)))
             means = part.groupby(["ion", "t"], sort=True)[["E_act_mV", "E_conc_mV"]]
             means = means.mean().reset_index()
-            for ion, m in means.groupby("ion", sort=True):
-                if m["E_act_mV"].notna().any():
+            t_C = means["t"].to_numpy(dtype=float) - ZERO_CELSIUS_K
+            e_act = means["E_act_mV"].to_numpy(dtype=float)
+            e_conc = means["E_conc_mV"].to_numpy(dtype=float)
+            for ion, rows in means.groupby("ion", sort=True).indices.items():
+                if not np.isnan(e_act[rows]).all():
                     ax.plot(
-                        m["t"] - ZERO_CELSIUS_K,
-                        m["E_act_mV"],
+                        t_C[rows],
+                        e_act[rows],
                         color=colors[ion],
                         marker="o",
                         ms=3,
                         label=ion,
                     )
-                if m["E_conc_mV"].notna().any():
-                    ax.plot(
-                        m["t"] - ZERO_CELSIUS_K,
-                        m["E_conc_mV"],
-                        color=colors[ion],
-                        ls="--",
-                        lw=0.9,
-                    )
+                if not np.isnan(e_conc[rows]).all():
+                    ax.plot(t_C[rows], e_conc[rows], color=colors[ion], ls="--", lw=0.9)
         else:
             part = use[use["cell_type"].astype(str) == cell]
             comp = part.groupby("ion", sort=True).agg(
@@ -578,22 +575,16 @@ def conc_vs_activity_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot
         if "activity_valid" in data
         else np.ones(len(data), dtype=bool)
     )
+    x_all = data["E_conc_mV"].to_numpy(dtype=float)
+    y_all = data["E_act_mV"].to_numpy(dtype=float)
     for ion, part_idx in data.groupby("ion", sort=True).indices.items():
-        part = data.iloc[part_idx]
-        v = valid[part_idx]
-        _points(
-            ax,
-            part["E_conc_mV"][v],
-            part["E_act_mV"][v],
-            size=14,
-            color=colors[ion],
-            label=ion,
-        )
+        x, y, v = x_all[part_idx], y_all[part_idx], valid[part_idx]
+        _points(ax, x[v], y[v], size=14, color=colors[ion], label=ion)
         if (~v).any():
             _points(
                 ax,
-                part["E_conc_mV"][~v],
-                part["E_act_mV"][~v],
+                x[~v],
+                y[~v],
                 size=22,
                 marker="x",
                 color=colors[ion],
