@@ -53,6 +53,7 @@ from .nernst import (
 )
 
 __all__ = [
+    "REPORT_COMPANIONS",
     "DatasetFailedError",
     "MissingModuleError",
     "call_named",
@@ -877,6 +878,21 @@ def compute_batch(
     _raise_failures(failures, len(members))
 
 
+#: Files :func:`iongrad.report.render_dataset_report` writes beside
+#: ``reports/<dataset>.html`` (``_failures.csv`` only when the failures overflow).
+REPORT_COMPANIONS = (
+    "_potentials.csv",
+    "_summary.csv",
+    "_samples.csv",
+    "_ladder.svg",
+    "_temperature.svg",
+    "_activity.svg",
+    "_donnan.svg",
+    "_ghk.svg",
+    "_failures.csv",
+)
+
+
 def report_batch(
     *,
     datasets: Sequence[str],
@@ -885,17 +901,28 @@ def report_batch(
     logs: Sequence[str],
     results_root: str = "results",
 ) -> None:
-    """:func:`report_job` for each dataset of a batch (``reports/<dataset>.html``)."""
+    """:func:`report_job` for each dataset of a batch (``reports/<dataset>.html``).
+
+    The batched rule declares only the HTML files; when a rendering fails, that
+    dataset's companion files (:data:`REPORT_COMPANIONS`) are removed here before
+    the error goes on, so no partial report survives (Snakemake removes the HTML).
+    """
     for m in _members(datasets, html=html, log=logs):
         name = m["dataset"]
-        report_job(
-            dataset=name,
-            results_dir=f"{results_root}/{name}",
-            output=m["html"],
-            settings=settings[name],
-            previous_dir=f"{results_root}/{name}/previous",
-            log=m["log"],
-        )
+        try:
+            report_job(
+                dataset=name,
+                results_dir=f"{results_root}/{name}",
+                output=m["html"],
+                settings=settings[name],
+                previous_dir=f"{results_root}/{name}/previous",
+                log=m["log"],
+            )
+        except BaseException:
+            out = Path(m["html"])
+            for suffix in REPORT_COMPANIONS:
+                out.with_name(f"{out.stem}{suffix}").unlink(missing_ok=True)
+            raise
 
 
 #: Files a dataset has when all of its jobs succeeded.

@@ -51,13 +51,25 @@ CPUS=$(nproc)
 MEM=$(( $(free -m | awk '/^Mem:/{print $2}') * 9 / 10 ))
 
 rm -rf "${SLURM_DIR:?}"
-mkdir -p "$SLURM_DIR"/{ctld,spool,log}
+mkdir -p "$SLURM_DIR"/{ctld,spool,log,etc-backup}
 chown -R slurm:slurm "$SLURM_DIR"
+
+# The machine's own /etc/slurm files (any not written by this script) are kept in
+# $SLURM_DIR/etc-backup; slurm_down.sh puts them back and removes ours, so a stale
+# slurm.conf never outlives the cluster (Snakemake's SLURM plugin runs `scontrol` at
+# every start and waits for a controller that a leftover config names).
+MARK="# written by iongrad tests/cluster/slurm_up.sh"
+for f in slurm.conf cgroup.conf; do
+  if [ -e /etc/slurm/$f ] && ! grep -qF "$MARK" /etc/slurm/$f; then
+    cp -p /etc/slurm/$f "$SLURM_DIR"/etc-backup/$f
+  fi
+done
 
 if [ "$SLURM_ENFORCE_MEMORY" = 1 ]; then
   PROCTRACK=proctrack/cgroup
   TASK=task/cgroup
   cat > /etc/slurm/cgroup.conf <<CONF
+$MARK
 CgroupPlugin=cgroup/v1
 ConstrainCores=no
 ConstrainRAMSpace=yes
@@ -85,6 +97,7 @@ chmod 755 "$SLURM_DIR"/task_epilog.sh
 # MinJobAge=300 keeps finished jobs visible to squeue, which the Snakemake plugin needs
 # (no slurmdbd here, so sacct cannot be the status command).
 cat > /etc/slurm/slurm.conf <<CONF
+$MARK
 ClusterName=iongradci
 SlurmctldHost=${H}(127.0.0.1)
 AuthType=auth/munge

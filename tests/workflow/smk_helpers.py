@@ -16,6 +16,14 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 BAD_DATASET = "bad_strict"
 #: What a workflow run may take at most here (seconds).
 RUN_TIMEOUT_S = 240
+#: First in PATH for local runs: a `scontrol` that fails at once (see its comment).
+STUBS = REPO / "tests" / "stubs"
+
+
+def local_env() -> dict[str, str]:
+    """Environment for a local Snakemake run: the venv's tools, then the stubs."""
+    path = f"{Path(sys.executable).parent}:{STUBS}:{os.environ['PATH']}"
+    return {**os.environ, "PATH": path}
 
 
 @dataclass
@@ -36,7 +44,7 @@ def snakemake(workdir: Path, *args: str, timeout: int = RUN_TIMEOUT_S) -> Run:
         "workflow/profiles/default",
         *args,
     ]
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env = local_env()
     proc = subprocess.run(
         cmd,
         cwd=workdir,

@@ -11,6 +11,7 @@ import threading
 
 import pandas as pd
 import pytest
+from smk_helpers import REPO
 
 from iongrad import pipeline
 
@@ -272,3 +273,115 @@ def test_molal_tables_carry_mmol_per_kg_unit_metadata(tmp_path):
     assert unit("molar.parquet", "c_out_mM") == "mM"
     with pytest.raises(ValueError, match="mixes concentration scales"):
         pipeline._units(df.assign(concentration_scale=["molal", "molar"]))
+
+
+def _one_dataset_results(tmp_path, name="squid_giant_axon"):
+    """Validated and computed results of one example dataset under tmp_path."""
+    res = tmp_path / "results" / name
+    raw = str(REPO / "data" / "raw" / f"{name}.csv")
+    pipeline.validate_job(
+        raw=raw,
+        dataset=name,
+        mode="strict",
+        validation_json=str(res / "validation.json"),
+        rejected_csv=str(res / "rejected.csv"),
+        measurements=str(res / "measurements.parquet"),
+    )
+    pipeline.compute_batch(
+        datasets=[name],
+        table=[raw],
+        validation=[str(res / "validation.json")],
+        measurements=[str(res / "measurements.parquet")],
+        potentials=[str(res / "potentials.parquet")],
+        temperature_scan=[str(res / "temperature_scan.parquet")],
+        samples=[str(res / "samples.parquet")],
+        donnan_table=[str(res / "donnan.parquet")],
+        provenance=[str(res / "provenance.json")],
+        potentials_logs=[str(tmp_path / "p.log")],
+        samples_logs=[str(tmp_path / "s.log")],
+        provenance_logs=[str(tmp_path / "v.log")],
+        activity={"model": "truesdell-jones", "convention": "macinnes"},
+        driving_force={"atol_mV": 0.0},
+        temperatures_C=[20, 37],
+        donnan={"enabled": True, "activity_model": "ideal"},
+        ghk={"enabled": True, "default_permeability": {"K+": 1.0}},
+        settings={name: {}},
+    )
+    return name
+
+
+def test_report_companions_are_what_the_report_writes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = _one_dataset_results(tmp_path)
+    pipeline.report_batch(
+        datasets=[name],
+        html=[f"reports/{name}.html"],
+        settings={name: None},
+        logs=["report.log"],
+    )
+    written = {p.name for p in (tmp_path / "reports").iterdir()}
+    expected = {f"{name}.html"} | {
+        f"{name}{s}" for s in pipeline.REPORT_COMPANIONS if s != "_failures.csv"
+    }
+    assert written == expected
+
+
+def test_failed_batch_report_leaves_no_companion_behind(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = _one_dataset_results(tmp_path)
+    (tmp_path / "results" / name / "potentials.parquet").unlink()
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    stale = [reports / f"{name}{s}" for s in pipeline.REPORT_COMPANIONS]
+    for path in stale:
+        path.write_text("from an earlier rendering")
+    (reports / "other_summary.csv").write_text("another dataset's")
+    with pytest.raises(Exception, match="potentials"):
+        pipeline.report_batch(
+            datasets=[name],
+            html=[f"reports/{name}.html"],
+            settings={name: None},
+            logs=["report.log"],
+        )
+    assert not [p for p in stale if p.exists()]
+    assert (reports / "other_summary.csv").is_file()
+
+
+def test_compute_batch_names_every_failed_dataset_after_the_others(tmp_path):
+    report = tmp_path / "bad.json"
+    report.write_text(json.dumps(_report()))
+    name = _one_dataset_results(tmp_path)
+    res = tmp_path / "results" / name
+    out = tmp_path / "out"
+    with pytest.raises(pipeline.DatasetFailedError, match=r"1 of 2 datasets") as err:
+        pipeline.compute_batch(
+            datasets=["bad", name],
+            table=["bad.csv", str(REPO / "data" / "raw" / f"{name}.csv")],
+            validation=[str(report), str(res / "validation.json")],
+            measurements=["missing.parquet", str(res / "measurements.parquet")],
+            potentials=[str(out / f"{d}_p.parquet") for d in ("bad", name)],
+            temperature_scan=[str(out / f"{d}_t.parquet") for d in ("bad", name)],
+            samples=[str(out / f"{d}_s.parquet") for d in ("bad", name)],
+            donnan_table=[str(out / f"{d}_d.parquet") for d in ("bad", name)],
+            provenance=[str(out / f"{d}_v.json") for d in ("bad", name)],
+            potentials_logs=[str(out / f"{d}_p.log") for d in ("bad", name)],
+            samples_logs=[str(out / f"{d}_s.log") for d in ("bad", name)],
+            provenance_logs=[str(out / f"{d}_v.log") for d in ("bad", name)],
+            activity={"model": "ideal", "convention": "macinnes"},
+            driving_force={"atol_mV": 0.0},
+            temperatures_C=[],
+            donnan={"enabled": True, "activity_model": "ideal"},
+            ghk={"enabled": True, "default_permeability": {"K+": 1.0}},
+            settings={"bad": {}, name: {}},
+        )
+    assert "- bad:" in str(err.value)
+    assert "row 4" in str(err.value)  # the validation summary of the bad one
+    assert (out / f"{name}_v.json").is_file()  # the good one was computed after it
+    assert not (out / "bad_p.parquet").exists()
+
+
+def test_batch_lists_must_align_with_the_datasets():
+    with pytest.raises(ValueError, match="2 datasets got 1 html paths"):
+        pipeline.report_batch(
+            datasets=["a", "b"], html=["a.html"], settings={}, logs=["a", "b"]
+        )

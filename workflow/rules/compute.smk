@@ -20,9 +20,9 @@ rule compute_potentials:
         mem_mb=1000,
         runtime=10,
     params:
-        activity=lookup(dpath="activity", within=config),
-        driving_force=lookup(dpath="driving_force", within=config),
-        temperatures_C=lookup(dpath="temperatures_C", within=config),
+        activity=config["activity"],
+        driving_force=config["driving_force"],
+        temperatures_C=config["temperatures_C"],
     run:
         pipeline.potentials_job(
             measurements=input.measurements,
@@ -51,8 +51,8 @@ rule compute_samples:
         mem_mb=1000,
         runtime=10,
     params:
-        donnan=lookup(dpath="donnan", within=config),
-        ghk=lookup(dpath="ghk", within=config),
+        donnan=config["donnan"],
+        ghk=config["ghk"],
     run:
         pipeline.samples_job(
             potentials=input.potentials,
