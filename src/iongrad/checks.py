@@ -233,6 +233,21 @@ def sample_codes(df: pd.DataFrame) -> np.ndarray:
     if "_sample" in df:
         return df["_sample"].to_numpy()
     n = len(df)
+    if n <= _SMALL:
+        # a small table: one dict in Python beats pandas' grouping set-up
+        columns = []
+        for key in SAMPLE_KEYS:
+            missing = df[key].isna().to_numpy()
+            values = df[key].to_numpy(dtype=object)
+            columns.append(
+                [_MISSING if m else v for v, m in zip(values, missing, strict=True)]
+            )
+        seen: dict = {}
+        return np.fromiter(
+            (seen.setdefault(k, len(seen)) for k in zip(*columns, strict=True)),
+            dtype=np.int64,
+            count=n,
+        )
     if n < _RUNS_FROM:
         return df.groupby(SAMPLE_KEYS, sort=False, dropna=False).ngroup().to_numpy()
     # Rows of a sample usually come together: group the first row of each run of
@@ -277,6 +292,10 @@ def _strictly_increasing(keys: pd.DataFrame) -> bool:
 
 #: Table size from which :func:`sample_codes` groups runs rather than all rows.
 _RUNS_FROM = 5_000
+#: Table size up to which :func:`sample_codes` numbers samples in plain Python.
+_SMALL = 2_000
+#: Stands for a missing key in :func:`sample_codes` (all missing values are one).
+_MISSING = object()
 
 
 def _per_sample_sum(codes: np.ndarray, weights: np.ndarray) -> np.ndarray:

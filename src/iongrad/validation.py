@@ -417,7 +417,10 @@ def _split(
             f"withheld: strict mode accepts no row of a file with errors "
             f"({int(bad.sum())} row(s) have errors)"
         ]
-    accepted = table.loc[~reject, CANONICAL_COLUMNS].reset_index(drop=True)
+    if reject.any():
+        accepted = table.loc[~reject, CANONICAL_COLUMNS].reset_index(drop=True)
+    else:  # every row: the columns as they are (the index is a RangeIndex)
+        accepted = table[CANONICAL_COLUMNS]
     if not len(accepted):
         accepted = empty_frame(spec)[CANONICAL_COLUMNS]
     rejected = _rejected_frame(ing, np.flatnonzero(reject), reasons)
