@@ -332,3 +332,23 @@ def test_cyclic_gc_paused_during_a_report_and_restored(demo_results, tmp_path):
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_gc_pause_is_owned_by_the_report_that_started_it():
+    entered, release = threading.Event(), threading.Event()
+
+    def first():
+        with render._gc_paused():
+            entered.set()
+            release.wait(5)
+
+    t = threading.Thread(target=first)
+    t.start()
+    entered.wait(5)
+    assert not gc.isenabled()  # paused by the first report
+    with render._gc_paused():  # a second report, started meanwhile: not the owner
+        assert not gc.isenabled()
+        release.set()
+        t.join()
+        assert gc.isenabled()  # the first one's end re-enabled it: never off long
+    assert gc.isenabled()

@@ -87,7 +87,6 @@ def _env() -> Environment:
 
 
 _GC_LOCK = threading.Lock()
-_gc_state = {"depth": 0, "was_enabled": False}
 
 
 @contextlib.contextmanager
@@ -95,24 +94,23 @@ def _gc_paused():
     """Pause Python's cyclic garbage collector while a report is built.
 
     A report allocates many short-lived objects in reference cycles (matplotlib
-    figures); the collections they trigger mid-report traverse every live object
-    of the process, which cost about a quarter of a small report's time. Paused,
-    the report's cyclic garbage is freed by the first young-generation collection
-    after it. Nested and concurrent (threaded) reports share one pause; the
-    collector is re-enabled when the last one ends, and only if it was enabled.
+    artists); the collections they trigger mid-report traverse every live object of
+    the process and cost about a quarter of a small report's time. Paused, the
+    report's cyclic garbage is freed by the first young-generation collection after
+    it. Only a report that finds the collector enabled pauses it, and it enables it
+    again when it ends (also on error): with reports in several threads the
+    collector is never off for longer than one report, and a caller who disabled
+    it keeps it disabled.
     """
     with _GC_LOCK:
-        if _gc_state["depth"] == 0:
-            _gc_state["was_enabled"] = gc.isenabled()
+        owner = gc.isenabled()
+        if owner:
             gc.disable()
-        _gc_state["depth"] += 1
     try:
         yield
     finally:
-        with _GC_LOCK:
-            _gc_state["depth"] -= 1
-            if _gc_state["depth"] == 0 and _gc_state["was_enabled"]:
-                gc.enable()
+        if owner:
+            gc.enable()
 
 
 def _gc_paused_call(fn):
