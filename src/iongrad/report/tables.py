@@ -250,23 +250,24 @@ def direction_summary(labels: pd.Series) -> str:
 def _group_directions(group: np.ndarray, labels: pd.Series, n: int) -> np.ndarray:
     """:func:`direction_summary` of ``labels`` within each of ``n`` groups.
 
-    ``group`` numbers each row's group (``GroupBy.ngroup``); one count over (group,
-    label) pairs replaces a ``value_counts`` per group.
+    ``group`` numbers each row's group (``GroupBy.ngroup``); one ``bincount`` over
+    (group, label) pairs replaces a ``value_counts`` per group.
     """
-    counts = (
-        pd.DataFrame({"g": group, "label": labels.astype(str).to_numpy()})
-        .groupby(["g", "label"], sort=True)
-        .size()
+    names, codes = np.unique(
+        np.asarray(labels.astype(str).to_numpy(), dtype=object), return_inverse=True
     )
-    per: list[list[tuple[str, int]]] = [[] for _ in range(n)]
-    for (k, label), count in counts.items():  # sorted by group, then label
-        per[k].append((label, count))
+    m = len(names)
+    counts = np.bincount(
+        np.asarray(group, dtype=np.int64) * m + codes.reshape(-1), minlength=n * m
+    ).reshape(n, m)
     out = np.empty(n, dtype=object)
-    for k, parts in enumerate(per):
+    for k in range(n):  # one pass per group (a handful), labels in sorted order
+        present = np.flatnonzero(counts[k])
         out[k] = (
-            parts[0][0]
-            if len(parts) == 1
-            else "mixed: " + ", ".join(f"{label} {c}" for label, c in parts)
+            str(names[present[0]])
+            if len(present) == 1
+            else "mixed: "
+            + ", ".join(f"{names[j]} {int(counts[k, j])}" for j in present)
         )
     return out
 
