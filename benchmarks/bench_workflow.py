@@ -14,8 +14,8 @@ ratio of the two is the price of running through Snakemake. Targets (issue 6): d
 run and no-op rerun under 10 s; 1,000 datasets under 10 minutes on 2 cores.
 
 ``--batch-size N`` sets the config's ``batch_size`` (datasets per job; default 50, so
-1,000 datasets are 20 batches of three jobs each); ``--batch-size 1`` measures the
-per-dataset rules (five jobs per dataset).
+1,000 datasets are 20 jobs); ``--batch-size 1`` measures the per-dataset rules (five
+jobs per dataset).
 
 Usage::
 
@@ -184,7 +184,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="iongrad-bench-") as tmp:
         work = setup(Path(tmp), n, reports, size)
         if size > 1:
-            jobs = -(-n // size) * (3 if reports else 2) + (1 if reports else 0)
+            jobs = -(-n // size) + (1 if reports else 0)
         else:
             jobs = n * (5 if reports else 4) + (1 if reports else 0)
         print(f"{n} datasets x 20 samples x 6 ions, reports: {reports}")

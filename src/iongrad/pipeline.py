@@ -65,6 +65,7 @@ __all__ = [
     "index_job",
     "job_log",
     "potentials_job",
+    "process_batch",
     "provenance_job",
     "report_batch",
     "report_job",
@@ -876,6 +877,50 @@ def compute_batch(
             log=m["provenance_log"],
         )
     _raise_failures(failures, len(members))
+
+
+def process_batch(
+    *,
+    datasets: Sequence[str],
+    table: Sequence[str],
+    html: Sequence[str],
+    validation: Sequence[str],
+    rejected: Sequence[str],
+    measurements: Sequence[str],
+    validate_logs: Sequence[str],
+    report_logs: Sequence[str],
+    modes: Mapping[str, str],
+    settings: Mapping[str, Mapping[str, Any]],
+    **compute: Any,
+) -> None:
+    """Every stage for a batch of datasets: what the batched workflow rule runs.
+
+    :func:`validate_batch`, then :func:`compute_batch` (given ``compute``: the
+    potentials, samples and provenance paths and logs, and the model settings), then
+    :func:`report_batch` when ``html`` paths are given (reports enabled). Path
+    arguments are lists aligned with ``datasets``. A dataset failing validation in
+    strict mode fails the batch after the others are computed (no report is
+    rendered then: the failed job's outputs are removed anyway).
+    """
+    validate_batch(
+        datasets=datasets,
+        raw=table,
+        modes=modes,
+        validation_json=validation,
+        rejected_csv=rejected,
+        measurements=measurements,
+        logs=validate_logs,
+    )
+    compute_batch(
+        datasets=datasets,
+        table=table,
+        validation=validation,
+        measurements=measurements,
+        settings=settings,
+        **compute,
+    )
+    if html:
+        report_batch(datasets=datasets, html=html, settings=settings, logs=report_logs)
 
 
 #: Files :func:`iongrad.report.render_dataset_report` writes beside

@@ -1,18 +1,17 @@
-"""Batched mode (config ``batch_size`` > 1): same files, three jobs per batch.
+"""Batched mode (config ``batch_size`` > 1): same files, one job per batch.
 
 One run on the example data plus the dataset that fails strict validation, with
 ``batch_size: 3`` written into the copy's config/config.yaml as a user would:
 
-- the plan is one validate, compute and report job per batch, plus the index;
+- the plan is one job per batch, plus the index;
 - every result file of a dataset computed in both modes is byte-identical to the
   per-dataset run (the shared ``workflow_run``) and the provenance records the same
   inputs, outputs and settings;
-- the failing dataset fails its batch's compute job (named in the error and its
-  log), ``--keep-going`` completes the other batches, no result file of the failed
-  batch survives (its validation files do), and the index marks those datasets;
+- the failing dataset fails its batch's job (named in the error and its log),
+  ``--keep-going`` completes the other batches, no file of the failed batch survives,
+  and the index marks those datasets failed;
 - reruns: a finished tree has nothing to do; changing one table reruns its batch and
-  the index only; an activity setting reruns computations and reports, never
-  validation.
+  the index only; an activity setting reruns every batch, saying why.
 """
 
 from __future__ import annotations
@@ -78,14 +77,11 @@ def members(raw=REPO / "data" / "raw", extra=(BAD_DATASET,)):
     return batches({"batch_size": BATCH_SIZE, "datasets": names})
 
 
-def test_plan_is_three_jobs_per_batch_plus_the_index(batched):
+def test_plan_is_one_job_per_batch_plus_the_index(batched):
     _, plan, _ = batched
     groups = members()
     assert len(groups) == 3  # 8 datasets in batches of 3
-    expected = sorted(
-        [f"{stage}_{b}" for b in groups for stage in ("validate", "compute", "report")]
-        + ["render_index", "all"]
-    )
+    expected = sorted([f"process_{b}" for b in groups] + ["render_index", "all"])
     assert sorted(rules_of(plan.output)) == expected, plan.output
 
 
@@ -101,22 +97,34 @@ def test_a_failing_dataset_fails_its_batch_and_the_others_complete(batched):
     assert run.returncode != 0, run.output
     failed_batch, *good_batches = members().items()
     assert BAD_DATASET in failed_batch[1]
-    assert f"Error in rule compute_{failed_batch[0]}" in run.output
+    assert f"Error in rule process_{failed_batch[0]}" in run.output
     assert BAD_DATASET in run.output
     assert "failed validation in strict mode" in run.output
     log = workdir / "logs" / "compute_potentials" / f"{BAD_DATASET}.log"
     assert "failed validation in strict mode" in log.read_text()
     for name in failed_batch[1]:
-        results = workdir / "results" / name
-        assert (results / "validation.json").is_file()  # validation kept
-        for f in ("potentials.parquet", "samples.parquet", "provenance.json"):
-            assert not (results / f).exists(), f"{name}/{f} survived a failed job"
+        for f in RESULT_FILES:
+            path = workdir / "results" / name / f
+            assert not path.exists(), f"{name}/{f} survived a failed job"
+        assert not list((workdir / "reports").glob(f"{name}.*"))
+        assert not list((workdir / "reports").glob(f"{name}_*"))
     for _, names in good_batches:
         for name in names:
             assert (workdir / "reports" / f"{name}.html").is_file()
             assert (workdir / "results" / name / "provenance.json").is_file()
-    index = (workdir / "reports" / "index.html").read_text()
-    assert "failed" in index
+    from iongrad import pipeline
+
+    status = {
+        e["dataset"]: e["status"]
+        for e in pipeline.index_entries(
+            [n for _, batch in members().items() for n in batch],
+            results_root=str(workdir / "results"),
+            reports_dir=str(workdir / "reports"),
+        )
+    }
+    assert {status[n] for n in failed_batch[1]} == {"failed"}, status
+    assert {status[n] for _, b in good_batches for n in b} <= {"ok", "warnings"}
+    assert (workdir / "reports" / "index.html").is_file()
 
 
 def test_results_are_byte_identical_to_the_per_dataset_run(batched, workflow_run):
@@ -159,17 +167,15 @@ def test_reruns_follow_batches(batched):
         dry = snakemake(workdir, "--dry-run")
     finally:
         raw.write_bytes(original)
-    stages = [f"{stage}_{batch}" for stage in ("validate", "compute", "report")]
-    assert sorted(rules_of(dry.output)) == sorted([*stages, "render_index", "all"]), (
-        dry.output
-    )
+    assert sorted(rules_of(dry.output)) == sorted(
+        [f"process_{batch}", "render_index", "all"]
+    ), dry.output
 
     set_config(workdir, **{"activity.model": "davies"})
     dry = snakemake(workdir, "--dry-run")
     assert dry.returncode == 0, dry.output
     assert "Params have changed since last execution" in dry.output
     planned = rules_of(dry.output)
-    assert not [r for r in planned if r.startswith("validate_")], dry.output
-    assert sorted(r for r in planned if r.startswith("compute_")) == sorted(
-        f"compute_{b}" for b in current
-    )
+    assert sorted(planned) == sorted(
+        [f"process_{b}" for b in current] + ["render_index", "all"]
+    ), dry.output
