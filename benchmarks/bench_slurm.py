@@ -17,7 +17,8 @@ Two modes, both on a throw-away copy of the workflow in a temporary folder:
     (the cgroup peak of the whole job, i.e. the rule plus the two Snakemake processes
     around it: exactly what ``mem_mb`` must cover) on the largest example dataset and
     on a generated 100,000-row dataset. This is how the profile's ``set-resources``
-    were sized.
+    were sized. Last, both tables as one batch (``batch_size: 2``): the batched
+    rule's job (rules/batched.smk).
 
 Needs root on Debian/Ubuntu: the one-node cluster is brought up with
 ``tests/cluster/slurm_up.sh`` and always torn down with ``slurm_down.sh``. Run::
@@ -228,6 +229,21 @@ def memory(args: argparse.Namespace, tmp: Path, cluster: SlurmCluster) -> None:
         raise SystemExit(f"render_index failed, see {work}/mem_render_index.log")
     jobs = _jobs_table(cluster, run.output)
     jobs["rule"] = "render_index"
+    tables.append(jobs)
+    # batch_size 2: both tables in one batched job (every stage, one after the other),
+    # which is what workflow/rules/batched.smk's mem_mb and runtime must cover.
+    batched = copy_workflow(tmp / "memory_batched", datasets=[example.stem])
+    shutil.copy2(work / "data" / "raw" / f"{big}.csv", batched / "data" / "raw")
+    set_batch_size(batched, 2)
+    profile = slurm_profile(batched, PARTITION)
+    run = run_snakemake(
+        batched, "--workflow-profile", str(profile), "--slurm-keep-successful-logs",
+        timeout_s=args.timeout, name="mem_batched",
+    )  # fmt: skip
+    if run.returncode != 0:
+        raise SystemExit(f"batched run failed, see {batched}/mem_batched.log")
+    jobs = _jobs_table(cluster, run.output)
+    jobs["rule"] = jobs["rules"]
     tables.append(jobs)
     table = pd.concat(tables, ignore_index=True)
     print(f"largest example: {example.name}; generated: {args.rows} rows")
