@@ -740,15 +740,6 @@ def _members(datasets: Sequence[str], **paths: Sequence[str]) -> list[dict[str, 
     ]
 
 
-def _raise_failures(failures: Mapping[str, str], n: int) -> None:
-    if failures:
-        detail = "\n".join(f"- {name}: {msg}" for name, msg in failures.items())
-        raise DatasetFailedError(
-            f"{len(failures)} of {n} datasets of this batch failed (a failed batch "
-            f"keeps none of its results; batch_size 1 isolates datasets):\n{detail}"
-        )
-
-
 def call_named(func: Callable[..., Any], *named: Any) -> Any:
     """``func(**kwargs)`` with the keyword arguments taken from ``named`` objects.
 
@@ -826,13 +817,13 @@ def compute_batch(
     failures: dict[str, str] = {}
     members = _members(
         datasets,
-        raw=table,
-        validation_json=validation,
+        table=table,
+        validation=validation,
         measurements=measurements,
         potentials=potentials,
         temperature_scan=temperature_scan,
         samples=samples,
-        donnan_path=donnan_table,
+        donnan_table=donnan_table,
         provenance=provenance,
         potentials_log=potentials_logs,
         samples_log=samples_logs,
@@ -842,7 +833,7 @@ def compute_batch(
         try:
             potentials_job(
                 measurements=m["measurements"],
-                validation_json=m["validation_json"],
+                validation_json=m["validation"],
                 potentials=m["potentials"],
                 temperature_scan_path=m["temperature_scan"],
                 activity=activity,
@@ -856,27 +847,33 @@ def compute_batch(
         samples_job(
             potentials=m["potentials"],
             samples=m["samples"],
-            donnan_path=m["donnan_path"],
+            donnan_path=m["donnan_table"],
             donnan=donnan,
             ghk=ghk,
             log=m["samples_log"],
         )
         provenance_job(
             dataset=m["dataset"],
-            inputs={"table": m["raw"]},
-            outputs={
-                "table": m["raw"],
-                "validation": m["validation_json"],
+            inputs={"table": m["table"]},
+            outputs={  # the roles the per-dataset write_provenance rule records
+                "table": m["table"],
+                "validation": m["validation"],
                 "potentials": m["potentials"],
                 "temperature_scan": m["temperature_scan"],
                 "samples": m["samples"],
-                "donnan": m["donnan_path"],
+                "donnan": m["donnan_table"],
             },
             settings=settings[m["dataset"]],
             provenance=m["provenance"],
             log=m["provenance_log"],
         )
-    _raise_failures(failures, len(members))
+    if failures:
+        detail = "\n".join(f"- {name}: {msg}" for name, msg in failures.items())
+        raise DatasetFailedError(
+            f"{len(failures)} of {len(members)} datasets of this batch failed (a "
+            f"failed batch keeps none of its results; batch_size 1 isolates "
+            f"datasets):\n{detail}"
+        )
 
 
 def process_batch(
