@@ -26,13 +26,13 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "report"))
 from synthetic import write_results
+from timing import best
 
 from iongrad.report import render_dataset_report
 
@@ -48,26 +48,6 @@ def groups(n: int) -> list[tuple[str, float, int]]:
     keys = [(c, t) for c in CELLS for t in TEMPS_K]
     per, extra = divmod(n, len(keys))
     return [(c, t, per + (i < extra)) for i, (c, t) in enumerate(keys)]
-
-
-def best_time(fn, repeat: int) -> float:
-    """Best wall time of ``fn`` over ``repeat`` runs, [s]."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def best_times(fn, repeat: int) -> tuple[float, float]:
-    """Best (wall, CPU) time of ``fn`` over ``repeat`` runs, [s]."""
-    best = (float("inf"), float("inf"))
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        best = min(best, (time.perf_counter() - t0, time.process_time() - c0))
-    return best
 
 
 def small_reports(n: int, repeat: int) -> None:
@@ -107,8 +87,8 @@ def small_reports(n: int, repeat: int) -> None:
                         json.loads(doc.read_text(encoding="utf-8"))
 
             report(names[0])  # warm-up: imports, font cache, templates, figures
-            wall, cpu = best_times(reports, repeat)
-            r_wall, _ = best_times(read, repeat)
+            wall, cpu = best(reports, repeat)
+            r_wall, _ = best(read, repeat)
         finally:
             os.chdir(old)
     per, per_cpu, base = wall / n, cpu / n, r_wall / n
@@ -170,9 +150,9 @@ def main() -> None:
             smp.to_csv(root / "floor_samples.csv", index=False)
 
         render_small()  # warm-up: imports, font cache
-        t_big = best_time(render_big, args.repeat)
-        t_small = best_time(render_small, args.repeat)
-        t_io = best_time(io_floor, args.repeat)
+        t_big = best(render_big, args.repeat)[0]
+        t_small = best(render_small, args.repeat)[0]
+        t_io = best(io_floor, args.repeat)[0]
         n_rows = len(pd.read_parquet(big / "potentials.parquet"))
         size_mb = out_big.stat().st_size / 1e6
         beside = sum(

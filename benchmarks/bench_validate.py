@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 from bench_workflow import make_dataset
+from timing import best
 
 from iongrad.ingest import ingest, write_parquet
 from iongrad.validation import validate_file
@@ -63,22 +63,6 @@ def make_table(rows: int, seed: int = 1) -> pd.DataFrame:
             "vm_mV": np.repeat(rng.uniform(-90, -60, samples), len(IONS)),
         }
     )
-
-
-def best(func, repeat: int) -> tuple[float, float]:
-    """Best wall-clock and best process CPU time over ``repeat`` runs, [s].
-
-    CPU time is reported too because the machine may be shared: wall time then
-    includes waiting for a core, CPU time does not (pyarrow may use several threads,
-    which CPU time adds up).
-    """
-    wall, cpu = [], []
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        func()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return min(wall), min(cpu)
 
 
 def small_table(calls: int, repeat: int) -> None:
