@@ -114,21 +114,21 @@ REPORT_FILES = {
 }
 
 
-def report_outputs(dataset, names=tuple(REPORT_FILES)):
-    """The report()-marked outputs ``names`` of REPORT_FILES for one dataset (or for
-    the pattern ``"{dataset}"`` in the per-dataset rule)."""
+def report_file(name, dataset):
+    """REPORT_FILES[name] for one dataset (or the pattern "{dataset}"), report()-marked."""
+    path, caption, category, item = REPORT_FILES[name]
+    return report(
+        f"reports/{path.format(dataset=dataset)}",
+        caption=f"../report/{caption}.rst",
+        category=category,
+        subcategory=dataset,
+        labels={"dataset": dataset, "item": item},
+    )
 
-    def marked(name):
-        path, caption, category, item = REPORT_FILES[name]
-        return report(
-            f"reports/{path.format(dataset=dataset)}",
-            caption=f"../report/{caption}.rst",
-            category=category,
-            subcategory=dataset,
-            labels={"dataset": dataset, "item": item},
-        )
 
-    return {name: marked(name) for name in names}
+def report_outputs(dataset):
+    """Every file of REPORT_FILES for one dataset, by name (the per-dataset rule)."""
+    return {name: report_file(name, dataset) for name in REPORT_FILES}
 
 
 def get_final_outputs():
