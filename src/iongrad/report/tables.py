@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..constants import kelvin_to_celsius
 
@@ -104,21 +104,14 @@ class Table:
         return Markup("".join(lines))
 
 
-#: What Jinja's autoescape (markupsafe) replaces, with the same entities.
-_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"}
-)
-
-
 def _esc(value) -> str:
-    r"""``value`` as text escaped for HTML text and attributes, like markupsafe.
+    r"""``value`` as text escaped for HTML text and attributes: markupsafe's escape,
+    exactly what Jinja's autoescape applies.
 
     >>> _esc("<b title=\"x\">&'</b>")
     '&lt;b title=&#34;x&#34;&gt;&amp;&#39;&lt;/b&gt;'
     """
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return str(value).translate(_ESCAPES)
+    return str(escape(value))
 
 
 def fmt_number(x, decimals: int | None = 2, fmt: str | None = None) -> str:
