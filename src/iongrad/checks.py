@@ -23,6 +23,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .ions import all_ions
 
@@ -31,8 +33,11 @@ __all__ = [
     "SAMPLE_KEYS",
     "CheckSpec",
     "bath_imbalance",
+    "distinct_cells",
     "get_check",
     "ion_factorized",
+    "is_elementwise",
+    "is_per_value",
     "map_distinct",
     "register",
     "registered",
@@ -45,20 +50,45 @@ SAMPLE_KEYS = ["dataset", "sample_id"]
 CheckSpec = Callable[..., pd.Series]
 
 _REGISTRY: dict[str, tuple[str, CheckSpec]] = {}
+_ELEMENTWISE: dict[str, bool] = {}  # elementwise check -> per_value
 
 
-def register(name: str, kind: str) -> Callable[[CheckSpec], CheckSpec]:
-    """Register ``func`` under ``name``; ``kind`` is ``"column"`` or ``"table"``."""
+def register(
+    name: str, kind: str, *, elementwise: bool = False, per_value: bool = False
+) -> Callable[[CheckSpec], CheckSpec]:
+    """Register ``func`` under ``name``; ``kind`` is ``"column"`` or ``"table"``.
+
+    ``elementwise=True`` declares a column check whose verdict on a cell depends on
+    that cell's value alone, so it may see each distinct value once instead of every
+    cell; leave it False for anything that looks at other rows. ``per_value=True``
+    (implies elementwise) says the check hashes the column to judge each distinct
+    value (:func:`map_distinct`), so handing it fewer cells saves that hashing.
+    """
     if kind not in {"column", "table"}:  # pragma: no cover - programming error
         raise ValueError(f"check kind must be 'column' or 'table', not {kind!r}")
+    elementwise = elementwise or per_value
+    if elementwise and kind != "column":  # pragma: no cover - programming error
+        raise ValueError("only column checks can be elementwise")
 
     def decorate(func: CheckSpec) -> CheckSpec:
         if name in _REGISTRY:  # pragma: no cover - programming error
             raise ValueError(f"check {name!r} registered twice")
         _REGISTRY[name] = (kind, func)
+        if elementwise:
+            _ELEMENTWISE[name] = per_value
         return func
 
     return decorate
+
+
+def is_elementwise(name: str) -> bool:
+    """True when check ``name`` judges each cell by its value alone (see register)."""
+    return name in _ELEMENTWISE
+
+
+def is_per_value(name: str) -> bool:
+    """True when check ``name`` hashes its column to judge each value once."""
+    return _ELEMENTWISE.get(name, False)
 
 
 def get_check(name: str, kind: str | None = None) -> CheckSpec:
@@ -116,7 +146,7 @@ _STR = pd.array([], dtype="str").dtype
 
 
 # --------------------------------------------------------------------- column checks
-@register("in_range", "column")
+@register("in_range", "column", elementwise=True)
 def in_range(
     s: pd.Series,
     *,
@@ -132,20 +162,20 @@ def in_range(
     return pd.Series((lo & hi) | np.isnan(v), index=s.index)
 
 
-@register("nonnegative_finite", "column")
+@register("nonnegative_finite", "column", elementwise=True)
 def nonnegative_finite(s: pd.Series) -> pd.Series:
     """Value finite and >= 0 (NaN passes: it means not measured)."""
     v = s.to_numpy(dtype=float, na_value=np.nan)
     return pd.Series((np.isfinite(v) & (v >= 0)) | np.isnan(v), index=s.index)
 
 
-@register("isin", "column")
+@register("isin", "column", elementwise=True)
 def isin(s: pd.Series, *, values: list) -> pd.Series:
     """Value is one of ``values``."""
     return s.isin(values) | s.isna()
 
 
-@register("matches", "column")
+@register("matches", "column", per_value=True)
 def matches(s: pd.Series, *, pattern: str) -> pd.Series:
     """Text fully matches the regular expression ``pattern``."""
     regex = re.compile(pattern)
@@ -153,16 +183,23 @@ def matches(s: pd.Series, *, pattern: str) -> pd.Series:
     return pd.Series(ok, index=s.index)
 
 
-@register("not_blank", "column")
+@register("not_blank", "column", elementwise=True)
 def not_blank(s: pd.Series) -> pd.Series:
     """Text is not empty or whitespace (checked once per distinct value)."""
+    if s.dtype == _STR:
+        # arrow text: blank = empty or whitespace only (arrow's Unicode whitespace,
+        # which its trim, ``str.strip`` below, removes), without stripped copies
+        cells = pa.array(s.array)
+        blank = pc.or_(pc.equal(pc.binary_length(cells), 0), pc.utf8_is_space(cells))
+        ok = pc.invert(blank).fill_null(True)  # missing passes
+        return pd.Series(ok.to_numpy(zero_copy_only=False), index=s.index)
     if pd.api.types.is_string_dtype(s.dtype):
         return (s.str.strip() != "").fillna(True).astype(bool)
     ok = map_distinct(s, lambda u: bool(str(u).strip()), True, bool)
     return pd.Series(ok, index=s.index)
 
 
-@register("known_ion", "column")
+@register("known_ion", "column", elementwise=True)
 def known_ion(s: pd.Series) -> pd.Series:
     """Value is a canonical symbol of the ion registry."""
     return s.isin([ion.symbol for ion in all_ions()]) | s.isna()
@@ -255,39 +292,52 @@ def sample_codes(df: pd.DataFrame) -> np.ndarray:
     # first appearance) as grouping all rows; a missing key starts a run of its own.
     new = np.zeros(n, dtype=bool)
     new[0] = True
-    for key in SAMPLE_KEYS:
+    # ``ordered``: each row's keys >= the previous row's, in lexicographic order
+    # (built from the last key to the first; a missing value compares False)
+    ordered = np.ones(n - 1, dtype=bool)
+    for key in reversed(SAMPLE_KEYS):
         col = df[key].reset_index(drop=True)
-        new[1:] |= ~_pairwise(col.iloc[1:], col.iloc[:-1], "eq")
-    heads = np.flatnonzero(new)
+        a, b = col.iloc[1:], col.iloc[:-1]
+        equal = _pairwise(a, b, "eq")
+        new[1:] |= ~equal
+        ordered = _pairwise(a, b, "gt") | (equal & ordered)
     run = np.cumsum(new) - 1
+    if ordered.all():
+        # sorted by sample: runs of equal keys strictly increase, so every run
+        # is a sample of its own
+        return run
+    heads = np.flatnonzero(new)
     first = df[SAMPLE_KEYS].iloc[heads].reset_index(drop=True)
-    if _strictly_increasing(first):
-        return run  # sorted by sample: every run is a sample of its own
     codes = first.groupby(SAMPLE_KEYS, sort=False, dropna=False).ngroup().to_numpy()
     return codes[run]
+
+
+def distinct_cells(s: pd.Series) -> pd.Series:
+    """Cells of ``s`` that hold each of its distinct values at least once.
+
+    For a long text column, the first cell of each run of equal neighbours (a column
+    sorted or grouped by sample has few runs), kept when that halves the column at
+    least; otherwise ``s`` itself. An elementwise check (:func:`is_elementwise`)
+    passes on the result exactly when it passes on ``s``.
+
+    Examples
+    --------
+    >>> cells = pd.Series(["a", "a", "b"] * 2000, dtype="str")
+    >>> distinct_cells(cells).head(3).tolist()
+    ['a', 'b', 'a']
+    """
+    n = len(s)
+    if n < _RUNS_FROM or s.dtype != _STR:
+        return s
+    head = np.ones(n, dtype=bool)
+    head[1:] = ~_pairwise(s.iloc[1:], s.iloc[:-1], "eq")
+    return s[head] if np.count_nonzero(head) <= n // 2 else s
 
 
 def _pairwise(a: pd.Series, b: pd.Series, op: str) -> np.ndarray:
     """Element-wise ``a <op> b`` by position; a missing value compares False."""
     out = getattr(a.reset_index(drop=True), op)(b.reset_index(drop=True))
     return out.to_numpy(dtype=bool, na_value=False)
-
-
-def _strictly_increasing(keys: pd.DataFrame) -> bool:
-    """Rows strictly increase in lexicographic order of the columns (so all differ).
-
-    Any strict total order proves the rows distinct; pandas compares text by code
-    point. A missing value compares False, so it never passes.
-    """
-    if len(keys) < 2:
-        return True
-    increasing = np.zeros(len(keys) - 1, dtype=bool)
-    equal_so_far = np.ones(len(keys) - 1, dtype=bool)
-    for name in keys.columns:
-        a, b = keys[name].iloc[1:], keys[name].iloc[:-1]
-        increasing |= equal_so_far & _pairwise(a, b, "gt")
-        equal_so_far &= _pairwise(a, b, "eq")
-    return bool(increasing.all())
 
 
 #: Table size from which :func:`sample_codes` groups runs rather than all rows.
@@ -309,44 +359,55 @@ def one_value_per_sample(
 ) -> pd.Series:
     """Every row of a sample has the same ``column`` value.
 
-    A missing value counts as a value of its own unless ``ignore_missing``.
+    A missing value counts as a value of its own unless ``ignore_missing``: a sample
+    fails when its present values differ, or (not ignoring) when it mixes present
+    and missing values.
     """
     codes = sample_codes(df)
+    n = len(codes)
     groups = int(codes.max(initial=-1)) + 1
-    starts = np.flatnonzero(np.diff(codes, prepend=-1))
-    blocks = len(starts) == groups  # every sample in one block of rows
-    is_float = pd.api.types.is_float_dtype(df[column].dtype)
-    if blocks and not is_float and not ignore_missing and len(codes) > 1:
-        # Within a block, equal neighbours mean one value (missing = a value of its
-        # own): compare each row with the previous one, no hashing of the text.
-        col = df[column].reset_index(drop=True)
-        a, b = col.iloc[1:], col.iloc[:-1]
-        missing = col.isna().to_numpy()
-        same = _pairwise(a, b, "eq") | (missing[1:] & missing[:-1])
-        inner = codes[1:] == codes[:-1]
-        bad = np.zeros(groups, dtype=bool)
-        bad[codes[1:][inner & ~same]] = True
-        return pd.Series(~bad[codes], index=df.index)
+    col = df[column].reset_index(drop=True)
+    is_float = pd.api.types.is_float_dtype(col.dtype)
     if is_float:
-        values = df[column].to_numpy(dtype=float)
+        values = col.to_numpy(dtype=float)
         missing = np.isnan(values)
     else:
-        values, _ = pd.factorize(df[column], use_na_sentinel=True)  # missing: -1
-        missing = values < 0
-    low = values.astype(float)
-    high = low.copy()
-    # a missing value is a value of its own (-inf) unless it is ignored
-    low[missing] = np.inf if ignore_missing else -np.inf
-    high[missing] = -np.inf
-    if blocks:  # reduce each block
-        mins = np.minimum.reduceat(low, starts) if groups else low
-        maxs = np.maximum.reduceat(high, starts) if groups else high
-    else:
-        mins = np.full(groups, np.inf)
-        maxs = np.full(groups, -np.inf)
-        np.minimum.at(mins, codes, low)
-        np.maximum.at(maxs, codes, high)
-    return pd.Series(maxs[codes] <= mins[codes], index=df.index)
+        missing = col.isna().to_numpy()
+    inner = codes[1:] == codes[:-1]  # row i + 1 belongs to row i's sample
+    bad = np.zeros(groups, dtype=bool)
+    if n > 1 and n - int(np.count_nonzero(inner)) == groups:
+        # Every sample is one block of rows: compare each row with the previous
+        # one (no hashing of text). Ignoring missing values, drop them first: the
+        # blocks stay blocks.
+        if ignore_missing and missing.any():
+            kept = ~missing
+            codes, col = codes[kept], col[kept].reset_index(drop=True)
+            values = values[kept] if is_float else None
+            inner = codes[1:] == codes[:-1]
+            missing = np.zeros(len(codes), dtype=bool)
+        if is_float:
+            same = values[1:] == values[:-1]
+        else:
+            same = _pairwise(col.iloc[1:], col.iloc[:-1], "eq")
+        same = same | (missing[1:] & missing[:-1])
+        bad[codes[1:][inner & ~same]] = True
+        return pd.Series(~bad[sample_codes(df)], index=df.index)
+    # General order: per sample the extremes of the present values, plus whether
+    # it has present and missing ones.
+    if not is_float:
+        values, _ = pd.factorize(col, use_na_sentinel=True)  # missing: -1
+    low = np.where(missing, np.inf, values.astype(float))
+    high = np.where(missing, -np.inf, low)
+    mins = np.full(groups, np.inf)
+    maxs = np.full(groups, -np.inf)
+    np.minimum.at(mins, codes, low)
+    np.maximum.at(maxs, codes, high)
+    bad = maxs > mins
+    if not ignore_missing:
+        has_missing = np.bincount(codes[missing], minlength=groups) > 0
+        has_present = np.bincount(codes[~missing], minlength=groups) > 0
+        bad |= has_missing & has_present
+    return pd.Series(~bad[codes], index=df.index)
 
 
 @register("bath_electroneutral", "table")

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .checks import map_distinct
@@ -167,6 +168,11 @@ class Ingested:
     ``table["_raw_pos"]`` points each table row to its raw row. ``failures`` is a list
     of dicts ``{index, column, value, rule, message, source_column}`` where ``index`` is
     a table index, or None for a failure of the whole file.
+
+    ``factors`` maps some text columns of ``table`` to ``(codes, values)``: row ``i``
+    holds ``values[codes[i]]`` (code -1: missing). They are the columns the reader
+    built from a few values (ion symbols, the concentration scale, constants), so
+    validation can judge each value once instead of a million cells.
     """
 
     path: str
@@ -176,6 +182,7 @@ class Ingested:
     raw_lines: np.ndarray
     failures: list[dict] = field(default_factory=list)
     info: dict = field(default_factory=dict)
+    factors: dict[str, tuple[np.ndarray, list]] = field(default_factory=dict)
 
     @property
     def file_failures(self) -> list[dict]:
@@ -456,7 +463,48 @@ def _text(series: pd.Series) -> pd.Series:
     """Source cells as stripped text (``str`` dtype, NaN for missing)."""
     if _is_typed(series):
         return series
-    return series.astype("str").str.strip()
+    text = series.astype("str")
+    return text.str.strip() if _may_have_edge_space(text) else text
+
+
+#: ``(byte - 33) % 256 >= 95`` holds for bytes 0-32 (ASCII controls and space: every
+#: ASCII whitespace of ``str.isspace`` and arrow's trim) and 128-255 (every byte of
+#: a non-ASCII character, some of which are whitespace).
+_EDGE_SHIFT, _EDGE_FROM = np.uint8(33), np.uint8(95)
+
+
+def _may_have_edge_space(text: pd.Series) -> bool:
+    """Whether a cell of a ``str`` Series may start or end with whitespace.
+
+    False is exact: no cell's first or last byte can belong to a whitespace
+    character, so stripping would change nothing. The test reads the first and last
+    byte of every cell from arrow's buffers (a few ms for a million cells, about half
+    the cost of stripping them); True (any doubt) means strip.
+    """
+    cells = pa.array(text.array)
+    if not pa.types.is_large_string(cells.type):
+        return True
+    for chunk in cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]:
+        _, offsets, data = chunk.buffers()
+        if data is None or len(chunk) == 0:
+            continue  # no bytes: only empty or missing cells
+        bounds = np.frombuffer(offsets, dtype=np.int64)
+        bounds = bounds[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts, ends = bounds[:-1], bounds[1:]
+        filled = ends > starts
+        if not filled.all():
+            starts, ends = starts[filled], ends[filled]
+        cells_bytes = np.frombuffer(data, dtype=np.uint8)
+        for edge in (cells_bytes[starts], cells_bytes[ends - 1]):
+            if ((edge - _EDGE_SHIFT) >= _EDGE_FROM).any():
+                return True
+    return False
+
+
+def _blank(text: pd.Series) -> np.ndarray:
+    """Missing or empty cells of a ``str`` Series (from arrow's lengths, no compare)."""
+    lengths = pc.binary_length(pa.array(text.array))
+    return pc.fill_null(pc.equal(lengths, 0), True).to_numpy(zero_copy_only=False)
 
 
 def _is_na_text(text: pd.Series) -> np.ndarray:
@@ -565,6 +613,14 @@ class _Builder:
         self.decimal = info.get("decimal", ".")
         self.n = len(raw)
         self._unit_cache: dict[str, tuple] = {}
+        # text columns built from a few values: name -> (rows, codes, values), rows
+        # "raw" (one code per source row) or "records" (one per table row)
+        self.factors: dict[str, tuple[str, np.ndarray, list]] = {}
+
+    def _constant(self, name: str, value: str) -> pd.Series:
+        """``_str_full(value, n)``, remembered as a factor of column ``name``."""
+        self.factors[name] = ("raw", np.zeros(self.n, dtype=np.intp), [value])
+        return _str_full(value, self.n)
 
     def file_fail(self, column, value, rule, message, severity="error"):
         self.file_fails.append(
@@ -802,7 +858,7 @@ class _Builder:
         if key not in fields:
             return _str_full(default, self.n)
         s = _text(self.raw[fields[key].header]).astype("str")
-        empty = s.isna() | (s == "")
+        empty = _blank(s)
         return s.mask(empty, default) if empty.any() else s
 
     def _potential(self, fields, key) -> np.ndarray:
@@ -842,16 +898,18 @@ class _Builder:
                     f"than {target!r}",
                 )  # fmt: skip
         else:
-            ds = _str_full(target or stem, self.n)
-        ljp_text = self._strings(fields, "ljp_corrected", "unreported")
-        ljp = map_distinct(
-            ljp_text,
-            lambda v: {"true": "yes", "false": "no"}.get(
-                str(v).lower(), str(v).lower()
-            ),
-            "unreported",
-            "str",
-        )
+            ds = self._constant("dataset", target or stem)
+        if "ljp_corrected" in fields:
+            ljp = map_distinct(
+                self._strings(fields, "ljp_corrected", "unreported"),
+                lambda v: {"true": "yes", "false": "no"}.get(
+                    str(v).lower(), str(v).lower()
+                ),
+                "unreported",
+                "str",
+            )
+        else:
+            ljp = self._constant("ljp_corrected", "unreported")
         return {
             "dataset": ds,
             "sample_id": self._strings(fields, "sample_id"),
@@ -979,8 +1037,10 @@ class _Builder:
                 v, s = np.full(self.n, np.nan), np.zeros(self.n, dtype=np.int8)
             cols[f"c_{comp}_mM"], cols[f"scale_{comp}"] = v, s
         ion_text = _text(self.raw[fields["ion"].header]).astype("str")
-        ions, factor = self._ions(ion_text.where(ion_text != "", None))
+        blank = _blank(ion_text)
+        ions, factor = self._ions(ion_text.mask(blank) if blank.any() else ion_text)
         cols["ion"] = ions
+        self.factors["ion"] = ("records", *factor)
         cols["valence"] = self._valence(fields, ions, positions, factor)
         cols["permeant"] = self._permeant(fields, ions, positions, factor)
         cols["gamma_in"] = self._plain(fields, "gamma_in", "gamma_in")
@@ -988,7 +1048,8 @@ class _Builder:
         cols["permeability"] = self._plain(fields, "permeability", "permeability")
         cols["erev_mV"] = self._potential(fields, "erev")
         cols["_raw_pos"] = positions
-        return pd.DataFrame(cols)
+        # fresh arrays of this call: no copy (a copy would stack them into blocks)
+        return pd.DataFrame(cols, copy=False)
 
     def _wide(self, fields, wide, per_sample):
         ions = list(dict.fromkeys(c.name for c in wide))
@@ -1048,7 +1109,9 @@ class _Builder:
             )
             empty_cells -= len(orphan)
         records = records.sort_values(["_raw_pos", "_ion_order"], kind="stable")
-        records = records.drop(columns="_ion_order").reset_index(drop=True)
+        records = records.reset_index(drop=True)
+        order = records.pop("_ion_order").to_numpy(dtype=np.intp)
+        self.factors["ion"] = ("records", order, ions)
         self.info["empty_wide_cells"] = empty_cells
         positions = records["_raw_pos"].to_numpy()
         sym = records["ion"].to_numpy(dtype=object)
@@ -1081,6 +1144,12 @@ class _Builder:
             s_out = records["scale_out"].to_numpy(dtype=np.int8)
             cols["concentration_scale"] = self._scales(s_in, s_out, records).array
         cols["source_file"] = _str_full(self.name, n).array
+        factors = {"source_file": (np.zeros(n, dtype=np.intp), [self.name])}
+        if per_sample:  # no factors after a file-level failure
+            for name, (rows, codes, values) in self.factors.items():
+                if rows == "raw" and not identity:
+                    codes = codes[pos]
+                factors[name] = (codes, values)
         cols["source_row"] = self.lines[pos] if self.n else np.array([], np.int64)
         cols["_raw_pos"] = pos
         for name in CANONICAL_COLUMNS:
@@ -1103,6 +1172,7 @@ class _Builder:
             raw_lines=self.lines,
             failures=failures,
             info=self.info,
+            factors=factors,
         )
 
     def _scales(self, s_in, s_out, records) -> pd.Series:
@@ -1134,7 +1204,11 @@ class _Builder:
                     "molal (mol/kg) units must not be mixed in one file",
                 }
             )
-        return _str_take(list(_SCALES[1:]), np.where(row_code > 0, row_code, major) - 1)
+        codes = np.where(row_code > 0, row_code, major).astype(np.intp) - 1
+        self.factors["concentration_scale"] = ("records", codes, list(_SCALES[1:]))
+        if not (codes != codes[:1]).any():  # one scale (usual): it is the majority
+            return _str_full(_SCALES[major], len(codes))
+        return _str_take(list(_SCALES[1:]), codes)
 
     def _locate(self, table: pd.DataFrame) -> list[dict]:
         """Turn raw-position failures into table-index failures."""

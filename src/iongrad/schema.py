@@ -43,7 +43,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from .checks import get_check
+from .checks import get_check, is_elementwise, is_per_value
 
 __all__ = [
     "DEFAULT_CONTRACT",
@@ -103,12 +103,19 @@ class ColumnPlan:
 
     ``checks`` holds ``(rule name, check function with its parameters bound)`` in the
     schema's order; ``column`` is the pandera column itself (for its dtype check).
+    ``elementwise`` is True when every check judges a cell by its value alone
+    (:func:`iongrad.checks.is_elementwise`), so the checks may see each distinct
+    value once; ``per_value`` when, besides, one of them hashes the column to do so
+    (:func:`iongrad.checks.is_per_value`), so that finding the distinct cells first
+    pays.
     """
 
     name: str
     nullable: bool
     column: pa.Column
     checks: tuple[tuple[str, Any], ...]
+    elementwise: bool = False
+    per_value: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,10 +185,17 @@ def _plan(schema: pa.DataFrameSchema, rules: dict[str, Rule]) -> tuple:
     out = []
     for name, col in schema.columns.items():
         checks = []
+        names = [rules[check.name].check for check in col.checks]
         for check in col.checks:
             rule = rules[check.name]
             checks.append((rule.name, partial(get_check(rule.check), **rule.params)))
-        out.append(ColumnPlan(name, bool(col.nullable), col, tuple(checks)))
+        elementwise = all(is_elementwise(name) for name in names)
+        per_value = elementwise and any(is_per_value(name) for name in names)
+        out.append(
+            ColumnPlan(
+                name, bool(col.nullable), col, tuple(checks), elementwise, per_value
+            )
+        )
     return tuple(out)
 
 

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,7 +33,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
-from .checks import EXPLAIN, get_check, sample_codes
+from .checks import EXPLAIN, distinct_cells, get_check, sample_codes
 from .ingest import CANONICAL_COLUMNS, Ingested, ingest
 from .ions import UnknownIonError, lookup
 from .schema import ColumnPlan, Contract, empty_frame, load_contract
@@ -141,14 +142,22 @@ def _dtype_passes(column: pa.Column, s: pd.Series) -> bool:
     return bool(np.all(result))
 
 
-def _plan_passes(plan: tuple[ColumnPlan, ...], df: pd.DataFrame) -> bool:
+def _plan_passes(
+    plan: tuple[ColumnPlan, ...], df: pd.DataFrame, factors: dict | None = None
+) -> bool:
     """True when pandera would find nothing: the same core checks, without pandera.
 
     For every column of the schema: present, dtype accepted, no missing value if not
     nullable, and every check True on the non-missing cells (pandera's
     ``ignore_na``; a column with no value at all gives pandera an empty series, which
     passes). A False answer only means "let pandera report it".
+
+    Elementwise checks see each distinct value once: the values of the reader's
+    ``factors`` (:attr:`iongrad.ingest.Ingested.factors`) when it has the column,
+    else, for checks that hash the column anyway, the
+    :func:`~iongrad.checks.distinct_cells`.
     """
+    factors = factors or {}
     for col in plan:
         if col.name not in df.columns:
             return False
@@ -161,6 +170,11 @@ def _plan_passes(plan: tuple[ColumnPlan, ...], df: pd.DataFrame) -> bool:
         if not col.checks or (has_na and s.isna().all()):
             continue
         data = s.dropna() if has_na else s
+        factor = factors.get(col.name) if col.elementwise else None
+        if factor is not None:  # every value the reader used (a superset is safe)
+            data = pd.Series(factor[1], dtype=s.dtype)
+        elif col.per_value:
+            data = distinct_cells(data)
         for _, func in col.checks:
             if not bool(np.all(np.asarray(func(data), dtype=bool))):
                 return False
@@ -173,13 +187,14 @@ def _schema_failures(
     contract: Contract,
     severity: str,
     plan: tuple[ColumnPlan, ...] | None = None,
+    factors: dict | None = None,
 ) -> list[dict]:
     """Run one compiled schema lazily; return failures with table indices.
 
     With ``plan`` (the schema's :class:`~iongrad.schema.ColumnPlan` tuple), a table
     that passes the plan's screen skips pandera: it would report nothing.
     """
-    if plan is not None and _plan_passes(plan, df):
+    if plan is not None and _plan_passes(plan, df, factors):
         return []
     try:
         schema.validate(df, lazy=True, inplace=True)  # checks only: no copy
@@ -231,16 +246,38 @@ def _schema_failures(
     return out
 
 
-def _table_failures(df: pd.DataFrame, contract: Contract) -> list[dict]:
-    """Evaluate the contract's table (cross-row) rules; vectorized per rule."""
+def _table_failures(
+    df: pd.DataFrame,
+    contract: Contract,
+    factors: dict | None = None,
+    pool: ThreadPoolExecutor | None = None,
+) -> list[dict]:
+    """Evaluate the contract's table (cross-row) rules; vectorized per rule.
+
+    ``factors`` as in :func:`_plan_passes`; its ``ion`` entry spares hashing the ion
+    column again. With a ``pool``, the rules run in its threads (they only read the
+    frame); the failures keep the contract's rule order.
+    """
     out = []
     frame = df.copy(deep=False)  # the checks read it; _sample is added, no data copied
     frame["_sample"] = sample_codes(df)
-    codes, uniques = pd.factorize(df["ion"], use_na_sentinel=True)
-    frame["_ion"] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques))
-    for rule in contract.table_rules:
+    factor = (factors or {}).get("ion")
+    if factor is None:
+        codes, uniques = pd.factorize(df["ion"], use_na_sentinel=True)
+    else:  # the reader's values may repeat (two spellings, one symbol): merge them
+        codes, values = factor
+        keys, uniques = pd.factorize(np.asarray(values, dtype=object))
+        codes = np.where(codes < 0, -1, keys[codes] if len(keys) else codes)
+    categories = pd.Index(uniques, dtype=df["ion"].dtype)
+    frame["_ion"] = pd.Categorical.from_codes(codes, categories=categories)
+
+    def verdict(rule):
         check = get_check(rule.check, "table")
-        ok = np.asarray(check(frame, **rule.params), dtype=bool)
+        return np.asarray(check(frame, **rule.params), dtype=bool)
+
+    rules = contract.table_rules
+    verdicts = (pool.map if pool is not None else map)(verdict, rules)
+    for rule, ok in zip(rules, verdicts, strict=True):
         idx = np.flatnonzero(~ok)
         if not len(idx):
             continue
@@ -287,18 +324,67 @@ def check_table(
     return _contract_failures(frame, spec)
 
 
-def _contract_failures(frame: pd.DataFrame, spec: Contract) -> list[dict]:
+#: Tables from this many rows run their column screens and table rules in threads
+#: (numpy and arrow kernels release the GIL); smaller ones are faster in one.
+PARALLEL_FROM = 100_000
+
+
+def _workers(rows: int) -> int:
+    """Threads for checking a table of ``rows`` rows: the CPUs this process may use."""
+    if rows < PARALLEL_FROM:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))  # honours cgroup/SLURM CPU sets
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        cpus = os.cpu_count() or 1
+    return min(cpus, 4)
+
+
+def _typed(plan: tuple[ColumnPlan, ...], df: pd.DataFrame) -> bool:
+    """Every column of ``plan`` is present with an accepted dtype."""
+    return all(
+        col.name in df.columns and _dtype_passes(col.column, df[col.name])
+        for col in plan
+    )
+
+
+def _contract_failures(
+    frame: pd.DataFrame, spec: Contract, factors: dict | None = None
+) -> list[dict]:
+    screens = (
+        (spec.column_error_schema, "error", spec.column_error_plan),
+        (spec.column_warning_schema, "warning", spec.column_warning_plan),
+    )
+    workers = _workers(len(frame))
+    if workers > 1 and all(_typed(plan, frame) for _, _, plan in screens):
+        # No dtype failure is possible, so the table rules will run: start the
+        # column screens and the table rules side by side. Pandera, for a screen
+        # that found something, runs afterwards in this thread.
+        with ThreadPoolExecutor(workers) as pool:
+            passed = [
+                pool.submit(_plan_passes, plan, frame, factors)
+                for _, _, plan in screens
+            ]
+            table = _table_failures(frame, spec, factors, pool)
+            clean = [future.result() for future in passed]
+        failures = []
+        for (schema, severity, _), ok in zip(screens, clean, strict=True):
+            if not ok:
+                failures += _schema_failures(schema, frame, spec, severity)
+        return failures + table
     failures = [
         *_schema_failures(
-            spec.column_error_schema, frame, spec, "error", spec.column_error_plan
+            spec.column_error_schema, frame, spec, "error", spec.column_error_plan,
+            factors,
         ),
         *_schema_failures(
-            spec.column_warning_schema, frame, spec, "warning", spec.column_warning_plan
+            spec.column_warning_schema, frame, spec, "warning",
+            spec.column_warning_plan, factors,
         ),
-    ]
+    ]  # fmt: skip
     # Table rules need well-typed key columns; skip them if a dtype check failed.
     if not any(f["rule"] == "dtype" for f in failures):
-        failures += _table_failures(frame, spec)
+        failures += _table_failures(frame, spec, factors)
     return failures
 
 
@@ -364,7 +450,7 @@ def validate_file(
             if f["column"] == "concentration_scale"
             for col in ("c_in_mM", "c_out_mM")
         }
-        for f in _contract_failures(canonical, spec):
+        for f in _contract_failures(canonical, spec, ing.factors):
             if (f["index"], f["column"]) in parsed:
                 continue  # already reported as unparsable
             failures.append(f)
@@ -428,12 +514,14 @@ def _split(
         ok = n_errors == 0 and n > 0
     else:
         ok = not file_level and len(accepted) > 0
-    names = table["dataset"].dropna().unique().tolist() if "dataset" in table else []
+    name = Path(ing.path).stem if dataset is None else dataset
+    if dataset is None and "dataset" in table:  # the first name the file gives
+        given = table["dataset"].notna().to_numpy()
+        if given.any():
+            name = table["dataset"].iloc[int(given.argmax())]
     report = {
         "file": ing.path,
-        "dataset": dataset
-        if dataset is not None
-        else (names[0] if names else Path(ing.path).stem),
+        "dataset": name,
         "mode": mode,
         "ok": ok,
         "layout": ing.layout,
