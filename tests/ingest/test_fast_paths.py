@@ -1,0 +1,261 @@
+"""The data gate's speed paths give what the plain paths give.
+
+Each fast path (neighbour comparisons for per-sample checks, the three ways of
+numbering samples, arrow's blank test, skipping the strip when no cell has whitespace
+at an edge, judging each distinct value once through the reader's factors or the runs
+of a column, threads for big tables) is pinned here against a direct reference.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from iongrad import checks, validation
+from iongrad.ingest import IngestError, _blank, _may_have_edge_space, _text, ingest
+from iongrad.schema import load_contract
+from iongrad.validation import CANONICAL_COLUMNS, validate_file
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CORPUS = sorted((DATA / "good").iterdir()) + sorted((DATA / "bad").iterdir())
+
+SAMPLES = st.sampled_from(["s1", "s2", "s3", None])
+FLOATS = st.sampled_from([1.0, 2.0, 0.0, -0.0, np.nan, np.inf, -np.inf])
+TEXTS = st.sampled_from(["a", "b", "", None])
+
+
+def _frame(rows, grouped: bool) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["sample_id", "value"])
+    if grouped:  # every sample in one block of rows
+        df = df.sort_values("sample_id", kind="stable", na_position="last")
+    df.insert(0, "dataset", "d")
+    df["sample_id"] = df["sample_id"].astype("str")
+    return df.reset_index(drop=True)
+
+
+def _one_value_reference(df: pd.DataFrame, ignore_missing: bool) -> list[bool]:
+    """Per row: its sample's present values are one, and (unless ignored) the
+    sample does not mix present and missing values."""
+    key = df["sample_id"].fillna("\0missing")
+    verdict = {}
+    for sample, values in df.groupby(key, sort=False)["value"]:
+        present = {v for v in values if not pd.isna(v)}
+        mixed = values.isna().any() and bool(present)
+        verdict[sample] = len(present) <= 1 and (ignore_missing or not mixed)
+    return [verdict[k] for k in key]
+
+
+@pytest.fixture(params=["dict", "groupby", "runs"])
+def numbering(request, monkeypatch):
+    """Force each of sample_codes' three paths (small, medium, run-based)."""
+    small, runs = {"dict": (10**9, 10**9), "groupby": (0, 10**9), "runs": (0, 0)}[
+        request.param
+    ]
+    monkeypatch.setattr(checks, "_SMALL", small)
+    monkeypatch.setattr(checks, "_RUNS_FROM", runs)
+    return request.param
+
+
+# the fixture only sets thresholds: sharing it between examples is intended
+SHARED_FIXTURE = [HealthCheck.function_scoped_fixture]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=SHARED_FIXTURE)
+@given(
+    rows=st.lists(st.tuples(SAMPLES, FLOATS | TEXTS), min_size=1, max_size=14),
+    grouped=st.booleans(),
+    ignore_missing=st.booleans(),
+    text=st.booleans(),
+)
+def test_one_value_per_sample_matches_reference(
+    numbering, rows, grouped, ignore_missing, text
+):
+    def cell(v):  # one column type at a time, as in a table
+        if text:
+            return v if isinstance(v, str) or v is None else repr(v)
+        return np.nan if isinstance(v, str) or v is None else v
+
+    df = _frame([(s, cell(v)) for s, v in rows], grouped)
+    df["value"] = df["value"].astype("str" if text else float)
+    got = checks.one_value_per_sample(df, column="value", ignore_missing=ignore_missing)
+    assert got.tolist() == _one_value_reference(df, ignore_missing)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=SHARED_FIXTURE)
+@given(
+    keys=st.lists(
+        st.tuples(st.sampled_from(["d1", "d2", None]), SAMPLES), min_size=1, max_size=20
+    ),
+    grouped=st.booleans(),
+)
+def test_sample_numbering_paths_agree(numbering, keys, grouped):
+    df = pd.DataFrame(keys, columns=["dataset", "sample_id"], dtype="str")
+    if grouped:
+        df = df.sort_values(["dataset", "sample_id"]).reset_index(drop=True)
+    reference = df.groupby(["dataset", "sample_id"], sort=False, dropna=False)
+    assert checks.sample_codes(df).tolist() == reference.ngroup().tolist()
+
+
+#: Characters arrow's trim treats as whitespace, plus Python's, plus neighbours.
+SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u180e", "\u200b"]
+CELLS = st.lists(
+    st.lists(st.sampled_from([*SPACES, "a", "é", "K+", "\u2009x"]), max_size=4).map(
+        "".join
+    )
+    | st.none(),
+    max_size=12,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(cells=CELLS)
+def test_text_strips_exactly_as_arrow_does(cells):
+    s = pd.Series(cells, dtype="str")
+    assert _text(s).equals(s.str.strip())
+    if not _may_have_edge_space(s):
+        assert s.str.strip().equals(s)  # "no edge whitespace" is never wrong
+
+
+def test_edge_space_test_flags_every_character_arrow_strips():
+    """Exhaustive over the basic multilingual plane (no surrogates)."""
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    cells = pa.array([c + "x" for c in chars] + ["x" + c for c in chars])
+    stripped = pc.utf8_trim_whitespace(cells).to_pylist()
+    changed = [c for c, s in zip(cells.to_pylist(), stripped, strict=True) if c != s]
+    assert len(changed) >= 2 * 20  # arrow strips a few dozen characters, both ends
+    for cell in changed:
+        assert _may_have_edge_space(pd.Series([cell], dtype="str")), repr(cell)
+    clean = pd.Series(["x", "K+", "aé b", "ab", None, ""], dtype="str")
+    assert not _may_have_edge_space(clean)
+    # a non-ASCII character at an edge is doubted (then stripped, which is exact)
+    assert _may_have_edge_space(pd.Series(["é"], dtype="str"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=CELLS)
+def test_blank_and_not_blank_match_the_plain_comparisons(cells):
+    s = pd.Series(cells, dtype="str")
+    assert _blank(s).tolist() == (s.isna() | (s == "")).tolist()
+    plain = (s.str.strip() != "").fillna(True).astype(bool)
+    assert checks.not_blank(s).tolist() == plain.tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(runs=st.lists(st.tuples(TEXTS, st.integers(1, 3000)), min_size=1, max_size=8))
+def test_distinct_cells_hold_every_value(runs):
+    cells = [value for value, length in runs for _ in range(length)]
+    s = pd.Series(cells, dtype="str")
+    out = checks.distinct_cells(s)
+    assert set(out.dropna()) == set(s.dropna())
+    assert out.isna().any() == s.isna().any()
+    assert len(out) <= len(s)
+
+
+def _ingestable(path):
+    try:
+        return ingest(path)
+    except IngestError:
+        return None
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_factors_reproduce_their_columns(path):
+    ing = _ingestable(path)
+    if ing is None:
+        assert path.parent.name == "bad"  # only unreadable bad files raise
+        return
+    assert "source_file" in ing.factors
+    for name, (codes, values) in ing.factors.items():
+        assert len(codes) == len(ing.table), name
+        rebuilt = [None if c < 0 else values[c] for c in codes]
+        column = [None if pd.isna(v) else v for v in ing.table[name]]
+        assert rebuilt == column, name
+
+
+def _dump(value) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _report(path, **kwargs):
+    try:
+        result = validate_file(path, **kwargs)
+    except IngestError as err:
+        return str(err)
+    return _dump(result.report), result
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_threads_and_factors_change_no_report(path, monkeypatch):
+    for mode in ("strict", "lenient"):
+        plain = _report(path, mode=mode)
+        monkeypatch.setattr(validation, "_workers", lambda rows: 2)
+        threaded = _report(path, mode=mode)
+        monkeypatch.undo()
+        assert threaded[0] == plain[0]
+        if not isinstance(plain, str):
+            pd.testing.assert_frame_equal(threaded[1].accepted, plain[1].accepted)
+            pd.testing.assert_frame_equal(threaded[1].rejected, plain[1].rejected)
+    ing = _ingestable(path)
+    if ing is not None and not ing.file_failures:
+        spec = load_contract()
+        frame = ing.table[CANONICAL_COLUMNS]
+        with_factors = validation._contract_failures(frame, spec, ing.factors)
+        without = validation._contract_failures(frame, spec)
+        assert _dump(with_factors) == _dump(without)  # NaN values compare as text
+
+
+def _big_table(samples: int) -> pd.DataFrame:
+    """``samples`` squid-axon samples x 4 ions, sorted by sample, all valid."""
+    ions = [("K+", 1, 400.0, 20.0), ("Na+", 1, 50.0, 440.0), ("Cl-", -1, 52.0, 560.0),
+            ("Ca2+", 2, 1e-4, 10.0)]  # fmt: skip
+    n = samples * len(ions)
+    pick = np.tile(np.arange(len(ions)), samples)
+    return pd.DataFrame(
+        {
+            "dataset": "big",
+            "sample_id": pd.Series(np.repeat(np.arange(samples), 4)).map(
+                "s{:06d}".format
+            ),
+            "cell_type": "squid_giant_axon",
+            "temperature_C": 20.0,
+            "ion": np.array([i[0] for i in ions])[pick],
+            "c_in_mM": np.array([i[2] for i in ions])[pick],
+            "c_out_mM": np.array([i[3] for i in ions])[pick],
+            "vm_mV": np.full(n, -65.0),
+        }
+    )
+
+
+def test_big_table_reports_the_same_with_and_without_threads(tmp_path, monkeypatch):
+    """30,000 rows (run-based sample numbering, neighbour comparisons, run heads)
+    with one fault of each kind the fast paths handle: threads or not, the same."""
+    df = _big_table(7_500)
+    df.loc[5, "temperature_C"] = 25.0  # two temperatures in sample 1
+    df.loc[9, "ion"] = "K+"  # duplicate K+ in sample 2
+    df.loc[13, "cell_type"] = "frog"  # two cell types in sample 3
+    df.loc[17, "vm_mV"] = -70.0  # two potentials in sample 4
+    df.loc[21, "sample_id"] = "  "  # blank sample id
+    df.loc[25, "ion"] = "Xx"  # unknown ion
+    df.loc[31, "c_in_mM"] = 20.0  # Ca2+ inside above 10 mM: a warning
+    df.loc[29_000:, "dataset"] = "bad name"  # dataset names must match a pattern
+    path = tmp_path / "big.csv"
+    df.to_csv(path, index=False)
+    monkeypatch.setattr(validation, "_workers", lambda rows: 2)
+    threaded = _report(path, mode="lenient")
+    monkeypatch.undo()
+    plain = _report(path, mode="lenient")
+    assert threaded[0] == plain[0]
+    rules = {f["rule"] for f in plain[1].report["failures"]}
+    assert rules >= {
+        "one_temperature_per_sample", "unique_sample_ion", "one_cell_type_per_sample",
+        "one_vm_per_sample", "not_nullable", "known_ion", "plausible_c_in",
+        "dataset_name",
+    }  # fmt: skip
+    report = plain[1].report
+    assert report["rows_read"] == report["rows_accepted"] + report["rows_rejected"]
