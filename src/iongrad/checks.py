@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .ions import all_ions
+from .text import may_have_edge_space
 
 __all__ = [
     "EXPLAIN",
@@ -188,9 +189,13 @@ def not_blank(s: pd.Series) -> pd.Series:
     """Text is not empty or whitespace (checked once per distinct value)."""
     if s.dtype == _STR:
         # arrow text: blank = empty or whitespace only (arrow's Unicode whitespace,
-        # which its trim, ``str.strip`` below, removes), without stripped copies
+        # which its trim, ``str.strip`` below, removes), without stripped copies;
+        # a whitespace-only cell starts with whitespace, so without such cells
+        # (the usual case) the empty ones are the blank ones
         cells = pa.array(s.array)
-        blank = pc.or_(pc.equal(pc.binary_length(cells), 0), pc.utf8_is_space(cells))
+        blank = pc.equal(pc.binary_length(cells), 0)
+        if may_have_edge_space(s):
+            blank = pc.or_(blank, pc.utf8_is_space(cells))
         ok = pc.invert(blank).fill_null(True)  # missing passes
         return pd.Series(ok.to_numpy(zero_copy_only=False), index=s.index)
     if pd.api.types.is_string_dtype(s.dtype):
@@ -297,6 +302,8 @@ def sample_codes(df: pd.DataFrame) -> np.ndarray:
     ordered = np.ones(n - 1, dtype=bool)
     for key in reversed(SAMPLE_KEYS):
         col = df[key].reset_index(drop=True)
+        if _constant(col):  # e.g. one dataset: no runs, no order
+            continue
         a, b = col.iloc[1:], col.iloc[:-1]
         equal = _pairwise(a, b, "eq")
         new[1:] |= ~equal
@@ -332,6 +339,12 @@ def distinct_cells(s: pd.Series) -> pd.Series:
     head = np.ones(n, dtype=bool)
     head[1:] = ~_pairwise(s.iloc[1:], s.iloc[:-1], "eq")
     return s[head] if np.count_nonzero(head) <= n // 2 else s
+
+
+def _constant(col: pd.Series) -> bool:
+    """Every cell holds the first cell's value (and that is not missing)."""
+    first = col.iloc[0]
+    return not pd.isna(first) and bool(col.eq(first).all())
 
 
 def _pairwise(a: pd.Series, b: pd.Series, op: str) -> np.ndarray:

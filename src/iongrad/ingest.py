@@ -31,22 +31,25 @@ anything in the file is wrong; :func:`iongrad.validation.validate_file` uses
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import os
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import parallel
 from .checks import map_distinct
 from .ions import UnknownIonError, lookup
+from .text import blank_cells, may_have_edge_space
 from .units import UnitError, parse_temperature, unit_factor
 
 __all__ = [
@@ -448,10 +451,26 @@ def _is_typed(series: pd.Series) -> bool:
 
 
 def _str_full(value: str | None, n: int) -> pd.Series:
-    """``str`` Series of ``n`` copies of ``value`` (None: all missing); no list."""
+    """``str`` Series of ``n`` copies of ``value`` (None: all missing); no list.
+
+    The arrow column is one block of up to :data:`_FULL_CHUNK` copies, repeated:
+    arrow buffers are immutable, so the chunks may share it, and a million-row
+    column costs one block.
+    """
     kind = pa.large_string()  # what pandas' ``str`` arrays hold
-    cells = pa.nulls(n, kind) if value is None else pa.repeat(pa.scalar(value, kind), n)
-    return pd.Series(pd.array(cells, dtype="str"))
+    size = min(n, _FULL_CHUNK)
+    block = (
+        pa.nulls(size, kind)
+        if value is None
+        else pa.repeat(pa.scalar(value, kind), size)
+    )
+    whole, rest = divmod(n, _FULL_CHUNK)
+    chunks = [block] * whole + ([block.slice(0, rest)] if rest else [])
+    return pd.Series(pd.array(pa.chunked_array(chunks or [block], kind), dtype="str"))
+
+
+#: Rows per shared block of :func:`_str_full`.
+_FULL_CHUNK = 1 << 16
 
 
 def _str_take(values: list, codes: np.ndarray) -> pd.Series:
@@ -464,47 +483,7 @@ def _text(series: pd.Series) -> pd.Series:
     if _is_typed(series):
         return series
     text = series.astype("str")
-    return text.str.strip() if _may_have_edge_space(text) else text
-
-
-#: ``(byte - 33) % 256 >= 95`` holds for bytes 0-32 (ASCII controls and space: every
-#: ASCII whitespace of ``str.isspace`` and arrow's trim) and 128-255 (every byte of
-#: a non-ASCII character, some of which are whitespace).
-_EDGE_SHIFT, _EDGE_FROM = np.uint8(33), np.uint8(95)
-
-
-def _may_have_edge_space(text: pd.Series) -> bool:
-    """Whether a cell of a ``str`` Series may start or end with whitespace.
-
-    False is exact: no cell's first or last byte can belong to a whitespace
-    character, so stripping would change nothing. The test reads the first and last
-    byte of every cell from arrow's buffers (a few ms for a million cells, about half
-    the cost of stripping them); True (any doubt) means strip.
-    """
-    cells = pa.array(text.array)
-    if not pa.types.is_large_string(cells.type):
-        return True
-    for chunk in cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]:
-        _, offsets, data = chunk.buffers()
-        if data is None or len(chunk) == 0:
-            continue  # no bytes: only empty or missing cells
-        bounds = np.frombuffer(offsets, dtype=np.int64)
-        bounds = bounds[chunk.offset : chunk.offset + len(chunk) + 1]
-        starts, ends = bounds[:-1], bounds[1:]
-        filled = ends > starts
-        if not filled.all():
-            starts, ends = starts[filled], ends[filled]
-        cells_bytes = np.frombuffer(data, dtype=np.uint8)
-        for edge in (cells_bytes[starts], cells_bytes[ends - 1]):
-            if ((edge - _EDGE_SHIFT) >= _EDGE_FROM).any():
-                return True
-    return False
-
-
-def _blank(text: pd.Series) -> np.ndarray:
-    """Missing or empty cells of a ``str`` Series (from arrow's lengths, no compare)."""
-    lengths = pc.binary_length(pa.array(text.array))
-    return pc.fill_null(pc.equal(lengths, 0), True).to_numpy(zero_copy_only=False)
+    return text.str.strip() if may_have_edge_space(text) else text
 
 
 def _is_na_text(text: pd.Series) -> np.ndarray:
@@ -858,7 +837,7 @@ class _Builder:
         if key not in fields:
             return _str_full(default, self.n)
         s = _text(self.raw[fields[key].header]).astype("str")
-        empty = _blank(s)
+        empty = blank_cells(s)
         return s.mask(empty, default) if empty.any() else s
 
     def _potential(self, fields, key) -> np.ndarray:
@@ -1017,16 +996,43 @@ class _Builder:
             self.file_fail(None, None, "no_data_rows", "the file has no data rows")
         if self.file_errors:
             return self._finish(layout, None, None)
-        per_sample = self._per_sample(fields)
-        if layout == "long":
-            records = self._long(fields, per_sample)
-        else:
-            records = self._wide(fields, wide, per_sample)
+        per_sample, records = self._side_by_side(
+            lambda builder: builder._per_sample(fields),
+            (lambda builder: builder._long(fields))
+            if layout == "long"
+            else (lambda builder: builder._wide(fields, wide)),
+        )
         if self.file_errors:
             return self._finish(layout, None, None)
         return self._finish(layout, records, per_sample)
 
-    def _long(self, fields, per_sample):
+    def _side_by_side(self, first, second):
+        """``first(self)``, then ``second(self)``: in two threads for a big table.
+
+        The steps share only read-only state, and the second records its failures
+        and factors in a copy of this builder, merged after the first's: the result
+        is the serial one. The second step consults the file-level errors found so
+        far (a concentration without a unit is reported only in a file without
+        them), so when the first step found one, the second runs again after it.
+        """
+        if parallel.threads(self.n) < 2:
+            return first(self), second(self)
+        before, start = len(self.file_errors), len(self.file_fails)
+        other = copy.copy(self)
+        other.fails, other.file_fails = _Failures(), list(self.file_fails)
+        other.factors = {}
+        with ThreadPoolExecutor(1) as pool:
+            later = pool.submit(second, other)
+            result = first(self)
+            other_result = later.result()
+        if len(self.file_errors) > before:  # what the second step saw has changed
+            return result, second(self)
+        self.fails.items.extend(other.fails.items)
+        self.file_fails.extend(other.file_fails[start:])
+        self.factors.update(other.factors)
+        return result, other_result
+
+    def _long(self, fields):
         positions = np.arange(self.n)
         cols = {}
         for comp in ("in", "out"):
@@ -1037,7 +1043,7 @@ class _Builder:
                 v, s = np.full(self.n, np.nan), np.zeros(self.n, dtype=np.int8)
             cols[f"c_{comp}_mM"], cols[f"scale_{comp}"] = v, s
         ion_text = _text(self.raw[fields["ion"].header]).astype("str")
-        blank = _blank(ion_text)
+        blank = blank_cells(ion_text)
         ions, factor = self._ions(ion_text.mask(blank) if blank.any() else ion_text)
         cols["ion"] = ions
         self.factors["ion"] = ("records", *factor)
@@ -1051,7 +1057,7 @@ class _Builder:
         # fresh arrays of this call: no copy (a copy would stack them into blocks)
         return pd.DataFrame(cols, copy=False)
 
-    def _wide(self, fields, wide, per_sample):
+    def _wide(self, fields, wide):
         ions = list(dict.fromkeys(c.name for c in wide))
         blocks = []
         empty_cells = 0

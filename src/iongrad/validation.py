@@ -33,6 +33,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
+from . import parallel
 from .checks import EXPLAIN, distinct_cells, get_check, sample_codes
 from .ingest import CANONICAL_COLUMNS, Ingested, ingest
 from .ions import UnknownIonError, lookup
@@ -324,22 +325,6 @@ def check_table(
     return _contract_failures(frame, spec)
 
 
-#: Tables from this many rows run their column screens and table rules in threads
-#: (numpy and arrow kernels release the GIL); smaller ones are faster in one.
-PARALLEL_FROM = 100_000
-
-
-def _workers(rows: int) -> int:
-    """Threads for checking a table of ``rows`` rows: the CPUs this process may use."""
-    if rows < PARALLEL_FROM:
-        return 1
-    try:
-        cpus = len(os.sched_getaffinity(0))  # honours cgroup/SLURM CPU sets
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        cpus = os.cpu_count() or 1
-    return min(cpus, 4)
-
-
 def _typed(plan: tuple[ColumnPlan, ...], df: pd.DataFrame) -> bool:
     """Every column of ``plan`` is present with an accepted dtype."""
     return all(
@@ -355,7 +340,7 @@ def _contract_failures(
         (spec.column_error_schema, "error", spec.column_error_plan),
         (spec.column_warning_schema, "warning", spec.column_warning_plan),
     )
-    workers = _workers(len(frame))
+    workers = parallel.threads(len(frame))
     if workers > 1 and all(_typed(plan, frame) for _, _, plan in screens):
         # No dtype failure is possible, so the table rules will run: start the
         # column screens and the table rules side by side. Pandera, for a screen

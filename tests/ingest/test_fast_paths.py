@@ -17,9 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iongrad import checks, validation
-from iongrad.ingest import IngestError, _blank, _may_have_edge_space, _text, ingest
+from iongrad import checks, parallel, validation
+from iongrad.ingest import IngestError, _text, ingest
 from iongrad.schema import load_contract
+from iongrad.text import blank_cells, may_have_edge_space
 from iongrad.validation import CANONICAL_COLUMNS, validate_file
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -118,7 +119,7 @@ CELLS = st.lists(
 def test_text_strips_exactly_as_arrow_does(cells):
     s = pd.Series(cells, dtype="str")
     assert _text(s).equals(s.str.strip())
-    if not _may_have_edge_space(s):
+    if not may_have_edge_space(s):
         assert s.str.strip().equals(s)  # "no edge whitespace" is never wrong
 
 
@@ -130,18 +131,18 @@ def test_edge_space_test_flags_every_character_arrow_strips():
     changed = [c for c, s in zip(cells.to_pylist(), stripped, strict=True) if c != s]
     assert len(changed) >= 2 * 20  # arrow strips a few dozen characters, both ends
     for cell in changed:
-        assert _may_have_edge_space(pd.Series([cell], dtype="str")), repr(cell)
+        assert may_have_edge_space(pd.Series([cell], dtype="str")), repr(cell)
     clean = pd.Series(["x", "K+", "aé b", "ab", None, ""], dtype="str")
-    assert not _may_have_edge_space(clean)
+    assert not may_have_edge_space(clean)
     # a non-ASCII character at an edge is doubted (then stripped, which is exact)
-    assert _may_have_edge_space(pd.Series(["é"], dtype="str"))
+    assert may_have_edge_space(pd.Series(["é"], dtype="str"))
 
 
 @settings(max_examples=60, deadline=None)
 @given(cells=CELLS)
 def test_blank_and_not_blank_match_the_plain_comparisons(cells):
     s = pd.Series(cells, dtype="str")
-    assert _blank(s).tolist() == (s.isna() | (s == "")).tolist()
+    assert blank_cells(s).tolist() == (s.isna() | (s == "")).tolist()
     plain = (s.str.strip() != "").fillna(True).astype(bool)
     assert checks.not_blank(s).tolist() == plain.tolist()
 
@@ -194,7 +195,7 @@ def _report(path, **kwargs):
 def test_threads_and_factors_change_no_report(path, monkeypatch):
     for mode in ("strict", "lenient"):
         plain = _report(path, mode=mode)
-        monkeypatch.setattr(validation, "_workers", lambda rows: 2)
+        monkeypatch.setattr(parallel, "threads", lambda rows: 2)
         threaded = _report(path, mode=mode)
         monkeypatch.undo()
         assert threaded[0] == plain[0]
@@ -246,7 +247,7 @@ def test_big_table_reports_the_same_with_and_without_threads(tmp_path, monkeypat
     df.loc[29_000:, "dataset"] = "bad name"  # dataset names must match a pattern
     path = tmp_path / "big.csv"
     df.to_csv(path, index=False)
-    monkeypatch.setattr(validation, "_workers", lambda rows: 2)
+    monkeypatch.setattr(parallel, "threads", lambda rows: 2)
     threaded = _report(path, mode="lenient")
     monkeypatch.undo()
     plain = _report(path, mode="lenient")
@@ -259,3 +260,28 @@ def test_big_table_reports_the_same_with_and_without_threads(tmp_path, monkeypat
     }  # fmt: skip
     report = plain[1].report
     assert report["rows_read"] == report["rows_accepted"] + report["rows_rejected"]
+
+
+def test_side_by_side_ingest_sees_file_errors_in_serial_order(tmp_path, monkeypatch):
+    """A temperature without a unit is a file-level error of the per-sample step;
+    the per-ion step then stays silent about a concentration whose unit cell is
+    empty. In threads the per-ion step runs before it knows, so it runs again."""
+    path = _write_csv(
+        tmp_path,
+        "dataset,sample_id,cell_type,temperature,ion,c_in,c_out,unit\n"
+        "d1,s1,squid,20,K+,400,20,mM\n"
+        "d1,s1,squid,20,Na+,50,440,\n",
+    )
+    plain = _report(path)
+    monkeypatch.setattr(parallel, "threads", lambda rows: 2)
+    threaded = _report(path)
+    assert threaded[0] == plain[0]
+    rules = [f["rule"] for f in plain[1].report["failures"]]
+    assert "missing_unit" in rules  # the temperature's
+    assert all(f["column"] != "c_in_mM" for f in plain[1].report["failures"])
+
+
+def _write_csv(tmp_path, text):
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
