@@ -344,7 +344,13 @@ def distinct_cells(s: pd.Series) -> pd.Series:
 def _constant(col: pd.Series) -> bool:
     """Every cell holds the first cell's value (and that is not missing)."""
     first = col.iloc[0]
-    return not pd.isna(first) and bool(col.eq(first).all())
+    if pd.isna(first):
+        return False
+    if col.dtype == _STR:  # arrow's kernel, without pandas' scalar comparison
+        cells = pa.array(col.array)
+        same = pc.equal(cells, pa.scalar(first, cells.type))
+        return cells.null_count == 0 and bool(pc.all(same).as_py())
+    return bool(col.eq(first).all())
 
 
 def _pairwise(a: pd.Series, b: pd.Series, op: str) -> np.ndarray:

@@ -60,5 +60,8 @@ def may_have_edge_space(text: pd.Series) -> bool:
 
 def blank_cells(text: pd.Series) -> np.ndarray:
     """Missing or empty cells of a ``str`` Series (from arrow's lengths, no compare)."""
-    lengths = pc.binary_length(pa.array(text.array))
-    return pc.fill_null(pc.equal(lengths, 0), True).to_numpy(zero_copy_only=False)
+    cells = pa.array(text.array)
+    lengths = pc.binary_length(cells)
+    if cells.null_count:
+        lengths = lengths.fill_null(0)
+    return lengths.to_numpy() == 0
