@@ -322,10 +322,11 @@ def sample_codes(df: pd.DataFrame) -> np.ndarray:
 def distinct_cells(s: pd.Series) -> pd.Series:
     """Cells of ``s`` that hold each of its distinct values at least once.
 
-    For a long text column, the first cell of each run of equal neighbours (a column
-    sorted or grouped by sample has few runs), kept when that halves the column at
-    least; otherwise ``s`` itself. An elementwise check (:func:`is_elementwise`)
-    passes on the result exactly when it passes on ``s``.
+    For a long text column, its first cell when all are equal, else the first cell
+    of each run of equal neighbours (a column sorted or grouped by sample has few
+    runs), kept when that halves the column at least; otherwise ``s`` itself. An
+    elementwise check (:func:`is_elementwise`) passes on the result exactly when it
+    passes on ``s``.
 
     Examples
     --------
@@ -336,6 +337,8 @@ def distinct_cells(s: pd.Series) -> pd.Series:
     n = len(s)
     if n < _RUNS_FROM or s.dtype != _STR:
         return s
+    if _constant(s):  # one value (a file's dataset name, say)
+        return s.iloc[:1]
     head = np.ones(n, dtype=bool)
     head[1:] = ~_pairwise(s.iloc[1:], s.iloc[:-1], "eq")
     return s[head] if np.count_nonzero(head) <= n // 2 else s

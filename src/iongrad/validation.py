@@ -268,7 +268,8 @@ def _table_failures(
     else:  # the reader's values may repeat (two spellings, one symbol): merge them
         codes, values = factor
         keys, uniques = pd.factorize(np.asarray(values, dtype=object))
-        codes = np.where(codes < 0, -1, keys[codes] if len(keys) else codes)
+        if (keys != np.arange(len(keys))).any():
+            codes = np.where(codes < 0, -1, keys[codes])
     categories = pd.Index(uniques, dtype=df["ion"].dtype)
     frame["_ion"] = pd.Categorical.from_codes(codes, categories=categories)
 
