@@ -30,6 +30,7 @@ from .ions import all_ions
 from .text import may_have_edge_space
 
 __all__ = [
+    "BIG_TABLE",
     "EXPLAIN",
     "SAMPLE_KEYS",
     "CheckSpec",
@@ -187,7 +188,7 @@ def matches(s: pd.Series, *, pattern: str) -> pd.Series:
 @register("not_blank", "column", elementwise=True)
 def not_blank(s: pd.Series) -> pd.Series:
     """Text is not empty or whitespace (checked once per distinct value)."""
-    if s.dtype == _STR:
+    if s.dtype == _STR and len(s) >= BIG_TABLE:
         # arrow text: blank = empty or whitespace only (arrow's Unicode whitespace,
         # which its trim, ``str.strip`` below, removes), without stripped copies;
         # a whitespace-only cell starts with whitespace, so without such cells
@@ -335,7 +336,7 @@ def distinct_cells(s: pd.Series) -> pd.Series:
     ['a', 'b', 'a']
     """
     n = len(s)
-    if n < _RUNS_FROM or s.dtype != _STR:
+    if n < BIG_TABLE or s.dtype != _STR:
         return s
     if _constant(s):  # one value (a file's dataset name, say)
         return s.iloc[:1]
@@ -364,6 +365,10 @@ def _pairwise(a: pd.Series, b: pd.Series, op: str) -> np.ndarray:
 
 #: Table size from which :func:`sample_codes` groups runs rather than all rows.
 _RUNS_FROM = 5_000
+#: Rows from which the fast paths for big tables (scans of arrow's buffers, runs of
+#: equal cells, the reader's factors) are taken; below, their set-up costs more
+#: than they save, and the plain paths run.
+BIG_TABLE = 5_000
 #: Table size up to which :func:`sample_codes` numbers samples in plain Python.
 _SMALL = 2_000
 #: Stands for a missing key in :func:`sample_codes` (all missing values are one).

@@ -47,7 +47,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import parallel
-from .checks import map_distinct
+from .checks import BIG_TABLE, map_distinct
 from .ions import UnknownIonError, lookup
 from .text import blank_cells, may_have_edge_space
 from .units import UnitError, parse_temperature, unit_factor
@@ -464,9 +464,11 @@ def _str_full(value: str | None, n: int) -> pd.Series:
         if value is None
         else pa.repeat(pa.scalar(value, kind), size)
     )
+    if n <= _FULL_CHUNK:
+        return pd.Series(pd.array(block, dtype="str"))
     whole, rest = divmod(n, _FULL_CHUNK)
     chunks = [block] * whole + ([block.slice(0, rest)] if rest else [])
-    return pd.Series(pd.array(pa.chunked_array(chunks or [block], kind), dtype="str"))
+    return pd.Series(pd.array(pa.chunked_array(chunks, kind), dtype="str"))
 
 
 #: Rows per shared block of :func:`_str_full`.
@@ -483,7 +485,9 @@ def _text(series: pd.Series) -> pd.Series:
     if _is_typed(series):
         return series
     text = series.astype("str")
-    return text.str.strip() if may_have_edge_space(text) else text
+    if len(text) >= BIG_TABLE and not may_have_edge_space(text):
+        return text  # nothing to strip (the scan pays off for long columns only)
+    return text.str.strip()
 
 
 def _is_na_text(text: pd.Series) -> np.ndarray:

@@ -34,7 +34,7 @@ import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
 from . import parallel
-from .checks import EXPLAIN, distinct_cells, get_check, sample_codes
+from .checks import BIG_TABLE, EXPLAIN, distinct_cells, get_check, sample_codes
 from .ingest import CANONICAL_COLUMNS, Ingested, ingest
 from .ions import UnknownIonError, lookup
 from .schema import ColumnPlan, Contract, empty_frame, load_contract
@@ -171,10 +171,11 @@ def _plan_passes(
         if not col.checks or (has_na and s.isna().all()):
             continue
         data = s.dropna() if has_na else s
-        factor = factors.get(col.name) if col.elementwise else None
+        big = len(s) >= BIG_TABLE
+        factor = factors.get(col.name) if col.elementwise and big else None
         if factor is not None:  # every value the reader used (a superset is safe)
             data = pd.Series(factor[1], dtype=s.dtype)
-        elif col.per_value:
+        elif col.per_value and big:
             data = distinct_cells(data)
         for _, func in col.checks:
             if not bool(np.all(np.asarray(func(data), dtype=bool))):
@@ -262,7 +263,7 @@ def _table_failures(
     out = []
     frame = df.copy(deep=False)  # the checks read it; _sample is added, no data copied
     frame["_sample"] = sample_codes(df)
-    factor = (factors or {}).get("ion")
+    factor = (factors or {}).get("ion") if len(df) >= BIG_TABLE else None
     if factor is None:
         codes, uniques = pd.factorize(df["ion"], use_na_sentinel=True)
     else:  # the reader's values may repeat (two spellings, one symbol): merge them

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iongrad import checks, parallel, validation
+from iongrad import ingest as ingest_module
 from iongrad.ingest import IngestError, _text, ingest
 from iongrad.schema import load_contract
 from iongrad.text import blank_cells, may_have_edge_space
@@ -50,6 +51,21 @@ def _one_value_reference(df: pd.DataFrame, ignore_missing: bool) -> list[bool]:
         mixed = values.isna().any() and bool(present)
         verdict[sample] = len(present) <= 1 and (ignore_missing or not mixed)
     return [verdict[k] for k in key]
+
+
+def _paths(monkeypatch, fast: bool) -> None:
+    """Every fast path at every size (``fast``), or none (the plain references)."""
+    big = 0 if fast else 10**12
+    for module in (checks, ingest_module, validation):
+        monkeypatch.setattr(module, "BIG_TABLE", big)
+    monkeypatch.setattr(checks, "_SMALL", 0 if fast else big)
+    monkeypatch.setattr(checks, "_RUNS_FROM", 0 if fast else big)
+    monkeypatch.setattr(parallel, "threads", lambda rows: 2 if fast else 1)
+
+
+@pytest.fixture
+def fast(monkeypatch):
+    _paths(monkeypatch, fast=True)
 
 
 @pytest.fixture(params=["dict", "groupby", "runs"])
@@ -114,9 +130,9 @@ CELLS = st.lists(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, suppress_health_check=SHARED_FIXTURE)
 @given(cells=CELLS)
-def test_text_strips_exactly_as_arrow_does(cells):
+def test_text_strips_exactly_as_arrow_does(fast, cells):
     s = pd.Series(cells, dtype="str")
     assert _text(s).equals(s.str.strip())
     if not may_have_edge_space(s):
@@ -138,18 +154,18 @@ def test_edge_space_test_flags_every_character_arrow_strips():
     assert may_have_edge_space(pd.Series(["é"], dtype="str"))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=SHARED_FIXTURE)
 @given(cells=CELLS)
-def test_blank_and_not_blank_match_the_plain_comparisons(cells):
+def test_blank_and_not_blank_match_the_plain_comparisons(fast, cells):
     s = pd.Series(cells, dtype="str")
     assert blank_cells(s).tolist() == (s.isna() | (s == "")).tolist()
     plain = (s.str.strip() != "").fillna(True).astype(bool)
     assert checks.not_blank(s).tolist() == plain.tolist()
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, suppress_health_check=SHARED_FIXTURE)
 @given(runs=st.lists(st.tuples(TEXTS, st.integers(1, 3000)), min_size=1, max_size=8))
-def test_distinct_cells_hold_every_value(runs):
+def test_distinct_cells_hold_every_value(fast, runs):
     cells = [value for value, length in runs for _ in range(length)]
     s = pd.Series(cells, dtype="str")
     out = checks.distinct_cells(s)
@@ -192,16 +208,19 @@ def _report(path, **kwargs):
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
-def test_threads_and_factors_change_no_report(path, monkeypatch):
+def test_fast_paths_change_no_report(path, monkeypatch):
+    """Every corpus file, with every fast path and threads forced, or with none."""
     for mode in ("strict", "lenient"):
+        _paths(monkeypatch, fast=False)
         plain = _report(path, mode=mode)
-        monkeypatch.setattr(parallel, "threads", lambda rows: 2)
-        threaded = _report(path, mode=mode)
+        _paths(monkeypatch, fast=True)
+        fast = _report(path, mode=mode)
         monkeypatch.undo()
-        assert threaded[0] == plain[0]
+        assert fast[0] == plain[0]
         if not isinstance(plain, str):
-            pd.testing.assert_frame_equal(threaded[1].accepted, plain[1].accepted)
-            pd.testing.assert_frame_equal(threaded[1].rejected, plain[1].rejected)
+            pd.testing.assert_frame_equal(fast[1].accepted, plain[1].accepted)
+            pd.testing.assert_frame_equal(fast[1].rejected, plain[1].rejected)
+    _paths(monkeypatch, fast=True)
     ing = _ingestable(path)
     if ing is not None and not ing.file_failures:
         spec = load_contract()
@@ -233,9 +252,9 @@ def _big_table(samples: int) -> pd.DataFrame:
     )
 
 
-def test_big_table_reports_the_same_with_and_without_threads(tmp_path, monkeypatch):
-    """30,000 rows (run-based sample numbering, neighbour comparisons, run heads)
-    with one fault of each kind the fast paths handle: threads or not, the same."""
+def test_big_table_reports_the_same_with_and_without_fast_paths(tmp_path, monkeypatch):
+    """30,000 rows with one fault of each kind the fast paths handle: the default
+    (fast paths on, threads forced) and the plain paths report the same."""
     df = _big_table(7_500)
     df.loc[5, "temperature_C"] = 25.0  # two temperatures in sample 1
     df.loc[9, "ion"] = "K+"  # duplicate K+ in sample 2
@@ -249,7 +268,7 @@ def test_big_table_reports_the_same_with_and_without_threads(tmp_path, monkeypat
     df.to_csv(path, index=False)
     monkeypatch.setattr(parallel, "threads", lambda rows: 2)
     threaded = _report(path, mode="lenient")
-    monkeypatch.undo()
+    _paths(monkeypatch, fast=False)
     plain = _report(path, mode="lenient")
     assert threaded[0] == plain[0]
     rules = {f["rule"] for f in plain[1].report["failures"]}
