@@ -344,16 +344,17 @@ def _contract_failures(
     )
     workers = parallel.threads(len(frame))
     if workers > 1 and all(_typed(plan, frame) for _, _, plan in screens):
-        # No dtype failure is possible, so the table rules will run: start the
-        # column screens and the table rules side by side. Pandera, for a screen
-        # that found something, runs afterwards in this thread.
+        # No dtype failure is possible, so the table rules will run: screen the
+        # columns (one task each) while this thread numbers the samples, then run
+        # the table rules. Pandera, for a screen that found something, runs
+        # afterwards in this thread.
         with ThreadPoolExecutor(workers) as pool:
             passed = [
-                pool.submit(_plan_passes, plan, frame, factors)
+                [pool.submit(_plan_passes, (col,), frame, factors) for col in plan]
                 for _, _, plan in screens
             ]
             table = _table_failures(frame, spec, factors, pool)
-            clean = [future.result() for future in passed]
+            clean = [all(f.result() for f in futures) for futures in passed]
         failures = []
         for (schema, severity, _), ok in zip(screens, clean, strict=True):
             if not ok:
