@@ -486,18 +486,18 @@ def _split(
     n_warn = len(records) - n_errors
     withheld = mode == "strict" and n_errors > 0
     reject = np.ones(n, dtype=bool) if withheld else bad
-    for i in np.flatnonzero(reject & ~bad):
-        reasons[int(i)] = [
-            f"withheld: strict mode accepts no row of a file with errors "
-            f"({int(bad.sum())} row(s) have errors)"
-        ]
+    # a rejected row without an error of its own was withheld (strict mode)
+    withheld = (
+        f"withheld: strict mode accepts no row of a file with errors "
+        f"({int(bad.sum())} row(s) have errors)"
+    )
     if reject.any():
         accepted = table.loc[~reject, CANONICAL_COLUMNS].reset_index(drop=True)
     else:  # every row: the columns as they are (the index is a RangeIndex)
         accepted = table[CANONICAL_COLUMNS]
     if not len(accepted):
         accepted = empty_frame(spec)[CANONICAL_COLUMNS]
-    rejected = _rejected_frame(ing, np.flatnonzero(reject), reasons)
+    rejected = _rejected_frame(ing, np.flatnonzero(reject), reasons, withheld)
     if mode == "strict":
         ok = n_errors == 0 and n > 0
     else:
@@ -536,7 +536,14 @@ def _jsonable_info(value):
     return _jsonable(value)
 
 
-def _rejected_frame(ing: Ingested, idx: np.ndarray, reasons: dict) -> pd.DataFrame:
+def _rejected_frame(
+    ing: Ingested, idx: np.ndarray, reasons: dict, default: str
+) -> pd.DataFrame:
+    """The rejected rows ``idx`` (sorted) as the file gave them, with their reasons.
+
+    ``reasons`` maps a row to its errors; a row without is given ``default``. The
+    column is filled in numpy (a million withheld rows cost no Python loop).
+    """
     table = ing.table
     raw_cols = [str(c) for c in ing.raw.columns]
     lead = ["source_file", "source_row"] + (["ion"] if ing.layout == "wide" else [])
@@ -555,7 +562,11 @@ def _rejected_frame(ing: Ingested, idx: np.ndarray, reasons: dict) -> pd.DataFra
     if ing.layout == "wide":
         head["ion"] = table["ion"].to_numpy(dtype=object)[idx]
     out = pd.concat([head, raw], axis=1)
-    out["reason"] = ["; ".join(reasons.get(int(i), [])) for i in idx]
+    reason = np.full(len(idx), default, dtype=object)
+    rows = np.fromiter(reasons, dtype=np.int64, count=len(reasons))
+    for row, at in zip(rows, np.searchsorted(idx, rows), strict=True):
+        reason[at] = "; ".join(reasons[int(row)])  # every row with errors is in idx
+    out["reason"] = pd.array(reason, dtype="str")
     return out
 
 

@@ -304,3 +304,21 @@ def _write_csv(tmp_path, text):
     path = tmp_path / "t.csv"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_strict_mode_withholds_every_row_with_its_reason(tmp_path):
+    """A 20,000-row table with one bad row: strict mode rejects every row; the bad
+    row names its rule, every other row says it was withheld."""
+    df = _big_table(5_000)
+    df.loc[7, "c_in_mM"] = -1.0
+    path = _write_csv(tmp_path, df.to_csv(index=False))
+    result = validate_file(path, mode="strict")
+    rejected = result.rejected
+    assert len(rejected) == len(df)
+    assert result.accepted.empty
+    bad = rejected["source_row"] == 9  # header is line 1, index 7 is line 9
+    assert bad.sum() == 1
+    assert rejected.loc[bad, "reason"].str.startswith("c_in_nonnegative_finite").all()
+    withheld = rejected.loc[~bad, "reason"]
+    assert withheld.str.fullmatch(r"withheld: .* \(1 row\(s\) have errors\)").all()
+    assert str(rejected["reason"].dtype) == "str"
