@@ -390,7 +390,7 @@ def one_value_per_sample(
     fails when its present values differ, or (not ignoring) when it mixes present
     and missing values.
     """
-    codes = sample_codes(df)
+    codes = rows = sample_codes(df)  # ``codes`` may lose missing rows below
     n = len(codes)
     groups = int(codes.max(initial=-1)) + 1
     col = df[column].reset_index(drop=True)
@@ -418,7 +418,7 @@ def one_value_per_sample(
             same = _pairwise(col.iloc[1:], col.iloc[:-1], "eq")
         same = same | (missing[1:] & missing[:-1])
         bad[codes[1:][inner & ~same]] = True
-        return pd.Series(~bad[sample_codes(df)], index=df.index)
+        return pd.Series(~bad[rows], index=df.index)
     # General order: per sample the extremes of the present values, plus whether
     # it has present and missing ones.
     if not is_float:
@@ -446,10 +446,7 @@ def bath_electroneutral(df: pd.DataFrame, *, tolerance: float) -> pd.Series:
     summed over the sample's rows with a measured ``c_out_mM``; samples without at
     least one measured cation and one measured anion outside are not judged.
     """
-    codes = sample_codes(df)
-    z = df["valence"].to_numpy(dtype=float)
-    c = df["c_out_mM"].to_numpy(dtype=float)
-    c = np.where(np.isfinite(c), c, 0.0)
+    codes, z, c = _bath_terms(df)
     groups = int(codes.max(initial=-1)) + 1
 
     def per_sample(weights):  # one sum per sample (bath_imbalance's sums)
@@ -465,11 +462,18 @@ def bath_electroneutral(df: pd.DataFrame, *, tolerance: float) -> pd.Series:
 
 def bath_imbalance(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the sample's bath charge sum z c_out and sum |z| c_out, [mM]."""
-    codes = sample_codes(df)
-    z = df["valence"].to_numpy(dtype=float)
-    c = df["c_out_mM"].to_numpy(dtype=float)
-    c = np.where(np.isfinite(c), c, 0.0)
+    codes, z, c = _bath_terms(df)
     return _per_sample_sum(codes, z * c), _per_sample_sum(codes, np.abs(z) * c)
+
+
+def _bath_terms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sample codes, valences z and bath concentrations c_out [mM] (non-finite: 0)."""
+    c = df["c_out_mM"].to_numpy(dtype=float)
+    return (
+        sample_codes(df),
+        df["valence"].to_numpy(dtype=float),
+        np.where(np.isfinite(c), c, 0.0),
+    )
 
 
 def _explain_bath(df: pd.DataFrame, idx: np.ndarray) -> list[str]:

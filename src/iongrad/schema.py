@@ -184,13 +184,13 @@ def _plan(schema: pa.DataFrameSchema, rules: dict[str, Rule]) -> tuple:
     """The columns of ``schema`` as :class:`ColumnPlan` (same functions, same order)."""
     out = []
     for name, col in schema.columns.items():
-        checks = []
-        names = [rules[check.name].check for check in col.checks]
-        for check in col.checks:
-            rule = rules[check.name]
-            checks.append((rule.name, partial(get_check(rule.check), **rule.params)))
-        elementwise = all(is_elementwise(name) for name in names)
-        per_value = elementwise and any(is_per_value(name) for name in names)
+        col_rules = [rules[check.name] for check in col.checks]
+        checks = [
+            (rule.name, partial(get_check(rule.check), **rule.params))
+            for rule in col_rules
+        ]
+        elementwise = all(is_elementwise(rule.check) for rule in col_rules)
+        per_value = elementwise and any(is_per_value(rule.check) for rule in col_rules)
         out.append(
             ColumnPlan(
                 name, bool(col.nullable), col, tuple(checks), elementwise, per_value

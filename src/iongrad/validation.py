@@ -170,13 +170,14 @@ def _plan_passes(
             return False
         if not col.checks or (has_na and s.isna().all()):
             continue
-        data = s.dropna() if has_na else s
         big = len(s) >= BIG_TABLE
         factor = factors.get(col.name) if col.elementwise and big else None
         if factor is not None:  # every value the reader used (a superset is safe)
             data = pd.Series(factor[1], dtype=s.dtype)
-        elif col.per_value and big:
-            data = distinct_cells(data)
+        else:
+            data = s.dropna() if has_na else s
+            if col.per_value and big:
+                data = distinct_cells(data)
         for _, func in col.checks:
             if not bool(np.all(np.asarray(func(data), dtype=bool))):
                 return False
