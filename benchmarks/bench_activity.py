@@ -33,7 +33,7 @@ import warnings
 
 import numpy as np
 
-from iongrad.activity import activity_coefficients, mean_activity_coefficient
+from iongrad.physics.activity import activity_coefficients, mean_activity_coefficient
 
 IONS = ["Na+", "K+", "Ca2+", "Mg2+", "Cl-", "HCO3-"]
 Z = np.array([1, 1, 2, 2, -1, -1])

@@ -3,7 +3,8 @@
 Each problem has 4-6 permeant ions with valences drawn from +/-1, +/-2, +/-3 (both
 signs present), bath concentrations 0.01-300 mM and an impermeant charge X between
 -400 and +400 mM. iongrad solves all of them in one call of
-:func:`iongrad.donnan.donnan_equilibrium`. The baseline, measured in the same run,
+:func:`iongrad.physics.donnan.donnan_equilibrium`. The baseline, measured in the same
+run,
 calls ``scipy.optimize.brentq`` once per row on a random sample and returns the same
 outputs (r, c_in per ion, V_D, residual); a loop that returns r only is timed too.
 Both loops get the analytic bracket [min(0, ln r_1:1), max(0, ln r_1:1)] (widened by
@@ -29,7 +30,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from iongrad.constants import MV_PER_V, F, R
-from iongrad.donnan import XTOL_LN_R, donnan_equilibrium
+from iongrad.physics.donnan import XTOL_LN_R, donnan_equilibrium
 
 MV_PER_KELVIN = R / F * MV_PER_V  # RT/F per kelvin, [mV K^-1]
 

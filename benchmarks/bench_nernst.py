@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from iongrad.nernst import (
+from iongrad.physics.nernst import (
     directions,
     driving_force_mV,
     electrochemical_state,

@@ -54,7 +54,7 @@ def small_reports(n: int, repeat: int) -> None:
     """Time ``n`` small-dataset reports in this process; print per-report figures."""
     import bench_workflow
 
-    from iongrad import config as cfgmod
+    from iongrad.pipeline import config as cfgmod
 
     with tempfile.TemporaryDirectory() as tmp:
         work = bench_workflow.setup(Path(tmp), n + 1, True)

@@ -5,7 +5,7 @@ file (and, for reference, ``read_table(...).to_pandas()``), interleaved with the
 iongrad steps round by round, so that all of them see the same machine load; each
 figure is the best round. Target from issue 3: validation adds no more than 5x the
 bare read time. Both sides may use threads: pyarrow reads columns in parallel, and
-iongrad ingests and checks a big table in up to :func:`iongrad.parallel.threads`
+iongrad ingests and checks a big table in up to :func:`iongrad.gate.parallel.threads`
 threads; CPU time adds the threads up.
 
 Second figure: the small table the workflow validates by the thousand (20 samples x 6
@@ -31,9 +31,9 @@ import pyarrow.parquet as pq
 from bench_workflow import make_dataset
 from timing import best
 
-from iongrad import parallel
-from iongrad.ingest import ingest, write_parquet
-from iongrad.validation import validate_file
+from iongrad.gate import parallel
+from iongrad.gate.ingest import ingest, write_parquet
+from iongrad.gate.validation import validate_file
 
 # Bath near electroneutral (5 + 145 + 2*2 - 150 = +4 of 304 mM of charge), so the
 # benchmark measures the clean path.

@@ -114,8 +114,8 @@ def snakemake(work: Path, *args: str) -> tuple[float, float]:
 
 def direct_baseline(work: Path, n: int, reports: bool) -> float:
     """(wall, CPU) seconds per dataset of the pipeline functions called directly."""
-    from iongrad import config as cfgmod
-    from iongrad import pipeline
+    from iongrad.pipeline import config as cfgmod
+    from iongrad.pipeline import jobs as pipeline
 
     old = Path.cwd()
     os.chdir(work)

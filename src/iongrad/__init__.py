@@ -2,7 +2,7 @@
 
 Modules are named for what they compute: :mod:`iongrad.constants` (R, F, 0 degC),
 :mod:`iongrad.ions` (the ion registry), :mod:`iongrad.units` (unit parsing),
-:mod:`iongrad.nernst` (equilibrium potentials, driving force, directions).
+:mod:`iongrad.physics.nernst` (equilibrium potentials, driving force, directions).
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .constants import ZERO_CELSIUS_K
-from .ions import lookup
+from iongrad.constants import ZERO_CELSIUS_K
+from iongrad.ions import lookup
 
 __all__ = [
     "CONCENTRATION_UNITS",

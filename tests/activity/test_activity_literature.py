@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.activity import (
+from iongrad.physics.activity import (
     activity_coefficients,
     log10_gamma_extended_debye_huckel,
     mean_activity_coefficient,
 )
-from iongrad.pitzer import pitzer_mean_activity_coefficient
-from iongrad.water import (
+from iongrad.physics.pitzer import pitzer_mean_activity_coefficient
+from iongrad.physics.water import (
     debye_huckel_A,
     debye_huckel_A_phi,
     debye_huckel_B,

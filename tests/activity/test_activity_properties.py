@@ -5,15 +5,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iongrad.activity import (
+from iongrad.constants import thermal_voltage_mV
+from iongrad.physics.activity import (
     MODELS,
     activity_coefficients,
     log10_gamma_debye_huckel,
     mean_activity_coefficient,
 )
-from iongrad.constants import thermal_voltage_mV
-from iongrad.ionic_strength import ionic_strength
-from iongrad.pitzer import _J0_J1, _J0_J1_P75, pitzer_ln_gamma
+from iongrad.physics.ionic_strength import ionic_strength
+from iongrad.physics.pitzer import _J0_J1, _J0_J1_P75, pitzer_ln_gamma
 
 IONS = ["Na+", "K+", "Ca2+", "Mg2+", "Cl-", "HCO3-", "SO4 2-", "H+"]
 Z = np.array([1, 1, 2, 2, -1, -1, -2, 1])
@@ -157,7 +157,7 @@ def test_single_salt_matches_pitzer_closed_form():
     ln g_pm = |zMzX| f + m (2 nuM nuX / nu) B^g + m^2 (2 (nuM nuX)^1.5 / nu) C^g
     (Pitzer 1991 ch. 3, eqs. 24-25), with CaCl2 parameters from pitzer_binary.csv.
     """
-    from iongrad.water import debye_huckel_A_phi
+    from iongrad.physics.water import debye_huckel_A_phi
 
     m = np.array([0.01, 0.1, 0.5, 1.0, 2.0])
     b0, b1, cphi, alpha, b = 0.3159, 1.614, -0.00034, 2.0, 1.2

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.activity import MODELS, activity_coefficients, activity_table
-from iongrad.ionic_strength import molar_to_molal
-from iongrad.nernst import nernst_potential
+from iongrad.physics.activity import MODELS, activity_coefficients, activity_table
+from iongrad.physics.ionic_strength import molar_to_molal
+from iongrad.physics.nernst import nernst_potential
 
 COLUMNS = [
     "gamma_in_model",

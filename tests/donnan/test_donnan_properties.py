@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iongrad.donnan import donnan_equilibrium
-from iongrad.nernst import nernst_potential
+from iongrad.physics.donnan import donnan_equilibrium
+from iongrad.physics.nernst import nernst_potential
 
 VALENCES = [-3, -2, -1, 1, 2, 3]
 

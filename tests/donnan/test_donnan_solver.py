@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from iongrad.donnan import (
+from iongrad.ions import lookup
+from iongrad.physics.donnan import (
     DONNAN_STATUS,
     donnan_closed,
     donnan_equilibrium,
@@ -11,8 +12,7 @@ from iongrad.donnan import (
     donnan_ratio_1to1,
     solve_monotone,
 )
-from iongrad.ions import lookup
-from iongrad.nernst import nernst_potential
+from iongrad.physics.nernst import nernst_potential
 
 T25 = 298.15
 
@@ -238,7 +238,7 @@ def test_activity_donnan_with_unit_gammas_is_the_ideal_answer():
 
 
 def test_activity_model_names_go_through_iongrad_activity():
-    from iongrad.donnan import activity_gamma_fn
+    from iongrad.physics.donnan import activity_gamma_fn
 
     res = donnan_equilibrium_activity(
         ions=["K+", "Cl-"], c_out=[100.0, 100.0], impermeant_charge_mM=-100.0,
@@ -262,7 +262,7 @@ def _random_problems(n, seed):
 
 
 def test_blocked_solve_equals_one_block(monkeypatch):
-    import iongrad.donnan as donnan_module
+    import iongrad.physics.donnan as donnan_module
 
     c, z, X = _random_problems(200, 3)
     c[5, 2] = np.nan  # an invalid row inside a block
@@ -279,7 +279,7 @@ def test_blocked_solve_equals_one_block(monkeypatch):
 
 
 def test_a_posteriori_check_polishes_a_loose_iteration(monkeypatch):
-    import iongrad.donnan as donnan_module
+    import iongrad.physics.donnan as donnan_module
 
     c, z, X = _random_problems(300, 4)
     ref = donnan_equilibrium(c_out=c, valence=z, impermeant_charge_mM=X,

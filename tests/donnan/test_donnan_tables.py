@@ -4,8 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.donnan import donnan_equilibrium, donnan_ions, donnan_table, donnan_tables
-from iongrad.ghk import ghk_table
+from iongrad.physics.donnan import (
+    donnan_equilibrium,
+    donnan_ions,
+    donnan_table,
+    donnan_tables,
+)
+from iongrad.physics.ghk import ghk_table
 
 NAN = float("nan")
 

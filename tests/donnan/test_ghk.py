@@ -6,14 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iongrad.constants import F, thermal_voltage_mV
-from iongrad.ghk import (
+from iongrad.physics.ghk import (
     GHK_STATUS,
     ghk_current,
     ghk_flux,
     ghk_voltage,
     ghk_voltage_monovalent,
 )
-from iongrad.nernst import nernst_potential
+from iongrad.physics.nernst import nernst_potential
 
 T20 = 293.15
 SQUID = dict(c_in=[400.0, 50.0, 40.0], c_out=[20.0, 440.0, 560.0], valence=[1, 1, -1])

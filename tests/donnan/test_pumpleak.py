@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iongrad.constants import thermal_voltage_mV
-from iongrad.ghk import ghk_voltage
-from iongrad.pumpleak import mullins_noda_potential, pump_leak
+from iongrad.physics.ghk import ghk_voltage
+from iongrad.physics.pumpleak import mullins_noda_potential, pump_leak
 
 IONS = ["K+", "Na+", "Cl-"]
 CI, CO = np.array([[400.0, 50.0, 40.0]]), np.array([[20.0, 440.0, 560.0]])

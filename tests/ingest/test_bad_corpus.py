@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from iongrad.cli import main
-from iongrad.schema import load_contract
+from iongrad.gate.contract import load_contract
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 

@@ -17,12 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iongrad import checks, parallel, validation
-from iongrad import ingest as ingest_module
-from iongrad.ingest import IngestError, _text, ingest
-from iongrad.schema import load_contract
-from iongrad.text import blank_cells, may_have_edge_space
-from iongrad.validation import CANONICAL_COLUMNS, validate_file
+from iongrad.gate import checks, parallel, validation
+from iongrad.gate import ingest as ingest_module
+from iongrad.gate.contract import load_contract
+from iongrad.gate.ingest import IngestError, _text, ingest
+from iongrad.gate.text import blank_cells, may_have_edge_space
+from iongrad.gate.validation import CANONICAL_COLUMNS, validate_file
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = sorted((DATA / "good").iterdir()) + sorted((DATA / "bad").iterdir())

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.ingest import CANONICAL_COLUMNS, read_table
-from iongrad.validation import validate_file
+from iongrad.gate.ingest import CANONICAL_COLUMNS, read_table
+from iongrad.gate.validation import validate_file
 
 GOOD = Path(__file__).resolve().parents[1] / "data" / "good"
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iongrad.ingest import IngestError, ingest, read_table, write_parquet
-from iongrad.schema import load_contract
-from iongrad.validation import validate_file, write_outputs
+from iongrad.gate.contract import load_contract
+from iongrad.gate.ingest import IngestError, ingest, read_table, write_parquet
+from iongrad.gate.validation import validate_file, write_outputs
 
 GOOD = Path(__file__).resolve().parents[1] / "data" / "good"
 HEADER = "dataset,sample_id,cell_type,temperature_C,ion,c_in_mM,c_out_mM,gamma_in\n"

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iongrad import nernst
-from iongrad.nernst import (
+from iongrad.physics import nernst
+from iongrad.physics.nernst import (
     CURRENT_LABELS,
     FLUX_LABELS,
     directions,

@@ -1,6 +1,6 @@
 """Synthetic results directories in the pipeline's contract format (for tests/bench).
 
-Potentials are computed with :mod:`iongrad.nernst` from made-up but plausible
+Potentials are computed with :mod:`iongrad.physics.nernst` from made-up but plausible
 concentrations; activity coefficients, ionic strengths, Donnan and GHK numbers are
 arbitrary test values (this module checks the report, not the physics).
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from iongrad.nernst import (
+from iongrad.physics.nernst import (
     CURRENT_LABELS,
     FLUX_LABELS,
     STATUS_LABELS,

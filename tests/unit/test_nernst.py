@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from iongrad.nernst import (
+from iongrad.physics.nernst import (
     CURRENT_LABELS,
     FLUX_LABELS,
     STATUS_LABELS,
@@ -158,7 +158,9 @@ def test_keyword_only():
         nernst_potential(140.0, 5.0, 1, 310.0)  # type: ignore[misc]
 
 
-BLOCK = 2**15  # rows per kernel block in iongrad.nernst (tests span several blocks)
+BLOCK = (
+    2**15
+)  # rows per kernel block in iongrad.physics.nernst (tests span several blocks)
 
 
 def _reference_directions(df, z, atol):

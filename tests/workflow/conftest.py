@@ -32,7 +32,7 @@ class WorkflowRun:
 @pytest.fixture(scope="session")
 def workflow_run(tmp_path_factory) -> WorkflowRun:
     """A full run on the example data plus one dataset that fails strict validation."""
-    from iongrad import pipeline
+    from iongrad.pipeline import jobs as pipeline
 
     workdir = copy_workflow(tmp_path_factory.mktemp("workflow") / "repo")
     shutil.copy2(

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from smk_helpers import BAD_DATASET, REPO, copy_workflow, snakemake
 
-from iongrad.config import batches, discover_datasets
+from iongrad.pipeline.config import batches, discover_datasets
 
 BATCH_SIZE = 3
 RESULT_FILES = (
@@ -112,7 +112,7 @@ def test_a_failing_dataset_fails_its_batch_and_the_others_complete(batched):
         for name in names:
             assert (workdir / "reports" / f"{name}.html").is_file()
             assert (workdir / "results" / name / "provenance.json").is_file()
-    from iongrad import pipeline
+    from iongrad.pipeline import jobs as pipeline
 
     status = {
         e["dataset"]: e["status"]

@@ -1,15 +1,16 @@
-"""iongrad.config: schema validation, explicit defaults, dataset discovery."""
+"""iongrad.pipeline.config: schema validation, explicit defaults, dataset discovery."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
 
-from iongrad import config as cfgmod
+from iongrad.pipeline import config as cfgmod
 
-REPO_CONFIG = cfgmod.schema_path().parents[1] / "config" / "config.yaml"
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yaml"
 
 
 def _walk(node, path="$"):

@@ -2,7 +2,7 @@
 # provenance.smk and report.smk: one job per batch of datasets validates, computes
 # (potentials, samples, provenance) and renders the reports of each of its datasets,
 # writing the same files and per-dataset logs as the per-dataset rules through the
-# same iongrad.pipeline functions. One job, not a group of one per stage: on SLURM a
+# same iongrad.pipeline.jobs functions. One job, not a group of one per stage: on SLURM a
 # batch is then one submission running one Snakemake process (Snakemake starts one
 # more process per rule inside a group job). Rules are defined in a loop, one per batch, because a batch's outputs are
 # an explicit list of files; a job uses only its input/output/log/params (never the

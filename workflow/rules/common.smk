@@ -1,12 +1,12 @@
 # Configuration and helpers shared by every stage (functions only, no rules).
 #
 # The config is validated against schemas/config.schema.yaml and every default is
-# filled explicitly by iongrad.config.resolve() (never by a validation side effect, so
+# filled explicitly by iongrad.pipeline.config.resolve() (never by a validation side effect, so
 # remote/cluster jobs see exactly the same values); the resolved config is written to
 # results/config.resolved.yaml. Datasets are discovered from raw_dir unless listed.
 
-from iongrad import config as iongrad_config
-from iongrad import pipeline
+from iongrad.pipeline import config as iongrad_config
+from iongrad.pipeline import jobs as pipeline
 
 config.update(iongrad_config.resolve(config))
 iongrad_config.write_resolved(config, "results/config.resolved.yaml")
@@ -20,7 +20,7 @@ BATCHED = config["batch_size"] > 1
 # Jobs that run inside the main Snakemake process (the default profile's
 # force-use-threads) hand their iongrad call to warm worker processes, one per core,
 # instead of computing in threads that share one interpreter lock (see
-# iongrad.pipeline.use_worker_processes). Spawned and cluster jobs compute directly.
+# iongrad.pipeline.jobs.use_worker_processes). Spawned and cluster jobs compute directly.
 if workflow.is_main_process:
     pipeline.use_worker_processes(workflow.resource_settings.cores or 1)
 

@@ -9,15 +9,15 @@ Exit status: 0 success, 1 the input was read but found invalid (``validate``),
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-from .common import CLIError
+from iongrad.cli import activity, donnan, ghk, nernst, validate
+from iongrad.cli.common import CLIError
 
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``iongrad --help`` lists them.
-SUBCOMMANDS = ["nernst", "validate", "activity", "donnan", "ghk"]
+SUBCOMMANDS = (nernst, validate, activity, donnan, ghk)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"iongrad {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in SUBCOMMANDS:
-        importlib.import_module(f"{__name__}.{name}").register(sub)
+    for module in SUBCOMMANDS:
+        module.register(sub)
     return parser
 
 

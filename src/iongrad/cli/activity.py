@@ -6,7 +6,9 @@ import argparse
 
 import numpy as np
 
-from ..activity import (
+from iongrad.cli.common import CLIError, emit_json, temperature_arg
+from iongrad.ions import UnknownIonError, lookup
+from iongrad.physics.activity import (
     CONVENTIONS,
     DAVIES_COEFFICIENT,
     DEFAULT_CONVENTION,
@@ -18,11 +20,9 @@ from ..activity import (
     activity_coefficients,
     mean_activity_coefficient,
 )
-from ..ionic_strength import DILUTE_ASSUMPTION, molar_to_molal
-from ..ions import UnknownIonError, lookup
-from ..pitzer import pitzer_coverage
-from ..units import UnitError, parse_composition
-from .common import CLIError, emit_json, temperature_arg
+from iongrad.physics.ionic_strength import DILUTE_ASSUMPTION, molar_to_molal
+from iongrad.physics.pitzer import pitzer_coverage
+from iongrad.units import UnitError, parse_composition
 
 
 def register(sub) -> None:

@@ -7,8 +7,8 @@ import math
 import sys
 from typing import Any
 
-from ..ions import UnknownIonError, lookup
-from ..units import UnitError, parse_concentration, parse_temperature
+from iongrad.ions import UnknownIonError, lookup
+from iongrad.units import UnitError, parse_concentration, parse_temperature
 
 __all__ = ["CLIError", "concentration_arg", "emit_json", "ion_arg", "temperature_arg"]
 

@@ -6,8 +6,10 @@ import argparse
 
 import numpy as np
 
-from ..constants import kelvin_to_celsius
-from ..donnan import (
+from iongrad.cli.common import CLIError, concentration_arg, emit_json, temperature_arg
+from iongrad.constants import kelvin_to_celsius
+from iongrad.ions import UnknownIonError, lookup
+from iongrad.physics.donnan import (
     DONNAN_REASONS,
     DONNAN_STATUS,
     activity_gamma_fn,
@@ -15,10 +17,8 @@ from ..donnan import (
     donnan_equilibrium,
     donnan_equilibrium_activity,
 )
-from ..ions import UnknownIonError, lookup
-from ..osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
-from ..units import UnitError, parse_composition
-from .common import CLIError, concentration_arg, emit_json, temperature_arg
+from iongrad.physics.osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
+from iongrad.units import UnitError, parse_composition
 
 #: Default tolerance on the bath's net charge, as a fraction of its total ionic
 #: charge (half the sum of |z| c), [-].
@@ -55,7 +55,8 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--activity-model",
-        help="iterate activity coefficients with this model (iongrad.activity), "
+        help="iterate activity coefficients with this model "
+        "(iongrad.physics.activity), "
         "e.g. davies, truesdell-jones, pitzer; default: ideal (concentrations)",
     )
     p.add_argument(
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     if args.inside is not None:
         return _run_closed(args, bath, X, z_imp, imp.value, T, tol, unit)
     if args.activity_model:
-        from .. import activity
+        from iongrad.physics import activity
 
         if args.activity_model not in activity.MODELS:
             raise CLIError(

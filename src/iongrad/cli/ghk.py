@@ -6,13 +6,17 @@ import argparse
 
 import numpy as np
 
-from ..constants import F, kelvin_to_celsius
-from ..ghk import GHK_REASONS, GHK_STATUS, ghk_current, ghk_voltage
-from ..ions import UnknownIonError, lookup
-from ..nernst import nernst_potential
-from ..pumpleak import NA_K_STOICHIOMETRY, mullins_noda_potential, pump_leak
-from ..units import UnitError, parse_composition, parse_ion_assignments
-from .common import CLIError, emit_json, temperature_arg
+from iongrad.cli.common import CLIError, emit_json, temperature_arg
+from iongrad.constants import F, kelvin_to_celsius
+from iongrad.ions import UnknownIonError, lookup
+from iongrad.physics.ghk import GHK_REASONS, GHK_STATUS, ghk_current, ghk_voltage
+from iongrad.physics.nernst import nernst_potential
+from iongrad.physics.pumpleak import (
+    NA_K_STOICHIOMETRY,
+    mullins_noda_potential,
+    pump_leak,
+)
+from iongrad.units import UnitError, parse_composition, parse_ion_assignments
 
 #: Permeability units accepted by --perm-unit -> factor to m/s (None: relative).
 PERM_UNITS = {"relative": None, "cm/s": 0.01, "m/s": 1.0}

@@ -6,8 +6,15 @@ import argparse
 
 import numpy as np
 
-from ..constants import kelvin_to_celsius
-from ..nernst import (
+from iongrad.cli.common import (
+    CLIError,
+    concentration_arg,
+    emit_json,
+    ion_arg,
+    temperature_arg,
+)
+from iongrad.constants import kelvin_to_celsius
+from iongrad.physics.nernst import (
     CURRENT_LABELS,
     FLUX_LABELS,
     STATUS_REASONS,
@@ -15,7 +22,6 @@ from ..nernst import (
     driving_force_mV,
     nernst_potential,
 )
-from .common import CLIError, concentration_arg, emit_json, ion_arg, temperature_arg
 
 
 def register(sub) -> None:

@@ -10,9 +10,9 @@ import argparse
 import re
 import sys
 
-from ..ingest import IngestError
-from ..validation import validate_file
-from .common import CLIError, emit_json
+from iongrad.cli.common import CLIError, emit_json
+from iongrad.gate.ingest import IngestError
+from iongrad.gate.validation import validate_file
 
 _DATASET = re.compile(r"^[A-Za-z0-9_-]+$")
 

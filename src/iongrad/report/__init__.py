@@ -5,7 +5,7 @@
 ``reports/index.html``. Templates live in ``iongrad/templates/`` (Jinja2, autoescaped).
 """
 
-from .render import render_dataset_report, render_index
-from .results import ResultsError
+from iongrad.report.render import render_dataset_report, render_index
+from iongrad.report.results import ResultsError
 
 __all__ = ["ResultsError", "render_dataset_report", "render_index"]

@@ -5,7 +5,8 @@ canvas and saved as SVG (text kept as text, no timestamp, a per-figure hash salt
 ids do not collide when several SVGs share one page). Scatter plots with more than
 :data:`MAX_PLOT_POINTS` points show a fixed-seed random subset and say so.
 
-No physics is computed here except calls to :func:`iongrad.nernst.nernst_potential`
+No physics is computed here except calls to
+:func:`iongrad.physics.nernst.nernst_potential`
 for the E-versus-temperature curves.
 """
 
@@ -33,8 +34,8 @@ from matplotlib.ticker import (
 )
 from matplotlib.transforms import Affine2D, ScaledTranslation
 
-from ..constants import ZERO_CELSIUS_K
-from ..nernst import nernst_potential
+from iongrad.constants import ZERO_CELSIUS_K
+from iongrad.physics.nernst import nernst_potential
 
 __all__ = [
     "MAX_FACETS",
@@ -424,7 +425,8 @@ def e_vs_temperature_plot(
     included, at each configured temperature), its sample means are drawn: solid
     lines and dots for activity-corrected E, dashed for concentration-based E.
     Without it, concentration-based curves are computed from the mean measured
-    concentrations with :func:`iongrad.nernst.nernst_potential` over the span of the
+    concentrations with :func:`iongrad.physics.nernst.nernst_potential` over the span
+    of the
     configured and measured temperatures, and the caption says so.
     """
     title = "Equilibrium potential versus temperature"

@@ -25,13 +25,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .. import __version__
-from ..constants import celsius_to_kelvin, kelvin_to_celsius
-from ..units import UnitError, parse_temperature
-from . import plots
-from .changes import compare_potentials
-from .results import atomic_write_csv, atomic_write_text, load_results
-from .tables import (
+from iongrad import __version__
+from iongrad.constants import celsius_to_kelvin, kelvin_to_celsius
+from iongrad.report import plots
+from iongrad.report.changes import compare_potentials
+from iongrad.report.results import atomic_write_csv, atomic_write_text, load_results
+from iongrad.report.tables import (
     MAX_TABLE_ROWS,
     Cell,
     Column,
@@ -40,6 +39,7 @@ from .tables import (
     frame_table,
     summary_by_group,
 )
+from iongrad.units import UnitError, parse_temperature
 
 __all__ = [
     "INDEX_STATUSES",

@@ -5,7 +5,8 @@ The results contract (DESIGN.md, engineer D's pipeline) is ``potentials.parquet`
 reported in the page, never papered over), ``temperature_scan.parquet`` (optional:
 potentials recomputed at the configured temperatures), ``validation.json``,
 ``rejected.csv`` and ``provenance.json``. Direction and status columns may arrive
-as labels or as the ``int8`` codes of :mod:`iongrad.nernst`; they are turned into
+as labels or as the ``int8`` codes of :mod:`iongrad.physics.nernst`; they are turned
+into
 labels here, once.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..nernst import CURRENT_LABELS, FLUX_LABELS, STATUS_LABELS
+from iongrad.physics.nernst import CURRENT_LABELS, FLUX_LABELS, STATUS_LABELS
 
 __all__ = [
     "REQUIRED_POTENTIAL_COLUMNS",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from ..constants import kelvin_to_celsius
+from iongrad.constants import kelvin_to_celsius
 
 __all__ = [
     "MAX_TABLE_ROWS",

@@ -1,0 +1,608 @@
+"""The data gate: validate one input file against the measurement contract.
+
+:func:`validate_file` reads a file with :func:`iongrad.gate.ingest.ingest`, runs the
+compiled contract (:mod:`iongrad.gate.contract`) with pandera's ``lazy=True`` (collect
+every
+failure, never stop at the first), maps each failure back to the file and line it came
+from, and splits the rows itself (pandera's ``drop_invalid_rows`` is not trusted):
+
+* a row with any ``error`` failure is rejected with every reason it has; a failing
+  per-sample check marks all rows of the sample, so the whole sample is quarantined;
+* ``warning`` failures are reported and the row is kept;
+* ``rows_read == rows_accepted + rows_rejected`` always.
+
+Modes: ``strict`` (any error fails the file: nothing is accepted, every row goes to
+``rejected.csv``, those without errors with the reason ``withheld``) and ``lenient``
+(error rows are quarantined and the rest goes on). ``ok`` says whether the gate
+passed in the chosen mode: strict, no error at all; lenient, no file-level error and
+at least one accepted row.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.engines.pandas_engine import Engine, NpString
+
+from iongrad.gate import parallel
+from iongrad.gate.checks import (
+    BIG_TABLE,
+    EXPLAIN,
+    distinct_cells,
+    get_check,
+    sample_codes,
+)
+from iongrad.gate.contract import ColumnPlan, Contract, empty_frame, load_contract
+from iongrad.gate.ingest import CANONICAL_COLUMNS, Ingested, ingest
+from iongrad.ions import UnknownIonError, lookup
+
+__all__ = [
+    "MODES",
+    "ValidationResult",
+    "check_table",
+    "validate_file",
+    "write_outputs",
+]
+
+#: Accepted validation modes.
+MODES = ("strict", "lenient")
+#: How many failures :meth:`ValidationResult.summary` lists before "... and N more".
+SUMMARY_LINES = 12
+
+
+@dataclass
+class ValidationResult:
+    """Outcome of :func:`validate_file`.
+
+    Attributes
+    ----------
+    accepted : pandas.DataFrame
+        Canonical rows that passed (empty in strict mode when there are errors).
+    rejected : pandas.DataFrame
+        ``source_file``, ``source_row`` (and ``ion`` for wide files), the source
+        cells as read, and ``reason``.
+    report : dict
+        The ``validation.json`` content.
+    """
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    report: dict
+
+    @property
+    def ok(self) -> bool:
+        """True when the file passed the gate in its mode (warnings allowed)."""
+        return bool(self.report["ok"])
+
+    def summary(self) -> str:
+        """Return a one-screen human summary."""
+        r = self.report
+        status = "OK" if r["ok"] else "FAILED"
+        head = (
+            f"{r['file']}: {status} ({r['mode']}) dataset {r['dataset']!r}: "
+            f"{r['rows_read']} rows read, {r['rows_accepted']} accepted, "
+            f"{r['rows_rejected']} rejected; {r['errors']} error(s), "
+            f"{r['warnings']} warning(s)"
+        )
+        lines = [head]
+        for f in r["failures"][:SUMMARY_LINES]:
+            lines.append(f"  {f['severity']}: {f['message']}")
+        more = len(r["failures"]) - SUMMARY_LINES
+        if more > 0:
+            lines.append(f"  ... and {more} more (see validation.json)")
+        return "\n".join(lines)
+
+
+def _jsonable(value):
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
+    if kind is float:
+        if math.isfinite(value):
+            return value
+        return None if math.isnan(value) else str(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bool | int | float | str):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+#: (pandera dtype, pandas dtype) -> result of pandera's dtype check, when it is a
+#: plain bool (it then depends on the dtypes alone).
+_DTYPE_OK: dict[tuple, bool] = {}
+
+
+def _dtype_passes(column: pa.Column, s: pd.Series) -> bool:
+    """Pandera's dtype check of ``column`` on ``s`` (cached when data-independent)."""
+    if column.dtype is None:
+        return True
+    if isinstance(column.dtype, NpString) and isinstance(s.dtype, pd.StringDtype):
+        # pandera checks isinstance(cell, str) | isna per cell: a pandas string
+        # array holds nothing else.
+        return True
+    key = (str(column.dtype), s.dtype)
+    if key in _DTYPE_OK:
+        return _DTYPE_OK[key]
+    result = column.dtype.check(Engine.dtype(s.dtype), s)
+    if isinstance(result, bool | np.bool_):
+        _DTYPE_OK[key] = bool(result)
+        return bool(result)
+    return bool(np.all(result))
+
+
+def _plan_passes(
+    plan: tuple[ColumnPlan, ...], df: pd.DataFrame, factors: dict | None = None
+) -> bool:
+    """True when pandera would find nothing: the same core checks, without pandera.
+
+    For every column of the schema: present, dtype accepted, no missing value if not
+    nullable, and every check True on the non-missing cells (pandera's
+    ``ignore_na``; a column with no value at all gives pandera an empty series, which
+    passes). A False answer only means "let pandera report it".
+
+    Elementwise checks see each distinct value once: the values of the reader's
+    ``factors`` (:attr:`iongrad.gate.ingest.Ingested.factors`) when it has the column,
+    else, for checks that hash the column anyway, the
+    :func:`~iongrad.gate.checks.distinct_cells`.
+    """
+    factors = factors or {}
+    for col in plan:
+        if col.name not in df.columns:
+            return False
+        s = df[col.name]
+        if not _dtype_passes(col.column, s):
+            return False
+        has_na = s.hasnans
+        if has_na and not col.nullable:
+            return False
+        if not col.checks or (has_na and s.isna().all()):
+            continue
+        big = len(s) >= BIG_TABLE
+        factor = factors.get(col.name) if col.elementwise and big else None
+        if factor is not None:  # every value the reader used (a superset is safe)
+            data = pd.Series(factor[1], dtype=s.dtype)
+        else:
+            data = s.dropna() if has_na else s
+            if col.per_value and big:
+                data = distinct_cells(data)
+        for _, func in col.checks:
+            if not bool(np.all(np.asarray(func(data), dtype=bool))):
+                return False
+    return True
+
+
+def _schema_failures(
+    schema: pa.DataFrameSchema,
+    df: pd.DataFrame,
+    contract: Contract,
+    severity: str,
+    plan: tuple[ColumnPlan, ...] | None = None,
+    factors: dict | None = None,
+) -> list[dict]:
+    """Run one compiled schema lazily; return failures with table indices.
+
+    With ``plan`` (the schema's :class:`~iongrad.gate.contract.ColumnPlan` tuple), a
+    table
+    that passes the plan's screen skips pandera: it would report nothing.
+    """
+    if plan is not None and _plan_passes(plan, df, factors):
+        return []
+    try:
+        schema.validate(df, lazy=True, inplace=True)  # checks only: no copy
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    else:
+        return []
+    if not isinstance(cases, pd.DataFrame):  # defensive: pandera#1946
+        return [
+            {
+                "index": None,
+                "column": None,
+                "value": None,
+                "rule": "schema",
+                "severity": severity,
+                "message": str(cases),
+            }
+        ]
+    out = []
+    seen: set[tuple] = set()
+    for col, check, value, index in zip(
+        cases["column"], cases["check"], cases["failure_case"], cases["index"],
+        strict=True,
+    ):  # fmt: skip
+        rule_name = str(check)
+        rule = contract.rules.get(rule_name)
+        if rule is not None and rule.kind == "table":
+            col = rule.column
+        if rule_name.startswith("dtype("):
+            rule_name = "dtype"
+        idx = None if index is None or pd.isna(index) else int(index)
+        key = (idx, col, rule_name)
+        if key in seen:
+            continue
+        seen.add(key)
+        if rule is not None and rule.kind == "table" and idx is not None:
+            value = df.at[idx, col]
+        out.append(
+            {
+                "index": idx,
+                "column": None if col is None or pd.isna(col) else str(col),
+                "source_column": None,
+                "value": value,
+                "rule": rule_name,
+                "severity": severity,
+                "message": contract.describe(rule_name),
+            }
+        )
+    return out
+
+
+def _table_failures(
+    df: pd.DataFrame,
+    contract: Contract,
+    factors: dict | None = None,
+    pool: ThreadPoolExecutor | None = None,
+) -> list[dict]:
+    """Evaluate the contract's table (cross-row) rules; vectorized per rule.
+
+    ``factors`` as in :func:`_plan_passes`; its ``ion`` entry spares hashing the ion
+    column again. With a ``pool``, the rules run in its threads (they only read the
+    frame); the failures keep the contract's rule order.
+    """
+    out = []
+    frame = df.copy(deep=False)  # the checks read it; _sample is added, no data copied
+    frame["_sample"] = sample_codes(df)
+    factor = (factors or {}).get("ion") if len(df) >= BIG_TABLE else None
+    if factor is None:
+        codes, uniques = pd.factorize(df["ion"], use_na_sentinel=True)
+    else:  # the reader's values may repeat (two spellings, one symbol): merge them
+        codes, values = factor
+        keys, uniques = pd.factorize(np.asarray(values, dtype=object))
+        if (keys != np.arange(len(keys))).any():
+            codes = np.where(codes < 0, -1, keys[codes])
+    categories = pd.Index(uniques, dtype=df["ion"].dtype)
+    frame["_ion"] = pd.Categorical.from_codes(codes, categories=categories)
+
+    def verdict(rule):
+        check = get_check(rule.check, "table")
+        return np.asarray(check(frame, **rule.params), dtype=bool)
+
+    rules = contract.table_rules
+    verdicts = (pool.map if pool is not None else map)(verdict, rules)
+    for rule, ok in zip(rules, verdicts, strict=True):
+        idx = np.flatnonzero(~ok)
+        if not len(idx):
+            continue
+        values = df[rule.column].to_numpy(dtype=object)[idx]
+        explain = EXPLAIN.get(rule.check)
+        details = explain(frame, idx) if explain else [None] * len(idx)
+        out.extend(
+            {
+                "index": int(i),
+                "column": rule.column,
+                "source_column": None,
+                "value": v,
+                "rule": rule.name,
+                "severity": rule.severity,
+                "message": f"{rule.description} ({d})" if d else rule.description,
+            }
+            for i, v, d in zip(idx, values, details, strict=True)
+        )
+    return out
+
+
+def check_table(
+    df: pd.DataFrame, *, contract: str | os.PathLike | None = None
+) -> list[dict]:
+    """Run the contract's error and warning checks on a canonical table.
+
+    Returns one dict per failure (``index``, ``column``, ``value``, ``rule``,
+    ``severity``, ``message``), all at once; an empty list means the table passes.
+
+    Examples
+    --------
+    >>> from iongrad.gate.ingest import read_table
+    >>> from iongrad.gate.contract import DEFAULT_CONTRACT
+    >>> good = DEFAULT_CONTRACT.parents[3] / "tests" / "data" / "good" / "long_mM.csv"
+    >>> table = read_table(good)
+    >>> check_table(table)
+    []
+    >>> table.loc[0, "c_in_mM"] = -1.0
+    >>> [f["rule"] for f in check_table(table)]
+    ['c_in_nonnegative_finite']
+    """
+    spec = load_contract(contract)
+    frame = df[CANONICAL_COLUMNS].reset_index(drop=True)
+    return _contract_failures(frame, spec)
+
+
+def _typed(plan: tuple[ColumnPlan, ...], df: pd.DataFrame) -> bool:
+    """Every column of ``plan`` is present with an accepted dtype."""
+    return all(
+        col.name in df.columns and _dtype_passes(col.column, df[col.name])
+        for col in plan
+    )
+
+
+def _contract_failures(
+    frame: pd.DataFrame, spec: Contract, factors: dict | None = None
+) -> list[dict]:
+    screens = (
+        (spec.column_error_schema, "error", spec.column_error_plan),
+        (spec.column_warning_schema, "warning", spec.column_warning_plan),
+    )
+    workers = parallel.threads(len(frame))
+    if workers > 1 and all(_typed(plan, frame) for _, _, plan in screens):
+        # No dtype failure is possible, so the table rules will run: screen the
+        # columns (one task each) while this thread numbers the samples, then run
+        # the table rules. Pandera, for a screen that found something, runs
+        # afterwards in this thread.
+        with ThreadPoolExecutor(workers) as pool:
+            passed = [
+                [pool.submit(_plan_passes, (col,), frame, factors) for col in plan]
+                for _, _, plan in screens
+            ]
+            table = _table_failures(frame, spec, factors, pool)
+            clean = [all(f.result() for f in futures) for futures in passed]
+        failures = []
+        for (schema, severity, _), ok in zip(screens, clean, strict=True):
+            if not ok:
+                failures += _schema_failures(schema, frame, spec, severity)
+        return failures + table
+    failures = [
+        *_schema_failures(
+            spec.column_error_schema, frame, spec, "error", spec.column_error_plan,
+            factors,
+        ),
+        *_schema_failures(
+            spec.column_warning_schema, frame, spec, "warning",
+            spec.column_warning_plan, factors,
+        ),
+    ]  # fmt: skip
+    # Table rules need well-typed key columns; skip them if a dtype check failed.
+    if not any(f["rule"] == "dtype" for f in failures):
+        failures += _table_failures(frame, spec, factors)
+    return failures
+
+
+@cache
+def _ion_hint(value: str) -> str:
+    try:
+        lookup(value)
+    except UnknownIonError as err:
+        return f" ({err})"
+    return ""
+
+
+def _describe(failure: dict, file: str, row, column, value, contract) -> str:
+    where = f"{file}" + (f", row {row}" if row is not None else "")
+    where += f", column {column!r}" if column else ""
+    what = f": value {value!r}" if value is not None else ""
+    text = failure.get("message") or contract.describe(failure["rule"])
+    if failure["rule"] == "known_ion" and value is not None:
+        text += _ion_hint(str(value))
+    return f"{where}{what}: rule {failure['rule']}: {text}"
+
+
+def validate_file(
+    path: str | os.PathLike,
+    *,
+    dataset: str | None = None,
+    mode: str = "strict",
+    contract: str | os.PathLike | None = None,
+) -> ValidationResult:
+    """Validate one CSV or parquet file and split its rows into accepted/rejected.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Input table.
+    dataset : str, optional
+        Dataset name (default: the file's ``dataset`` column, else its stem).
+    mode : {"strict", "lenient"}
+        See the module docstring.
+    contract : str or path-like, optional
+        YAML contract (default ``schemas/measurements.yaml``).
+
+    Raises
+    ------
+    iongrad.gate.ingest.IngestError
+        Only when the file cannot be read at all (missing, empty, not UTF-8, corrupt).
+    ValueError
+        For an unknown ``mode``.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    spec = load_contract(contract)
+    ing = ingest(path, dataset=dataset)
+    table = ing.table
+    failures = [dict(f, severity=f.get("severity", "error")) for f in ing.failures]
+    if not ing.file_failures:
+        canonical = table[CANONICAL_COLUMNS]
+        parsed = {(f["index"], f["column"]) for f in ing.failures}
+        # A row whose unit could not be read has no concentrations to judge.
+        parsed |= {
+            (f["index"], col)
+            for f in ing.failures
+            if f["column"] == "concentration_scale"
+            for col in ("c_in_mM", "c_out_mM")
+        }
+        for f in _contract_failures(canonical, spec, ing.factors):
+            if (f["index"], f["column"]) in parsed:
+                continue  # already reported as unparsable
+            failures.append(f)
+    return _split(ing, failures, spec, mode, dataset)
+
+
+def _split(
+    ing: Ingested, failures: list[dict], spec: Contract, mode: str, dataset
+) -> ValidationResult:
+    table = ing.table
+    n = len(table)
+    rows = table["source_row"].to_numpy() if n else np.array([], dtype=np.int64)
+    header_row = ing.info.get("header_row")
+    file_level = any(f["index"] is None and f["severity"] == "error" for f in failures)
+    bad = np.zeros(n, dtype=bool)
+    reasons: dict[int, list[str]] = {}
+    records = []
+    for f in sorted(failures, key=lambda f: (f["index"] is not None, f["index"] or 0)):
+        idx = f["index"]
+        row = header_row if idx is None else int(rows[idx])
+        column = f.get("source_column") or f["column"]
+        value = _jsonable(f["value"])
+        records.append(
+            {
+                "file": ing.path,
+                "row": row,
+                "column": column,
+                "value": value,
+                "rule": f["rule"],
+                "severity": f["severity"],
+                "message": _describe(f, ing.path, row, column, value, spec),
+            }
+        )
+        if f["severity"] != "error":
+            continue
+        short = f"{f['rule']} ({column}={value!r})"
+        if idx is None:
+            bad[:] = True
+            for i in range(n):
+                reasons.setdefault(i, []).append(short)
+        else:
+            bad[idx] = True
+            reasons.setdefault(idx, []).append(short)
+    n_errors = sum(1 for r in records if r["severity"] == "error")
+    n_warn = len(records) - n_errors
+    withheld = mode == "strict" and n_errors > 0
+    reject = np.ones(n, dtype=bool) if withheld else bad
+    # a rejected row without an error of its own was withheld (strict mode)
+    withheld = (
+        f"withheld: strict mode accepts no row of a file with errors "
+        f"({int(bad.sum())} row(s) have errors)"
+    )
+    if reject.any():
+        accepted = table.loc[~reject, CANONICAL_COLUMNS].reset_index(drop=True)
+    else:  # every row: the columns as they are (the index is a RangeIndex)
+        accepted = table[CANONICAL_COLUMNS]
+    if not len(accepted):
+        accepted = empty_frame(spec)[CANONICAL_COLUMNS]
+    rejected = _rejected_frame(ing, np.flatnonzero(reject), reasons, withheld)
+    if mode == "strict":
+        ok = n_errors == 0 and n > 0
+    else:
+        ok = not file_level and len(accepted) > 0
+    name = Path(ing.path).stem if dataset is None else dataset
+    if dataset is None and "dataset" in table:  # the first name the file gives
+        given = table["dataset"].notna().to_numpy()
+        if given.any():
+            name = table["dataset"].iloc[int(given.argmax())]
+    report = {
+        "file": ing.path,
+        "dataset": name,
+        "mode": mode,
+        "ok": ok,
+        "layout": ing.layout,
+        "rows_read": n,
+        "rows_accepted": len(accepted),
+        "rows_rejected": int(reject.sum()),
+        "rows_with_errors": int(bad.sum()),
+        "errors": n_errors,
+        "warnings": n_warn,
+        "failures": records,
+        "input": {k: _jsonable_info(v) for k, v in ing.info.items()},
+        "contract": {"path": spec.path, "version": spec.version},
+    }
+    if report["rows_read"] != report["rows_accepted"] + report["rows_rejected"]:
+        raise AssertionError("row accounting broken")  # pragma: no cover
+    return ValidationResult(accepted=accepted, rejected=rejected, report=report)
+
+
+def _jsonable_info(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable_info(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable_info(v) for v in value]
+    return _jsonable(value)
+
+
+def _rejected_frame(
+    ing: Ingested, idx: np.ndarray, reasons: dict, default: str
+) -> pd.DataFrame:
+    """The rejected rows ``idx`` (sorted) as the file gave them, with their reasons.
+
+    ``reasons`` maps a row to its errors; a row without is given ``default``. The
+    column is filled in numpy (a million withheld rows cost no Python loop).
+    """
+    table = ing.table
+    raw_cols = [str(c) for c in ing.raw.columns]
+    lead = ["source_file", "source_row"] + (["ion"] if ing.layout == "wide" else [])
+    renamed = [f"raw:{c}" if c in lead or c == "reason" else c for c in raw_cols]
+    if not len(idx):
+        return pd.DataFrame(columns=[*lead, *renamed, "reason"])
+    pos = table["_raw_pos"].to_numpy()[idx]
+    raw = ing.raw.iloc[pos].astype(object).reset_index(drop=True)
+    raw.columns = renamed
+    head = pd.DataFrame(
+        {
+            "source_file": ing.path,
+            "source_row": table["source_row"].to_numpy()[idx],
+        }
+    )
+    if ing.layout == "wide":
+        head["ion"] = table["ion"].to_numpy(dtype=object)[idx]
+    out = pd.concat([head, raw], axis=1)
+    reason = np.full(len(idx), default, dtype=object)
+    rows = np.fromiter(reasons, dtype=np.int64, count=len(reasons))
+    for row, at in zip(rows, np.searchsorted(idx, rows), strict=True):
+        reason[at] = "; ".join(reasons[int(row)])  # every row with errors is in idx
+    out["reason"] = pd.array(reason, dtype="str")
+    return out
+
+
+def write_outputs(
+    result: ValidationResult,
+    *,
+    validation_json: str | os.PathLike,
+    rejected_csv: str | os.PathLike,
+) -> None:
+    """Write ``validation.json`` and ``rejected.csv`` (always, header-only if empty).
+
+    Each file is written to a temporary name and renamed: whole or not at all.
+    """
+    text = json.dumps(result.report, indent=2, allow_nan=False, default=str)
+    _atomic_write(validation_json, text + "\n")
+    buffer = result.rejected.to_csv(index=False)
+    _atomic_write(rejected_csv, buffer)
+
+
+def _atomic_write(path: str | os.PathLike, text: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

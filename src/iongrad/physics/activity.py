@@ -1,0 +1,886 @@
+r"""Single-ion activity coefficients for activity-corrected Nernst potentials.
+
+Models (selected by name, never substituted silently):
+
+==========================  ====================================================
+``ideal``                   :math:`\gamma = 1`
+``debye-huckel``            limiting law :math:`\log_{10}\gamma = -A z^2\sqrt I`
+``extended-debye-huckel``   :math:`-A z^2\sqrt I/(1 + B a\sqrt I)`, Kielland (1937) a
+``davies``                  :math:`-A z^2[\sqrt I/(1+\sqrt I) - c I]`, c = 0.3 default
+``truesdell-jones``         :math:`-A z^2\sqrt I/(1 + B a\sqrt I) + b I` (default)
+``pitzer``                  Harvie-Moller-Weare mixture form
+(:mod:`iongrad.physics.pitzer`)
+==========================  ====================================================
+
+Ionic strength :math:`I = \tfrac12\sum_i m_i z_i^2` is computed per solution (sample x
+compartment) from *every* charged species in it, impermeant ones included, on the
+molal scale; millimolar inputs are converted with :func:`iongrad.physics.ionic_strength.
+molar_to_molal` (dilute-solution assumption) and the output says which scale was used.
+A and B come from water's permittivity and density at the sample temperature
+(:mod:`iongrad.physics.water`).
+
+Validity: each model's stated ionic-strength range is a named constant below
+(:data:`MODEL_MAX_IONIC_STRENGTH`, with references) and every output row says whether
+its solution is inside it. An ion without parameters in the chosen model gets NaN with
+the reason; no other model is ever used in its place.
+
+Convention (default ``"macinnes"``). Single-ion activity coefficients cannot be
+measured; only electroneutral combinations (mean activity coefficients) can. Any
+choice of single-ion values differs from another by :math:`\ln\gamma_i \to
+\ln\gamma_i - z_i\,\delta(\text{solution})` with one :math:`\delta` per solution.
+The MacInnes convention fixes :math:`\delta` by :math:`\gamma_{Cl^-} =
+\gamma_\pm(\mathrm{KCl})` at the solution's ionic strength (computed with the same
+model), which makes :math:`\gamma_{K^+} = \gamma_{Cl^-} = \gamma_\pm(\mathrm{KCl})` in
+pure KCl. For the Debye-Hueckel family with iongrad's parameters (K+ and Cl- share a
+and b) the shift is exactly zero; for Pitzer it rescales the HMW single-ion values
+(as PHREEQC does). ``"unscaled"`` returns the model's own single-ion values.
+
+What it means for activity-based Nernst potentials: with
+:math:`E_i = \frac{RT}{z_iF}\ln\frac{\gamma_{i,out}c_{i,out}}{\gamma_{i,in}c_{i,in}}`
+a change of convention shifts *every* ion's E by the same voltage
+:math:`(RT/F)(\delta_{in} - \delta_{out})`, independent of z. Differences between
+ions' Nernst potentials (and anything built from electroneutral combinations) are
+convention-free; comparing an activity-based E with a measured Vm or reversal
+potential is not, and the convention is named in every output for that reason. Under
+MacInnes the shift is zero for K+ and Cl- in KCl-like solutions, which is also the
+convention behind K+/Cl- ion-selective electrodes calibrated in KCl.
+
+References
+----------
+.. [1] D. A. MacInnes, "The activities of the ions of strong electrolytes", J. Am.
+   Chem. Soc. 41, 1086-1092 (1919).
+.. [2] W. Stumm and J. J. Morgan, *Aquatic Chemistry*, 3rd ed., Wiley, 1996,
+   Table 3.3 (validity ranges of the Debye-Hueckel family).
+.. [3] A. H. Truesdell and B. F. Jones, "WATEQ, a computer program for calculating
+   chemical equilibria of natural waters", J. Res. U.S. Geol. Surv. 2, 233-248 (1974).
+.. [4] L. N. Plummer, D. L. Parkhurst, G. W. Fleming and S. A. Dunkle, *A computer
+   program incorporating Pitzer's equations ... (PHRQPITZ)*, USGS WRI 88-4153, 1988
+   (MacInnes scaling of Pitzer single-ion activity coefficients).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from iongrad.ions import UnknownIonError, lookup
+from iongrad.physics.ionic_strength import molar_to_molal
+from iongrad.physics.pitzer import (
+    PITZER_MAX_IONIC_STRENGTH,
+    PITZER_TEMPERATURE_RANGE_K,
+    pitzer_coverage,
+    pitzer_ln_gamma,
+)
+from iongrad.physics.water import DH_TEMPERATURE_RANGE_K, debye_huckel_A, debye_huckel_B
+
+__all__ = [
+    "CONVENTIONS",
+    "DAVIES_COEFFICIENT",
+    "DEFAULT_CONVENTION",
+    "DEFAULT_MODEL",
+    "MODELS",
+    "MODEL_MAX_IONIC_STRENGTH",
+    "MODEL_REFERENCES",
+    "MODEL_TEMPERATURE_RANGE_K",
+    "ActivityResult",
+    "activity_coefficients",
+    "activity_table",
+    "log10_gamma_davies",
+    "log10_gamma_debye_huckel",
+    "log10_gamma_extended_debye_huckel",
+    "log10_gamma_truesdell_jones",
+    "mean_activity_coefficient",
+]
+
+MODELS: tuple[str, ...] = (
+    "ideal",
+    "debye-huckel",
+    "extended-debye-huckel",
+    "davies",
+    "truesdell-jones",
+    "pitzer",
+)
+CONVENTIONS: tuple[str, ...] = ("macinnes", "unscaled")
+DEFAULT_MODEL = "truesdell-jones"
+DEFAULT_CONVENTION = "macinnes"
+#: Davies' linear coefficient c (Davies 1962 used 0.3; 0.2 is the 1938 value).
+DAVIES_COEFFICIENT: float = 0.3
+
+#: Ideal solution: upper ionic strength where the limiting law's correction stays
+#: within about 1 % for z = 1 (A sqrt(1e-4) = 0.005 in log10), [mol/kg]. Derived
+#: from the Debye-Hueckel limiting law, not a published bound.
+IDEAL_MAX_IONIC_STRENGTH: float = 1e-4
+#: Debye-Hueckel limiting law: I < 10^-2.3 (Stumm & Morgan 1996, Table 3.3), [mol/kg].
+DEBYE_HUCKEL_MAX_IONIC_STRENGTH: float = 10**-2.3
+#: Extended Debye-Hueckel: I < 10^-1 (Stumm & Morgan 1996, Table 3.3), [mol/kg].
+EXTENDED_DEBYE_HUCKEL_MAX_IONIC_STRENGTH: float = 0.1
+#: Davies: I < 0.5 (Stumm & Morgan 1996, Table 3.3), [mol/kg].
+DAVIES_MAX_IONIC_STRENGTH: float = 0.5
+#: Truesdell-Jones: fitted to single-salt chloride data up to about 2 mol/kg
+#: (Truesdell & Jones 1974; Parkhurst & Appelo 2013, PHREEQC 3 manual), [mol/kg].
+TRUESDELL_JONES_MAX_IONIC_STRENGTH: float = 2.0
+
+#: Model -> upper end of its stated ionic-strength range, [mol/kg].
+MODEL_MAX_IONIC_STRENGTH: dict[str, float] = {
+    "ideal": IDEAL_MAX_IONIC_STRENGTH,
+    "debye-huckel": DEBYE_HUCKEL_MAX_IONIC_STRENGTH,
+    "extended-debye-huckel": EXTENDED_DEBYE_HUCKEL_MAX_IONIC_STRENGTH,
+    "davies": DAVIES_MAX_IONIC_STRENGTH,
+    "truesdell-jones": TRUESDELL_JONES_MAX_IONIC_STRENGTH,
+    "pitzer": PITZER_MAX_IONIC_STRENGTH,
+}
+#: Model -> stated temperature range, [K].
+MODEL_TEMPERATURE_RANGE_K: dict[str, tuple[float, float]] = {
+    **{name: DH_TEMPERATURE_RANGE_K for name in MODELS},
+    "ideal": (0.0, np.inf),
+    "pitzer": PITZER_TEMPERATURE_RANGE_K,
+}
+#: Model -> short reference string, for outputs and reports.
+MODEL_REFERENCES: dict[str, str] = {
+    "ideal": "gamma = 1",
+    "debye-huckel": "Debye & Hueckel 1923 limiting law; range: Stumm & Morgan 1996 "
+    "Table 3.3",
+    "extended-debye-huckel": "Debye-Hueckel with Kielland 1937 ion sizes (JACS "
+    "59:1675); range: Stumm & Morgan 1996 Table 3.3",
+    "davies": "Davies 1962 Ion Association; range: Stumm & Morgan 1996 Table 3.3",
+    "truesdell-jones": "Truesdell & Jones 1974 J. Res. USGS 2:233 (a, b as in "
+    "PHREEQC phreeqc.dat)",
+    "pitzer": "Harvie, Moller & Weare 1984 GCA 48:723 mixture form; parameters in "
+    "iongrad/data/pitzer_*.csv",
+}
+_LN10 = np.log(10.0)
+
+
+# --------------------------------------------------------------------------- models
+def log10_gamma_debye_huckel(z, I, T_K):  # noqa: E741
+    r"""Debye-Hueckel limiting law.
+
+    Parameters
+    ----------
+    z : array_like of int
+        Charge number, [-].
+    I : array_like
+        Ionic strength, [mol/kg].
+    T_K : array_like
+        Absolute temperature, [K].
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\log_{10}\gamma_i`, [-] (molal scale).
+
+    Notes
+    -----
+    .. math:: \log_{10}\gamma_i = -A(T)\, z_i^2 \sqrt{I}
+
+    Valid for :math:`I <` :data:`DEBYE_HUCKEL_MAX_IONIC_STRENGTH` (10^-2.3 mol/kg).
+
+    References
+    ----------
+    .. [1] P. Debye and E. Hueckel, Phys. Z. 24, 185-206 (1923).
+
+    Examples
+    --------
+    >>> round(float(log10_gamma_debye_huckel(1, 0.001, 298.15)), 5)
+    -0.01615
+    """
+    z = np.asarray(z, dtype=float)
+    return -debye_huckel_A(T_K) * z * z * np.sqrt(np.asarray(I, dtype=float))
+
+
+def log10_gamma_extended_debye_huckel(z, I, T_K, a_angstrom):  # noqa: E741
+    r"""Extended Debye-Hueckel law with an ion-size parameter.
+
+    Parameters
+    ----------
+    z : array_like of int
+        Charge number, [-].
+    I : array_like
+        Ionic strength, [mol/kg].
+    T_K : array_like
+        Absolute temperature, [K].
+    a_angstrom : array_like
+        Effective ion size (Kielland 1937), [angstrom].
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\log_{10}\gamma_i`, [-] (molal scale).
+
+    Notes
+    -----
+    .. math:: \log_{10}\gamma_i = -\frac{A(T)\, z_i^2\sqrt I}{1 + B(T)\, a_i \sqrt I}
+
+    Valid for :math:`I <` 0.1 mol/kg (Stumm & Morgan 1996, Table 3.3).
+
+    References
+    ----------
+    .. [1] J. Kielland, "Individual activity coefficients of ions in aqueous
+       solutions", J. Am. Chem. Soc. 59, 1675-1678 (1937).
+
+    Examples
+    --------
+    K+ (a = 3) at I = 0.1, 25 degC; Kielland's table gives 0.755 (computed with
+    his slightly smaller A):
+
+    >>> round(float(10 ** log10_gamma_extended_debye_huckel(1, 0.1, 298.15, 3.0)), 3)
+    0.753
+    """
+    z = np.asarray(z, dtype=float)
+    sI = np.sqrt(np.asarray(I, dtype=float))
+    return (
+        -debye_huckel_A(T_K)
+        * z
+        * z
+        * sI
+        / (1.0 + debye_huckel_B(T_K) * a_angstrom * sI)
+    )
+
+
+def log10_gamma_davies(z, I, T_K, coefficient=DAVIES_COEFFICIENT):  # noqa: E741
+    r"""Davies equation.
+
+    Parameters
+    ----------
+    z : array_like of int
+        Charge number, [-].
+    I : array_like
+        Ionic strength, [mol/kg].
+    T_K : array_like
+        Absolute temperature, [K].
+    coefficient : float, optional
+        Linear coefficient c (0.3, Davies 1962; 0.2 in Davies 1938), [kg/mol].
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\log_{10}\gamma_i`, [-] (molal scale).
+
+    Notes
+    -----
+    .. math:: \log_{10}\gamma_i = -A(T)\, z_i^2 \left(\frac{\sqrt I}{1 + \sqrt I}
+        - c\, I\right)
+
+    Valid for :math:`I <` 0.5 mol/kg (Stumm & Morgan 1996, Table 3.3).
+
+    References
+    ----------
+    .. [1] C. W. Davies, *Ion Association*, Butterworths, London, 1962, eq. 3.5.
+
+    Examples
+    --------
+    >>> round(float(log10_gamma_davies(2, 0.1, 298.15)), 4)
+    -0.4296
+    """
+    z = np.asarray(z, dtype=float)
+    I = np.asarray(I, dtype=float)  # noqa: E741
+    sI = np.sqrt(I)
+    return -debye_huckel_A(T_K) * z * z * (sI / (1.0 + sI) - coefficient * I)
+
+
+def log10_gamma_truesdell_jones(z, I, T_K, a_angstrom, b_kg_per_mol):  # noqa: E741
+    r"""Truesdell-Jones (WATEQ Debye-Hueckel) equation.
+
+    Parameters
+    ----------
+    z : array_like of int
+        Charge number, [-].
+    I : array_like
+        Ionic strength, [mol/kg].
+    T_K : array_like
+        Absolute temperature, [K].
+    a_angstrom, b_kg_per_mol : array_like
+        Fitted ion size [angstrom] and linear term [kg/mol] (Truesdell & Jones 1974,
+        as in PHREEQC ``phreeqc.dat`` ``-gamma``).
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\log_{10}\gamma_i`, [-] (molal scale).
+
+    Notes
+    -----
+    .. math:: \log_{10}\gamma_i = -\frac{A(T)\, z_i^2\sqrt I}{1 + B(T)\, a_i\sqrt I}
+        + b_i I
+
+    Valid to about 2 mol/kg in chloride-dominated solutions.
+
+    References
+    ----------
+    .. [1] A. H. Truesdell and B. F. Jones, J. Res. U.S. Geol. Surv. 2, 233-248
+       (1974).
+
+    Examples
+    --------
+    Na+ in physiological saline (I = 0.15 mol/kg, 37 degC):
+
+    >>> lg = log10_gamma_truesdell_jones(1, 0.15, 310.15, 4.0, 0.075)
+    >>> round(float(10**lg), 3)
+    0.755
+    """
+    return log10_gamma_extended_debye_huckel(z, I, T_K, a_angstrom) + np.multiply(
+        b_kg_per_mol, I
+    )
+
+
+# ----------------------------------------------------------------- parameters
+def _ion_parameters(model: str, symbols) -> tuple[dict[str, tuple], dict[str, str]]:
+    """Per-ion parameters for a DH-family model, and reasons for ions without them."""
+    params: dict[str, tuple] = {}
+    missing: dict[str, str] = {}
+    for s in symbols:
+        ion = lookup(s)
+        if ion.valence == 0:
+            params[s] = ()
+            continue
+        if model == "extended-debye-huckel":
+            if np.isnan(ion.kielland_a_angstrom):
+                missing[s] = f"{s}: no Kielland (1937) ion size in the registry"
+            else:
+                params[s] = (ion.kielland_a_angstrom,)
+        elif model == "truesdell-jones":
+            a, b = ion.truesdell_jones_a_angstrom, ion.truesdell_jones_b_kg_per_mol
+            if np.isnan(a) or np.isnan(b):
+                missing[s] = f"{s}: no Truesdell-Jones a, b in the registry"
+            else:
+                params[s] = (a, b)
+        else:
+            params[s] = ()
+    return params, missing
+
+
+def _check_model(model: str, convention: str, model_params: dict) -> dict:
+    if model not in MODELS:
+        raise ValueError(f"unknown activity model {model!r}; expected one of {MODELS}")
+    if convention not in CONVENTIONS:
+        raise ValueError(
+            f"unknown activity convention {convention!r}; expected one of {CONVENTIONS}"
+        )
+    allowed = {"davies_coefficient"} if model == "davies" else set()
+    extra = set(model_params) - allowed
+    if extra:
+        raise ValueError(
+            f"model {model!r} takes no parameter(s) {sorted(extra)}"
+            + (f"; allowed: {sorted(allowed)}" if allowed else "")
+        )
+    return {"davies_coefficient": DAVIES_COEFFICIENT, **model_params}
+
+
+def _ln_gamma_dh(model, z, I, T, par, opts):  # noqa: E741
+    """ln gamma for a DH-family model; par holds per-element a (and b) arrays."""
+    if model == "ideal":
+        out = np.zeros(np.broadcast_shapes(np.shape(z), np.shape(I), np.shape(T)))
+    elif model == "debye-huckel":
+        out = log10_gamma_debye_huckel(z, I, T) * _LN10
+    elif model == "davies":
+        out = log10_gamma_davies(z, I, T, opts["davies_coefficient"]) * _LN10
+    elif model == "extended-debye-huckel":
+        out = log10_gamma_extended_debye_huckel(z, I, T, par[0]) * _LN10
+    else:  # truesdell-jones
+        out = log10_gamma_truesdell_jones(z, I, T, par[0], par[1]) * _LN10
+    return np.where(np.asarray(z) == 0, 0.0, out)
+
+
+def _macinnes_shift(model, I, T, opts):  # noqa: E741
+    r"""Return :math:`\ln\gamma_\pm(KCl) - \ln\gamma_{Cl}` for a DH-family model."""
+    if model in ("ideal", "debye-huckel", "davies"):
+        return np.zeros(np.shape(I))
+    params, _ = _ion_parameters(model, ["K+", "Cl-"])
+    k = _ln_gamma_dh(model, 1, I, T, params["K+"], opts)
+    cl = _ln_gamma_dh(model, -1, I, T, params["Cl-"], opts)
+    return 0.5 * (k + cl) - cl
+
+
+# ----------------------------------------------------------------- arrays API
+@dataclass(frozen=True)
+class ActivityResult:
+    """Activity coefficients of k ions in n solutions.
+
+    Attributes
+    ----------
+    ions : tuple of str
+        Canonical symbols, one per column.
+    gamma : numpy.ndarray, shape (n, k)
+        Single-ion activity coefficients (molal scale), [-]; NaN where the ion has no
+        parameters in the model (see ``ion_reasons``).
+    ionic_strength_molal : numpy.ndarray, shape (n,)
+        Ionic strength, [mol/kg].
+    valid : numpy.ndarray of bool, shape (n,)
+        Ionic strength and temperature inside the model's stated range.
+    model, convention : str
+        Model and single-ion convention used.
+    ion_reasons : dict
+        Symbol -> reason its gamma is NaN (ions without parameters).
+    notes : numpy.ndarray of str, shape (n,)
+        Per-solution notes (missing Pitzer pairs, temperature-constant parameters).
+    """
+
+    ions: tuple[str, ...]
+    gamma: np.ndarray
+    ionic_strength_molal: np.ndarray
+    valid: np.ndarray
+    model: str
+    convention: str
+    ion_reasons: dict[str, str] = field(default_factory=dict)
+    notes: np.ndarray | None = None
+
+
+def _valid(model, I, T):  # noqa: E741
+    lo, hi = MODEL_TEMPERATURE_RANGE_K[model]
+    I = np.asarray(I)  # noqa: E741
+    T = np.asarray(T)
+    in_range = (I >= 0) & (I <= MODEL_MAX_IONIC_STRENGTH[model])  # noqa: SIM300
+    return in_range & (T >= lo) & (T <= hi)  # noqa: SIM300
+
+
+def activity_coefficients(
+    molality,
+    ions,
+    temperature_K,
+    *,
+    model: str = DEFAULT_MODEL,
+    convention: str = DEFAULT_CONVENTION,
+    **model_params,
+) -> ActivityResult:
+    r"""Single-ion activity coefficients of every ion in n solutions.
+
+    Parameters
+    ----------
+    molality : array_like, shape (n, k)
+        Molality of each ion, [mol/kg water]. Must be finite and >= 0.
+    ions : sequence of str, length k
+        Ion names (any registry spelling).
+    temperature_K : float or array_like, shape (n,)
+        Absolute temperature, [K].
+    model : str
+        One of :data:`MODELS` (default ``"truesdell-jones"``).
+    convention : str
+        ``"macinnes"`` (default) or ``"unscaled"``; see the module docstring.
+    **model_params
+        ``davies_coefficient`` (model ``"davies"`` only; default 0.3).
+
+    Returns
+    -------
+    ActivityResult
+
+    Raises
+    ------
+    ValueError
+        Unknown model, convention or parameter; shape mismatch; negative or
+        non-finite molality.
+
+    Notes
+    -----
+    :math:`I = \tfrac12\sum_i m_i z_i^2` per solution; each ion's
+    :math:`\ln\gamma_i` from the model (equations in the ``log10_gamma_*``
+    functions and :func:`iongrad.physics.pitzer.pitzer_ln_gamma`), then with
+    ``convention="macinnes"``: :math:`\ln\gamma_i \leftarrow \ln\gamma_i - z_i
+    [\ln\gamma_\pm^{KCl}(I) - \ln\gamma_{Cl}]`.
+
+    Examples
+    --------
+    Physiological saline at 37 degC with the default Truesdell-Jones model:
+
+    >>> r = activity_coefficients([[0.15, 0.15]], ["Na+", "Cl-"], 310.15)
+    >>> [round(float(g), 3) for g in r.gamma[0]], bool(r.valid[0])
+    ([0.755, 0.729], True)
+    """
+    opts = _check_model(model, convention, model_params)
+    symbols = tuple(lookup(s).symbol for s in ions)
+    m = np.atleast_2d(np.asarray(molality, dtype=float))
+    n, k = m.shape
+    if k != len(symbols):
+        raise ValueError(f"molality has {k} columns but {len(symbols)} ions were given")
+    if not np.all(np.isfinite(m)) or np.any(m < 0):
+        raise ValueError("molality must be finite and >= 0 everywhere")
+    T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
+    z = np.array([lookup(s).valence for s in symbols], dtype=float)
+    I = 0.5 * (m @ (z * z))  # noqa: E741
+    notes = np.full(n, "", dtype=object)
+    reasons: dict[str, str] = {}
+
+    if model == "pitzer":
+        extra = [s for s in ("K+", "Cl-") if s not in symbols]
+        cols = list(symbols) + extra
+        mat = np.hstack([m, np.zeros((n, len(extra)))]) if extra else m
+        ln_g, _ = pitzer_ln_gamma(mat, cols, T)
+        cov = pitzer_coverage(symbols)
+        for s in cov.unknown_ions:
+            reasons[s] = f"{s}: no Pitzer parameters (iongrad/data/pitzer_binary.csv)"
+        present = m > 0
+        idx = {s: i for i, s in enumerate(symbols)}
+        texts: list[str] = []
+        masks: list[np.ndarray] = []
+        for s in cov.unknown_ions:
+            texts.append(f"no Pitzer parameters, interactions taken as 0: {s}")
+            masks.append(present[:, idx[s]])
+        for c, a in cov.missing_pairs:
+            texts.append(f"Pitzer pairs without parameters, taken as 0: {c}/{a}")
+            masks.append(present[:, idx[c]] & present[:, idx[a]])
+        off25 = np.abs(T - 298.15) > 0.5
+        for c, a in cov.constant_T_pairs:
+            texts.append(f"no dT data, 25 degC Pitzer parameters used for: {c}/{a}")
+            masks.append(off25 & present[:, idx[c]] & present[:, idx[a]])
+        if len(texts) > 62:  # keep the bit flags in int64
+            texts = [*texts[:61], "further Pitzer coverage notes omitted"]
+            masks = [*masks[:61], np.any(masks[61:], axis=0)]
+        flags = np.zeros(n, dtype=np.int64)
+        for b, mask in enumerate(masks):
+            flags |= mask.astype(np.int64) << b
+        notes = _decode_flags(flags, texts)
+        if convention == "macinnes":
+            kcl, _ = pitzer_ln_gamma(np.column_stack([I, I]), ["K+", "Cl-"], T)
+            shift = kcl.mean(axis=1) - ln_g[:, cols.index("Cl-")]
+            ln_g = ln_g[:, :k] - z[None, :] * shift[:, None]
+        else:
+            ln_g = ln_g[:, :k]
+    else:
+        params, reasons = _ion_parameters(model, symbols)
+        ln_g = np.full((n, k), np.nan)
+        for j, s in enumerate(symbols):
+            if s in params:
+                ln_g[:, j] = _ln_gamma_dh(model, z[j], I, T, params[s], opts)
+        if convention == "macinnes":
+            ln_g = ln_g - z[None, :] * _macinnes_shift(model, I, T, opts)[:, None]
+
+    gamma = np.exp(ln_g)
+    return ActivityResult(
+        ions=symbols,
+        gamma=gamma,
+        ionic_strength_molal=I,
+        valid=_valid(model, I, T),
+        model=model,
+        convention=convention,
+        ion_reasons=reasons,
+        notes=notes,
+    )
+
+
+def mean_activity_coefficient(gamma_cation, gamma_anion, z_cation, z_anion):
+    r"""Mean activity coefficient of a salt from its ions' coefficients.
+
+    Parameters
+    ----------
+    gamma_cation, gamma_anion : array_like
+        Single-ion activity coefficients, [-].
+    z_cation, z_anion : int
+        Charge numbers (z_anion < 0), [-].
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\gamma_\pm = (\gamma_+^{\nu_+}\gamma_-^{\nu_-})^{1/(\nu_+ + \nu_-)}`
+        with :math:`\nu_+ = |z_-|/g`, :math:`\nu_- = z_+/g`,
+        :math:`g = \gcd(z_+, |z_-|)`; convention-independent.
+
+    Examples
+    --------
+    >>> round(float(mean_activity_coefficient(0.5, 0.8, 2, -1)), 4)
+    0.684
+    """
+    import math
+
+    g = math.gcd(int(z_cation), int(-z_anion))
+    nu_c, nu_a = -int(z_anion) // g, int(z_cation) // g
+    log_mean = (nu_c * np.log(gamma_cation) + nu_a * np.log(gamma_anion)) / (
+        nu_c + nu_a
+    )
+    return np.exp(log_mean)
+
+
+# ----------------------------------------------------------------- table API
+_REQUIRED = (
+    "dataset",
+    "sample_id",
+    "temperature_K",
+    "ion",
+    "valence",
+    "c_in_mM",
+    "c_out_mM",
+)
+_SCALE_LABEL = {
+    "molal": "molal (given)",
+    "molar": "molal from molar: m = c / rho_water(T), dilute-solution assumption",
+}
+
+
+def _where(df: pd.DataFrame, rows) -> str:
+    """Describe rows for an error message: source file and line when known."""
+    rows = list(rows)[:5]
+    if "source_file" in df.columns and "source_row" in df.columns:
+        return ", ".join(
+            f"{df['source_file'].iloc[r]} row {df['source_row'].iloc[r]}" for r in rows
+        )
+    return "table rows " + ", ".join(str(df.index[r]) for r in rows)
+
+
+def _compartment(model, convention, opts, codes, n_groups, group_T, sym, z, m):
+    """Model gammas, ionic strength per row and notes per row for one compartment."""
+    ok = ~np.isnan(m)
+    neg = ok & (m < 0)
+    m_pos = np.where(ok & ~neg, m, 0.0)
+    I_g = np.bincount(codes, weights=0.5 * m_pos * z * z, minlength=n_groups)
+    I_g = I_g.astype(float)
+    bad_g = np.bincount(codes, weights=neg.astype(float), minlength=n_groups) > 0
+    nan_g = np.bincount(
+        codes, weights=(~ok & (z != 0)).astype(float), minlength=n_groups
+    ).astype(int)
+    I_g[bad_g] = np.nan
+    note_g = _decode_flags(
+        bad_g.astype(np.int64) | (nan_g > 0).astype(np.int64) << 1,
+        [
+            "negative concentration: gamma undefined",
+            "unmeasured (NaN) species excluded from ionic strength",
+        ],
+    )
+
+    uniq, inv = np.unique(sym, return_inverse=True)
+    if model == "pitzer":
+        mat = np.zeros((n_groups, uniq.size))
+        np.add.at(mat, (codes, inv), m_pos)
+        good = ~bad_g
+        gam_g = np.full((n_groups, uniq.size), np.nan)
+        res = activity_coefficients(
+            mat[good], list(uniq), group_T[good], model=model, convention=convention
+        )
+        gam_g[good] = res.gamma
+        note_g[good] = _join_reasons(note_g[good], res.notes)
+        gamma = gam_g[codes, inv]
+        reasons = res.ion_reasons
+    else:
+        params, reasons = _ion_parameters(model, list(uniq))
+        I_row = I_g[codes]
+        T_row = group_T[codes]
+        gamma = np.full(codes.size, np.nan)
+        for u, s in enumerate(uniq):
+            if s not in params:
+                continue
+            rows = inv == u
+            p = params[s]
+            gamma[rows] = np.exp(
+                _ln_gamma_dh(model, z[rows], I_row[rows], T_row[rows], p, opts)
+            )
+        if convention == "macinnes":
+            shift = _macinnes_shift(model, I_row, T_row, opts)
+            gamma = gamma * np.exp(-z * shift)
+    reason_row = np.array([reasons.get(s, "") for s in uniq], dtype=object)[inv]
+    return (
+        gamma,
+        I_g[codes],
+        _valid(model, I_g, group_T)[codes],
+        note_g[codes],
+        reason_row,
+    )
+
+
+def activity_table(
+    df: pd.DataFrame,
+    *,
+    model: str = DEFAULT_MODEL,
+    convention: str = DEFAULT_CONVENTION,
+    **model_params,
+) -> pd.DataFrame:
+    r"""Model (or measured) activity coefficients for a canonical measurement table.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical long table (one row per sample x ion): ``dataset, sample_id,
+        temperature_K, ion, valence, c_in_mM, c_out_mM``, optional
+        ``concentration_scale`` ("molar" = mM, "molal" = mmol/kg; default "molar"),
+        ``gamma_in``, ``gamma_out`` (measured coefficients, NaN = not measured).
+    model : str
+        One of :data:`MODELS` (default ``"truesdell-jones"``).
+    convention : str
+        ``"macinnes"`` (default) or ``"unscaled"``.
+    **model_params
+        ``davies_coefficient`` for ``model="davies"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned to ``df.index``: ``gamma_in_model``, ``gamma_out_model`` (the
+        model's coefficients, always), ``gamma_in_used``, ``gamma_out_used`` (the
+        coefficients to use: measured where given, else the model's),
+        ``gamma_source`` ("model", "measured", or "mixed" when only one compartment
+        was measured),
+        ``ionic_strength_in_molal``, ``ionic_strength_out_molal`` [mol/kg],
+        ``activity_model``, ``activity_convention``, ``activity_valid`` (both used
+        gammas finite, and each model-derived one inside the model's stated I and T
+        range; a measured gamma counts as valid), ``concentration_scale_used``,
+        ``activity_reason`` (why a gamma is NaN or what the model assumed; empty
+        when nothing to say).
+
+    Raises
+    ------
+    ValueError
+        Missing columns, unknown model/convention/parameter, or an unknown
+        ``concentration_scale`` value (message names the rows).
+
+    Notes
+    -----
+    Solutions are (dataset, sample_id, temperature_K) x compartment; ionic strength
+    sums every charged row of the solution, impermeant ones included. Molar inputs
+    are converted with :func:`iongrad.physics.ionic_strength.molar_to_molal`. Gammas
+    are on
+    the molal scale; the Nernst ratio uses them with the table's concentrations.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"dataset": "d", "sample_id": "s", "temperature_K": 310.15,
+    ...     "ion": ["Na+", "Cl-"], "valence": [1, -1],
+    ...     "c_in_mM": [10.0, 10.0], "c_out_mM": [150.0, 150.0]})
+    >>> out = activity_table(df)
+    >>> out["gamma_out_model"].round(3).tolist(), bool(out["activity_valid"].all())
+    ([0.754, 0.729], True)
+    """
+    opts = _check_model(model, convention, model_params)
+    missing = [c for c in _REQUIRED if c not in df.columns]
+    if missing:
+        raise ValueError(f"activity_table: missing column(s) {missing}")
+    n = len(df)
+    if "concentration_scale" in df.columns:
+        scale = df["concentration_scale"].fillna("molar").astype(str).to_numpy()
+    else:
+        scale = np.full(n, "molar", dtype=object)
+    bad_scale = ~np.isin(scale, list(_SCALE_LABEL))
+    if bad_scale.any():
+        rows = np.flatnonzero(bad_scale)
+        raise ValueError(
+            f"activity_table: column 'concentration_scale' has value "
+            f"{scale[rows[0]]!r} at {_where(df, rows)}; "
+            "rule: must be 'molar' or 'molal'"
+        )
+    T = df["temperature_K"].to_numpy(dtype=float)
+    z = df["valence"].to_numpy(dtype=float)
+    raw = df["ion"].astype(str).to_numpy()
+    uniq_raw, inv_raw = np.unique(raw, return_inverse=True)
+    canon = []
+    for i, name in enumerate(uniq_raw):
+        try:
+            canon.append(lookup(name).symbol)
+        except UnknownIonError as err:
+            rows = np.flatnonzero(inv_raw == i)
+            raise ValueError(
+                f"activity_table: column 'ion' has value {name!r} at "
+                f"{_where(df, rows)}; rule: must be an ion of the registry ({err})"
+            ) from None
+    sym = np.array(canon, dtype=object)[inv_raw]
+    codes = (
+        df.groupby(["dataset", "sample_id", "temperature_K"], sort=False, dropna=False)
+        .ngroup()
+        .to_numpy()
+    )
+    n_groups = int(codes.max()) + 1 if n else 0
+    group_T = np.zeros(n_groups)
+    group_T[codes] = T
+
+    def molal(col):
+        c = df[col].to_numpy(dtype=float)
+        return np.where(scale == "molal", c / 1000.0, molar_to_molal(c, T))
+
+    out = {}
+    for side in ("in", "out"):
+        m = molal(f"c_{side}_mM")
+        out[side] = _compartment(
+            model, convention, opts, codes, n_groups, group_T, sym, z, m
+        )
+
+    g_in, g_out = out["in"][0], out["out"][0]
+    meas_in = np.zeros(n, dtype=bool)
+    meas_out = np.zeros(n, dtype=bool)
+    if "gamma_in" in df.columns:
+        gi = df["gamma_in"].to_numpy(dtype=float)
+        meas_in = ~np.isnan(gi)
+        g_in = np.where(meas_in, gi, g_in)
+    if "gamma_out" in df.columns:
+        go = df["gamma_out"].to_numpy(dtype=float)
+        meas_out = ~np.isnan(go)
+        g_out = np.where(meas_out, go, g_out)
+    source = np.where(
+        meas_in & meas_out, "measured", np.where(meas_in | meas_out, "mixed", "model")
+    )
+    reason_in = np.where(meas_in, "", out["in"][4])
+    reason_out = np.where(meas_out | (out["out"][4] == reason_in), "", out["out"][4])
+    note_in = np.where(meas_in, "", out["in"][3])
+    note_out = np.where(meas_out, "", out["out"][3])
+    same = note_in == note_out
+    reason = _join_reasons(
+        reason_in,
+        reason_out,
+        np.where(same, _prefix("in and out: ", note_in), _prefix("in: ", note_in)),
+        np.where(same, "", _prefix("out: ", note_out)),
+        np.where(meas_in | meas_out, "measured gamma overrides the model", ""),
+    )
+    valid = (
+        (out["in"][2] | meas_in)
+        & (out["out"][2] | meas_out)
+        & np.isfinite(g_in)
+        & np.isfinite(g_out)
+    )
+    return pd.DataFrame(
+        {
+            "gamma_in_model": out["in"][0],
+            "gamma_out_model": out["out"][0],
+            "gamma_in_used": g_in,
+            "gamma_out_used": g_out,
+            "gamma_source": source,
+            "ionic_strength_in_molal": out["in"][1],
+            "ionic_strength_out_molal": out["out"][1],
+            "activity_model": model,
+            "activity_convention": convention,
+            "activity_valid": valid,
+            "concentration_scale_used": np.array(
+                [_SCALE_LABEL[s] for s in ("molal", "molar")], dtype=object
+            )[(scale == "molar").astype(int)],
+            "activity_reason": reason,
+        },
+        index=df.index,
+    )
+
+
+def _prefix(prefix: str, notes) -> np.ndarray:
+    return _join_reasons(np.asarray(notes, dtype=object), prefix=prefix)
+
+
+def _join_reasons(*parts, prefix: str = "") -> np.ndarray:
+    """Join arrays of notes elementwise with '; ', dropping empty parts.
+
+    Works on the unique combinations only (a table has few distinct notes), so the
+    cost is one factorization per call, not one Python operation per row.
+    """
+    arrays = [np.asarray(p, dtype=object) for p in parts]
+    n = arrays[0].shape[0] if arrays else 0
+    if n == 0:
+        return np.empty(0, dtype=object)
+    codes, uniques = pd.MultiIndex.from_arrays(arrays).factorize()
+    texts = []
+    for combo in uniques:
+        items = [str(x) for x in (combo if isinstance(combo, tuple) else (combo,))]
+        text = "; ".join(x for x in items if x)
+        texts.append(prefix + text if text else "")
+    return np.asarray(texts, dtype=object)[codes]
+
+
+def _decode_flags(flags: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Turn per-row bit flags into '; '-joined note strings (unique flags only).
+
+    Texts ``"head: detail"`` sharing a head merge into ``"head: detail1, detail2"``.
+    """
+    uniq, inv = np.unique(flags, return_inverse=True)
+    out = []
+    for f in uniq.tolist():
+        merged: dict[str, list[str]] = {}
+        for b, t in enumerate(texts):
+            if f >> b & 1:
+                head, sep, detail = t.partition(": ")
+                merged.setdefault(head if sep else t, []).append(detail)
+        out.append(
+            "; ".join(
+                f"{h}: {', '.join(d)}" if any(d) else h for h, d in merged.items()
+            )
+        )
+    return np.asarray(out, dtype=object)[inv.reshape(-1)]

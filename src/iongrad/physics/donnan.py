@@ -1,0 +1,1387 @@
+r"""Gibbs-Donnan equilibrium of many permeant ions, vectorized over samples.
+
+A cell holds impermeant charged species (proteins, organic phosphates) at a charge
+concentration :math:`X` (mM of charge; negative for anions). Every permeant ion then
+distributes so that its electrochemical potential is equal on both sides, which with a
+common membrane potential means :math:`c_{in,i} = c_{out,i}\, r^{z_i}` for one Donnan
+ratio :math:`r > 0` shared by all permeant ions. Electroneutrality inside fixes r.
+
+Three problems are solved here, all for many samples at once with no Python loop over
+rows:
+
+* :func:`donnan_equilibrium`: open system (the bath is fixed, the cell is small), with
+  optional fixed activity coefficients;
+* :func:`donnan_equilibrium_activity`: the same with activity coefficients iterated
+  from an activity model until self-consistent;
+* :func:`donnan_closed`: two finite compartments with conserved amounts (the textbook
+  Donnan experiment).
+
+:func:`donnan_table` and :func:`donnan_ions` apply the open-system solver to the
+canonical long measurement table (one row per sample x ion).
+
+Sign conventions (DESIGN.md): :math:`V_m = \phi_{in} - \phi_{out}`; the Donnan
+potential is :math:`V_D = -(RT/F)\ln r`, which equals every permeant ion's Nernst
+potential at the predicted concentrations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iongrad.constants import thermal_voltage_mV
+from iongrad.ions import lookup
+from iongrad.physics.osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
+from iongrad.tables.frame import bool_column, sample_index
+
+__all__ = [
+    "ANION_GAP_VALENCE",
+    "BLOCK_ROWS",
+    "DONNAN_REASONS",
+    "DONNAN_STATUS",
+    "GAMMA_TOL",
+    "HALLEY_STEP_TOL",
+    "RESIDUAL_RTOL",
+    "XTOL_LN_R",
+    "ClosedDonnanResult",
+    "DonnanResult",
+    "GammaFn",
+    "activity_gamma_fn",
+    "donnan_closed",
+    "donnan_equilibrium",
+    "donnan_equilibrium_activity",
+    "donnan_ions",
+    "donnan_ratio_1to1",
+    "donnan_table",
+    "donnan_tables",
+    "solve_monotone",
+]
+
+#: Tolerance of the solvers on ln r (so a relative tolerance on r), [-].
+XTOL_LN_R: float = 1e-12
+#: A solution counts as converged only if the electroneutrality residual is at most
+#: this fraction of the total charge concentration on the inside, [-].
+RESIDUAL_RTOL: float = 1e-9
+#: The iteration stops when a Halley step is below this; the result is then checked
+#: (and if needed polished) against :data:`XTOL_LN_R` a posteriori, [-].
+HALLEY_STEP_TOL: float = 1e-6
+#: Rows solved together; larger inputs are split into blocks of this size so the
+#: temporaries stay in cache (results are identical).
+BLOCK_ROWS: int = 1 << 15
+#: Convergence of the activity-coefficient iteration: max |delta ln gamma|, [-].
+GAMMA_TOL: float = 1e-10
+
+#: Status labels, indexed by the ``int8`` status code of the results.
+DONNAN_STATUS = np.array(["ok", "no_equilibrium", "invalid_input", "not_converged"])
+OK, NO_EQUILIBRIUM, INVALID, NOT_CONVERGED = range(4)
+#: Reason per status label.
+DONNAN_REASONS = {
+    "ok": "",
+    "no_equilibrium": "no permeant ion can balance the charge: with impermeant charge "
+    "X, a root needs a permeant anion or X < 0, and a permeant cation or X > 0",
+    "invalid_input": "a concentration is missing, negative or not finite, or the "
+    "temperature is not above 0 K",
+    "not_converged": "the solver did not reach the tolerance",
+}
+
+#: Signature of an activity-coefficient callback: concentrations of every species of
+#: one compartment by canonical ion symbol ([mM] or [mmol/kg], arrays over samples)
+#: and temperatures [K] -> activity coefficient per ion symbol, [-].
+GammaFn = Callable[[dict[str, np.ndarray], np.ndarray], dict[str, np.ndarray]]
+
+
+# --------------------------------------------------------------------------- solver
+def solve_monotone(fun, lo, hi, x0=None, *, xtol=XTOL_LN_R, max_iter=200):
+    r"""Solve f(x) = 0 for many increasing functions at once (safeguarded Newton).
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, idx) -> (f, dfdx)`` or ``(f, dfdx, d2fdx2)`` evaluates the functions
+        of rows ``idx`` at ``x`` (both 1-D arrays of the same length); each f must be
+        increasing in x. With the second derivative the step is Halley's.
+    lo, hi : array_like
+        Bracket per row with f(lo) <= 0 <= f(hi), [units of x].
+    x0 : array_like, optional
+        Starting point per row (clipped into the bracket); default the midpoint.
+    xtol : float
+        Absolute tolerance on x, [units of x]. For x = ln r it is a relative
+        tolerance on r.
+    max_iter : int
+        Iteration limit.
+
+    Returns
+    -------
+    x : numpy.ndarray
+        Root per row.
+    converged : numpy.ndarray of bool
+        The last step (or the bracket width) was at most ``xtol``.
+    iterations : numpy.ndarray of int64
+        Function evaluations per row.
+
+    Notes
+    -----
+    Each iteration takes the Newton step :math:`x - f/f'` (or Halley's,
+    :math:`x - (f/f') / (1 - f f''/(2 f'^2))`, when ``fun`` gives f'') and falls back
+    to bisection of the current bracket when the step leaves it (or f' = 0), so
+    convergence is guaranteed (at least one halving per iteration) and quadratic
+    (cubic for Halley) near the root.
+    Rows are dropped from the work arrays as they converge. Bracketing a monotone
+    variable with a relative tolerance follows STYLE.md ("Solvers").
+
+    References
+    ----------
+    .. [1] W. H. Press et al., *Numerical Recipes*, 3rd ed., Cambridge University
+       Press, 2007, section 9.4 ("rtsafe": Newton-Raphson with bisection) and
+       section 9.4.2 (Halley's method).
+
+    Examples
+    --------
+    >>> x, ok, _ = solve_monotone(lambda x, i: (x**3 - 8.0, 3 * x**2), [0.0], [5.0])
+    >>> float(x[0]), bool(ok[0])
+    (2.0, True)
+    """
+    lo = np.array(lo, dtype=float, ndmin=1)
+    hi = np.array(hi, dtype=float, ndmin=1)
+    x = 0.5 * (lo + hi) if x0 is None else np.array(x0, dtype=float, ndmin=1)
+    x = np.clip(x, lo, hi)
+    converged = np.zeros(x.shape, dtype=bool)
+    iterations = np.zeros(x.shape, dtype=np.int64)
+    pos = np.flatnonzero(np.isfinite(x))  # rows still iterating (compact arrays)
+    xa, la, ha = x[pos], lo[pos], hi[pos]
+    for it in range(1, max_iter + 1):
+        if pos.size == 0:
+            break
+        out = fun(xa, pos)
+        f, d = out[0], out[1]
+        la = np.where(f < 0, xa, la)
+        ha = np.where(f > 0, xa, ha)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            step = f / d
+            if len(out) > 2:  # Halley's correction where it is well conditioned
+                denom = 1.0 - 0.5 * step * out[2] / d
+                step = np.where(denom > 0.5, step / denom, step)
+            xn = xa - step
+        # A step below xtol is taken as is (at a bracket end it may leave the
+        # bracket by rounding); a larger step must land inside, else bisect.
+        small = np.abs(step) <= xtol  # False for NaN steps
+        inside = (xn > la) & (xn < ha)
+        xn = np.where(inside | small, xn, 0.5 * (la + ha))
+        exact = f == 0
+        xn[exact] = xa[exact]
+        done = exact | small | (ha - la <= xtol)
+        if done.any():
+            fin = pos[done]
+            x[fin], converged[fin], iterations[fin] = xn[done], True, it
+            keep = ~done
+            pos, xa, la, ha = pos[keep], xn[keep], la[keep], ha[keep]
+        else:
+            xa = xn
+    x[pos], iterations[pos] = xa, max_iter
+    return x, converged, iterations
+
+
+# ---------------------------------------------------------------- open system
+@dataclass(frozen=True)
+class DonnanResult:
+    """Open-system Donnan equilibrium per sample.
+
+    Attributes
+    ----------
+    ratio : numpy.ndarray
+        Donnan ratio r, [-]: :math:`c_{in,i} = c_{out,i} r^{z_i}` (times
+        :math:`\\gamma_{out}/\\gamma_{in}` with activities).
+    potential_mV : numpy.ndarray
+        Donnan potential :math:`V_D = -(RT/F) \\ln r`, [mV].
+    c_in_mM : numpy.ndarray
+        Predicted inside concentration per permeant ion, shape (n, k), [mM].
+    residual : numpy.ndarray
+        Electroneutrality residual :math:`(\\sum z c_{in} + X)` divided by the total
+        charge concentration :math:`\\sum |z| c_{in} + |X|`, [-].
+    residual_mM : numpy.ndarray
+        The same residual, unscaled, [mM of charge].
+    converged : numpy.ndarray of bool
+        Solver converged and :math:`|residual| \\le` :data:`RESIDUAL_RTOL`.
+    status : numpy.ndarray of int8
+        Index into :data:`DONNAN_STATUS`.
+    iterations : numpy.ndarray of int64
+        Newton/bisection iterations (0 for the closed form).
+    closed_form : numpy.ndarray of bool
+        Solved by the 1:1 closed form (only monovalent permeant ions).
+    gamma_in, gamma_out : numpy.ndarray or None
+        Activity coefficients used, shape (n, k), [-]; None when ideal.
+    activity_converged : numpy.ndarray of bool or None
+        The activity-coefficient iteration converged (None when not iterated).
+    activity_iterations : numpy.ndarray of int64 or None
+        Activity-coefficient iterations per sample.
+    """
+
+    ratio: np.ndarray
+    potential_mV: np.ndarray
+    c_in_mM: np.ndarray
+    residual: np.ndarray
+    residual_mM: np.ndarray
+    converged: np.ndarray
+    status: np.ndarray
+    iterations: np.ndarray
+    closed_form: np.ndarray
+    gamma_in: np.ndarray | None = None
+    gamma_out: np.ndarray | None = None
+    activity_converged: np.ndarray | None = None
+    activity_iterations: np.ndarray | None = None
+
+    @property
+    def status_labels(self) -> np.ndarray:
+        """Status label per sample (``"ok"``, ``"no_equilibrium"``, ...)."""
+        return DONNAN_STATUS[self.status]
+
+
+def donnan_ratio_1to1(*, c_cation, c_anion, impermeant_charge_mM):
+    r"""Closed-form Donnan ratio for monovalent permeant ions.
+
+    Parameters
+    ----------
+    c_cation, c_anion : array_like
+        Bath concentrations summed over the monovalent permeant cations and anions,
+        [mM] (any one unit; X must be in the same unit).
+    impermeant_charge_mM : array_like
+        Impermeant charge concentration inside, X, [mM of charge]; negative for
+        impermeant anions.
+
+    Returns
+    -------
+    numpy.ndarray
+        Donnan ratio :math:`r = c_{in}/c_{out}` of the cations, [-]; NaN where no
+        positive root exists.
+
+    Notes
+    -----
+    Electroneutrality inside, :math:`C_+ r - C_- / r + X = 0`, is a quadratic in r
+    whose positive root is
+
+    .. math:: r = \frac{-X + \sqrt{X^2 + 4 C_+ C_-}}{2 C_+}
+                = \frac{2 C_-}{X + \sqrt{X^2 + 4 C_+ C_-}}
+
+    (DESIGN.md). The first form is used for :math:`X \le 0` and the second for
+    X > 0, so neither subtracts nearly equal numbers. Exact for any mixture of
+    monovalent ions (C+ and C- are sums). With valences of 2 or 3 the same r is a
+    bracket end for the general solver (see :func:`donnan_equilibrium`).
+
+    References
+    ----------
+    .. [1] F. G. Donnan, "Theorie der Membrangleichgewichte und Membranpotentiale
+       bei Vorhandensein von nicht dialysierenden Elektrolyten", Z. Elektrochem. 17,
+       572-581 (1911).
+    .. [2] B. Hille, *Ion Channels of Excitable Membranes*, 3rd ed., Sinauer, 2001,
+       ch. 14 (Donnan equilibrium).
+
+    Examples
+    --------
+    100 mM KCl bath, 100 mM impermeant monovalent anion inside: r is the golden
+    ratio.
+
+    >>> r = donnan_ratio_1to1(c_cation=100.0, c_anion=100.0,
+    ...                       impermeant_charge_mM=-100.0)
+    >>> round(float(r), 6)
+    1.618034
+    """
+    cp = np.asarray(c_cation, dtype=float)
+    cm = np.asarray(c_anion, dtype=float)
+    X = np.asarray(impermeant_charge_mM, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = np.sqrt(X * X + 4.0 * cp * cm)
+        r = np.where(X <= 0, (root - X) / (2.0 * cp), 2.0 * cm / (X + root))
+    return np.where(np.isfinite(r) & (r > 0), r, np.nan)
+
+
+def _as_2d(c_out, valence):
+    c = np.atleast_2d(np.asarray(c_out, dtype=float))
+    z = np.asarray(valence)
+    if z.dtype.kind not in "iu":
+        if not np.all(np.equal(np.mod(z, 1), 0)):
+            raise ValueError(f"permeant valences must be integers, got {np.unique(z)}")
+        z = z.astype(np.int64)
+    return c, np.broadcast_to(z, c.shape)
+
+
+def _sum_by_valence(c, z, valence):
+    """Charge classes: valences ``zs`` and, per valence, the sum of c over its ions.
+
+    Returns a dict ``{v: sum over ions of valence v of c}`` (arrays over rows) for
+    every non-zero valence present.
+    """
+    z_given = np.asarray(valence)
+    sums: dict[int, np.ndarray] = {}
+    if z_given.ndim <= 1:  # one valence per column: add whole columns
+        for j, v in enumerate(np.broadcast_to(z_given, c.shape[1:])):
+            if v != 0:
+                v = int(v)
+                sums[v] = sums[v] + c[:, j] if v in sums else c[:, j].copy()
+        return sums
+    if z.size == 0:
+        return sums
+    for v in range(int(z.min()), int(z.max()) + 1):  # a handful of valences
+        if v != 0:
+            col = np.einsum("ij,ij->i", z == v, c)
+            if col.any():
+                sums[v] = col
+    return sums
+
+
+def donnan_equilibrium(
+    *,
+    c_out,
+    valence,
+    impermeant_charge_mM,
+    temperature_K,
+    gamma_in=None,
+    gamma_out=None,
+    xtol=XTOL_LN_R,
+    max_iter=200,
+    closed_form=True,
+) -> DonnanResult:
+    r"""Open-system Donnan equilibrium of any set of permeant ions, many samples.
+
+    Parameters
+    ----------
+    c_out : array_like, shape (n, k) or (k,)
+        Bath concentration of each permeant ion per sample, [mM] (or [mmol/kg]; the
+        result is on the same scale). 0 means the ion is absent.
+    valence : array_like of int, shape (k,) or (n, k)
+        Charge number of each permeant ion, [-]; any integer (z = 0 ions simply
+        have c_in = c_out).
+    impermeant_charge_mM : array_like, shape (n,)
+        Charge concentration of the impermeant species inside, X = z_A c_A,
+        [mM of charge]; negative for impermeant anions.
+    temperature_K : array_like, shape (n,)
+        Absolute temperature, [K]; only the potential depends on it.
+    gamma_in, gamma_out : array_like, shape (n, k) or (k,), optional
+        Fixed activity coefficients, [-]. Equilibrium then holds for activities,
+        :math:`\gamma_{in} c_{in} = \gamma_{out} c_{out} r^{z}`.
+    xtol : float
+        Tolerance on ln r (relative tolerance on r), [-].
+    max_iter : int
+        Iteration limit of the safeguarded Newton solver.
+    closed_form : bool
+        Use the 1:1 closed form where only monovalent ions are present (default);
+        False sends every sample through the iterative solver (for tests and
+        benchmarks).
+
+    Returns
+    -------
+    DonnanResult
+        Ratio, potential, predicted c_in, residuals, converged flag and status.
+
+    Notes
+    -----
+    With :math:`u = \ln r` the inside electroneutrality condition is
+
+    .. math:: f(u) = \sum_i z_i\, c_{out,i}\,\frac{\gamma_{out,i}}{\gamma_{in,i}}
+              e^{z_i u} + X = 0,
+              \qquad f'(u) = \sum_i z_i^2\, c_{out,i}\,
+              \frac{\gamma_{out,i}}{\gamma_{in,i}} e^{z_i u} > 0,
+
+    so f is strictly increasing and the root is unique when it exists: it needs a
+    permeant anion or X < 0, and a permeant cation or X > 0 (otherwise status
+    ``"no_equilibrium"``, NaN results). The terms are first summed per valence, so a
+    million samples with six ions cost one ``exp`` per sample and iteration.
+    Bounding :math:`e^{zu}` by :math:`e^{u}` (:math:`z \ge 1`) shows that the root
+    lies between 0 and :math:`\ln r_{1:1}`, the closed form of
+    :func:`donnan_ratio_1to1` for the charge-equivalent sums
+    :math:`C_\pm = \sum_{\pm z_i > 0} |z_i| c_{out,i}`; that is the bracket of a
+    safeguarded iteration (:func:`solve_monotone`) on the equivalent, nearly linear
+    balance :math:`h(u) = \ln(P + X^+) - \ln(N + X^-)` (P, N the cation and anion
+    charge sums, :math:`X^\pm = \max(\pm X, 0)`) with Halley steps, started from
+    h's Newton step at u = 0. The iteration stops at a step below 1e-6
+    (:data:`HALLEY_STEP_TOL`; Halley's error is then of order 1e-18); every result
+    is then checked a posteriori, :math:`|f/f'| \le` ``xtol``, and polished with
+    Newton steps on f where needed, and must leave an electroneutrality residual
+    below :data:`RESIDUAL_RTOL` to count as converged. When only monovalent ions
+    are present the closed form is the answer. Large inputs are solved in blocks of
+    :data:`BLOCK_ROWS` rows (same result, better cache use). Natural logs
+    throughout; :math:`V_D = -(RT/F)\ln r` with the exact SI 2019 R and F, and
+    :math:`V_m = \phi_{in} - \phi_{out}`. Concentrations may be molar or molal; the
+    result is ideal (concentration-based) unless gammas are given.
+
+    References
+    ----------
+    .. [1] F. G. Donnan, Z. Elektrochem. 17, 572-581 (1911).
+    .. [2] B. Hille, *Ion Channels of Excitable Membranes*, 3rd ed., Sinauer, 2001,
+       ch. 14.
+    .. [3] T. F. Weiss, *Cellular Biophysics*, vol. 1, MIT Press, 1996, sec. 7.5
+       (Donnan equilibrium with several ions).
+
+    Examples
+    --------
+    100 mM KCl bath, 100 mM impermeant monovalent anion inside, 25 degC:
+
+    >>> res = donnan_equilibrium(c_out=[100.0, 100.0], valence=[1, -1],
+    ...                          impermeant_charge_mM=-100.0, temperature_K=298.15)
+    >>> [round(float(v), 3) for v in res.c_in_mM[0]]
+    [161.803, 61.803]
+    >>> round(float(res.potential_mV[0]), 2)
+    -12.36
+    """
+    c, z = _as_2d(c_out, valence)
+    n = c.shape[0]
+    if n > BLOCK_ROWS:  # solve in cache-sized blocks of rows
+        X_all = np.broadcast_to(np.asarray(impermeant_charge_mM, dtype=float), (n,))
+        T_all = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
+        g = [
+            None if gm is None else np.broadcast_to(np.asarray(gm, float), c.shape)
+            for gm in (gamma_in, gamma_out)
+        ]
+        out = {}
+        for start in range(0, n, BLOCK_ROWS):
+            rows = slice(start, start + BLOCK_ROWS)
+            part = donnan_equilibrium(
+                c_out=c[rows],
+                valence=valence if np.ndim(valence) <= 1 else z[rows],
+                impermeant_charge_mM=X_all[rows],
+                temperature_K=T_all[rows],
+                gamma_in=None if g[0] is None else g[0][rows],
+                gamma_out=None if g[1] is None else g[1][rows],
+                xtol=xtol,
+                max_iter=max_iter,
+                closed_form=closed_form,
+            )
+            for name in DonnanResult.__dataclass_fields__:
+                value = getattr(part, name)
+                if value is None:
+                    out[name] = None
+                    continue
+                if name not in out:
+                    out[name] = np.empty((n, *value.shape[1:]), dtype=value.dtype)
+                out[name][rows] = value
+        return DonnanResult(**out)
+    X = np.broadcast_to(np.asarray(impermeant_charge_mM, dtype=float), (n,)).copy()
+    T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
+    if gamma_in is None and gamma_out is None:
+        c_eff = c
+        g_in = g_out = None
+    else:
+        g_in = np.broadcast_to(
+            np.asarray(1.0 if gamma_in is None else gamma_in, float), c.shape
+        )
+        g_out = np.broadcast_to(
+            np.asarray(1.0 if gamma_out is None else gamma_out, float), c.shape
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c_eff = c * (g_out / g_in)
+
+    with np.errstate(invalid="ignore"):
+        if c_eff.size and c_eff.min() >= 0 and np.isfinite(c_eff.sum()):
+            valid = np.ones(n, dtype=bool)  # fast path: every row is usable
+        else:
+            valid = (c_eff.min(axis=1, initial=np.inf) >= 0) & np.isfinite(
+                c_eff.sum(axis=1)
+            )
+    valid &= np.isfinite(X) & (T > 0) & np.isfinite(T)
+    if not valid.all():
+        c_eff = np.where(valid[:, None], c_eff, 0.0)
+        X[~valid] = 0.0
+
+    # Sum the charge terms per valence: f(u) = sum_v v S_v e^{v u} + X.
+    sums = _sum_by_valence(c_eff, z, valence)
+    # charge-weighted class sums |v| S_v
+    charge_cols = {v: abs(v) * col for v, col in sums.items()}
+    c_plus, c_minus, multi = np.zeros(n), np.zeros(n), np.zeros(n)
+    for v, col in charge_cols.items():
+        if v > 0:
+            c_plus += col
+        else:
+            c_minus += col
+        if abs(v) > 1:
+            multi += col
+    exists = valid & ((c_minus > 0) | (X < 0)) & ((c_plus > 0) | (X > 0))
+
+    u = np.full(n, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u11 = np.log(
+            donnan_ratio_1to1(c_cation=c_plus, c_anion=c_minus, impermeant_charge_mM=X)
+        )
+    multivalent = multi > 0
+    closed = exists & ~multivalent & bool(closed_form)
+    u[closed] = u11[closed]
+    iterations = np.zeros(n, dtype=np.int64)
+    solver_ok = closed.copy()
+
+    todo = np.flatnonzero(exists & ~closed)
+    work = todo.size > 0
+    if todo.size == n:
+        todo = slice(None)  # every row iterates: views instead of gathers
+    if work:
+        X_t = X[todo]
+        cols = {v: col[todo] for v, col in charge_cols.items()}
+        top = max((v for v in cols), default=0)
+        bottom = min((v for v in cols), default=0)
+        m = X_t.size
+
+        X_pos, X_neg = np.maximum(X_t, 0.0), np.maximum(-X_t, 0.0)
+
+        def fun(x, idx):
+            # h(u) = ln(P + X+) - ln(N + X-) with P the cation and N the anion
+            # charge sums: the same root as f = P - N + X, and nearly linear in u
+            # where one exponential dominates, so Halley's method needs few steps.
+            full = idx.size == m
+            e = np.exp(x)
+            parts = []
+            for base, stop, sign, extra in ((e, top, 1, X_pos), (1.0 / e, -bottom,
+                                            -1, X_neg)):  # fmt: skip
+                total = extra.copy() if full else extra[idx]
+                d1 = d2 = None
+                power = base
+                for k in range(1, stop + 1):
+                    if k > 1:
+                        power = power * base
+                    if sign * k in cols:
+                        col = cols[sign * k]
+                        t = col * power if full else col[idx] * power
+                        total += t  # sum |v| S e^{vu}
+                        if k > 1:
+                            t *= k
+                        d1 = t.copy() if d1 is None else d1.__iadd__(t)  # derivative
+                        if k > 1:
+                            t *= k
+                        d2 = t if d2 is None else d2.__iadd__(t)  # second derivative
+                if d1 is None:
+                    d1 = d2 = np.zeros_like(x)
+                d1 /= total
+                d2 /= total
+                parts.append((total, d1, d2))
+            (_p, p1, p2), (_n, n1, n2) = parts
+            h = np.log(_p / _n)
+            # d/du ln(P+X+) = P'/(P+X+); d/du ln(N+X-) = -|N'|/(N+X-)
+            return h, p1 + n1, (p2 - p1 * p1) - (n2 - n1 * n1)
+
+        u11_t = u11[todo]  # bracket [0, ln r_1:1]
+        lo, hi = np.minimum(0.0, u11_t), np.maximum(0.0, u11_t)
+        # Start from the Newton step of h at u = 0, which needs no exponential:
+        # h(0) = ln((C+ + X+)/(C- + X-)), h'(0) = sum v^2 S+/(C+ + X+) + (same, -).
+        p0, n0 = X_pos.copy(), X_neg.copy()
+        p1, n1 = np.zeros(m), np.zeros(m)
+        for v, col in cols.items():
+            if v > 0:
+                p0 += col
+                p1 += v * col
+            else:
+                n0 += col
+                n1 -= v * col
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            x0 = -np.log(p0 / n0) / (p1 / p0 + n1 / n0)
+            x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
+            # Halley's error after a step of size s is O(s^3): stop at s <= 1e-6 and
+            # let the a posteriori check in _open_result enforce xtol.
+            u_t, ok_t, it_t = solve_monotone(
+                fun, lo, hi, x0=x0, xtol=max(xtol, HALLEY_STEP_TOL), max_iter=max_iter
+            )
+        u[todo], solver_ok[todo], iterations[todo] = u_t, ok_t, it_t
+
+    return _open_result(c, z, X, T, u, g_in, g_out, valid, exists, solver_ok, closed,
+                        iterations, xtol)  # fmt: skip
+
+
+def _inside(c, zf, u, ratio_g, X):
+    """c_in, net charge and total charge (sum |z| c_in + |X|) at u (rows of c)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        c_in = np.multiply(zf, u[:, None])
+        np.exp(c_in, out=c_in)
+        if ratio_g is not None:
+            c_in *= ratio_g
+        c_in *= c
+        charge = np.einsum("ij,ij->i", zf, c_in) + X
+        total = np.einsum("ij,ij->i", np.abs(zf), c_in) + np.abs(X)
+    return c_in, charge, total
+
+
+def _open_result(c, z, X, T, u, g_in, g_out, valid, exists, solver_ok, closed, iters,
+                 xtol):  # fmt: skip
+    zf = z.astype(float)
+    ratio_g = None if g_in is None else np.broadcast_to(g_out / g_in, c.shape)
+    c_in, charge, total = _inside(c, zf, u, ratio_g, X)
+    # A posteriori: the Newton correction du = f/f' estimates the error in ln r,
+    # with f' = sum z^2 c_in >= sum |z| c_in = total - |X|; so |f| <= xtol (total -
+    # |X|) proves |du| <= xtol. The (rare) other rows get du exactly and are
+    # polished with Newton steps on f itself.
+    absX = np.abs(X)
+    for _ in range(5):
+        with np.errstate(invalid="ignore"):
+            again = np.flatnonzero(
+                exists & solver_ok & ~(np.abs(charge) <= xtol * (total - absX))
+            )
+        if again.size == 0:
+            break
+        zr = zf[again]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            du = charge[again] / np.einsum("ij,ij->i", zr * zr, c_in[again])
+        ok = np.abs(du) <= xtol  # the exact test passes
+        fix = again[~ok]
+        if fix.size == 0:
+            break
+        u[fix] -= du[~ok]
+        rg = None if ratio_g is None else ratio_g[fix]
+        c_in[fix], charge[fix], total[fix] = _inside(
+            c[fix], zf[fix], u[fix], rg, X[fix]
+        )
+    else:  # still not within xtol after the polish steps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            du = charge / np.einsum("ij,ij->i", zf * zf, c_in)
+        solver_ok = solver_ok & (np.abs(du) <= xtol)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        residual = np.where(total > 0, charge / total, charge)
+    converged = exists & solver_ok & (np.abs(residual) <= RESIDUAL_RTOL)
+    status = np.full(u.shape, OK, dtype=np.int8)
+    status[~converged] = NOT_CONVERGED
+    status[~exists] = NO_EQUILIBRIUM
+    status[~valid] = INVALID
+    bad = status != OK
+    if bad.any():
+        u = np.where(bad, np.nan, u)
+        c_in[bad] = np.nan
+    return DonnanResult(
+        ratio=np.exp(u),
+        potential_mV=-thermal_voltage_mV(T) * u,
+        c_in_mM=c_in,
+        residual=np.where(bad, np.nan, residual),
+        residual_mM=np.where(bad, np.nan, charge),
+        converged=converged,
+        status=status,
+        iterations=iters,
+        closed_form=closed & converged,
+        gamma_in=None if g_in is None else np.array(g_in),
+        gamma_out=None if g_out is None else np.array(g_out),
+    )
+
+
+# ------------------------------------------------------ activity-aware Donnan
+def _impermeant_species(X, impermeant_valence):
+    """The impermeant species as an ionic-strength-equivalent ``A-`` entry."""
+    zA = np.abs(np.asarray(impermeant_valence, dtype=float))
+    # c_A = |X|/|z_A| particles contribute c_A z_A^2 / 2 = |X||z_A|/2 to I; a
+    # monovalent stand-in "A-" at |X||z_A| contributes the same.
+    return {"A-": np.abs(X) * np.where(zA > 0, zA, 1.0)}
+
+
+def donnan_equilibrium_activity(
+    *,
+    ions: Sequence[str],
+    c_out,
+    impermeant_charge_mM,
+    temperature_K,
+    gamma_fn: GammaFn,
+    impermeant_c_mM_by_ion: Mapping[str, np.ndarray] | None = None,
+    impermeant_valence=-1.0,
+    gamma_tol: float = GAMMA_TOL,
+    max_gamma_iter: int = 50,
+    xtol=XTOL_LN_R,
+) -> DonnanResult:
+    r"""Donnan equilibrium for activities, gammas iterated to self-consistency.
+
+    Parameters
+    ----------
+    ions : sequence of str, length k
+        Canonical symbols of the permeant ions (valences come from the registry).
+    c_out : array_like, shape (n, k) or (k,)
+        Bath concentrations, [mM] or [mmol/kg] as the activity model expects.
+    impermeant_charge_mM : array_like, shape (n,)
+        Impermeant charge concentration inside X, [mM of charge].
+    temperature_K : array_like, shape (n,)
+        Absolute temperature, [K].
+    gamma_fn : callable
+        ``gamma_fn(c_mM_by_ion, temperature_K) -> gamma_by_ion`` (:data:`GammaFn`):
+        single-ion activity coefficients of one compartment from all its species.
+    impermeant_c_mM_by_ion : mapping, optional
+        The impermeant species inside by symbol, arrays of shape (n,), [mM]. Default:
+        one entry ``"A-"`` whose ionic-strength contribution equals that of
+        :math:`|X|/|z_A|` particles of valence ``impermeant_valence``.
+    impermeant_valence : float
+        Mean valence z_A of the impermeant species (default -1), [-].
+    gamma_tol : float
+        Stop when :math:`\max |\Delta \ln\gamma_{in}| \le` ``gamma_tol``, [-].
+    max_gamma_iter : int
+        Limit of the activity-coefficient iteration.
+    xtol : float
+        Tolerance on ln r of each inner solve, [-].
+
+    Returns
+    -------
+    DonnanResult
+        As :func:`donnan_equilibrium`, with ``gamma_in``, ``gamma_out``,
+        ``activity_converged`` and ``activity_iterations`` filled in; ``converged``
+        requires both the inner solve and the gamma iteration to converge.
+
+    Notes
+    -----
+    Equilibrium of each permeant ion for activities :math:`a = \gamma c`:
+
+    .. math:: \gamma_{in,i} c_{in,i} = \gamma_{out,i} c_{out,i}\, r^{z_i},
+              \qquad \sum_i z_i c_{in,i} + X = 0
+
+    (electroneutrality is for concentrations). :math:`\gamma_{out}` is computed once
+    from the bath; :math:`\gamma_{in}` starts equal to it and is recomputed from the
+    predicted inside composition (impermeant species included, as they count in
+    the ionic strength) until it stops changing (fixed-point iteration). The
+    potential is still :math:`V_D = -(RT/F)\ln r` and equals every ion's
+    activity-based Nernst potential. The model's validity range is the model's
+    business (its ``gamma_fn``); this function only iterates.
+
+    References
+    ----------
+    .. [1] R. A. Robinson and R. H. Stokes, *Electrolyte Solutions*, 2nd ed.,
+       Butterworths, 1959, ch. 2 (activity and equilibrium across a membrane).
+    .. [2] F. G. Donnan, Chem. Rev. 1, 73-90 (1924).
+    """
+    ions = [lookup(s).symbol for s in ions]
+    z = np.array([lookup(s).valence for s in ions], dtype=np.int64)
+    c, z2 = _as_2d(c_out, z)
+    n = c.shape[0]
+    X = np.broadcast_to(np.asarray(impermeant_charge_mM, dtype=float), (n,))
+    T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
+    if impermeant_c_mM_by_ion is None:
+        impermeant = _impermeant_species(X, impermeant_valence)
+    else:
+        impermeant = {
+            k: np.broadcast_to(np.asarray(v, float), (n,))
+            for k, v in impermeant_c_mM_by_ion.items()
+        }
+
+    def gammas(c_by_column, extra):
+        comp = {s: c_by_column[:, j] for j, s in enumerate(ions)}
+        for key, value in extra.items():
+            comp[key] = comp.get(key, 0.0) + value
+        out = gamma_fn(comp, T)
+        return np.stack([np.broadcast_to(out[s], (n,)) for s in ions], axis=1)
+
+    g_out = gammas(c, {})
+    g_in = g_out.copy()
+    done = np.zeros(n, dtype=bool)
+    act_iter = np.zeros(n, dtype=np.int64)
+    res = donnan_equilibrium(c_out=c, valence=z2, impermeant_charge_mM=X,
+                             temperature_K=T, gamma_in=g_in, gamma_out=g_out,
+                             xtol=xtol)  # fmt: skip
+    for _ in range(max_gamma_iter):
+        act_iter[~done] += 1
+        c_in = np.where(np.isfinite(res.c_in_mM), res.c_in_mM, 0.0)
+        g_new = gammas(c_in, impermeant)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change = np.max(np.abs(np.log(g_new / g_in)), axis=1, initial=0.0)
+        g_in = np.where(done[:, None], g_in, g_new)
+        newly = ~done & (change <= gamma_tol)
+        res = donnan_equilibrium(c_out=c, valence=z2, impermeant_charge_mM=X,
+                                 temperature_K=T, gamma_in=g_in, gamma_out=g_out,
+                                 xtol=xtol)  # fmt: skip
+        done |= newly | (res.status != OK)
+        if done.all():
+            break
+    act_ok = done & (res.status == OK)
+    converged = res.converged & act_ok
+    status = res.status.copy()
+    status[(status == OK) & ~act_ok] = NOT_CONVERGED
+    return DonnanResult(
+        ratio=res.ratio,
+        potential_mV=res.potential_mV,
+        c_in_mM=res.c_in_mM,
+        residual=res.residual,
+        residual_mM=res.residual_mM,
+        converged=converged,
+        status=status,
+        iterations=res.iterations,
+        closed_form=res.closed_form & converged,
+        gamma_in=g_in,
+        gamma_out=g_out,
+        activity_converged=act_ok,
+        activity_iterations=act_iter,
+    )
+
+
+def activity_gamma_fn(model: str, *, scale: str = "molal", **model_params) -> GammaFn:
+    """Build a :data:`GammaFn` from an :mod:`iongrad.physics.activity` model name.
+
+    Parameters
+    ----------
+    model : str
+        Activity model name as :func:`iongrad.physics.activity.activity_table` accepts
+        it.
+    scale : str
+        ``concentration_scale`` of the concentrations (``"molal"`` or ``"molar"``).
+    **model_params
+        Passed to :func:`iongrad.physics.activity.activity_table`.
+
+    Returns
+    -------
+    callable
+        ``gamma_fn(c_mM_by_ion, temperature_K) -> gamma_by_ion``, evaluated for all
+        samples at once through the activity module's table interface (one sample
+        per array element; ionic strength from every species given).
+    """
+    from iongrad.physics import activity
+
+    def gamma_fn(c_by_ion, temperature_K):
+        symbols = list(c_by_ion)
+        n = len(np.atleast_1d(temperature_K))
+        conc = np.stack(
+            [np.broadcast_to(np.asarray(c_by_ion[s], float), (n,)) for s in symbols]
+        )  # (k, n)
+        k = len(symbols)
+        frame = pd.DataFrame(
+            {
+                "dataset": "donnan",
+                "sample_id": np.tile(np.arange(n).astype(str), k),
+                "ion": np.repeat(symbols, n),
+                "valence": np.repeat([lookup(s).valence for s in symbols], n),
+                "c_in_mM": conc.reshape(-1),
+                "c_out_mM": conc.reshape(-1),
+                "temperature_K": np.tile(np.broadcast_to(temperature_K, (n,)), k),
+                "concentration_scale": scale,
+                "permeant": True,
+            }
+        )
+        table = activity.activity_table(frame, model=model, **model_params)
+        gamma = table["gamma_in_model"].to_numpy(dtype=float).reshape(k, n)
+        return {s: gamma[j] for j, s in enumerate(symbols)}
+
+    return gamma_fn
+
+
+# ------------------------------------------------------------- closed system
+@dataclass(frozen=True)
+class ClosedDonnanResult:
+    """Two-compartment (closed) Donnan equilibrium per sample.
+
+    Attributes
+    ----------
+    ratio : numpy.ndarray
+        Donnan ratio r with :math:`c_{1,i} = c_{2,i} r^{z_i}`, [-].
+    potential_mV : numpy.ndarray
+        :math:`\\phi_1 - \\phi_2 = -(RT/F)\\ln r`, [mV].
+    c1_mM, c2_mM : numpy.ndarray
+        Final concentrations of the permeant ions, shape (n, k), [mM].
+    residual1, residual2 : numpy.ndarray
+        Electroneutrality residual of each compartment relative to its total
+        charge concentration, [-].
+    converged : numpy.ndarray of bool
+        Solver converged and both residuals at most :data:`RESIDUAL_RTOL`.
+    status : numpy.ndarray of int8
+        Index into :data:`DONNAN_STATUS`.
+    """
+
+    ratio: np.ndarray
+    potential_mV: np.ndarray
+    c1_mM: np.ndarray
+    c2_mM: np.ndarray
+    residual1: np.ndarray
+    residual2: np.ndarray
+    converged: np.ndarray
+    status: np.ndarray
+
+
+def donnan_closed(
+    *,
+    c1_mM,
+    c2_mM,
+    valence,
+    volume1_L,
+    volume2_L,
+    impermeant_charge1_mM,
+    impermeant_charge2_mM=0.0,
+    temperature_K,
+    xtol=XTOL_LN_R,
+    max_iter=200,
+) -> ClosedDonnanResult:
+    r"""Donnan equilibrium between two finite compartments with conserved amounts.
+
+    Parameters
+    ----------
+    c1_mM, c2_mM : array_like, shape (n, k) or (k,)
+        Initial concentrations of the permeant ions in compartment 1 (the "inside",
+        with the impermeant species) and compartment 2, [mM].
+    valence : array_like of int, shape (k,) or (n, k)
+        Charge numbers of the permeant ions, [-].
+    volume1_L, volume2_L : array_like, shape (n,)
+        Compartment volumes (fixed: no water movement), [L].
+    impermeant_charge1_mM, impermeant_charge2_mM : array_like, shape (n,)
+        Impermeant charge concentration in each compartment, [mM of charge].
+    temperature_K : array_like, shape (n,)
+        Absolute temperature, [K].
+    xtol : float
+        Tolerance on ln r, [-].
+    max_iter : int
+        Iteration limit.
+
+    Returns
+    -------
+    ClosedDonnanResult
+        Final concentrations on both sides, r, :math:`\phi_1 - \phi_2`, residuals.
+
+    Notes
+    -----
+    The amount :math:`n_i = c_{1,i} V_1 + c_{2,i} V_2` of each permeant ion is
+    conserved and at equilibrium :math:`c_{1,i} = c_{2,i} r^{z_i}`, so
+    :math:`c_{1,i} = n_i / (V_1 + V_2 e^{-z_i u})` with :math:`u = \ln r`.
+    Electroneutrality of compartment 1,
+
+    .. math:: g(u) = \sum_i \frac{z_i n_i}{V_1 + V_2 e^{-z_i u}} + X_1 = 0,
+
+    is increasing in u (every term is), so the root is unique; it is bracketed by
+    doubling an interval around 0 and refined by :func:`solve_monotone`.
+    Compartment 2 is then neutral if the whole system is, which ``residual2``
+    checks (a non-neutral start gives ``"not_converged"``). With
+    :math:`V_2 \to \infty` this reduces to the open system. Ideal solutions (no
+    activity coefficients), natural log, no water movement (the osmotic imbalance
+    is left as is).
+
+    References
+    ----------
+    .. [1] F. G. Donnan, Chem. Rev. 1, 73-90 (1924): the two-compartment experiment
+       (NaR | NaCl) and its equilibrium.
+    .. [2] W. F. Boron and E. L. Boulpaep, *Medical Physiology*, 3rd ed., Elsevier,
+       2017, ch. 5 (Gibbs-Donnan equilibrium, fig. 5-8).
+
+    Examples
+    --------
+    Side 1: 100 mM K+A-; side 2: 100 mM KCl; equal volumes; 25 degC:
+
+    >>> res = donnan_closed(c1_mM=[100.0, 0.0], c2_mM=[100.0, 100.0], valence=[1, -1],
+    ...                     volume1_L=1.0, volume2_L=1.0, impermeant_charge1_mM=-100.0,
+    ...                     temperature_K=298.15)
+    >>> round(float(res.ratio[0]), 9), round(float(res.potential_mV[0]), 2)
+    (2.0, -17.81)
+    """
+    c1, z = _as_2d(c1_mM, valence)
+    c2 = np.broadcast_to(np.array(c2_mM, dtype=float, ndmin=2), c1.shape)
+    n = c1.shape[0]
+    V1 = np.broadcast_to(np.asarray(volume1_L, float), (n,))
+    V2 = np.broadcast_to(np.asarray(volume2_L, float), (n,))
+    X1 = np.broadcast_to(np.asarray(impermeant_charge1_mM, float), (n,))
+    X2 = np.broadcast_to(np.asarray(impermeant_charge2_mM, float), (n,))
+    T = np.broadcast_to(np.asarray(temperature_K, float), (n,))
+    amount = c1 * V1[:, None] + c2 * V2[:, None]
+    valid = np.all(np.isfinite(amount) & (c1 >= 0) & (c2 >= 0), axis=1)
+    valid &= (V1 > 0) & (V2 > 0) & np.isfinite(X1) & np.isfinite(X2) & (T > 0)
+    amount = np.where(valid[:, None], amount, 0.0)
+    # g ranges over (X1 - anion charge/V1, X1 + cation charge/V1).
+    cat = np.where(z > 0, z * amount, 0.0).sum(axis=1) / np.where(valid, V1, 1.0)
+    an = np.where(z < 0, -z * amount, 0.0).sum(axis=1) / np.where(valid, V1, 1.0)
+    exists = valid & (X1 - an < 0) & (X1 + cat > 0)
+    idx_all = np.flatnonzero(exists)
+    a_t, z_t = amount[idx_all], z[idx_all]
+    V1_t, V2_t, X1_t = V1[idx_all], V2[idx_all], X1[idx_all]
+
+    def fun(x, idx):
+        with np.errstate(over="ignore"):
+            e = np.exp(-z_t[idx] * x[:, None])
+        den = V1_t[idx, None] + V2_t[idx, None] * e
+        f = (z_t[idx] * a_t[idx] / den).sum(axis=1) + X1_t[idx]
+        with np.errstate(invalid="ignore"):
+            term = z_t[idx] ** 2 * a_t[idx] * V2_t[idx, None] * e / den**2
+        d = np.where(np.isfinite(term), term, 0.0).sum(axis=1)
+        return f, d
+
+    m = idx_all.size
+    lo, hi = np.full(m, -1.0), np.full(m, 1.0)
+    every = np.arange(m)
+    for _ in range(64):  # expand until f(lo) <= 0 <= f(hi); terminates as g has root
+        f_lo, _d = fun(lo, every)
+        f_hi, _d = fun(hi, every)
+        grow_lo, grow_hi = f_lo > 0, f_hi < 0
+        if not (grow_lo.any() or grow_hi.any()):
+            break
+        lo = np.where(grow_lo, 2 * lo, lo)
+        hi = np.where(grow_hi, 2 * hi, hi)
+    u = np.full(n, np.nan)
+    ok = np.zeros(n, dtype=bool)
+    if m:
+        u_t, ok_t, _it = solve_monotone(fun, lo, hi, xtol=xtol, max_iter=max_iter)
+        u[idx_all], ok[idx_all] = u_t, ok_t
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(-z * u[:, None])
+        c1_eq = amount / (V1[:, None] + V2[:, None] * e)
+        c2_eq = (amount - c1_eq * V1[:, None]) / V2[:, None]
+        q1 = (z * c1_eq).sum(axis=1) + X1
+        q2 = (z * c2_eq).sum(axis=1) + X2
+        s1 = (np.abs(z) * c1_eq).sum(axis=1) + np.abs(X1)
+        s2 = (np.abs(z) * c2_eq).sum(axis=1) + np.abs(X2)
+        r1 = np.where(s1 > 0, q1 / s1, q1)
+        r2 = np.where(s2 > 0, q2 / s2, q2)
+    converged = exists & ok & (np.abs(r1) <= RESIDUAL_RTOL)
+    converged &= np.abs(r2) <= RESIDUAL_RTOL
+    status = np.full(n, OK, dtype=np.int8)
+    status[~converged] = NOT_CONVERGED
+    status[~exists] = NO_EQUILIBRIUM
+    status[~valid] = INVALID
+    bad = ~exists
+    return ClosedDonnanResult(
+        ratio=np.where(bad, np.nan, np.exp(u)),
+        potential_mV=np.where(bad, np.nan, -thermal_voltage_mV(T) * u),
+        c1_mM=np.where(bad[:, None], np.nan, c1_eq),
+        c2_mM=np.where(bad[:, None], np.nan, c2_eq),
+        residual1=np.where(bad, np.nan, r1),
+        residual2=np.where(bad, np.nan, r2),
+        converged=converged,
+        status=status,
+    )
+
+
+# ------------------------------------------------------------------ tables
+_REQUIRED = ("dataset", "sample_id", "ion", "valence", "c_in_mM", "c_out_mM")
+#: Mean valence assumed for the impermeant species when only the anion gap is known
+#: (it sets the particle count in the osmotic balance, not the charge), [-].
+ANION_GAP_VALENCE: float = -1.0
+
+
+def _where(df: pd.DataFrame, rows: np.ndarray) -> str:
+    """Name rows by source file and line when the table carries provenance."""
+    sub = df.iloc[rows[:5]]
+    if {"source_file", "source_row"} <= set(df.columns):
+        return ", ".join(
+            f"{f}:{r}" for f, r in zip(sub.source_file, sub.source_row, strict=True)
+        )
+    return "table index " + ", ".join(map(str, sub.index))
+
+
+def _join_by_sample(keys: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    """Comma-joined labels per sample key (empty string where none)."""
+    out = np.full(n, "", dtype=object)
+    if keys.size:
+        joined = pd.Series(labels).groupby(keys).agg(", ".join)
+        out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
+
+
+def donnan_tables(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
+                  **model_params) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    r"""Donnan predictions for a canonical measurement table: per sample and per ion.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical long table (one row per sample x ion): ``dataset``, ``sample_id``,
+        ``ion``, ``valence``, ``c_in_mM``, ``c_out_mM``, ``temperature_K``, optional
+        ``permeant`` (default True), ``cell_type``, ``concentration_scale``,
+        ``source_file``, ``source_row``.
+    temperature_K : float, optional
+        Use this temperature for every sample instead of the table's, [K].
+    activity_model : str, optional
+        Activity model name (:mod:`iongrad.physics.activity`); None solves for
+        concentrations (ideal).
+    **model_params
+        Passed to the activity model.
+
+    Returns
+    -------
+    samples, ions : pandas.DataFrame
+        See :func:`donnan_table` and :func:`donnan_ions`.
+
+    Notes
+    -----
+    Per sample (``dataset``, ``sample_id``), the permeant charged ions (``permeant``
+    true, z != 0) with their bath concentrations ``c_out_mM`` define the open
+    Donnan problem of :func:`donnan_equilibrium`. The impermeant charge
+    concentration is :math:`X = \sum z_j c_{in,j}` over the sample's impermeant rows
+    (``permeant`` false) with a measured ``c_in_mM``; without such rows it is the
+    anion gap of the measured interior, :math:`X = -\sum_i z_i c_{in,i}` over the
+    permeant ions, and ``impermeant_charge_source`` says which. A sample whose bath
+    concentration of a permeant ion is missing is not solved (status
+    ``invalid_input`` with the ion named): absent ions must be written as 0.
+
+    The osmotic imbalance is the ideal particle-count difference
+    :math:`\Delta = (\sum_i c^{D}_{in,i} + \sum_j c_{in,j}) - (\sum_i c_{out,i} +
+    \sum_j c_{out,j})` (j over impermeant rows, neutral ones included; with the
+    anion gap the impermeant species are counted as :math:`|X|` particles of mean
+    valence -1), in mOsm/kg (mM taken as mmol/kg in the dilute limit) and as the
+    van 't Hoff pressure of :func:`iongrad.physics.osmotic.osmotic_pressure_kPa`.
+    Positive
+    means the cell is hyperosmotic (it would swell). Permeant neutral solutes are
+    equal on both sides at equilibrium and cancel.
+
+    Raises
+    ------
+    ValueError
+        Missing required columns, one ion twice in a sample, or one ion symbol with
+        two valences (caller errors naming the rows).
+    """
+    need = list(_REQUIRED) + (["temperature_K"] if temperature_K is None else [])
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ValueError(f"donnan: the table lacks required column(s) {missing}")
+    df = df.reset_index(drop=True)
+    nrow = len(df)
+    idx = sample_index(df)
+    key, ns, first, samples = idx.key, idx.n, idx.first, idx.frame
+
+    if temperature_K is None:
+        t_row = df["temperature_K"].to_numpy(dtype=float)
+        t_grp = pd.Series(t_row).groupby(key)
+        T = t_grp.first().to_numpy()
+        t_mixed = (t_grp.max() != t_grp.min()).to_numpy()
+    else:
+        T = np.full(ns, float(temperature_K))
+        t_mixed = np.zeros(ns, dtype=bool)
+    scale_col = (
+        df["concentration_scale"].astype(object).to_numpy()
+        if "concentration_scale" in df.columns
+        else np.full(nrow, "molar", dtype=object)
+    )
+    scale = scale_col[first] if ns else np.array([], dtype=object)
+
+    z_row = df["valence"].to_numpy()
+    c_in_row = df["c_in_mM"].to_numpy(dtype=float)
+    c_out_row = df["c_out_mM"].to_numpy(dtype=float)
+    permeant = bool_column(df, "permeant", True)
+    pr = np.flatnonzero(permeant & (z_row != 0))  # permeant charged rows
+    ir = np.flatnonzero(~permeant)  # impermeant rows (charged or neutral)
+
+    codes, ion_names = pd.factorize(df["ion"].to_numpy()[pr])
+    ion_names = np.asarray(ion_names, dtype=object)
+    ni = ion_names.size
+    pair = key[pr] * max(ni, 1) + codes
+    dup = pd.Series(pair).duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise ValueError(
+            "donnan: an ion appears twice in one sample at "
+            f"{_where(df, pr[dup])}; merge or remove the duplicate rows"
+        )
+    z_col = np.zeros(ni, dtype=np.int64)
+    z_col[codes] = z_row[pr]
+    clash = z_col[codes] != z_row[pr]
+    if clash.any():
+        raise ValueError(
+            f"donnan: ion {ion_names[codes[clash][0]]} has two valences at "
+            f"{_where(df, pr[clash])}"
+        )
+
+    C_out = np.zeros((ns, ni))
+    C_out[key[pr], codes] = c_out_row[pr]
+    C_in_meas = np.full((ns, ni), np.nan)
+    C_in_meas[key[pr], codes] = c_in_row[pr]
+    nan_out = np.isnan(c_out_row[pr])
+    missing_out = _join_by_sample(key[pr][nan_out], ion_names[codes[nan_out]], ns)
+
+    # Impermeant charge: measured impermeant rows, else the anion gap.
+    charged_imp = ir[(z_row[ir] != 0) & ~np.isnan(c_in_row[ir])]
+    X_imp = np.bincount(
+        key[charged_imp], weights=z_row[charged_imp] * c_in_row[charged_imp],
+        minlength=ns,
+    )  # fmt: skip
+    has_imp = np.bincount(key[charged_imp], minlength=ns) > 0
+    gap = -np.bincount(key[pr], weights=z_row[pr] * c_in_row[pr], minlength=ns)
+    X = np.where(has_imp, X_imp, gap)
+    source = np.where(has_imp, "impermeant rows", "anion gap").astype(object)
+
+    if activity_model is None:
+        res = donnan_equilibrium(
+            c_out=C_out, valence=z_col, impermeant_charge_mM=X, temperature_K=T
+        )
+        model_name = "ideal"
+    else:
+        res = _activity_solve(
+            df, key, ns, ir, ion_names, C_out, X, T, has_imp, scale,
+            activity_model, model_params,
+        )  # fmt: skip
+        model_name = str(activity_model)
+    status = res.status.copy()
+    status[t_mixed] = INVALID
+    reason = np.array([DONNAN_REASONS[s] for s in DONNAN_STATUS], dtype=object)[status]
+    x_nan = ~np.isfinite(X)
+    reason[x_nan] = (
+        "impermeant charge unknown: no impermeant rows with c_in and the anion gap "
+        "needs every permeant ion's c_in"
+    )
+    has_missing = missing_out != ""
+    reason[has_missing] = "c_out missing (not measured) for " + missing_out[has_missing]
+    if res.gamma_out is not None:  # name the ions the activity model cannot handle
+        no_gamma = (C_out > 0) & ~(
+            np.isfinite(res.gamma_out) & np.isfinite(res.gamma_in)
+        )
+        attempted = np.isfinite(X) & np.all(np.isfinite(C_out), axis=1) & (T > 0)
+        no_gamma &= ((status != OK) & attempted)[:, None]
+        rows_g, cols_g = np.nonzero(no_gamma)
+        named = _join_by_sample(rows_g, ion_names[cols_g], ns)
+        has = named != ""
+        reason[has] = (
+            f"activity model {activity_model!r} gives no activity coefficient for "
+            + named[has]
+        )
+    reason[t_mixed] = "temperature_K differs between rows of this sample"
+    ok = status == OK
+
+    # Osmotic balance (ideal particle counts).
+    c_in_D = np.where(np.isfinite(res.c_in_mM), res.c_in_mM, 0.0)
+    imp_in = np.bincount(key[ir], weights=np.nan_to_num(c_in_row[ir]), minlength=ns)
+    imp_out = np.bincount(key[ir], weights=np.nan_to_num(c_out_row[ir]), minlength=ns)
+    gap_particles = np.where(has_imp, 0.0, np.abs(X) / abs(ANION_GAP_VALENCE))
+    d_osm = osmotic_imbalance_mOsm_kg(
+        c_in=c_in_D, c_out=C_out, impermeant_in=imp_in + gap_particles,
+        impermeant_out=imp_out,
+    )  # fmt: skip
+    d_osm = np.where(ok, d_osm, np.nan)
+
+    samples["temperature_K"] = T
+    samples["donnan_ratio"] = np.where(ok, res.ratio, np.nan)
+    samples["donnan_potential_mV"] = np.where(ok, res.potential_mV, np.nan)
+    samples["donnan_residual"] = res.residual
+    samples["donnan_converged"] = res.converged & ~t_mixed
+    samples["donnan_status"] = DONNAN_STATUS[status]
+    samples["donnan_reason"] = reason
+    samples["donnan_closed_form"] = res.closed_form & ok
+    samples["donnan_iterations"] = res.iterations
+    samples["impermeant_charge_mM"] = X
+    samples["impermeant_charge_source"] = source
+    samples["bath_charge_mM"] = (C_out * z_col).sum(axis=1)
+    samples["donnan_ions"] = _join_by_sample(key[pr], ion_names[codes], ns)
+    samples["osmotic_imbalance_mOsm_kg"] = d_osm
+    samples["osmotic_imbalance_kPa"] = osmotic_pressure_kPa(d_osm, T)
+    samples["concentration_scale"] = scale
+    samples["donnan_activity_model"] = model_name
+
+    keep = [c for c in ("dataset", "sample_id", "ion", "valence") if c in df.columns]
+    ions = df.loc[pr, keep].reset_index(drop=True)
+    ions["c_out_mM"] = c_out_row[pr]
+    ions["c_in_mM"] = c_in_row[pr]
+    ions["c_in_donnan_mM"] = np.where(ok[key[pr]], res.c_in_mM[key[pr], codes], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ions["c_in_measured_over_donnan"] = ions["c_in_mM"] / ions["c_in_donnan_mM"]
+    ions["donnan_potential_mV"] = samples["donnan_potential_mV"].to_numpy()[key[pr]]
+    if res.gamma_in is not None:
+        ions["gamma_in_donnan"] = res.gamma_in[key[pr], codes]
+        ions["gamma_out_donnan"] = res.gamma_out[key[pr], codes]
+    ions["donnan_status"] = samples["donnan_status"].to_numpy()[key[pr]]
+    ions["donnan_activity_model"] = model_name
+    for col in ("source_file", "source_row"):
+        if col in df.columns:
+            ions[col] = df[col].to_numpy()[pr]
+    return samples, ions
+
+
+def _activity_solve(df, key, ns, ir, ion_names, C_out, X, T, has_imp, scale,
+                    model, model_params) -> DonnanResult:  # fmt: skip
+    """Activity-aware solve for the valid samples, one call per concentration scale."""
+    z_row = df["valence"].to_numpy()
+    c_in_row = df["c_in_mM"].to_numpy(dtype=float)
+    imp_rows = ir[~np.isnan(c_in_row[ir])]
+    imp_codes, imp_names = pd.factorize(df["ion"].to_numpy()[imp_rows])
+    C_imp = np.zeros((ns, len(imp_names)))
+    C_imp[key[imp_rows], imp_codes] = c_in_row[imp_rows]
+    gap_A = np.where(has_imp, 0.0, np.abs(X) / abs(ANION_GAP_VALENCE))
+    valid = np.all(np.isfinite(C_out), axis=1) & np.isfinite(X) & (T > 0)
+    ideal = donnan_equilibrium(
+        c_out=np.where(valid[:, None], C_out, np.nan), valence=[
+            lookup(s).valence for s in ion_names
+        ], impermeant_charge_mM=X, temperature_K=T,
+    )  # fmt: skip
+    ni = len(ion_names)
+    fields = {
+        "gamma_in": np.full((ns, ni), np.nan),
+        "gamma_out": np.full((ns, ni), np.nan),
+        "activity_converged": np.zeros(ns, dtype=bool),
+        "activity_iterations": np.zeros(ns, dtype=np.int64),
+    }
+    arrays = {k: np.array(getattr(ideal, k)) for k in (
+        "ratio", "potential_mV", "c_in_mM", "residual", "residual_mM", "converged",
+        "status", "iterations", "closed_form")}  # fmt: skip
+    del z_row
+    for sc in pd.unique(scale[valid]):
+        rows = np.flatnonzero(valid & (scale == sc))
+        imp = {str(s): C_imp[rows, j] for j, s in enumerate(imp_names)}
+        imp["A-"] = imp.get("A-", 0.0) + gap_A[rows]
+        sub = donnan_equilibrium_activity(
+            ions=list(ion_names), c_out=C_out[rows], impermeant_charge_mM=X[rows],
+            temperature_K=T[rows],
+            gamma_fn=activity_gamma_fn(model, scale=str(sc), **model_params),
+            impermeant_c_mM_by_ion=imp,
+        )  # fmt: skip
+        for k in arrays:
+            arrays[k][rows] = getattr(sub, k)
+        for k in fields:
+            fields[k][rows] = getattr(sub, k)
+    return DonnanResult(**arrays, **fields)
+
+
+def donnan_table(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
+                 **model_params) -> pd.DataFrame:  # fmt: skip
+    r"""Open-system Donnan prediction per sample of a canonical measurement table.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical long table (see :func:`donnan_tables`).
+    temperature_K : float, optional
+        Override the table's temperature for every sample, [K].
+    activity_model : str, optional
+        Activity model (:mod:`iongrad.physics.activity`); None means ideal.
+    **model_params
+        Passed to the activity model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``dataset``, ``sample_id``) in order of first appearance:
+        ``temperature_K`` [K], ``donnan_ratio`` [-], ``donnan_potential_mV`` [mV],
+        ``donnan_residual`` [-] (electroneutrality residual / total charge),
+        ``donnan_converged`` (bool), ``donnan_status`` and ``donnan_reason``,
+        ``donnan_closed_form``, ``donnan_iterations``, ``impermeant_charge_mM``
+        [mM of charge], ``impermeant_charge_source`` (``"impermeant rows"`` or
+        ``"anion gap"``), ``bath_charge_mM`` (:math:`\sum z c_{out}`, 0 for a
+        neutral bath), ``donnan_ions`` (the permeant ions used),
+        ``osmotic_imbalance_mOsm_kg`` [mOsm/kg], ``osmotic_imbalance_kPa`` [kPa],
+        ``concentration_scale``, ``donnan_activity_model``; plus ``cell_type`` when
+        present. Failed samples keep their row with NaN values and a reason.
+
+    Notes
+    -----
+    Physics and conventions as :func:`donnan_equilibrium` (ideal) or
+    :func:`donnan_equilibrium_activity` (``activity_model`` given): :math:`c_{in,i}
+    = c_{out,i} r^{z_i}`, :math:`V_D = -(RT/F) \ln r`, natural log.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({
+    ...     "dataset": "demo", "sample_id": "s1", "temperature_K": 298.15,
+    ...     "ion": ["K+", "Cl-", "A-"], "valence": [1, -1, -1],
+    ...     "c_in_mM": [float("nan"), float("nan"), 100.0],
+    ...     "c_out_mM": [100.0, 100.0, 0.0], "permeant": [True, True, False]})
+    >>> out = donnan_table(table)
+    >>> round(float(out.donnan_potential_mV[0]), 2), out.impermeant_charge_source[0]
+    (-12.36, 'impermeant rows')
+    """
+    return donnan_tables(
+        df, temperature_K=temperature_K, activity_model=activity_model, **model_params
+    )[0]
+
+
+def donnan_ions(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
+                **model_params) -> pd.DataFrame:  # fmt: skip
+    r"""Donnan prediction per sample x permeant charged ion of a canonical table.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical long table (see :func:`donnan_tables`).
+    temperature_K : float, optional
+        Override the table's temperature for every sample, [K].
+    activity_model : str, optional
+        Activity model (:mod:`iongrad.physics.activity`); None means ideal.
+    **model_params
+        Passed to the activity model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per permeant charged row of ``df`` (input order): ``dataset``,
+        ``sample_id``, ``ion``, ``valence``, ``c_out_mM``, ``c_in_mM`` (measured),
+        ``c_in_donnan_mM`` [mM] (:math:`c_{out} r^z`), ``c_in_measured_over_donnan``
+        [-], ``donnan_potential_mV`` [mV], ``gamma_in_donnan``/``gamma_out_donnan``
+        (with an activity model), ``donnan_status``, ``donnan_activity_model`` and
+        the provenance columns ``source_file``/``source_row`` when present.
+
+    Notes
+    -----
+    Same computation as :func:`donnan_table`; call :func:`donnan_tables` to get
+    both frames from one solve.
+    """
+    return donnan_tables(
+        df, temperature_K=temperature_K, activity_model=activity_model, **model_params
+    )[1]

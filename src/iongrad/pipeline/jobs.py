@@ -1,0 +1,1021 @@
+"""The workflow's composition layer: files in, iongrad functions, files out.
+
+Each Snakemake rule calls exactly one ``*_job`` function of this module; each of those
+reads its inputs, calls the DataFrame-level functions (:func:`compute_potentials`,
+:func:`compute_samples`, :func:`temperature_scan`), and writes its outputs atomically
+(to a temporary name in the same folder, renamed only when complete), so no partial
+result file survives a failed job. Every number comes from the computing modules:
+:mod:`iongrad.physics.nernst` (Nernst, driving force, directions),
+:mod:`iongrad.physics.activity`
+(activity coefficients and ionic strengths), :mod:`iongrad.physics.donnan` and
+:mod:`iongrad.physics.ghk`; ingestion and validation come from
+:mod:`iongrad.gate.validation`. This
+module holds no formula of its own.
+
+Strict-mode gate: :func:`validate_job` never fails on bad data (it always writes
+``validation.json`` and ``rejected.csv``, so the index can say what went wrong);
+:func:`potentials_job` refuses a dataset whose validation failed in strict mode (or
+whose file could not be read at all, or with no accepted row) with the validation
+summary in its log and in the error message.
+
+Execution: the job functions run where they are called, or, after
+:func:`use_worker_processes` (the workflow enables it for jobs that Snakemake runs
+inside its own process), in warm worker processes, one per core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from iongrad.constants import celsius_to_kelvin
+from iongrad.gate.ingest import CANONICAL_COLUMNS, IngestError, write_parquet
+from iongrad.gate.validation import validate_file, write_outputs
+from iongrad.physics.activity import activity_table
+from iongrad.physics.donnan import donnan_tables
+from iongrad.physics.ghk import ghk_table
+from iongrad.physics.nernst import (
+    CURRENT_LABELS,
+    FLUX_LABELS,
+    STATUS_LABELS,
+    STATUS_REASONS,
+    electrochemical_state,
+    nernst_potential,
+)
+from iongrad.report import render_dataset_report, render_index
+
+__all__ = [
+    "REPORT_COMPANIONS",
+    "DatasetFailedError",
+    "call_named",
+    "compute_batch",
+    "compute_potentials",
+    "compute_samples",
+    "dataset_status",
+    "index_entries",
+    "index_job",
+    "job_log",
+    "potentials_job",
+    "process_batch",
+    "provenance_job",
+    "report_batch",
+    "report_job",
+    "samples_job",
+    "temperature_scan",
+    "use_worker_processes",
+    "validate_batch",
+    "validate_job",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the canonical measurement table carried into potentials.parquet.
+MEASUREMENT_COLUMNS = tuple(CANONICAL_COLUMNS)
+
+
+class DatasetFailedError(RuntimeError):
+    """A dataset that failed validation in strict mode (or could not be read)."""
+
+
+# ------------------------------------------------------------- worker processes
+_WORKERS = {"n": 0, "pool": None}
+_WORKERS_LOCK = threading.Lock()
+
+
+def use_worker_processes(n: int) -> None:
+    """Run the ``*_job`` functions in ``n`` warm worker processes (0: in the caller).
+
+    Snakemake's local executor with ``force-use-threads`` runs the rules' ``run:``
+    blocks as threads of its own process, where Python's global interpreter lock
+    lets one job compute at a time and slows Snakemake's scheduler too. With worker
+    processes (started lazily, on the first job, with ``forkserver``; imports paid
+    once per worker) the calling thread only waits, and ``n`` jobs compute in
+    parallel. Errors, and the job's log file, are exactly those of a direct call.
+    ``n = 0`` shuts the workers down.
+    """
+    with _WORKERS_LOCK:
+        _WORKERS["n"] = max(int(n), 0)
+        pool = _WORKERS["pool"]
+        if pool is not None and _WORKERS["n"] == 0:
+            _WORKERS["pool"] = None
+            pool.shutdown(wait=True)
+
+
+def _pool() -> ProcessPoolExecutor | None:
+    with _WORKERS_LOCK:
+        if _WORKERS["pool"] is None and _WORKERS["n"] > 0:
+            import multiprocessing
+
+            _WORKERS["pool"] = ProcessPoolExecutor(
+                max_workers=_WORKERS["n"],
+                mp_context=multiprocessing.get_context("forkserver"),
+            )
+        return _WORKERS["pool"]
+
+
+def _plain(value: Any) -> Any:
+    """Plain builtins (Snakemake's str subclasses and namedlists do not pickle well)."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _job(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Make a job function run in a worker process when workers are enabled."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        pool = _pool()
+        if pool is None:
+            return func(**kwargs)
+        return pool.submit(wrapper, **_plain(kwargs)).result()
+
+    return wrapper
+
+
+# --------------------------------------------------------------------------- logging
+class _ThreadFilter(logging.Filter):
+    def __init__(self, ident: int):
+        super().__init__()
+        self.ident = ident
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread == self.ident
+
+
+@contextlib.contextmanager
+def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
+    """Send the ``iongrad`` log records of this thread to ``path`` for one job.
+
+    Snakemake's local executor may run several jobs as threads of one process, so the
+    handler only takes records of the calling thread. An exception leaving the block
+    is written to the log with its traceback and re-raised.
+    """
+    root = logging.getLogger("iongrad")
+    if path is None:
+        yield root
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.addFilter(_ThreadFilter(threading.get_ident()))
+    previous = root.level
+    if root.level == logging.NOTSET or root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        yield root
+    except BaseException:
+        root.exception("job failed")
+        raise
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+        handler.close()
+
+
+# ------------------------------------------------------------------- atomic writing
+@contextlib.contextmanager
+def _atomic(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+_UNIT_SUFFIXES = {
+    "_mV": "mV",
+    "_mM": "mM",
+    "_K": "K",
+    "_molal": "mol/kg",
+    "_mOsm_kg": "mOsm/kg",
+    "_kPa": "kPa",
+}
+
+
+def _units(df: pd.DataFrame) -> dict[str, str]:
+    """Units of the dimensional columns, read from the column-name suffix.
+
+    Concentration columns (``*_mM``) of a molal table hold mmol/kg (see the
+    ``concentration_scale`` column): their metadata says so, so that re-reading the
+    file never takes molal values for molar ones.
+    """
+    scales = (
+        set(df["concentration_scale"].dropna().unique())
+        if "concentration_scale" in df.columns
+        else set()
+    )
+    if len(scales) > 1:
+        raise ValueError(f"one table mixes concentration scales {sorted(scales)}")
+    molal = scales == {"molal"}
+    out = {}
+    for col in df.columns:
+        for suffix, unit in _UNIT_SUFFIXES.items():
+            if str(col).endswith(suffix):
+                out[str(col)] = "mmol/kg" if molal and suffix == "_mM" else unit
+    return out
+
+
+def _write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write a table atomically, with a ``unit`` field metadata per dimensional column.
+
+    Uses :func:`iongrad.gate.ingest.write_parquet` (the same unit metadata ingestion
+    reads).
+    """
+    with _atomic(path) as tmp:
+        write_parquet(df.reset_index(drop=True), tmp, units=_units(df))
+
+
+def _write_json(data: Mapping[str, Any], path: str | os.PathLike) -> None:
+    with _atomic(path) as tmp:
+        tmp.write_text(
+            json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n",
+            encoding="utf-8",
+        )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return value.as_posix()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+# ------------------------------------------------------------ DataFrame-level steps
+def compute_potentials(
+    df: pd.DataFrame,
+    *,
+    activity_model: str = "truesdell-jones",
+    activity_convention: str = "macinnes",
+    activity_params: Mapping[str, Any] | None = None,
+    atol_mV: float = 0.0,
+) -> pd.DataFrame:
+    """Nernst, activity-corrected potentials and driving forces per row.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical measurement table (one row per sample x ion).
+    activity_model, activity_convention : str
+        Passed to :func:`iongrad.physics.activity.activity_table`.
+    activity_params : mapping, optional
+        Extra model parameters for :func:`iongrad.physics.activity.activity_table`.
+    atol_mV : float
+        Driving forces with :math:`|DF| \\le` ``atol_mV`` [mV] count as no flux.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The measurement columns plus ``E_conc_mV`` (gamma = 1), the activity columns
+        of :func:`iongrad.physics.activity.activity_table`, ``gamma_in_used`` and
+        ``gamma_out_used`` (measured where given, else the model's), ``E_act_mV``,
+        ``delta_act_mV`` (``E_act_mV - E_conc_mV``), ``driving_force_mV``
+        (``vm_mV - E_act_mV``), ``flux_direction``, ``current_direction``,
+        ``status`` and ``status_reason`` (of ``E_act_mV``).
+    """
+    out = df.reset_index(drop=True)
+    n = len(out)
+
+    def column(name: str, fill: Any) -> np.ndarray:
+        if name in out.columns:
+            return out[name].to_numpy()
+        return np.full(n, fill)
+
+    base = {
+        "c_in": out["c_in_mM"].to_numpy(dtype=float),
+        "c_out": out["c_out_mM"].to_numpy(dtype=float),
+        "valence": out["valence"].to_numpy(),
+        "temperature_K": out["temperature_K"].to_numpy(dtype=float),
+        "permeant": column("permeant", True).astype(bool),
+    }
+    conc = nernst_potential(**base)
+    act = activity_table(
+        out,
+        model=activity_model,
+        convention=activity_convention,
+        **dict(activity_params or {}),
+    )
+    new: dict[str, Any] = {c: act[c].to_numpy() for c in act.columns}
+    # Measured coefficients override the model row by row (B reports gamma_source).
+    measured_in = column("gamma_in", np.nan).astype(float)
+    measured_out = column("gamma_out", np.nan).astype(float)
+    gamma_in = np.where(
+        np.isnan(measured_in), new["gamma_in_model"].astype(float), measured_in
+    )
+    gamma_out = np.where(
+        np.isnan(measured_out), new["gamma_out_model"].astype(float), measured_out
+    )
+    # E_act, DF = Vm - E_act and both directions in one cache-blocked pass.
+    actr = electrochemical_state(
+        **base,
+        gamma_in=gamma_in,
+        gamma_out=gamma_out,
+        vm_mV=column("vm_mV", np.nan).astype(float),
+        atol_mV=atol_mV,
+    )
+    df_mV, flux, current = actr.driving_force_mV, actr.flux, actr.current
+    reasons = np.array([STATUS_REASONS[s] for s in STATUS_LABELS], dtype=object)
+    with np.errstate(invalid="ignore"):
+        delta = actr.E_mV - conc.E_mV
+    new.update(
+        gamma_in_used=gamma_in,
+        gamma_out_used=gamma_out,
+        E_conc_mV=conc.E_mV,
+        E_act_mV=actr.E_mV,
+        delta_act_mV=delta,
+        driving_force_mV=df_mV,
+        flux_direction=FLUX_LABELS[flux],
+        current_direction=CURRENT_LABELS[current],
+        status=STATUS_LABELS[actr.status],
+        status_reason=reasons[actr.status],
+    )
+    # One concat instead of a column-by-column insert (much faster for small tables).
+    kept = out.drop(columns=[c for c in new if c in out.columns])
+    return pd.concat([kept, pd.DataFrame(new, index=kept.index)], axis=1)
+
+
+def temperature_scan(
+    df: pd.DataFrame,
+    temperatures_C: Sequence[float],
+    **settings: Any,
+) -> pd.DataFrame:
+    """Potentials of every row at each sample's measured temperature and at others.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical measurement table.
+    temperatures_C : sequence of float
+        Extra temperatures, [degC].
+    **settings
+        Keyword arguments of :func:`compute_potentials`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table: ``dataset, sample_id, ion, temperature_source`` ("measured" or
+        "config"), ``temperature_K``, ``E_conc_mV``, ``E_act_mV``, ``status``,
+        ``activity_valid`` (activity recomputed at each temperature).
+    """
+    keep = [
+        "dataset",
+        "sample_id",
+        "cell_type",
+        "ion",
+        "valence",
+        "temperature_K",
+        "temperature_source",
+        "E_conc_mV",
+        "E_act_mV",
+        "status",
+        "activity_valid",
+    ]
+    base = df.reset_index(drop=True)
+    n = len(base)
+    copies = [base.assign(temperature_source="measured")]
+    for t_C in temperatures_C:
+        copies.append(
+            base.assign(
+                temperature_K=float(celsius_to_kelvin(t_C)),
+                temperature_source="config",
+            )
+        )
+    stacked = pd.concat(copies, ignore_index=True)
+    # One vectorized call for all temperatures: each copy is its own sample for the
+    # per-sample ionic strength, then gets its sample_id back.
+    sample_ids = stacked["sample_id"].astype(str).to_numpy()
+    copy_no = np.repeat(np.arange(len(copies)), n).astype(str)
+    stacked["sample_id"] = sample_ids + "\x1f" + copy_no
+    out = compute_potentials(stacked, **settings)
+    out["sample_id"] = sample_ids
+    return out[[c for c in keep if c in out.columns]]
+
+
+def compute_samples(
+    potentials: pd.DataFrame,
+    *,
+    donnan: Mapping[str, Any],
+    ghk: Mapping[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-sample Donnan and GHK predictions, and the per-ion Donnan table.
+
+    Parameters
+    ----------
+    potentials : pandas.DataFrame
+        Output of :func:`compute_potentials`.
+    donnan : mapping
+        ``{"enabled": bool, "activity_model": str}``.
+    ghk : mapping
+        ``{"enabled": bool, "default_permeability": {ion: P}}``.
+
+    Returns
+    -------
+    samples, donnan_ions : pandas.DataFrame
+        One row per (dataset, sample_id): cell type, temperature, measured vm_mV,
+        ionic strengths, then the columns of
+        :func:`iongrad.physics.donnan.donnan_table` and
+        :func:`iongrad.physics.ghk.ghk_table`; and one row per sample x permeant ion
+        from
+        :func:`iongrad.physics.donnan.donnan_ions`.
+    """
+    keys = ["dataset", "sample_id"]
+    per_sample = [
+        c
+        for c in (
+            "cell_type",
+            "temperature_K",
+            "vm_mV",
+            "ionic_strength_in_molal",
+            "ionic_strength_out_molal",
+            "activity_model",
+            "activity_convention",
+        )
+        if c in potentials.columns
+    ]
+    # First row of each sample (these columns are constant within a sample).
+    samples = (
+        potentials.drop_duplicates(keys)[keys + per_sample]
+        .sort_values(keys)
+        .reset_index(drop=True)
+    )
+    if "activity_valid" in potentials.columns:
+        valid = potentials.groupby(keys, sort=False)["activity_valid"].all()
+        samples["activity_valid"] = valid.reindex(
+            pd.MultiIndex.from_frame(samples[keys])
+        ).to_numpy()
+    measurements = potentials[[c for c in MEASUREMENT_COLUMNS if c in potentials]]
+    donnan_ions = pd.DataFrame(columns=[*keys, "ion", "c_in_donnan_mM"])
+    if donnan.get("enabled", True):
+        model = donnan.get("activity_model", "ideal")
+        # donnan_tables = donnan_table + donnan_ions from one solve.
+        dn, donnan_ions = donnan_tables(
+            measurements, activity_model=None if model == "ideal" else model
+        )
+        samples = samples.merge(_per_sample(dn), on=keys, how="left")
+        donnan_ions = donnan_ions.reset_index(drop=True)
+    if ghk.get("enabled", True):
+        gk = ghk_table(
+            measurements,
+            default_permeability=dict(ghk.get("default_permeability", {})),
+        )
+        samples = samples.merge(_per_sample(gk), on=keys, how="left")
+    return samples, donnan_ions
+
+
+def _per_sample(table: pd.DataFrame) -> pd.DataFrame:
+    """A per-sample result with ``dataset``/``sample_id`` as columns."""
+    keys = ["dataset", "sample_id"]
+    if not set(keys) <= set(table.columns):
+        table = table.reset_index()
+    drop = [c for c in ("cell_type", "temperature_K", "vm_mV") if c in table.columns]
+    return table.drop(columns=drop)
+
+
+# ------------------------------------------------------------------ job functions
+@_job
+def validate_job(
+    *,
+    raw: str,
+    dataset: str,
+    mode: str,
+    validation_json: str,
+    rejected_csv: str,
+    measurements: str,
+    log: str | None = None,
+) -> None:
+    """Validate one input table and write its validation outputs (never fails on data).
+
+    Writes ``validation.json`` and ``rejected.csv`` (via
+    :func:`iongrad.gate.validation.write_outputs`) and the accepted rows as
+    ``measurements.parquet``. A file that cannot be read at all gets a
+    ``validation.json`` with ``ok: false`` and the reading error as its failure.
+    """
+    with job_log(log) as log_:
+        log_.info("validating %s as dataset %s (%s mode)", raw, dataset, mode)
+        try:
+            result = validate_file(raw, dataset=dataset, mode=mode)
+        except IngestError as exc:
+            log_.error("cannot read %s: %s", raw, exc)
+            _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv)
+            _write_parquet(
+                pd.DataFrame({"dataset": pd.Series([], dtype=str)}), measurements
+            )
+            return
+        log_.info("%s", result.summary())
+        with _atomic(validation_json) as vj, _atomic(rejected_csv) as rc:
+            write_outputs(result, validation_json=vj, rejected_csv=rc)
+        _write_parquet(result.accepted, measurements)
+
+
+def _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv) -> None:
+    failure = {
+        "file": getattr(exc, "file", raw),
+        "row": getattr(exc, "row", None),
+        "column": getattr(exc, "column", None),
+        "value": getattr(exc, "value", None),
+        "rule": getattr(exc, "rule", "readable_file"),
+        "severity": "error",
+        "message": str(exc),
+    }
+    report = {
+        "file": raw,
+        "dataset": dataset,
+        "rows_read": 0,
+        "rows_accepted": 0,
+        "rows_rejected": 0,
+        "warnings": [],
+        "failures": [failure],
+        "mode": mode,
+        "ok": False,
+        "unreadable": True,
+    }
+    _write_json(report, validation_json)
+    with _atomic(rejected_csv) as tmp:
+        tmp.write_text("source_file,source_row,reason\n", encoding="utf-8")
+
+
+def _summary_of(report: Mapping[str, Any], limit: int = 20) -> str:
+    """A short text summary of a validation.json (for logs and error messages)."""
+    lines = [
+        f"{report.get('file')}: {report.get('rows_read')} rows read, "
+        f"{report.get('rows_accepted')} accepted, {report.get('rows_rejected')} "
+        f"rejected ({report.get('mode')} mode)"
+    ]
+    errors = [f for f in report.get("failures", []) if f.get("severity") == "error"]
+    for f in errors[:limit]:
+        lines.append(
+            f"  row {f.get('row')}, column {f.get('column')}, value "
+            f"{f.get('value')!r}: {f.get('rule')}: {f.get('message')}"
+        )
+    if len(errors) > limit:
+        lines.append(f"  ... and {len(errors) - limit} more (see validation.json)")
+    return "\n".join(lines)
+
+
+def _gate(report: Mapping[str, Any]) -> None:
+    """Raise :class:`DatasetFailedError` when a dataset must not be computed.
+
+    That is: an unreadable file, any error in strict mode, or (in lenient mode too)
+    no accepted row at all: an empty result would look like a dataset with nothing
+    to say rather than one that failed.
+    """
+    if report.get("unreadable") or (
+        report.get("mode", "strict") == "strict" and not report.get("ok", False)
+    ):
+        raise DatasetFailedError(
+            f"dataset {report.get('dataset')!r} failed validation in "
+            f"{report.get('mode')} mode; nothing computed:\n{_summary_of(report)}"
+        )
+    if not report.get("rows_accepted"):
+        raise DatasetFailedError(
+            f"dataset {report.get('dataset')!r}: no row passed validation "
+            f"({report.get('mode')} mode); nothing computed:\n{_summary_of(report)}"
+        )
+
+
+@_job
+def potentials_job(
+    *,
+    measurements: str,
+    validation_json: str,
+    potentials: str,
+    temperature_scan_path: str,
+    activity: Mapping[str, Any],
+    driving_force: Mapping[str, Any],
+    temperatures_C: Sequence[float],
+    log: str | None = None,
+) -> None:
+    """Strict gate, then potentials.parquet and temperature_scan.parquet."""
+    with job_log(log) as log_:
+        report = json.loads(Path(validation_json).read_text(encoding="utf-8"))
+        log_.info("%s", _summary_of(report))
+        _gate(report)
+        df = pd.read_parquet(measurements)
+        settings = {
+            "activity_model": activity["model"],
+            "activity_convention": activity["convention"],
+            "activity_params": activity.get("params", {}),
+            "atol_mV": driving_force.get("atol_mV", 0.0),
+        }
+        pot = compute_potentials(df, **settings)
+        scan = temperature_scan(df, temperatures_C, **settings)
+        log_.info("%d rows: %s", len(pot), pot["status"].value_counts().to_dict())
+        _write_parquet(pot, potentials)
+        _write_parquet(scan, temperature_scan_path)
+
+
+@_job
+def samples_job(
+    *,
+    potentials: str,
+    samples: str,
+    donnan_path: str,
+    donnan: Mapping[str, Any],
+    ghk: Mapping[str, Any],
+    log: str | None = None,
+) -> None:
+    """samples.parquet (Donnan and GHK per sample) and donnan.parquet (per ion)."""
+    with job_log(log) as log_:
+        pot = pd.read_parquet(potentials)
+        per_sample, per_ion = compute_samples(pot, donnan=donnan, ghk=ghk)
+        log_.info("%d samples, %d Donnan ion rows", len(per_sample), len(per_ion))
+        _write_parquet(per_sample, samples)
+        _write_parquet(per_ion, donnan_path)
+
+
+@_job
+def provenance_job(
+    *,
+    dataset: str,
+    inputs: Mapping[str, str],
+    outputs: Mapping[str, str],
+    settings: Mapping[str, Any],
+    provenance: str,
+    log: str | None = None,
+) -> None:
+    """provenance.json: input and result checksums, versions, config, constants."""
+    from iongrad.pipeline.provenance import build_provenance, write_provenance
+
+    with job_log(log) as log_:
+        record = build_provenance(
+            dataset=dataset, inputs=inputs, outputs=outputs, settings=settings
+        )
+        log_.info(
+            "input sha256 %s", {k: v["sha256"] for k, v in record["inputs"].items()}
+        )
+        write_provenance(record, provenance)
+
+
+# ------------------------------------------------------------------------- reports
+@_job
+def report_job(
+    *,
+    dataset: str,
+    results_dir: str,
+    output: str,
+    settings: Mapping[str, Any] | None = None,
+    previous_dir: str | None = None,
+    log: str | None = None,
+) -> None:
+    """Render one dataset report with :func:`iongrad.report.render_dataset_report`.
+
+    ``previous_dir`` keeps the potentials of the last rendering, so the next report
+    can say what changed (the report module copies them there after rendering).
+    """
+    # The report may write companion files named after ``output``: written in place;
+    # Snakemake removes the declared output of a failed job.
+    with job_log(log):
+        render_dataset_report(
+            dataset=dataset,
+            results_dir=results_dir,
+            output=output,
+            config=dict(settings) if settings is not None else None,
+            previous_dir=previous_dir,
+        )
+
+
+# ------------------------------------------------------------------- batched jobs
+def _members(datasets: Sequence[str], **paths: Sequence[str]) -> list[dict[str, str]]:
+    """One dict of paths per dataset from aligned per-batch lists (checked)."""
+    for key, values in paths.items():
+        if len(values) != len(datasets):
+            raise ValueError(
+                f"batch of {len(datasets)} datasets got {len(values)} {key} paths"
+            )
+    return [
+        {"dataset": name, **{k: str(v[i]) for k, v in paths.items()}}
+        for i, name in enumerate(datasets)
+    ]
+
+
+def call_named(func: Callable[..., Any], *named: Any) -> Any:
+    """``func(**kwargs)`` with the keyword arguments taken from ``named`` objects.
+
+    Each object gives its ``items()`` (a rule's named input, output, log and params
+    lists); a name given twice is an error rather than a silent overwrite.
+
+    >>> call_named(lambda a, b: a - b, {"a": 3}, {"b": 1})
+    2
+    """
+    kwargs: dict[str, Any] = {}
+    for obj in named:
+        for key, value in obj.items():
+            if key in kwargs:
+                raise TypeError(f"{func.__name__}: argument {key!r} given twice")
+            kwargs[key] = value
+    return func(**kwargs)
+
+
+def validate_batch(
+    *,
+    datasets: Sequence[str],
+    raw: Sequence[str],
+    modes: Mapping[str, str],
+    validation_json: Sequence[str],
+    rejected_csv: Sequence[str],
+    measurements: Sequence[str],
+    logs: Sequence[str],
+) -> None:
+    """:func:`validate_job` for each dataset of a batch (lists aligned with datasets).
+
+    Like the per-dataset job it never fails on data; a file that cannot be read is
+    recorded in its ``validation.json``.
+    """
+    for m in _members(
+        datasets,
+        raw=raw,
+        validation_json=validation_json,
+        rejected_csv=rejected_csv,
+        measurements=measurements,
+        log=logs,
+    ):
+        validate_job(**m, mode=modes[m["dataset"]])
+
+
+def compute_batch(
+    *,
+    datasets: Sequence[str],
+    table: Sequence[str],
+    validation: Sequence[str],
+    measurements: Sequence[str],
+    potentials: Sequence[str],
+    temperature_scan: Sequence[str],
+    samples: Sequence[str],
+    donnan_table: Sequence[str],
+    provenance: Sequence[str],
+    potentials_logs: Sequence[str],
+    samples_logs: Sequence[str],
+    provenance_logs: Sequence[str],
+    activity: Mapping[str, Any],
+    driving_force: Mapping[str, Any],
+    temperatures_C: Sequence[float],
+    donnan: Mapping[str, Any],
+    ghk: Mapping[str, Any],
+    settings: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Potentials, samples and provenance of each dataset of a batch, in that order.
+
+    Every path argument is a list aligned with ``datasets`` (the batched rule's
+    named input, output and log lists); the settings are the rule's params. The
+    same job functions and files as the per-dataset rules (``compute_potentials``,
+    ``compute_samples``, ``write_provenance``). Every dataset is attempted; when any
+    failed (strict validation, no accepted row) :class:`DatasetFailedError` names
+    each one after the others are done, and the batch's job fails.
+    """
+    failures: dict[str, str] = {}
+    members = _members(
+        datasets,
+        table=table,
+        validation=validation,
+        measurements=measurements,
+        potentials=potentials,
+        temperature_scan=temperature_scan,
+        samples=samples,
+        donnan_table=donnan_table,
+        provenance=provenance,
+        potentials_log=potentials_logs,
+        samples_log=samples_logs,
+        provenance_log=provenance_logs,
+    )
+    for m in members:
+        try:
+            potentials_job(
+                measurements=m["measurements"],
+                validation_json=m["validation"],
+                potentials=m["potentials"],
+                temperature_scan_path=m["temperature_scan"],
+                activity=activity,
+                driving_force=driving_force,
+                temperatures_C=temperatures_C,
+                log=m["potentials_log"],
+            )
+        except DatasetFailedError as exc:
+            failures[m["dataset"]] = str(exc)
+            continue
+        samples_job(
+            potentials=m["potentials"],
+            samples=m["samples"],
+            donnan_path=m["donnan_table"],
+            donnan=donnan,
+            ghk=ghk,
+            log=m["samples_log"],
+        )
+        provenance_job(
+            dataset=m["dataset"],
+            inputs={"table": m["table"]},
+            outputs={  # the roles the per-dataset write_provenance rule records
+                "table": m["table"],
+                "validation": m["validation"],
+                "potentials": m["potentials"],
+                "temperature_scan": m["temperature_scan"],
+                "samples": m["samples"],
+                "donnan": m["donnan_table"],
+            },
+            settings=settings[m["dataset"]],
+            provenance=m["provenance"],
+            log=m["provenance_log"],
+        )
+    if failures:
+        detail = "\n".join(f"- {name}: {msg}" for name, msg in failures.items())
+        raise DatasetFailedError(
+            f"{len(failures)} of {len(members)} datasets of this batch failed (a "
+            f"failed batch keeps none of its results; batch_size 1 isolates "
+            f"datasets):\n{detail}"
+        )
+
+
+def process_batch(
+    *,
+    datasets: Sequence[str],
+    table: Sequence[str],
+    html: Sequence[str],
+    validation: Sequence[str],
+    rejected: Sequence[str],
+    measurements: Sequence[str],
+    validate_logs: Sequence[str],
+    report_logs: Sequence[str],
+    modes: Mapping[str, str],
+    settings: Mapping[str, Mapping[str, Any]],
+    **compute: Any,
+) -> None:
+    """Every stage for a batch of datasets: what the batched workflow rule runs.
+
+    :func:`validate_batch`, then :func:`compute_batch` (given ``compute``: the
+    potentials, samples and provenance paths and logs, and the model settings), then
+    :func:`report_batch` when ``html`` paths are given (reports enabled). Path
+    arguments are lists aligned with ``datasets``. A dataset failing validation in
+    strict mode fails the batch after the others are computed (no report is
+    rendered then: the failed job's outputs are removed anyway).
+    """
+    validate_batch(
+        datasets=datasets,
+        raw=table,
+        modes=modes,
+        validation_json=validation,
+        rejected_csv=rejected,
+        measurements=measurements,
+        logs=validate_logs,
+    )
+    compute_batch(
+        datasets=datasets,
+        table=table,
+        validation=validation,
+        measurements=measurements,
+        settings=settings,
+        **compute,
+    )
+    if html:
+        report_batch(datasets=datasets, html=html, settings=settings, logs=report_logs)
+
+
+#: Files :func:`iongrad.report.render_dataset_report` writes beside
+#: ``reports/<dataset>.html`` (``_failures.csv`` only when the failures overflow).
+REPORT_COMPANIONS = (
+    "_potentials.csv",
+    "_summary.csv",
+    "_samples.csv",
+    "_ladder.svg",
+    "_temperature.svg",
+    "_activity.svg",
+    "_donnan.svg",
+    "_ghk.svg",
+    "_failures.csv",
+)
+
+
+def report_batch(
+    *,
+    datasets: Sequence[str],
+    html: Sequence[str],
+    settings: Mapping[str, Mapping[str, Any]],
+    logs: Sequence[str],
+    results_root: str = "results",
+) -> None:
+    """:func:`report_job` for each dataset of a batch (``reports/<dataset>.html``).
+
+    The batched rule declares only the HTML files; when a rendering fails, that
+    dataset's companion files (:data:`REPORT_COMPANIONS`) are removed here before
+    the error goes on, so no partial report survives (Snakemake removes the HTML).
+    """
+    for m in _members(datasets, html=html, log=logs):
+        name = m["dataset"]
+        try:
+            report_job(
+                dataset=name,
+                results_dir=f"{results_root}/{name}",
+                output=m["html"],
+                settings=settings[name],
+                previous_dir=f"{results_root}/{name}/previous",
+                log=m["log"],
+            )
+        except BaseException:
+            out = Path(m["html"])
+            for suffix in REPORT_COMPANIONS:
+                out.with_name(f"{out.stem}{suffix}").unlink(missing_ok=True)
+            raise
+
+
+#: Files a dataset has when all of its jobs succeeded.
+RESULT_FILES = (
+    "potentials.parquet",
+    "samples.parquet",
+    "donnan.parquet",
+    "provenance.json",
+)
+
+
+def dataset_status(
+    results_dir: str | os.PathLike, report_html: str | None = None
+) -> str:
+    """``"ok"``, ``"warnings"`` or ``"failed"`` from a dataset's result files.
+
+    Failed: no ``validation.json``, a validation that failed in strict mode (or an
+    unreadable file), a missing result file, or a missing report. Warnings: rows were
+    rejected (lenient mode) or validation warnings were raised. Reading files rather
+    than job states lets the index render after ``--keep-going`` runs and from
+    ``onerror``.
+    """
+    results = Path(results_dir)
+    vj = results / "validation.json"
+    if not vj.is_file():
+        return "failed"
+    report = json.loads(vj.read_text(encoding="utf-8"))
+    try:
+        _gate(report)
+    except DatasetFailedError:
+        return "failed"
+    newest_input = vj.stat().st_mtime
+    for name in RESULT_FILES:
+        path = results / name
+        if not path.is_file() or path.stat().st_mtime < newest_input:
+            return "failed"
+    if report_html is not None and not Path(report_html).is_file():
+        return "failed"
+    if report.get("rows_rejected", 0) or report.get("warnings"):
+        return "warnings"
+    return "ok"
+
+
+def index_entries(
+    datasets: Sequence[str],
+    *,
+    results_root: str = "results",
+    reports_dir: str = "reports",
+) -> list[dict[str, str]]:
+    """Entries for :func:`iongrad.report.render_index`, one per dataset (sorted)."""
+    entries = []
+    for name in sorted(datasets):
+        html = f"{reports_dir}/{name}.html"
+        results_dir = f"{results_root}/{name}"
+        entries.append(
+            {
+                "dataset": name,
+                "status": dataset_status(results_dir, html),
+                "results_dir": results_dir,
+                "report_href": f"{name}.html",
+            }
+        )
+    return entries
+
+
+def index_job(
+    *,
+    datasets: Sequence[str],
+    output: str,
+    results_root: str = "results",
+    reports_dir: str = "reports",
+    log: str | None = None,
+) -> list[dict[str, str]]:
+    """Render ``reports/index.html``; also called from the workflow's ``onerror``."""
+    with job_log(log) as log_:
+        entries = index_entries(
+            datasets, results_root=results_root, reports_dir=reports_dir
+        )
+        for e in entries:
+            log_.info("%s: %s", e["dataset"], e["status"])
+        render_index(entries=entries, output=output)
+        return entries

@@ -1,0 +1,66 @@
+"""Per-sample grouping of the canonical long table (one row per sample x ion).
+
+The table-level solvers (:func:`iongrad.physics.donnan.donnan_tables`,
+:func:`iongrad.physics.ghk.ghk_table`) work per (``dataset``, ``sample_id``); this
+module
+computes that grouping once, the same way for both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SampleIndex", "bool_column", "sample_index"]
+
+
+@dataclass(frozen=True)
+class SampleIndex:
+    """Rows grouped by sample, in order of first appearance.
+
+    Attributes
+    ----------
+    key : numpy.ndarray of int64
+        Sample code of each row (0 .. n-1).
+    n : int
+        Number of samples.
+    first : numpy.ndarray of int
+        Row position of each sample's first row.
+    frame : pandas.DataFrame
+        One row per sample: ``dataset``, ``sample_id`` and ``cell_type`` (when the
+        table has them), taken from each sample's first row.
+    """
+
+    key: np.ndarray
+    n: int
+    first: np.ndarray
+    frame: pd.DataFrame
+
+
+def sample_index(df: pd.DataFrame) -> SampleIndex:
+    """Group the rows of ``df`` (with a default RangeIndex) by (dataset, sample_id).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"dataset": "d", "sample_id": ["b", "a", "b"]})
+    >>> idx = sample_index(t)
+    >>> idx.key.tolist(), idx.n, idx.first.tolist()
+    ([0, 1, 0], 2, [0, 1])
+    """
+    nrow = len(df)
+    key = df.groupby(["dataset", "sample_id"], sort=False, dropna=False).ngroup()
+    key = key.to_numpy(dtype=np.int64)
+    n = int(key.max()) + 1 if nrow else 0
+    first = pd.Series(np.arange(nrow)).groupby(key).first().to_numpy()
+    keep = [c for c in ("dataset", "sample_id", "cell_type") if c in df.columns]
+    frame = df.loc[first, keep].reset_index(drop=True)
+    return SampleIndex(key=key, n=n, first=first, frame=frame)
+
+
+def bool_column(df: pd.DataFrame, name: str, default: bool) -> np.ndarray:
+    """A boolean column as a numpy array; missing column or cells mean ``default``."""
+    if name not in df.columns:
+        return np.full(len(df), default)
+    return df[name].astype("boolean").fillna(default).to_numpy(dtype=bool)

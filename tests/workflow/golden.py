@@ -1,0 +1,71 @@
+"""Recorded outputs of the workflow on the example data, and their comparison.
+
+The snapshot holds every value a user reads from a run on ``data/raw``: each results
+parquet (as CSV), ``validation.json`` (without the input checksum block, which names
+the machine's paths) and ``rejected.csv`` per dataset, and every report CSV. A change
+of behaviour must show up as a change of these files, made on purpose with::
+
+    .venv/bin/python tests/workflow/golden.py WORKDIR   # WORKDIR: a finished run
+
+and reviewed in the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
+RESULT_TABLES = (
+    "measurements.parquet",
+    "potentials.parquet",
+    "temperature_scan.parquet",
+    "samples.parquet",
+    "donnan.parquet",
+)
+#: validation.json keys that depend on the machine, not on the data (and the
+#: contract's path, which depends on where the package is installed).
+VOLATILE_KEYS = ("input",)
+
+
+def datasets(workdir: Path) -> list[str]:
+    """The example datasets (the tables in data/raw of the repository)."""
+    raw = Path(__file__).resolve().parents[2] / "data" / "raw"
+    return sorted(p.stem for p in raw.iterdir() if not p.name.startswith("."))
+
+
+def snapshot(workdir: Path) -> dict[str, str]:
+    """Snapshot file name -> text, for a finished run in ``workdir``."""
+    out: dict[str, str] = {}
+    for ds in datasets(workdir):
+        res = workdir / "results" / ds
+        for name in RESULT_TABLES:
+            if (res / name).is_file():
+                df = pd.read_parquet(res / name)
+                out[f"{ds}__{name}.csv"] = df.to_csv(index=False, float_format="%.17g")
+        report = json.loads((res / "validation.json").read_text())
+        for key in VOLATILE_KEYS:
+            report.pop(key, None)
+        report.get("contract", {}).pop("path", None)
+        out[f"{ds}__validation.json"] = json.dumps(report, indent=1, sort_keys=True)
+        if (res / "rejected.csv").is_file():
+            out[f"{ds}__rejected.csv"] = (res / "rejected.csv").read_text()
+    for csv in sorted((workdir / "reports").glob("*.csv")):
+        out[f"reports__{csv.name}"] = csv.read_text()
+    return out
+
+
+def write(workdir: Path) -> None:
+    """Replace the recorded snapshot by the outputs of the run in ``workdir``."""
+    for old in GOLDEN.glob("*"):
+        old.unlink()
+    GOLDEN.mkdir(parents=True, exist_ok=True)
+    for name, text in snapshot(workdir).items():
+        (GOLDEN / name).write_text(text)
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1]))
