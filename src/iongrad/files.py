@@ -1,0 +1,174 @@
+"""Files iongrad writes: one atomic writer, one JSON encoder, one list of file names.
+
+Every output is written whole or not at all: the bytes go to a temporary name in the
+target's folder and are renamed onto the target only when complete, so a reader (or
+a crashed job) never leaves a partial file. The temporary file is created with
+``open(..., "x")``, so new files get the permissions the user's umask gives (a
+colleague on a shared file system can read them), not ``mkstemp``'s private 0600.
+
+The names of the files a run writes per dataset live here too, so the workflow's
+rules, the job functions and the report read them from one place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "REPORT_COMPANIONS",
+    "RESULT_FILES",
+    "atomic_path",
+    "copy_file",
+    "json_default",
+    "jsonable",
+    "to_json",
+    "write_bytes",
+    "write_json",
+    "write_parquet",
+    "write_text",
+]
+
+#: Files a dataset has under ``results/<dataset>/`` when all of its jobs succeeded.
+RESULT_FILES = (
+    "potentials.parquet",
+    "samples.parquet",
+    "donnan.parquet",
+    "provenance.json",
+)
+
+#: Files written beside ``reports/<dataset>.html`` (``_failures.csv`` only when the
+#: failures overflow the page).
+REPORT_COMPANIONS = (
+    "_potentials.csv",
+    "_summary.csv",
+    "_samples.csv",
+    "_ladder.svg",
+    "_temperature.svg",
+    "_activity.svg",
+    "_donnan.svg",
+    "_ghk.svg",
+    "_failures.csv",
+)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    The temporary path does not exist yet: the caller creates it (so its mode
+    follows the umask). On an exception it is removed and ``path`` is untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp, open(tmp, "xb") as fh:
+        fh.write(data)
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Write UTF-8 ``text`` (``\\n`` line ends) to ``path`` atomically."""
+    with atomic_path(path) as tmp, open(tmp, "x", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def copy_file(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Copy ``source`` to ``target`` atomically (contents only, umask permissions)."""
+    with atomic_path(target) as tmp, open(source, "rb") as src, open(tmp, "xb") as dst:
+        shutil.copyfileobj(src, dst)
+
+
+def jsonable(value: Any) -> Any:
+    """A cell or scalar as JSON can hold it.
+
+    numpy scalars become Python scalars; NaN and missing values (``None``,
+    ``pd.NA``, ``NaT``) become ``null``; infinities become the strings ``"inf"`` and
+    ``"-inf"`` (JSON has no infinity, and a user must see it, not ``null``); anything
+    else that is not a JSON scalar becomes its text.
+
+    >>> [jsonable(v) for v in (np.float64(1.5), float("nan"), float("-inf"), "K+")]
+    [1.5, None, '-inf', 'K+']
+    """
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
+        return value
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Path):
+        return value.as_posix()
+    with contextlib.suppress(TypeError, ValueError):
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    return str(value)
+
+
+def json_default(value: Any) -> Any:
+    """``default=`` hook for :func:`json.dumps`: numpy scalars, arrays and paths."""
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.generic | Path):
+        return jsonable(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def to_json(data: Any, *, indent: int | None = 2) -> str:
+    """``data`` as sorted JSON text with a final newline (numpy values allowed)."""
+    return json.dumps(data, indent=indent, sort_keys=True, default=json_default) + "\n"
+
+
+def write_json(path: str | os.PathLike, data: Mapping[str, Any] | list) -> None:
+    """Write ``data`` as sorted, indented JSON atomically."""
+    write_text(path, to_json(data))
+
+
+def write_parquet(
+    path: str | os.PathLike, df, units: Mapping[str, str] | None = None
+) -> None:
+    """Write a DataFrame to parquet atomically, without its index.
+
+    ``units`` maps column -> unit text (``{"c_in_mM": "mM"}``); each named column
+    that is in ``df`` gets a ``unit`` entry in its field metadata, which ingestion
+    reads back, so a re-read file never takes one unit for another.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if units:
+        fields = []
+        for f in table.schema:
+            if f.name in units:
+                meta = dict(f.metadata or {})
+                meta[b"unit"] = str(units[f.name]).encode("utf-8")
+                f = f.with_metadata(meta)
+            fields.append(f)
+        table = table.cast(pa.schema(fields, metadata=table.schema.metadata))
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
