@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.gate.ingest import CANONICAL_COLUMNS, read_table
+from iongrad.canonical import CANONICAL_COLUMNS
+from iongrad.gate.ingest import read_table
 from iongrad.gate.validation import validate_file
 
 GOOD = Path(__file__).resolve().parents[1] / "data" / "good"

@@ -46,6 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from iongrad.canonical import CANONICAL_COLUMNS
 from iongrad.gate import parallel
 from iongrad.gate.checks import BIG_TABLE, map_distinct
 from iongrad.gate.text import blank_cells, may_have_edge_space
@@ -53,7 +54,6 @@ from iongrad.ions import UnknownIonError, lookup
 from iongrad.units import UnitError, parse_temperature, unit_factor
 
 __all__ = [
-    "CANONICAL_COLUMNS",
     "IngestError",
     "Ingested",
     "ingest",
@@ -61,28 +61,6 @@ __all__ = [
     "write_parquet",
 ]
 
-#: Column order of the canonical long table.
-CANONICAL_COLUMNS = [
-    "dataset",
-    "sample_id",
-    "cell_type",
-    "temperature_K",
-    "ion",
-    "valence",
-    "c_in_mM",
-    "c_out_mM",
-    "concentration_scale",
-    "gamma_in",
-    "gamma_out",
-    "permeant",
-    "vm_mV",
-    "erev_mV",
-    "permeability",
-    "ljp_mV",
-    "ljp_corrected",
-    "source_file",
-    "source_row",
-]
 
 #: Species that are impermeant unless the file says otherwise.
 IMPERMEANT_BY_DEFAULT = frozenset({"A-"})

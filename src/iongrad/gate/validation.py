@@ -34,6 +34,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
+from iongrad.canonical import CANONICAL_COLUMNS
 from iongrad.gate import parallel
 from iongrad.gate.checks import (
     BIG_TABLE,
@@ -43,7 +44,7 @@ from iongrad.gate.checks import (
     sample_codes,
 )
 from iongrad.gate.contract import ColumnPlan, Contract, empty_frame, load_contract
-from iongrad.gate.ingest import CANONICAL_COLUMNS, Ingested, ingest
+from iongrad.gate.ingest import Ingested, ingest
 from iongrad.ions import UnknownIonError, lookup
 
 __all__ = [

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from iongrad.canonical import bool_column, sample_index
 from iongrad.constants import thermal_voltage_mV
 from iongrad.ions import lookup
 from iongrad.physics.osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
-from iongrad.tables.frame import bool_column, sample_index
 
 __all__ = [
     "ANION_GAP_VALENCE",

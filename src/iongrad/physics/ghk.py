@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from iongrad.canonical import bool_column, sample_index
 from iongrad.constants import F, thermal_voltage_mV
 from iongrad.physics.donnan import solve_monotone
 from iongrad.physics.nernst import nernst_potential
-from iongrad.tables.frame import bool_column, sample_index
 
 __all__ = [
     "DEFAULT_PERMEABILITY",

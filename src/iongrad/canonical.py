@@ -1,9 +1,8 @@
-"""Per-sample grouping of the canonical long table (one row per sample x ion).
+"""The canonical measurement table: its columns and its grouping by sample.
 
-The table-level solvers (:func:`iongrad.physics.donnan.donnan_tables`,
-:func:`iongrad.physics.ghk.ghk_table`) work per (``dataset``, ``sample_id``); this
-module
-computes that grouping once, the same way for both.
+Every table the gate accepts has these columns (one row per sample x ion); the
+tables layer and the reports group its rows by (``dataset``, ``sample_id``) with
+:func:`sample_index`, the one grouping used everywhere.
 """
 
 from __future__ import annotations
@@ -13,7 +12,39 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["SampleIndex", "bool_column", "sample_index"]
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "SAMPLE_KEYS",
+    "SampleIndex",
+    "bool_column",
+    "sample_index",
+]
+
+#: Column order of the canonical long table.
+CANONICAL_COLUMNS = [
+    "dataset",
+    "sample_id",
+    "cell_type",
+    "temperature_K",
+    "ion",
+    "valence",
+    "c_in_mM",
+    "c_out_mM",
+    "concentration_scale",
+    "gamma_in",
+    "gamma_out",
+    "permeant",
+    "vm_mV",
+    "erev_mV",
+    "permeability",
+    "ljp_mV",
+    "ljp_corrected",
+    "source_file",
+    "source_row",
+]
+
+#: The columns that identify a sample.
+SAMPLE_KEYS = ["dataset", "sample_id"]
 
 
 @dataclass(frozen=True)
