@@ -13,6 +13,7 @@ import pytest
 from smk_helpers import REPO
 
 from iongrad.pipeline import jobs as pipeline
+from iongrad.pipeline import logs, workers
 
 
 def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path):
@@ -52,7 +53,7 @@ def test_job_log_captures_only_its_own_thread_and_the_traceback(tmp_path):
     barrier = threading.Barrier(2)
 
     def job(path, text, fail):
-        with pipeline.job_log(path) as log:
+        with logs.job_log(path) as log:
             barrier.wait()
             log.info(text)
             barrier.wait()
@@ -169,7 +170,7 @@ def test_worker_processes_give_the_same_files_logs_and_errors(tmp_path):
     table.write_text("abc\n")
     report = tmp_path / "validation.json"
     report.write_text(json.dumps(_report()))
-    pipeline.use_worker_processes(1)
+    workers.use_worker_processes(1)
     try:
         pipeline.provenance_job(
             dataset="x",
@@ -190,9 +191,9 @@ def test_worker_processes_give_the_same_files_logs_and_errors(tmp_path):
                 temperatures_C=[],
                 log=str(tmp_path / "potentials.log"),
             )
-        worker_pid = pipeline._WORKERS["pool"].submit(os.getpid).result()
+        worker_pid = workers._WORKERS["pool"].submit(os.getpid).result()
     finally:
-        pipeline.use_worker_processes(0)
+        workers.use_worker_processes(0)
     assert worker_pid != os.getpid()
     prov = json.loads((tmp_path / "provenance.json").read_text())
     assert prov["models"]["activity_model"] == "davies"

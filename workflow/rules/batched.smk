@@ -75,4 +75,4 @@ for batch, members in BATCHES.items():
             ghk=config["ghk"],
             settings=get_settings(members),
         run:
-            pipeline.call_named(pipeline.process_batch, input, output, log, params)
+            jobs.call_named(jobs.process_batch, input, output, log, params)

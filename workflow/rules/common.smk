@@ -6,7 +6,8 @@
 # results/config.resolved.yaml. Datasets are discovered from raw_dir unless listed.
 
 from iongrad.pipeline import config as iongrad_config
-from iongrad.pipeline import jobs as pipeline
+from iongrad.pipeline import jobs
+from iongrad.pipeline.workers import use_worker_processes
 
 config.update(iongrad_config.resolve(config))
 iongrad_config.write_resolved(config, "results/config.resolved.yaml")
@@ -20,9 +21,9 @@ BATCHED = config["batch_size"] > 1
 # Jobs that run inside the main Snakemake process (the default profile's
 # force-use-threads) hand their iongrad call to warm worker processes, one per core,
 # instead of computing in threads that share one interpreter lock (see
-# iongrad.pipeline.jobs.use_worker_processes). Spawned and cluster jobs compute directly.
+# iongrad.pipeline.workers). Spawned and cluster jobs compute directly.
 if workflow.is_main_process:
-    pipeline.use_worker_processes(workflow.resource_settings.cores or 1)
+    use_worker_processes(workflow.resource_settings.cores or 1)
 
 
 wildcard_constraints:
@@ -150,6 +151,6 @@ def render_index_after_error():
     if not config["reports"]["enabled"]:
         return
     try:
-        pipeline.index_job(datasets=DATASETS, output="reports/index.html")
+        jobs.index_job(datasets=DATASETS, output="reports/index.html")
     except Exception as exc:  # the run already failed; say why the index did too
         print(f"iongrad: could not render reports/index.html: {exc}")

@@ -24,7 +24,7 @@ rule compute_potentials:
         driving_force=config["driving_force"],
         temperatures_C=config["temperatures_C"],
     run:
-        pipeline.potentials_job(
+        jobs.potentials_job(
             measurements=input.measurements,
             validation_json=input.validation,
             potentials=output.potentials,
@@ -54,7 +54,7 @@ rule compute_samples:
         donnan=config["donnan"],
         ghk=config["ghk"],
     run:
-        pipeline.samples_job(
+        jobs.samples_job(
             potentials=input.potentials,
             samples=output.samples,
             donnan_path=output.donnan,

@@ -29,7 +29,7 @@ rule validate_dataset:
     params:
         mode=get_validation_mode,
     run:
-        pipeline.validate_job(
+        jobs.validate_job(
             raw=input.table,
             dataset=wildcards.dataset,
             mode=params.mode,

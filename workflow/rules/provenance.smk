@@ -23,7 +23,7 @@ rule write_provenance:
     params:
         settings=get_dataset_settings,
     run:
-        pipeline.provenance_job(
+        jobs.provenance_job(
             dataset=wildcards.dataset,
             inputs={"table": input.table},
             outputs=dict(input.items()),

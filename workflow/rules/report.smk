@@ -28,7 +28,7 @@ rule render_dataset_report:
     params:
         settings=get_dataset_settings,
     run:
-        pipeline.report_job(
+        jobs.report_job(
             dataset=wildcards.dataset,
             results_dir=f"results/{wildcards.dataset}",
             output=output.html,

@@ -35,4 +35,4 @@ rule render_index:
     params:
         datasets=DATASETS,
     run:
-        pipeline.index_job(datasets=params.datasets, output=output.html, log=log[0])
+        jobs.index_job(datasets=params.datasets, output=output.html, log=log[0])

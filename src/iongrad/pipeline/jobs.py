@@ -19,21 +19,19 @@ whose file could not be read at all, or with no accepted row) with the validatio
 summary in its log and in the error message.
 
 Execution: the job functions run where they are called, or, after
-:func:`use_worker_processes` (the workflow enables it for jobs that Snakemake runs
-inside its own process), in warm worker processes, one per core.
+:func:`iongrad.pipeline.workers.use_worker_processes` (the workflow enables it for
+jobs that Snakemake runs inside its own process), in warm worker processes, one per
+core.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 import os
 import tempfile
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +40,8 @@ import pandas as pd
 
 from iongrad.gate.ingest import IngestError, write_parquet
 from iongrad.gate.validation import validate_file, write_outputs
+from iongrad.pipeline.logs import job_log
+from iongrad.pipeline.workers import in_worker_process
 from iongrad.report import render_dataset_report, render_index
 from iongrad.tables.potentials import compute_potentials, temperature_scan
 from iongrad.tables.samples import compute_samples
@@ -56,7 +56,6 @@ __all__ = [
     "dataset_status",
     "index_entries",
     "index_job",
-    "job_log",
     "potentials_job",
     "process_batch",
     "provenance_job",
@@ -64,7 +63,6 @@ __all__ = [
     "report_job",
     "samples_job",
     "temperature_scan",
-    "use_worker_processes",
     "validate_batch",
     "validate_job",
 ]
@@ -74,107 +72,6 @@ logger = logging.getLogger(__name__)
 
 class DatasetFailedError(RuntimeError):
     """A dataset that failed validation in strict mode (or could not be read)."""
-
-
-# ------------------------------------------------------------- worker processes
-_WORKERS = {"n": 0, "pool": None}
-_WORKERS_LOCK = threading.Lock()
-
-
-def use_worker_processes(n: int) -> None:
-    """Run the ``*_job`` functions in ``n`` warm worker processes (0: in the caller).
-
-    Snakemake's local executor with ``force-use-threads`` runs the rules' ``run:``
-    blocks as threads of its own process, where Python's global interpreter lock
-    lets one job compute at a time and slows Snakemake's scheduler too. With worker
-    processes (started lazily, on the first job, with ``forkserver``; imports paid
-    once per worker) the calling thread only waits, and ``n`` jobs compute in
-    parallel. Errors, and the job's log file, are exactly those of a direct call.
-    ``n = 0`` shuts the workers down.
-    """
-    with _WORKERS_LOCK:
-        _WORKERS["n"] = max(int(n), 0)
-        pool = _WORKERS["pool"]
-        if pool is not None and _WORKERS["n"] == 0:
-            _WORKERS["pool"] = None
-            pool.shutdown(wait=True)
-
-
-def _pool() -> ProcessPoolExecutor | None:
-    with _WORKERS_LOCK:
-        if _WORKERS["pool"] is None and _WORKERS["n"] > 0:
-            import multiprocessing
-
-            _WORKERS["pool"] = ProcessPoolExecutor(
-                max_workers=_WORKERS["n"],
-                mp_context=multiprocessing.get_context("forkserver"),
-            )
-        return _WORKERS["pool"]
-
-
-def _plain(value: Any) -> Any:
-    """Plain builtins (Snakemake's str subclasses and namedlists do not pickle well)."""
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _job(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Make a job function run in a worker process when workers are enabled."""
-
-    @functools.wraps(func)
-    def wrapper(**kwargs: Any) -> Any:
-        pool = _pool()
-        if pool is None:
-            return func(**kwargs)
-        return pool.submit(wrapper, **_plain(kwargs)).result()
-
-    return wrapper
-
-
-# --------------------------------------------------------------------------- logging
-class _ThreadFilter(logging.Filter):
-    def __init__(self, ident: int):
-        super().__init__()
-        self.ident = ident
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.thread == self.ident
-
-
-@contextlib.contextmanager
-def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
-    """Send the ``iongrad`` log records of this thread to ``path`` for one job.
-
-    Snakemake's local executor may run several jobs as threads of one process, so the
-    handler only takes records of the calling thread. An exception leaving the block
-    is written to the log with its traceback and re-raised.
-    """
-    root = logging.getLogger("iongrad")
-    if path is None:
-        yield root
-        return
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    handler.addFilter(_ThreadFilter(threading.get_ident()))
-    previous = root.level
-    if root.level == logging.NOTSET or root.level > logging.INFO:
-        root.setLevel(logging.INFO)
-    root.addHandler(handler)
-    try:
-        yield root
-    except BaseException:
-        root.exception("job failed")
-        raise
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
-        handler.close()
 
 
 # ------------------------------------------------------------------- atomic writing
@@ -253,7 +150,7 @@ def _json_default(value: Any) -> Any:
 
 
 # ------------------------------------------------------------------ job functions
-@_job
+@in_worker_process
 def validate_job(
     *,
     raw: str,
@@ -354,7 +251,7 @@ def _gate(report: Mapping[str, Any]) -> None:
         )
 
 
-@_job
+@in_worker_process
 def potentials_job(
     *,
     measurements: str,
@@ -385,7 +282,7 @@ def potentials_job(
         _write_parquet(scan, temperature_scan_path)
 
 
-@_job
+@in_worker_process
 def samples_job(
     *,
     potentials: str,
@@ -404,7 +301,7 @@ def samples_job(
         _write_parquet(per_ion, donnan_path)
 
 
-@_job
+@in_worker_process
 def provenance_job(
     *,
     dataset: str,
@@ -428,7 +325,7 @@ def provenance_job(
 
 
 # ------------------------------------------------------------------------- reports
-@_job
+@in_worker_process
 def report_job(
     *,
     dataset: str,
