@@ -1,5 +1,6 @@
 # Two entry points for a new user: `make run` and `make test`.
-# Both create .venv and install iongrad with its dev tools when missing.
+# Both create .venv and install iongrad when missing, once for both: with the
+# `workflow` extra (Snakemake, which `make run` needs) and the `dev` extra (test tools).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,workflow]'
 	touch $(STAMP)
 
 run: $(STAMP)
