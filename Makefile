@@ -18,15 +18,15 @@ run: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/snakemake --cores 2 --workflow-profile workflow/profiles/default
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks workflow
-	$(BIN)/ruff format --check src tests benchmarks workflow
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: lint
 	$(BIN)/python -m pytest
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix src tests benchmarks workflow
-	$(BIN)/ruff format src tests benchmarks workflow
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .snakemake
