@@ -93,14 +93,29 @@ class Concentration:
     scale: str  # "molar" or "molal"
 
 
-_NUMBER = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
+# Digits with commas are matched too, so that _number can refuse them by name.
+_NUMBER = r"[-+]?(?:\d[\d,]*(?:\.[\d,]*)?|\.\d+)(?:[eE][-+]?\d+)?"
 
 
 def _number(text: str, what: str) -> float:
+    """Read a number written with ``.`` as the decimal mark.
+
+    A comma is refused, never guessed: ``1,000`` is a thousand with a thousands
+    separator and one with a decimal comma, 1000-fold apart. ``-0`` is zero.
+    Non-finite values (``1e999``, ``nan``) are refused.
+    """
+    if "," in text:
+        raise UnitError(
+            f"{what} {text!r} contains a comma: the command line takes '.' as the "
+            "decimal mark and no thousands separator (write 1000 or 1.5)"
+        )
     try:
-        return float(text.replace(",", "."))
+        value = float(text)
     except ValueError:
         raise UnitError(f"{what} {text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise UnitError(f"{what} {text!r} is not a finite number")
+    return value + 0.0  # -0.0 -> 0.0: a zero concentration has one sign
 
 
 def parse_concentration(text: str, default_unit: str = "mM") -> Concentration:
@@ -118,8 +133,8 @@ def parse_concentration(text: str, default_unit: str = "mM") -> Concentration:
         raise UnitError(f"concentration {text!r} is not a number with an optional unit")
     value = _number(match.group(1), "concentration")
     factor, scale = unit_factor(match.group(2) or default_unit)
-    if not value >= 0 or value == float("inf"):
-        raise UnitError(f"concentration {text!r} must be finite and >= 0")
+    if not value >= 0:
+        raise UnitError(f"concentration {text!r} must be >= 0")
     # Divide by the exact integer for sub-mM units so 100 nM is exactly 1e-4 mM.
     scaled = value * factor if factor >= 1 else value / round(1.0 / factor)
     return Concentration(scaled, scale)
@@ -157,15 +172,16 @@ def parse_temperature(text: str) -> float:
 def parse_ion_assignments(text: str, what: str = "composition") -> dict[str, str]:
     """Split ``"Na+=140, K=5mM; Cl-=0.145M"`` into canonical symbol -> value text.
 
-    Entries are separated by ``,`` or ``;`` (a comma followed by a digit is a decimal
-    comma); ion names go through the registry (:func:`iongrad.ions.lookup`). An empty
+    Entries are separated by ``,`` or ``;`` (a comma followed by a digit belongs to
+    the value, where :func:`parse_concentration` refuses it as ambiguous); ion names
+    go through the registry (:func:`iongrad.ions.lookup`). An empty
     text, an entry without ``=`` or a repeated ion is a :class:`UnitError` naming
     ``what``; an unknown ion is an :class:`iongrad.ions.UnknownIonError`.
 
     Examples
     --------
-    >>> parse_ion_assignments("K=1, Na+=0,04")
-    {'K+': '1', 'Na+': '0,04'}
+    >>> parse_ion_assignments("K=1, Na+=0.04")
+    {'K+': '1', 'Na+': '0.04'}
     """
     items = [item for item in re.split(r"[;,](?!\d)", text) if item.strip()]
     if not items:

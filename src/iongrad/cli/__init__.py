@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from iongrad.cli import activity, donnan, ghk, nernst, validate
-from iongrad.cli.common import CLIError
+from iongrad.cli.common import CLIError, emit_error_json
 
 __all__ = ["main"]
 
@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except CLIError as err:
         print(f"iongrad {args.command}: error: {err}", file=sys.stderr)
+        if getattr(args, "json", False):
+            emit_error_json(args.command, str(err), 2)
         return 2
 
 

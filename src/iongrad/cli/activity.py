@@ -6,8 +6,8 @@ import argparse
 
 import numpy as np
 
-from iongrad.cli.common import CLIError, emit_json, temperature_arg
-from iongrad.ions import UnknownIonError, lookup
+from iongrad.cli.common import CLIError, composition_arg, emit_json, temperature_arg
+from iongrad.ions import lookup
 from iongrad.physics.activity import (
     CONVENTIONS,
     DAVIES_COEFFICIENT,
@@ -22,7 +22,6 @@ from iongrad.physics.activity import (
 )
 from iongrad.physics.ionic_strength import DILUTE_ASSUMPTION, molar_to_molal
 from iongrad.physics.pitzer import pitzer_coverage
-from iongrad.units import UnitError, parse_composition
 
 
 def register(sub) -> None:
@@ -67,10 +66,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print; raise CLIError on bad arguments."""
-    try:
-        comp = parse_composition(args.solution)
-    except (UnitError, UnknownIonError) as err:
-        raise CLIError(f"--solution: {err}") from None
+    comp = composition_arg("--solution", args.solution)
     T = temperature_arg("--temperature", args.temperature)
     params = {}
     if args.davies_coefficient is not None:

@@ -6,9 +6,15 @@ import argparse
 
 import numpy as np
 
-from iongrad.cli.common import CLIError, concentration_arg, emit_json, temperature_arg
+from iongrad.cli.common import (
+    CLIError,
+    composition_arg,
+    concentration_arg,
+    emit_json,
+    temperature_arg,
+)
 from iongrad.constants import kelvin_to_celsius
-from iongrad.ions import UnknownIonError, lookup
+from iongrad.ions import lookup
 from iongrad.physics.donnan import (
     DONNAN_REASONS,
     DONNAN_STATUS,
@@ -18,7 +24,6 @@ from iongrad.physics.donnan import (
     donnan_equilibrium_activity,
 )
 from iongrad.physics.osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
-from iongrad.units import UnitError, parse_composition
 
 #: Default tolerance on the bath's net charge, as a fraction of its total ionic
 #: charge (half the sum of |z| c), [-].
@@ -91,10 +96,7 @@ def _number(option: str, text: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and print; raise CLIError on bad arguments."""
-    try:
-        bath = parse_composition(args.bath)
-    except (UnitError, UnknownIonError) as err:
-        raise CLIError(f"--bath: {err}") from None
+    bath = composition_arg("--bath", args.bath)
     ions = list(bath)
     z = np.array([lookup(s).valence for s in ions], dtype=np.int64)
     c_out = np.array([bath[s].value for s in ions])
@@ -219,10 +221,7 @@ def _run_closed(args, bath, X, z_imp, c_imp, T, tol, unit) -> int:
     """Two compartments with conserved amounts (the textbook Donnan experiment)."""
     if args.activity_model:
         raise CLIError("--activity-model: the closed system is solved ideally only")
-    try:
-        inside = parse_composition(args.inside)
-    except (UnitError, UnknownIonError) as err:
-        raise CLIError(f"--inside: {err}") from None
+    inside = composition_arg("--inside", args.inside, column="c_in_mM")
     if {c.scale for c in (*inside.values(), *bath.values())} != {
         next(iter(bath.values())).scale
     }:

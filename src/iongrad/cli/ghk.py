@@ -6,7 +6,13 @@ import argparse
 
 import numpy as np
 
-from iongrad.cli.common import CLIError, emit_json, temperature_arg
+from iongrad.cli.common import (
+    CLIError,
+    composition_arg,
+    emit_json,
+    plausible,
+    temperature_arg,
+)
 from iongrad.constants import F, kelvin_to_celsius
 from iongrad.ions import UnknownIonError, lookup
 from iongrad.physics.ghk import GHK_REASONS, GHK_STATUS, ghk_current, ghk_voltage
@@ -16,7 +22,7 @@ from iongrad.physics.pumpleak import (
     mullins_noda_potential,
     pump_leak,
 )
-from iongrad.units import UnitError, parse_composition, parse_ion_assignments
+from iongrad.units import UnitError, parse_ion_assignments
 
 #: Permeability units accepted by --perm-unit -> factor to m/s (None: relative).
 PERM_UNITS = {"relative": None, "cm/s": 0.01, "m/s": 1.0}
@@ -63,7 +69,7 @@ def _permeabilities(text: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for symbol, value in entries.items():
         try:
-            p = float(value.replace(",", "."))
+            p = float(value)
         except ValueError:
             raise CLIError(f"--perm: {symbol}: {value!r} is not a number") from None
         if not (np.isfinite(p) and p >= 0):
@@ -74,17 +80,10 @@ def _permeabilities(text: str) -> dict[str, float]:
     return out
 
 
-def _composition(option: str, text: str):
-    try:
-        return parse_composition(text)
-    except (UnitError, UnknownIonError) as err:
-        raise CLIError(f"{option}: {err}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     """Compute and print; raise CLIError on bad arguments."""
-    c_in_d = _composition("--c-in", args.c_in)
-    c_out_d = _composition("--c-out", args.c_out)
+    c_in_d = composition_arg("--c-in", args.c_in, column="c_in_mM")
+    c_out_d = composition_arg("--c-out", args.c_out, column="c_out_mM")
     perm = _permeabilities(args.perm)
     T = temperature_arg("--temperature", args.temperature)
     if args.perm_unit not in PERM_UNITS:
@@ -127,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
             raise CLIError(f"--vm: {args.vm!r} is not a number") from None
         if not np.isfinite(vm_given):
             raise CLIError(f"--vm: {args.vm!r} must be finite")
+        plausible("--vm", "vm_mV", vm_given, args.vm)
 
     z = np.array([lookup(s).valence for s in ions], dtype=np.int64)
     ci = np.array([c_in_d[s].value for s in ions])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -11,7 +12,9 @@ from iongrad.cli.common import (
     concentration_arg,
     emit_json,
     ion_arg,
+    plausible,
     temperature_arg,
+    vm_warnings,
 )
 from iongrad.constants import kelvin_to_celsius
 from iongrad.physics.nernst import (
@@ -64,11 +67,13 @@ def run(args: argparse.Namespace) -> int:
     """Compute and print; raise CLIError on bad arguments."""
     ion = ion_arg("--ion", args.ion)
     c_in = concentration_arg("--c-in", args.c_in)
-    c_out = concentration_arg("--c-out", args.c_out)
+    c_out = concentration_arg("--c-out", args.c_out, column="c_out_mM")
     if c_in.scale != c_out.scale:
         raise CLIError("--c-in/--c-out: one is molar (M) and one molal (mol/kg)")
     T = temperature_arg("--temperature", args.temperature)
     vm = _float_arg("--vm", args.vm)
+    if vm is not None:
+        plausible("--vm", "vm_mV", vm, args.vm)
     g_in = _float_arg("--gamma-in", args.gamma_in, positive=True)
     g_out = _float_arg("--gamma-out", args.gamma_out, positive=True)
     if (g_in is None) != (g_out is None):
@@ -102,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
         "flux_direction": None,
         "current_direction": None,
     }
+    warnings = vm_warnings(vm)
+    if warnings:
+        out["warnings"] = warnings
     if vm is not None:
         df = driving_force_mV(vm_mV=vm, E_mV=E)
         flux, current = directions(df, ion.valence)
@@ -111,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(out)
         return 0
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     unit = "mM" if c_in.scale == "molar" else "mmol/kg"
     t_c = float(kelvin_to_celsius(T))
     print(
