@@ -32,7 +32,7 @@ class WorkflowRun:
 @pytest.fixture(scope="session")
 def workflow_run(tmp_path_factory) -> WorkflowRun:
     """A full run on the example data plus one dataset that fails strict validation."""
-    from iongrad.pipeline import jobs as pipeline
+    from iongrad.pipeline import jobs
 
     workdir = copy_workflow(tmp_path_factory.mktemp("workflow") / "repo")
     shutil.copy2(
@@ -45,7 +45,7 @@ def workflow_run(tmp_path_factory) -> WorkflowRun:
     cwd = Path.cwd()
     os.chdir(workdir)
     try:
-        entries = pipeline.index_entries(names)
+        entries = jobs.index_entries(names)
     finally:
         os.chdir(cwd)
     return WorkflowRun(

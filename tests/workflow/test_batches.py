@@ -112,11 +112,11 @@ def test_a_failing_dataset_fails_its_batch_and_the_others_complete(batched):
         for name in names:
             assert (workdir / "reports" / f"{name}.html").is_file()
             assert (workdir / "results" / name / "provenance.json").is_file()
-    from iongrad.pipeline import jobs as pipeline
+    from iongrad.pipeline import jobs
 
     status = {
         e["dataset"]: e["status"]
-        for e in pipeline.index_entries(
+        for e in jobs.index_entries(
             [n for _, batch in members().items() for n in batch],
             results_root=str(workdir / "results"),
             reports_dir=str(workdir / "reports"),

@@ -12,15 +12,15 @@ import pandas as pd
 import pytest
 from smk_helpers import REPO
 
-from iongrad.pipeline import jobs as pipeline
-from iongrad.pipeline import logs, workers
+from iongrad import files
+from iongrad.pipeline import batch, jobs, logs, workers
 
 
 def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path):
     target = tmp_path / "out" / "potentials.parquet"
 
     def write_then_fail():
-        with pipeline._atomic(target) as tmp:
+        with jobs._atomic(target) as tmp:
             tmp.write_bytes(b"half a file")
             raise RuntimeError("boom")
 
@@ -33,7 +33,7 @@ def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path):
 def test_atomic_write_replaces_the_target_only_when_complete(tmp_path):
     target = tmp_path / "x.json"
     target.write_text("old")
-    with pipeline._atomic(target) as tmp:
+    with jobs._atomic(target) as tmp:
         tmp.write_text("new")
         assert target.read_text() == "old"
     assert target.read_text() == "new"
@@ -44,7 +44,7 @@ def test_failed_parquet_write_leaves_no_partial_file(tmp_path):
     target = tmp_path / "samples.parquet"
     bad = pd.DataFrame({"x_mV": [1.0, 2.0], "mixed": [object(), 1]})
     with pytest.raises(Exception):  # noqa: B017, PT011 - pyarrow's own error type
-        pipeline._write_parquet(bad, target)
+        jobs._write_parquet(bad, target)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -108,21 +108,21 @@ def _report(**over):
 
 
 def test_strict_gate_names_file_row_column_value_and_rule():
-    with pytest.raises(pipeline.DatasetFailedError) as info:
-        pipeline._gate(_report())
+    with pytest.raises(jobs.DatasetFailedError) as info:
+        jobs._gate(_report())
     msg = str(info.value)
     for part in ("data/raw/x.csv", "row 4", "c_in_mM", "'14O'", "number_format"):
         assert part in msg
-    pipeline._gate(_report(mode="lenient"))  # lenient: quarantined, not fatal
-    with pytest.raises(pipeline.DatasetFailedError):
-        pipeline._gate(_report(mode="lenient", unreadable=True))
+    jobs._gate(_report(mode="lenient"))  # lenient: quarantined, not fatal
+    with pytest.raises(jobs.DatasetFailedError):
+        jobs._gate(_report(mode="lenient", unreadable=True))
 
 
-def _results(tmp_path, name, report, files=pipeline.RESULT_FILES, html=True):
+def _results(tmp_path, name, report, names=jobs.RESULT_FILES, html=True):
     d = tmp_path / "results" / name
     d.mkdir(parents=True)
     (d / "validation.json").write_text(json.dumps(report))
-    for f in files:
+    for f in names:
         (d / f).write_text("x")
     reports = tmp_path / "reports"
     reports.mkdir(exist_ok=True)
@@ -134,10 +134,10 @@ def test_dataset_status_and_index_entries(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _results(tmp_path, "good", _report(ok=True, rows_rejected=0, failures=[]))
     _results(tmp_path, "quarantined", _report(mode="lenient"))
-    _results(tmp_path, "strict_bad", _report(), files=(), html=False)
-    _results(tmp_path, "crashed", _report(ok=True, failures=[]), files=(), html=False)
+    _results(tmp_path, "strict_bad", _report(), names=(), html=False)
+    _results(tmp_path, "crashed", _report(ok=True, failures=[]), names=(), html=False)
     names = ["strict_bad", "good", "quarantined", "crashed", "never_ran"]
-    entries = pipeline.index_entries(names)
+    entries = jobs.index_entries(names)
     assert [e["dataset"] for e in entries] == sorted(names)
     status = {e["dataset"]: e["status"] for e in entries}
     assert status == {
@@ -172,7 +172,7 @@ def test_worker_processes_give_the_same_files_logs_and_errors(tmp_path):
     report.write_text(json.dumps(_report()))
     workers.use_worker_processes(1)
     try:
-        pipeline.provenance_job(
+        jobs.provenance_job(
             dataset="x",
             inputs={"table": str(table)},
             outputs={},
@@ -180,8 +180,8 @@ def test_worker_processes_give_the_same_files_logs_and_errors(tmp_path):
             provenance=str(tmp_path / "provenance.json"),
             log=str(tmp_path / "provenance.log"),
         )
-        with pytest.raises(pipeline.DatasetFailedError, match="row 4"):
-            pipeline.potentials_job(
+        with pytest.raises(jobs.DatasetFailedError, match="row 4"):
+            jobs.potentials_job(
                 measurements=str(tmp_path / "missing.parquet"),
                 validation_json=str(report),
                 potentials=str(tmp_path / "potentials.parquet"),
@@ -213,7 +213,7 @@ def test_unusable_file_is_recorded_then_fails_even_in_lenient_mode(
     raw = tmp_path / name
     raw.write_bytes(content)
     out = tmp_path / "results"
-    pipeline.validate_job(
+    jobs.validate_job(
         raw=str(raw),
         dataset="x",
         mode="lenient",
@@ -227,8 +227,8 @@ def test_unusable_file_is_recorded_then_fails_even_in_lenient_mode(
     assert report["rows_accepted"] == 0
     assert report["failures"], "the reason must be recorded"
     assert (out / "rejected.csv").is_file()
-    with pytest.raises(pipeline.DatasetFailedError, match="nothing computed"):
-        pipeline.potentials_job(
+    with pytest.raises(jobs.DatasetFailedError, match="nothing computed"):
+        jobs.potentials_job(
             measurements=str(out / "measurements.parquet"),
             validation_json=str(out / "validation.json"),
             potentials=str(out / "potentials.parquet"),
@@ -238,7 +238,7 @@ def test_unusable_file_is_recorded_then_fails_even_in_lenient_mode(
             temperatures_C=[],
         )
     assert not (out / "potentials.parquet").exists()
-    assert pipeline.dataset_status(out) == "failed"
+    assert jobs.dataset_status(out) == "failed"
 
 
 def test_molal_tables_carry_mmol_per_kg_unit_metadata(tmp_path):
@@ -253,8 +253,8 @@ def test_molal_tables_carry_mmol_per_kg_unit_metadata(tmp_path):
             "concentration_scale": ["molal", "molal"],
         }
     )
-    pipeline._write_parquet(df, tmp_path / "molal.parquet")
-    pipeline._write_parquet(
+    jobs._write_parquet(df, tmp_path / "molal.parquet")
+    jobs._write_parquet(
         df.assign(concentration_scale="molar"), tmp_path / "molar.parquet"
     )
 
@@ -266,14 +266,14 @@ def test_molal_tables_carry_mmol_per_kg_unit_metadata(tmp_path):
     assert unit("molal.parquet", "E_conc_mV") == "mV"
     assert unit("molar.parquet", "c_out_mM") == "mM"
     with pytest.raises(ValueError, match="mixes concentration scales"):
-        pipeline._units(df.assign(concentration_scale=["molal", "molar"]))
+        jobs._units(df.assign(concentration_scale=["molal", "molar"]))
 
 
 def _one_dataset_results(tmp_path, name="squid_giant_axon"):
     """Validated and computed results of one example dataset under tmp_path."""
     res = tmp_path / "results" / name
     raw = str(REPO / "data" / "raw" / f"{name}.csv")
-    pipeline.validate_job(
+    jobs.validate_job(
         raw=raw,
         dataset=name,
         mode="strict",
@@ -281,7 +281,7 @@ def _one_dataset_results(tmp_path, name="squid_giant_axon"):
         rejected_csv=str(res / "rejected.csv"),
         measurements=str(res / "measurements.parquet"),
     )
-    pipeline.compute_batch(
+    batch.compute_batch(
         datasets=[name],
         table=[raw],
         validation=[str(res / "validation.json")],
@@ -307,7 +307,7 @@ def _one_dataset_results(tmp_path, name="squid_giant_axon"):
 def test_report_companions_are_what_the_report_writes(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     name = _one_dataset_results(tmp_path)
-    pipeline.report_batch(
+    batch.report_batch(
         datasets=[name],
         html=[f"reports/{name}.html"],
         settings={name: None},
@@ -315,7 +315,7 @@ def test_report_companions_are_what_the_report_writes(tmp_path, monkeypatch):
     )
     written = {p.name for p in (tmp_path / "reports").iterdir()}
     expected = {f"{name}.html"} | {
-        f"{name}{s}" for s in pipeline.REPORT_COMPANIONS if s != "_failures.csv"
+        f"{name}{s}" for s in files.REPORT_COMPANIONS if s != "_failures.csv"
     }
     assert written == expected
 
@@ -326,12 +326,12 @@ def test_failed_batch_report_leaves_no_companion_behind(tmp_path, monkeypatch):
     (tmp_path / "results" / name / "potentials.parquet").unlink()
     reports = tmp_path / "reports"
     reports.mkdir()
-    stale = [reports / f"{name}{s}" for s in pipeline.REPORT_COMPANIONS]
+    stale = [reports / f"{name}{s}" for s in files.REPORT_COMPANIONS]
     for path in stale:
         path.write_text("from an earlier rendering")
     (reports / "other_summary.csv").write_text("another dataset's")
     with pytest.raises(Exception, match="potentials"):
-        pipeline.report_batch(
+        batch.report_batch(
             datasets=[name],
             html=[f"reports/{name}.html"],
             settings={name: None},
@@ -347,8 +347,8 @@ def test_compute_batch_names_every_failed_dataset_after_the_others(tmp_path):
     name = _one_dataset_results(tmp_path)
     res = tmp_path / "results" / name
     out = tmp_path / "out"
-    with pytest.raises(pipeline.DatasetFailedError, match=r"1 of 2 datasets") as err:
-        pipeline.compute_batch(
+    with pytest.raises(jobs.DatasetFailedError, match=r"1 of 2 datasets") as err:
+        batch.compute_batch(
             datasets=["bad", name],
             table=["bad.csv", str(REPO / "data" / "raw" / f"{name}.csv")],
             validation=[str(report), str(res / "validation.json")],
@@ -376,6 +376,6 @@ def test_compute_batch_names_every_failed_dataset_after_the_others(tmp_path):
 
 def test_batch_lists_must_align_with_the_datasets():
     with pytest.raises(ValueError, match="2 datasets got 1 html paths"):
-        pipeline.report_batch(
+        batch.report_batch(
             datasets=["a", "b"], html=["a.html"], settings={}, logs=["a", "b"]
         )

@@ -2,11 +2,14 @@
 # provenance.smk and report.smk: one job per batch of datasets validates, computes
 # (potentials, samples, provenance) and renders the reports of each of its datasets,
 # writing the same files and per-dataset logs as the per-dataset rules through the
-# same iongrad.pipeline.jobs functions. One job, not a group of one per stage: on SLURM a
-# batch is then one submission running one Snakemake process (Snakemake starts one
-# more process per rule inside a group job). Rules are defined in a loop, one per batch, because a batch's outputs are
-# an explicit list of files; a job uses only its input/output/log/params (never the
-# loop variables, which have moved on by the time it runs).
+# same job functions (iongrad.pipeline.batch calls iongrad.pipeline.jobs for each
+# dataset). One job, not a group of one per stage: on SLURM a batch is then one
+# submission running one Snakemake process (Snakemake starts one more process per rule
+# inside a group job). Rules are defined in a loop, one per batch, because a batch's
+# outputs are an explicit list of files; a job uses only its input/output/log/params
+# (never the loop variables, which have moved on by the time it runs).
+
+from iongrad.pipeline.batch import call_named, process_batch
 
 
 report: "../report/workflow.rst"
@@ -75,4 +78,4 @@ for batch, members in BATCHES.items():
             ghk=config["ghk"],
             settings=get_settings(members),
         run:
-            jobs.call_named(jobs.process_batch, input, output, log, params)
+            call_named(process_batch, input, output, log, params)

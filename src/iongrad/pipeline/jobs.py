@@ -1,16 +1,15 @@
-"""The workflow's composition layer: files in, iongrad functions, files out.
+"""The job functions: one per workflow stage, files in, iongrad functions, files out.
 
-Each Snakemake rule calls exactly one ``*_job`` function of this module; each of those
-reads its inputs, calls the DataFrame-level functions (:func:`compute_potentials`,
-:func:`compute_samples`, :func:`temperature_scan`), and writes its outputs atomically
-(to a temporary name in the same folder, renamed only when complete), so no partial
-result file survives a failed job. Every number comes from the computing modules:
-:mod:`iongrad.physics.nernst` (Nernst, driving force, directions),
-:mod:`iongrad.physics.activity`
-(activity coefficients and ionic strengths), :mod:`iongrad.physics.donnan` and
-:mod:`iongrad.physics.ghk`; ingestion and validation come from
-:mod:`iongrad.gate.validation`. This
-module holds no formula of its own.
+Each per-dataset Snakemake rule calls exactly one ``*_job`` function of this module
+(the batched rule calls them through :mod:`iongrad.pipeline.batch`); each of those
+reads its inputs, calls the DataFrame-level functions
+(:func:`iongrad.tables.potentials.compute_potentials`,
+:func:`iongrad.tables.potentials.temperature_scan`,
+:func:`iongrad.tables.samples.compute_samples`, the reading and validation of
+:mod:`iongrad.gate.validation`, the reports of :mod:`iongrad.report`) and writes its
+outputs atomically (to a temporary name in the same folder, renamed only when
+complete), so no partial result file survives a failed job. This module holds no
+formula of its own.
 
 Strict-mode gate: :func:`validate_job` never fails on bad data (it always writes
 ``validation.json`` and ``rejected.csv``, so the index can say what went wrong);
@@ -28,10 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,27 +45,16 @@ from iongrad.tables.potentials import compute_potentials, temperature_scan
 from iongrad.tables.samples import compute_samples
 
 __all__ = [
-    "REPORT_COMPANIONS",
     "DatasetFailedError",
-    "call_named",
-    "compute_batch",
-    "compute_potentials",
-    "compute_samples",
     "dataset_status",
     "index_entries",
     "index_job",
     "potentials_job",
-    "process_batch",
     "provenance_job",
-    "report_batch",
     "report_job",
     "samples_job",
-    "temperature_scan",
-    "validate_batch",
     "validate_job",
 ]
-
-logger = logging.getLogger(__name__)
 
 
 class DatasetFailedError(RuntimeError):
@@ -350,247 +337,6 @@ def report_job(
             config=dict(settings) if settings is not None else None,
             previous_dir=previous_dir,
         )
-
-
-# ------------------------------------------------------------------- batched jobs
-def _members(datasets: Sequence[str], **paths: Sequence[str]) -> list[dict[str, str]]:
-    """One dict of paths per dataset from aligned per-batch lists (checked)."""
-    for key, values in paths.items():
-        if len(values) != len(datasets):
-            raise ValueError(
-                f"batch of {len(datasets)} datasets got {len(values)} {key} paths"
-            )
-    return [
-        {"dataset": name, **{k: str(v[i]) for k, v in paths.items()}}
-        for i, name in enumerate(datasets)
-    ]
-
-
-def call_named(func: Callable[..., Any], *named: Any) -> Any:
-    """``func(**kwargs)`` with the keyword arguments taken from ``named`` objects.
-
-    Each object gives its ``items()`` (a rule's named input, output, log and params
-    lists); a name given twice is an error rather than a silent overwrite.
-
-    >>> call_named(lambda a, b: a - b, {"a": 3}, {"b": 1})
-    2
-    """
-    kwargs: dict[str, Any] = {}
-    for obj in named:
-        for key, value in obj.items():
-            if key in kwargs:
-                raise TypeError(f"{func.__name__}: argument {key!r} given twice")
-            kwargs[key] = value
-    return func(**kwargs)
-
-
-def validate_batch(
-    *,
-    datasets: Sequence[str],
-    raw: Sequence[str],
-    modes: Mapping[str, str],
-    validation_json: Sequence[str],
-    rejected_csv: Sequence[str],
-    measurements: Sequence[str],
-    logs: Sequence[str],
-) -> None:
-    """:func:`validate_job` for each dataset of a batch (lists aligned with datasets).
-
-    Like the per-dataset job it never fails on data; a file that cannot be read is
-    recorded in its ``validation.json``.
-    """
-    for m in _members(
-        datasets,
-        raw=raw,
-        validation_json=validation_json,
-        rejected_csv=rejected_csv,
-        measurements=measurements,
-        log=logs,
-    ):
-        validate_job(**m, mode=modes[m["dataset"]])
-
-
-def compute_batch(
-    *,
-    datasets: Sequence[str],
-    table: Sequence[str],
-    validation: Sequence[str],
-    measurements: Sequence[str],
-    potentials: Sequence[str],
-    temperature_scan: Sequence[str],
-    samples: Sequence[str],
-    donnan_table: Sequence[str],
-    provenance: Sequence[str],
-    potentials_logs: Sequence[str],
-    samples_logs: Sequence[str],
-    provenance_logs: Sequence[str],
-    activity: Mapping[str, Any],
-    driving_force: Mapping[str, Any],
-    temperatures_C: Sequence[float],
-    donnan: Mapping[str, Any],
-    ghk: Mapping[str, Any],
-    settings: Mapping[str, Mapping[str, Any]],
-) -> None:
-    """Potentials, samples and provenance of each dataset of a batch, in that order.
-
-    Every path argument is a list aligned with ``datasets`` (the batched rule's
-    named input, output and log lists); the settings are the rule's params. The
-    same job functions and files as the per-dataset rules (``compute_potentials``,
-    ``compute_samples``, ``write_provenance``). Every dataset is attempted; when any
-    failed (strict validation, no accepted row) :class:`DatasetFailedError` names
-    each one after the others are done, and the batch's job fails.
-    """
-    failures: dict[str, str] = {}
-    members = _members(
-        datasets,
-        table=table,
-        validation=validation,
-        measurements=measurements,
-        potentials=potentials,
-        temperature_scan=temperature_scan,
-        samples=samples,
-        donnan_table=donnan_table,
-        provenance=provenance,
-        potentials_log=potentials_logs,
-        samples_log=samples_logs,
-        provenance_log=provenance_logs,
-    )
-    for m in members:
-        try:
-            potentials_job(
-                measurements=m["measurements"],
-                validation_json=m["validation"],
-                potentials=m["potentials"],
-                temperature_scan_path=m["temperature_scan"],
-                activity=activity,
-                driving_force=driving_force,
-                temperatures_C=temperatures_C,
-                log=m["potentials_log"],
-            )
-        except DatasetFailedError as exc:
-            failures[m["dataset"]] = str(exc)
-            continue
-        samples_job(
-            potentials=m["potentials"],
-            samples=m["samples"],
-            donnan_path=m["donnan_table"],
-            donnan=donnan,
-            ghk=ghk,
-            log=m["samples_log"],
-        )
-        provenance_job(
-            dataset=m["dataset"],
-            inputs={"table": m["table"]},
-            outputs={  # the roles the per-dataset write_provenance rule records
-                "table": m["table"],
-                "validation": m["validation"],
-                "potentials": m["potentials"],
-                "temperature_scan": m["temperature_scan"],
-                "samples": m["samples"],
-                "donnan": m["donnan_table"],
-            },
-            settings=settings[m["dataset"]],
-            provenance=m["provenance"],
-            log=m["provenance_log"],
-        )
-    if failures:
-        detail = "\n".join(f"- {name}: {msg}" for name, msg in failures.items())
-        raise DatasetFailedError(
-            f"{len(failures)} of {len(members)} datasets of this batch failed (a "
-            f"failed batch keeps none of its results; batch_size 1 isolates "
-            f"datasets):\n{detail}"
-        )
-
-
-def process_batch(
-    *,
-    datasets: Sequence[str],
-    table: Sequence[str],
-    html: Sequence[str],
-    validation: Sequence[str],
-    rejected: Sequence[str],
-    measurements: Sequence[str],
-    validate_logs: Sequence[str],
-    report_logs: Sequence[str],
-    modes: Mapping[str, str],
-    settings: Mapping[str, Mapping[str, Any]],
-    **compute: Any,
-) -> None:
-    """Every stage for a batch of datasets: what the batched workflow rule runs.
-
-    :func:`validate_batch`, then :func:`compute_batch` (given ``compute``: the
-    potentials, samples and provenance paths and logs, and the model settings), then
-    :func:`report_batch` when ``html`` paths are given (reports enabled). Path
-    arguments are lists aligned with ``datasets``. A dataset failing validation in
-    strict mode fails the batch after the others are computed (no report is
-    rendered then: the failed job's outputs are removed anyway).
-    """
-    validate_batch(
-        datasets=datasets,
-        raw=table,
-        modes=modes,
-        validation_json=validation,
-        rejected_csv=rejected,
-        measurements=measurements,
-        logs=validate_logs,
-    )
-    compute_batch(
-        datasets=datasets,
-        table=table,
-        validation=validation,
-        measurements=measurements,
-        settings=settings,
-        **compute,
-    )
-    if html:
-        report_batch(datasets=datasets, html=html, settings=settings, logs=report_logs)
-
-
-#: Files :func:`iongrad.report.render_dataset_report` writes beside
-#: ``reports/<dataset>.html`` (``_failures.csv`` only when the failures overflow).
-REPORT_COMPANIONS = (
-    "_potentials.csv",
-    "_summary.csv",
-    "_samples.csv",
-    "_ladder.svg",
-    "_temperature.svg",
-    "_activity.svg",
-    "_donnan.svg",
-    "_ghk.svg",
-    "_failures.csv",
-)
-
-
-def report_batch(
-    *,
-    datasets: Sequence[str],
-    html: Sequence[str],
-    settings: Mapping[str, Mapping[str, Any]],
-    logs: Sequence[str],
-    results_root: str = "results",
-) -> None:
-    """:func:`report_job` for each dataset of a batch (``reports/<dataset>.html``).
-
-    The batched rule declares only the HTML files; when a rendering fails, that
-    dataset's companion files (:data:`REPORT_COMPANIONS`) are removed here before
-    the error goes on, so no partial report survives (Snakemake removes the HTML).
-    """
-    for m in _members(datasets, html=html, log=logs):
-        name = m["dataset"]
-        try:
-            report_job(
-                dataset=name,
-                results_dir=f"{results_root}/{name}",
-                output=m["html"],
-                settings=settings[name],
-                previous_dir=f"{results_root}/{name}/previous",
-                log=m["log"],
-            )
-        except BaseException:
-            out = Path(m["html"])
-            for suffix in REPORT_COMPANIONS:
-                out.with_name(f"{out.stem}{suffix}").unlink(missing_ok=True)
-            raise
 
 
 #: Files a dataset has when all of its jobs succeeded.

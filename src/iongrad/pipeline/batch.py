@@ -1,0 +1,258 @@
+"""Batches: the job functions for every dataset of a batch, in one call.
+
+With config ``batch_size`` > 1 the workflow runs one job per batch of datasets (one
+SLURM submission instead of one per dataset and stage). These functions take the
+batched rule's named lists of paths, aligned with its ``datasets``, and call the same
+job functions of :mod:`iongrad.pipeline.jobs` for each dataset, so a batch writes the
+same files and per-dataset logs as the per-dataset rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from iongrad import files
+from iongrad.pipeline.jobs import (
+    DatasetFailedError,
+    potentials_job,
+    provenance_job,
+    report_job,
+    samples_job,
+    validate_job,
+)
+
+__all__ = [
+    "call_named",
+    "compute_batch",
+    "process_batch",
+    "report_batch",
+    "validate_batch",
+]
+
+
+def _members(datasets: Sequence[str], **paths: Sequence[str]) -> list[dict[str, str]]:
+    """One dict of paths per dataset from aligned per-batch lists (checked)."""
+    for key, values in paths.items():
+        if len(values) != len(datasets):
+            raise ValueError(
+                f"batch of {len(datasets)} datasets got {len(values)} {key} paths"
+            )
+    return [
+        {"dataset": name, **{k: str(v[i]) for k, v in paths.items()}}
+        for i, name in enumerate(datasets)
+    ]
+
+
+def call_named(func: Callable[..., Any], *named: Any) -> Any:
+    """``func(**kwargs)`` with the keyword arguments taken from ``named`` objects.
+
+    Each object gives its ``items()`` (a rule's named input, output, log and params
+    lists); a name given twice is an error rather than a silent overwrite.
+
+    >>> call_named(lambda a, b: a - b, {"a": 3}, {"b": 1})
+    2
+    """
+    kwargs: dict[str, Any] = {}
+    for obj in named:
+        for key, value in obj.items():
+            if key in kwargs:
+                raise TypeError(f"{func.__name__}: argument {key!r} given twice")
+            kwargs[key] = value
+    return func(**kwargs)
+
+
+def validate_batch(
+    *,
+    datasets: Sequence[str],
+    raw: Sequence[str],
+    modes: Mapping[str, str],
+    validation_json: Sequence[str],
+    rejected_csv: Sequence[str],
+    measurements: Sequence[str],
+    logs: Sequence[str],
+) -> None:
+    """:func:`validate_job` for each dataset of a batch (lists aligned with datasets).
+
+    Like the per-dataset job it never fails on data; a file that cannot be read is
+    recorded in its ``validation.json``.
+    """
+    for m in _members(
+        datasets,
+        raw=raw,
+        validation_json=validation_json,
+        rejected_csv=rejected_csv,
+        measurements=measurements,
+        log=logs,
+    ):
+        validate_job(**m, mode=modes[m["dataset"]])
+
+
+def compute_batch(
+    *,
+    datasets: Sequence[str],
+    table: Sequence[str],
+    validation: Sequence[str],
+    measurements: Sequence[str],
+    potentials: Sequence[str],
+    temperature_scan: Sequence[str],
+    samples: Sequence[str],
+    donnan_table: Sequence[str],
+    provenance: Sequence[str],
+    potentials_logs: Sequence[str],
+    samples_logs: Sequence[str],
+    provenance_logs: Sequence[str],
+    activity: Mapping[str, Any],
+    driving_force: Mapping[str, Any],
+    temperatures_C: Sequence[float],
+    donnan: Mapping[str, Any],
+    ghk: Mapping[str, Any],
+    settings: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Potentials, samples and provenance of each dataset of a batch, in that order.
+
+    Every path argument is a list aligned with ``datasets`` (the batched rule's
+    named input, output and log lists); the settings are the rule's params. The
+    same job functions and files as the per-dataset rules (``compute_potentials``,
+    ``compute_samples``, ``write_provenance``). Every dataset is attempted; when any
+    failed (strict validation, no accepted row) :class:`DatasetFailedError` names
+    each one after the others are done, and the batch's job fails.
+    """
+    failures: dict[str, str] = {}
+    members = _members(
+        datasets,
+        table=table,
+        validation=validation,
+        measurements=measurements,
+        potentials=potentials,
+        temperature_scan=temperature_scan,
+        samples=samples,
+        donnan_table=donnan_table,
+        provenance=provenance,
+        potentials_log=potentials_logs,
+        samples_log=samples_logs,
+        provenance_log=provenance_logs,
+    )
+    for m in members:
+        try:
+            potentials_job(
+                measurements=m["measurements"],
+                validation_json=m["validation"],
+                potentials=m["potentials"],
+                temperature_scan_path=m["temperature_scan"],
+                activity=activity,
+                driving_force=driving_force,
+                temperatures_C=temperatures_C,
+                log=m["potentials_log"],
+            )
+        except DatasetFailedError as exc:
+            failures[m["dataset"]] = str(exc)
+            continue
+        samples_job(
+            potentials=m["potentials"],
+            samples=m["samples"],
+            donnan_path=m["donnan_table"],
+            donnan=donnan,
+            ghk=ghk,
+            log=m["samples_log"],
+        )
+        provenance_job(
+            dataset=m["dataset"],
+            inputs={"table": m["table"]},
+            outputs={  # the roles the per-dataset write_provenance rule records
+                "table": m["table"],
+                "validation": m["validation"],
+                "potentials": m["potentials"],
+                "temperature_scan": m["temperature_scan"],
+                "samples": m["samples"],
+                "donnan": m["donnan_table"],
+            },
+            settings=settings[m["dataset"]],
+            provenance=m["provenance"],
+            log=m["provenance_log"],
+        )
+    if failures:
+        detail = "\n".join(f"- {name}: {msg}" for name, msg in failures.items())
+        raise DatasetFailedError(
+            f"{len(failures)} of {len(members)} datasets of this batch failed (a "
+            f"failed batch keeps none of its results; batch_size 1 isolates "
+            f"datasets):\n{detail}"
+        )
+
+
+def process_batch(
+    *,
+    datasets: Sequence[str],
+    table: Sequence[str],
+    html: Sequence[str],
+    validation: Sequence[str],
+    rejected: Sequence[str],
+    measurements: Sequence[str],
+    validate_logs: Sequence[str],
+    report_logs: Sequence[str],
+    modes: Mapping[str, str],
+    settings: Mapping[str, Mapping[str, Any]],
+    **compute: Any,
+) -> None:
+    """Every stage for a batch of datasets: what the batched workflow rule runs.
+
+    :func:`validate_batch`, then :func:`compute_batch` (given ``compute``: the
+    potentials, samples and provenance paths and logs, and the model settings), then
+    :func:`report_batch` when ``html`` paths are given (reports enabled). Path
+    arguments are lists aligned with ``datasets``. A dataset failing validation in
+    strict mode fails the batch after the others are computed (no report is
+    rendered then: the failed job's outputs are removed anyway).
+    """
+    validate_batch(
+        datasets=datasets,
+        raw=table,
+        modes=modes,
+        validation_json=validation,
+        rejected_csv=rejected,
+        measurements=measurements,
+        logs=validate_logs,
+    )
+    compute_batch(
+        datasets=datasets,
+        table=table,
+        validation=validation,
+        measurements=measurements,
+        settings=settings,
+        **compute,
+    )
+    if html:
+        report_batch(datasets=datasets, html=html, settings=settings, logs=report_logs)
+
+
+def report_batch(
+    *,
+    datasets: Sequence[str],
+    html: Sequence[str],
+    settings: Mapping[str, Mapping[str, Any]],
+    logs: Sequence[str],
+    results_root: str = "results",
+) -> None:
+    """:func:`report_job` for each dataset of a batch (``reports/<dataset>.html``).
+
+    The batched rule declares only the HTML files; when a rendering fails, that
+    dataset's companion files (:data:`iongrad.files.REPORT_COMPANIONS`) are removed
+    here before the error goes on, so no partial report survives (Snakemake removes
+    the HTML).
+    """
+    for m in _members(datasets, html=html, log=logs):
+        name = m["dataset"]
+        try:
+            report_job(
+                dataset=name,
+                results_dir=f"{results_root}/{name}",
+                output=m["html"],
+                settings=settings[name],
+                previous_dir=f"{results_root}/{name}/previous",
+                log=m["log"],
+            )
+        except BaseException:
+            out = Path(m["html"])
+            for suffix in files.REPORT_COMPANIONS:
+                out.with_name(f"{out.stem}{suffix}").unlink(missing_ok=True)
+            raise
