@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 
 from iongrad.ions import lookup
+from iongrad.numerics import solve_monotone
 from iongrad.physics.donnan import (
     DONNAN_STATUS,
     donnan_closed,
     donnan_equilibrium,
     donnan_equilibrium_activity,
     donnan_ratio_1to1,
-    solve_monotone,
 )
 from iongrad.physics.nernst import nernst_potential
 

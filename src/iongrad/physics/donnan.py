@@ -35,6 +35,7 @@ import pandas as pd
 from iongrad.canonical import bool_column, sample_index
 from iongrad.constants import thermal_voltage_mV
 from iongrad.ions import lookup
+from iongrad.numerics import solve_monotone
 from iongrad.physics.osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
 
 __all__ = [
@@ -57,7 +58,6 @@ __all__ = [
     "donnan_ratio_1to1",
     "donnan_table",
     "donnan_tables",
-    "solve_monotone",
 ]
 
 #: Tolerance of the solvers on ln r (so a relative tolerance on r), [-].
@@ -91,97 +91,6 @@ DONNAN_REASONS = {
 #: one compartment by canonical ion symbol ([mM] or [mmol/kg], arrays over samples)
 #: and temperatures [K] -> activity coefficient per ion symbol, [-].
 GammaFn = Callable[[dict[str, np.ndarray], np.ndarray], dict[str, np.ndarray]]
-
-
-# --------------------------------------------------------------------------- solver
-def solve_monotone(fun, lo, hi, x0=None, *, xtol=XTOL_LN_R, max_iter=200):
-    r"""Solve f(x) = 0 for many increasing functions at once (safeguarded Newton).
-
-    Parameters
-    ----------
-    fun : callable
-        ``fun(x, idx) -> (f, dfdx)`` or ``(f, dfdx, d2fdx2)`` evaluates the functions
-        of rows ``idx`` at ``x`` (both 1-D arrays of the same length); each f must be
-        increasing in x. With the second derivative the step is Halley's.
-    lo, hi : array_like
-        Bracket per row with f(lo) <= 0 <= f(hi), [units of x].
-    x0 : array_like, optional
-        Starting point per row (clipped into the bracket); default the midpoint.
-    xtol : float
-        Absolute tolerance on x, [units of x]. For x = ln r it is a relative
-        tolerance on r.
-    max_iter : int
-        Iteration limit.
-
-    Returns
-    -------
-    x : numpy.ndarray
-        Root per row.
-    converged : numpy.ndarray of bool
-        The last step (or the bracket width) was at most ``xtol``.
-    iterations : numpy.ndarray of int64
-        Function evaluations per row.
-
-    Notes
-    -----
-    Each iteration takes the Newton step :math:`x - f/f'` (or Halley's,
-    :math:`x - (f/f') / (1 - f f''/(2 f'^2))`, when ``fun`` gives f'') and falls back
-    to bisection of the current bracket when the step leaves it (or f' = 0), so
-    convergence is guaranteed (at least one halving per iteration) and quadratic
-    (cubic for Halley) near the root.
-    Rows are dropped from the work arrays as they converge. Bracketing a monotone
-    variable with a relative tolerance follows STYLE.md ("Solvers").
-
-    References
-    ----------
-    .. [1] W. H. Press et al., *Numerical Recipes*, 3rd ed., Cambridge University
-       Press, 2007, section 9.4 ("rtsafe": Newton-Raphson with bisection) and
-       section 9.4.2 (Halley's method).
-
-    Examples
-    --------
-    >>> x, ok, _ = solve_monotone(lambda x, i: (x**3 - 8.0, 3 * x**2), [0.0], [5.0])
-    >>> float(x[0]), bool(ok[0])
-    (2.0, True)
-    """
-    lo = np.array(lo, dtype=float, ndmin=1)
-    hi = np.array(hi, dtype=float, ndmin=1)
-    x = 0.5 * (lo + hi) if x0 is None else np.array(x0, dtype=float, ndmin=1)
-    x = np.clip(x, lo, hi)
-    converged = np.zeros(x.shape, dtype=bool)
-    iterations = np.zeros(x.shape, dtype=np.int64)
-    pos = np.flatnonzero(np.isfinite(x))  # rows still iterating (compact arrays)
-    xa, la, ha = x[pos], lo[pos], hi[pos]
-    for it in range(1, max_iter + 1):
-        if pos.size == 0:
-            break
-        out = fun(xa, pos)
-        f, d = out[0], out[1]
-        la = np.where(f < 0, xa, la)
-        ha = np.where(f > 0, xa, ha)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            step = f / d
-            if len(out) > 2:  # Halley's correction where it is well conditioned
-                denom = 1.0 - 0.5 * step * out[2] / d
-                step = np.where(denom > 0.5, step / denom, step)
-            xn = xa - step
-        # A step below xtol is taken as is (at a bracket end it may leave the
-        # bracket by rounding); a larger step must land inside, else bisect.
-        small = np.abs(step) <= xtol  # False for NaN steps
-        inside = (xn > la) & (xn < ha)
-        xn = np.where(inside | small, xn, 0.5 * (la + ha))
-        exact = f == 0
-        xn[exact] = xa[exact]
-        done = exact | small | (ha - la <= xtol)
-        if done.any():
-            fin = pos[done]
-            x[fin], converged[fin], iterations[fin] = xn[done], True, it
-            keep = ~done
-            pos, xa, la, ha = pos[keep], xn[keep], la[keep], ha[keep]
-        else:
-            xa = xn
-    x[pos], iterations[pos] = xa, max_iter
-    return x, converged, iterations
 
 
 # ---------------------------------------------------------------- open system
@@ -387,24 +296,23 @@ def donnan_equilibrium(
     so f is strictly increasing and the root is unique when it exists: it needs a
     permeant anion or X < 0, and a permeant cation or X > 0 (otherwise status
     ``"no_equilibrium"``, NaN results). The terms are first summed per valence, so a
-    million samples with six ions cost one ``exp`` per sample and iteration.
-    Bounding :math:`e^{zu}` by :math:`e^{u}` (:math:`z \ge 1`) shows that the root
-    lies between 0 and :math:`\ln r_{1:1}`, the closed form of
-    :func:`donnan_ratio_1to1` for the charge-equivalent sums
-    :math:`C_\pm = \sum_{\pm z_i > 0} |z_i| c_{out,i}`; that is the bracket of a
-    safeguarded iteration (:func:`solve_monotone`) on the equivalent, nearly linear
-    balance :math:`h(u) = \ln(P + X^+) - \ln(N + X^-)` (P, N the cation and anion
-    charge sums, :math:`X^\pm = \max(\pm X, 0)`) with Halley steps, started from
-    h's Newton step at u = 0. The iteration stops at a step below 1e-6
-    (:data:`HALLEY_STEP_TOL`; Halley's error is then of order 1e-18); every result
-    is then checked a posteriori, :math:`|f/f'| \le` ``xtol``, and polished with
-    Newton steps on f where needed, and must leave an electroneutrality residual
-    below :data:`RESIDUAL_RTOL` to count as converged. When only monovalent ions
-    are present the closed form is the answer. Large inputs are solved in blocks of
-    :data:`BLOCK_ROWS` rows (same result, better cache use). Natural logs
-    throughout; :math:`V_D = -(RT/F)\ln r` with the exact SI 2019 R and F, and
-    :math:`V_m = \phi_{in} - \phi_{out}`. Concentrations may be molar or molal; the
-    result is ideal (concentration-based) unless gammas are given.
+    million samples with six ions cost one ``exp`` per sample and iteration. Bounding
+    :math:`e^{zu}` by :math:`e^{u}` (:math:`z \ge 1`) shows that the root lies between 0
+    and :math:`\ln r_{1:1}`, the closed form of :func:`donnan_ratio_1to1` for the
+    charge-equivalent sums :math:`C_\pm = \sum_{\pm z_i > 0} |z_i| c_{out,i}`; that is
+    the bracket of a safeguarded iteration (:func:`iongrad.numerics.solve_monotone`) on
+    the equivalent, nearly linear balance :math:`h(u) = \ln(P + X^+) - \ln(N + X^-)` (P,
+    N the cation and anion charge sums, :math:`X^\pm = \max(\pm X, 0)`) with Halley
+    steps, started from h's Newton step at u = 0. The iteration stops at a step below
+    1e-6 (:data:`HALLEY_STEP_TOL`; Halley's error is then of order 1e-18); every result
+    is then checked a posteriori, :math:`|f/f'| \le` ``xtol``, and polished with Newton
+    steps on f where needed, and must leave an electroneutrality residual below
+    :data:`RESIDUAL_RTOL` to count as converged. When only monovalent ions are present
+    the closed form is the answer. Large inputs are solved in blocks of
+    :data:`BLOCK_ROWS` rows (same result, better cache use). Natural logs throughout;
+    :math:`V_D = -(RT/F)\ln r` with the exact SI 2019 R and F, and :math:`V_m =
+    \phi_{in} - \phi_{out}`. Concentrations may be molar or molal; the result is ideal
+    (concentration-based) unless gammas are given.
 
     References
     ----------
@@ -926,7 +834,8 @@ def donnan_closed(
     .. math:: g(u) = \sum_i \frac{z_i n_i}{V_1 + V_2 e^{-z_i u}} + X_1 = 0,
 
     is increasing in u (every term is), so the root is unique; it is bracketed by
-    doubling an interval around 0 and refined by :func:`solve_monotone`.
+    doubling an interval around 0 and refined by
+    :func:`iongrad.numerics.solve_monotone`.
     Compartment 2 is then neutral if the whole system is, which ``residual2``
     checks (a non-neutral start gives ``"not_converged"``). With
     :math:`V_2 \to \infty` this reduces to the open system. Ideal solutions (no

@@ -21,7 +21,7 @@ import pandas as pd
 
 from iongrad.canonical import bool_column, sample_index
 from iongrad.constants import F, thermal_voltage_mV
-from iongrad.physics.donnan import solve_monotone
+from iongrad.numerics import solve_monotone
 from iongrad.physics.nernst import nernst_potential
 
 __all__ = [
@@ -355,7 +355,7 @@ def ghk_voltage(
     potential, so the root is unique and lies between the smallest and the largest
     Nernst potential of the current carriers: that bracket (widened by doubling
     when a concentration is zero) feeds a safeguarded Newton iteration
-    (:func:`iongrad.physics.donnan.solve_monotone`). With only monovalent carriers the
+    (:func:`iongrad.numerics.solve_monotone`). With only monovalent carriers the
     closed form :func:`ghk_voltage_monovalent` is used; with a single carrier the
     result is its Nernst potential (:func:`iongrad.physics.nernst.nernst_potential`)
     exactly. Only permeability ratios matter. Natural log; exact SI 2019 R and F;
