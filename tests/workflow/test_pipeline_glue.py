@@ -20,7 +20,7 @@ def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path):
     target = tmp_path / "out" / "potentials.parquet"
 
     def write_then_fail():
-        with jobs._atomic(target) as tmp:
+        with files.atomic_path(target) as tmp:
             tmp.write_bytes(b"half a file")
             raise RuntimeError("boom")
 
@@ -33,7 +33,7 @@ def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path):
 def test_atomic_write_replaces_the_target_only_when_complete(tmp_path):
     target = tmp_path / "x.json"
     target.write_text("old")
-    with jobs._atomic(target) as tmp:
+    with files.atomic_path(target) as tmp:
         tmp.write_text("new")
         assert target.read_text() == "old"
     assert target.read_text() == "new"

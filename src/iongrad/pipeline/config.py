@@ -16,16 +16,16 @@ Snakemake's params trigger reruns only when a value really changed.
 from __future__ import annotations
 
 import copy
-import os
 import re
-import uuid
 from collections.abc import Mapping
 from functools import cache
-from importlib.resources import files
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from iongrad import files
 
 __all__ = [
     "DATASET_PATTERN",
@@ -55,7 +55,7 @@ class ConfigError(ValueError):
 
 def schema_path() -> Path:
     """Path of the config JSON Schema shipped as package data (checkout or wheel)."""
-    return Path(str(files("iongrad") / "schemas" / "config.schema.yaml"))
+    return Path(str(resources.files("iongrad") / "schemas" / "config.schema.yaml"))
 
 
 @cache
@@ -270,13 +270,7 @@ def write_resolved(cfg: Mapping[str, Any], path: str | Path) -> bool:
     path = Path(path)
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A unique temporary name: every SLURM job parses the Snakefile and may get here
-    # at the same time; each writes the same text, and the rename is atomic.
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Atomic: every SLURM job parses the Snakefile and may get here at the same time;
+    # each writes the same text under its own temporary name, then renames it.
+    files.write_text(path, text)
     return True

@@ -25,20 +25,19 @@ core.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from iongrad.gate.ingest import IngestError, write_parquet
+from iongrad import files
+from iongrad.gate.ingest import IngestError
 from iongrad.gate.validation import validate_file, write_outputs
 from iongrad.pipeline.logs import job_log
+from iongrad.pipeline.provenance import build_provenance
 from iongrad.pipeline.workers import in_worker_process
 from iongrad.report import render_dataset_report, render_index
 from iongrad.tables.potentials import compute_potentials, temperature_scan
@@ -59,22 +58,6 @@ __all__ = [
 
 class DatasetFailedError(RuntimeError):
     """A dataset that failed validation in strict mode (or could not be read)."""
-
-
-# ------------------------------------------------------------------- atomic writing
-@contextlib.contextmanager
-def _atomic(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 _UNIT_SUFFIXES = {
@@ -111,29 +94,11 @@ def _units(df: pd.DataFrame) -> dict[str, str]:
 
 
 def _write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write a table atomically, with a ``unit`` field metadata per dimensional column.
+    """Write a table atomically, each dimensional column with its ``unit`` metadata.
 
-    Uses :func:`iongrad.gate.ingest.write_parquet` (the same unit metadata ingestion
-    reads).
+    Ingestion reads the units back (:func:`_units` says which they are).
     """
-    with _atomic(path) as tmp:
-        write_parquet(df.reset_index(drop=True), tmp, units=_units(df))
-
-
-def _write_json(data: Mapping[str, Any], path: str | os.PathLike) -> None:
-    with _atomic(path) as tmp:
-        tmp.write_text(
-            json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n",
-            encoding="utf-8",
-        )
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return value.as_posix()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+    files.write_parquet(path, df.reset_index(drop=True), units=_units(df))
 
 
 # ------------------------------------------------------------------ job functions
@@ -167,7 +132,11 @@ def validate_job(
             )
             return
         log_.info("%s", result.summary())
-        with _atomic(validation_json) as vj, _atomic(rejected_csv) as rc:
+        # Both files or neither: each is renamed into place only when both are written.
+        with (
+            files.atomic_path(validation_json) as vj,
+            files.atomic_path(rejected_csv) as rc,
+        ):
             write_outputs(result, validation_json=vj, rejected_csv=rc)
         _write_parquet(result.accepted, measurements)
 
@@ -194,9 +163,8 @@ def _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv) ->
         "ok": False,
         "unreadable": True,
     }
-    _write_json(report, validation_json)
-    with _atomic(rejected_csv) as tmp:
-        tmp.write_text("source_file,source_row,reason\n", encoding="utf-8")
+    files.write_json(validation_json, report)
+    files.write_text(rejected_csv, "source_file,source_row,reason\n")
 
 
 def _summary_of(report: Mapping[str, Any], limit: int = 20) -> str:
@@ -299,8 +267,6 @@ def provenance_job(
     log: str | None = None,
 ) -> None:
     """provenance.json: input and result checksums, versions, config, constants."""
-    from iongrad.pipeline.provenance import build_provenance, write_provenance
-
     with job_log(log) as log_:
         record = build_provenance(
             dataset=dataset, inputs=inputs, outputs=outputs, settings=settings
@@ -308,7 +274,7 @@ def provenance_job(
         log_.info(
             "input sha256 %s", {k: v["sha256"] for k, v in record["inputs"].items()}
         )
-        write_provenance(record, provenance)
+        files.write_json(provenance, record)
 
 
 # ------------------------------------------------------------------------- reports

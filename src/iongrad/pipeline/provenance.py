@@ -5,8 +5,9 @@
 packages the numbers depend on, the configuration in force for that dataset, the git
 commit of the working tree (if any), the constants R, F and 0 degC used
 (:func:`iongrad.constants.constants_record`), the activity model and convention, the
-host, the SLURM job id when run on a cluster, and a UTC timestamp.
-:func:`write_provenance` writes it as ``results/<dataset>/provenance.json``.
+host, the SLURM job id when run on a cluster, and a UTC timestamp. The provenance
+job writes it as ``results/<dataset>/provenance.json``
+(:func:`iongrad.files.write_json`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import hashlib
-import json
 import os
 import platform
 import socket
@@ -33,7 +33,6 @@ __all__ = [
     "git_commit",
     "package_versions",
     "sha256_file",
-    "write_provenance",
 ]
 
 #: Distributions whose versions are recorded (those the numbers and files depend on).
@@ -191,14 +190,3 @@ def build_provenance(
         },
         "timestamp_utc": when.isoformat(timespec="seconds"),
     }
-
-
-def write_provenance(record: Mapping[str, Any], path: str | os.PathLike) -> None:
-    """Write a provenance record as sorted, indented JSON (atomically)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(
-        json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    os.replace(tmp, target)

@@ -13,7 +13,6 @@ import gc
 import json
 import math
 import os
-import shutil
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,11 +24,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from iongrad import __version__
+from iongrad import __version__, files
 from iongrad.constants import celsius_to_kelvin, kelvin_to_celsius
 from iongrad.report import plots
 from iongrad.report.changes import compare_potentials
-from iongrad.report.results import atomic_write_csv, atomic_write_text, load_results
+from iongrad.report.results import load_results
 from iongrad.report.tables import (
     MAX_TABLE_ROWS,
     Cell,
@@ -81,7 +80,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["tojson_pretty"] = lambda v: json.dumps(
-        v, indent=2, sort_keys=True, default=str
+        v, indent=2, sort_keys=True, default=files.jsonable
     )
     return env
 
@@ -122,6 +121,11 @@ def _gc_paused_call(fn):
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+def _write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Write a DataFrame as CSV (no index) atomically."""
+    files.write_text(path, frame.to_csv(index=False))
 
 
 def _href(target: Path, output: Path) -> str:
@@ -417,10 +421,10 @@ def render_dataset_report(
     out_dir = output.parent
 
     csv_pot = out_dir / f"{stem}_potentials.csv"
-    atomic_write_csv(csv_pot, pot.drop(columns=["temperature_C"]))
+    _write_csv(csv_pot, pot.drop(columns=["temperature_C"]))
     summary = summary_by_group(pot)
     csv_summary = out_dir / f"{stem}_summary.csv"
-    atomic_write_csv(csv_summary, summary)
+    _write_csv(csv_summary, summary)
 
     # ---- per cell type x temperature summaries
     group_tables = []
@@ -457,7 +461,7 @@ def render_dataset_report(
     # ---- samples (Donnan, GHK)
     samples_table = None
     if res.samples is None:  # keep the set of files fixed: an empty table, said so
-        atomic_write_csv(
+        _write_csv(
             out_dir / f"{stem}_samples.csv",
             pd.DataFrame(columns=[c.key for c in _SAMPLE_COLUMNS]),
         )
@@ -472,7 +476,7 @@ def render_dataset_report(
                 "vm_ghk_mV"
             ].astype(float)
         csv_smp = out_dir / f"{stem}_samples.csv"
-        atomic_write_csv(csv_smp, res.samples)
+        _write_csv(csv_smp, res.samples)
         samples_table = frame_table(
             smp,
             [c for c in _SAMPLE_COLUMNS if c.key in smp.columns],
@@ -489,7 +493,7 @@ def render_dataset_report(
     csv_fail = None
     if len(failure_frame) > MAX_TABLE_ROWS:
         csv_fail = out_dir / f"{stem}_failures.csv"
-        atomic_write_csv(csv_fail, failure_frame)
+        _write_csv(csv_fail, failure_frame)
     failures_table = frame_table(
         failure_frame,
         _FAILURE_COLUMNS,
@@ -517,7 +521,7 @@ def render_dataset_report(
     ]
     for p in plot_list:  # the same figures as files, for Snakemake's own report
         name = p.id.removeprefix("plot-")
-        atomic_write_text(out_dir / f"{stem}_{name}.svg", p.svg or plots.note_svg(p))
+        files.write_text(out_dir / f"{stem}_{name}.svg", p.svg or plots.note_svg(p))
 
     changes = compare_potentials(pot, previous_dir, samples=res.samples)
     changes_table = None
@@ -588,7 +592,7 @@ def render_dataset_report(
         "max_rows": MAX_TABLE_ROWS,
     }
     html = _env().get_template("dataset.html.j2").render(**context)
-    atomic_write_text(output, html)
+    files.write_text(output, html)
     if previous_dir is not None:
         keep_previous(res.results_dir, previous_dir)
 
@@ -602,9 +606,7 @@ def keep_previous(results_dir: str | os.PathLike, previous_dir: str | os.PathLik
         if not source.is_file():
             target.unlink(missing_ok=True)
             continue
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        files.copy_file(source, target)
 
 
 def _donnan_with_measured(donnan: pd.DataFrame | None, pot: pd.DataFrame):
@@ -774,7 +776,7 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
         ],
     )
     csv_ds = output.parent / f"{stem}_datasets.csv"
-    atomic_write_csv(csv_ds, ds_frame)
+    _write_csv(csv_ds, ds_frame)
     ds_table = frame_table(
         ds_frame,
         [
@@ -810,7 +812,7 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
         "max_rows": MAX_TABLE_ROWS,
     }
     html = _env().get_template("index.html.j2").render(**context)
-    atomic_write_text(output, html)
+    files.write_text(output, html)
 
 
 def _comparisons(combined: pd.DataFrame, output: Path, stem: str):
@@ -865,7 +867,7 @@ def _comparisons(combined: pd.DataFrame, output: Path, stem: str):
     wide["n_datasets"] = nds
     wide = wide.reset_index()
     csv1 = output.parent / f"{stem}_cell_types.csv"
-    atomic_write_csv(csv1, wide)
+    _write_csv(csv1, wide)
     t1 = frame_table(
         wide,
         [
@@ -906,7 +908,7 @@ def _comparisons(combined: pd.DataFrame, output: Path, stem: str):
         ["n_datasets", "spread_mV"], ascending=[False, False], kind="stable"
     )
     csv2 = output.parent / f"{stem}_across_datasets.csv"
-    atomic_write_csv(csv2, across)
+    _write_csv(csv2, across)
     cols = [
         Column("cell_type", "Cell type"),
         Column("temperature_C", "T", "°C", 2),

@@ -1,20 +1,18 @@
-"""Read one dataset's results directory for the reports, and write files atomically.
+"""Read one dataset's results directory for the reports.
 
-The results contract (DESIGN.md, engineer D's pipeline) is ``potentials.parquet``
+What the report reads from ``results/<dataset>/``: ``potentials.parquet``
 (required), ``samples.parquet`` and ``donnan.parquet`` (optional: a missing file is
 reported in the page, never papered over), ``temperature_scan.parquet`` (optional:
 potentials recomputed at the configured temperatures), ``validation.json``,
 ``rejected.csv`` and ``provenance.json``. Direction and status columns may arrive
 as labels or as the ``int8`` codes of :mod:`iongrad.physics.nernst`; they are turned
-into
-labels here, once.
+into labels here, once.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,6 @@ __all__ = [
     "REQUIRED_POTENTIAL_COLUMNS",
     "DatasetResults",
     "ResultsError",
-    "atomic_write_text",
     "load_results",
 ]
 
@@ -148,22 +145,3 @@ def load_results(results_dir: str | os.PathLike) -> DatasetResults:
     if (root / "rejected.csv").is_file():
         res.rejected_csv = root / "rejected.csv"
     return res
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all (temp file + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:  # umask perms
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
-    """Write a DataFrame as CSV (no index) atomically."""
-    atomic_write_text(path, frame.to_csv(index=False))
