@@ -25,12 +25,16 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "INDEX_COMPANIONS",
+    "OPTIONAL_COMPANIONS",
     "REPORT_COMPANIONS",
     "RESULT_FILES",
     "atomic_path",
+    "companion",
     "copy_file",
     "json_default",
     "jsonable",
+    "report_file",
     "to_json",
     "write_bytes",
     "write_json",
@@ -59,6 +63,44 @@ REPORT_COMPANIONS = (
     "_ghk.svg",
     "_failures.csv",
 )
+
+#: Companions written only when needed, so no workflow rule declares them.
+OPTIONAL_COMPANIONS = ("_failures.csv",)
+
+#: Files written beside the cross-dataset report ``reports/index.html``.
+INDEX_COMPANIONS = (
+    "_datasets.csv",
+    "_cell_types.csv",
+    "_across_datasets.csv",
+)
+
+
+def companion(page: str | os.PathLike, suffix: str) -> Path:
+    """The file ``suffix`` names beside the report page ``page``.
+
+    ``suffix`` must be one of :data:`REPORT_COMPANIONS` or :data:`INDEX_COMPANIONS`,
+    so a report never writes a file the workflow does not know about.
+
+    >>> companion("reports/squid.html", "_summary.csv").as_posix()
+    'reports/squid_summary.csv'
+    """
+    if suffix not in REPORT_COMPANIONS + INDEX_COMPANIONS:
+        raise ValueError(f"{suffix!r} is not a report companion")
+    page = Path(page)
+    stem = page.name[: -len(".html")] if page.name.endswith(".html") else page.stem
+    return page.with_name(f"{stem}{suffix}")
+
+
+def report_file(
+    dataset: str, suffix: str = ".html", reports_dir: str = "reports"
+) -> str:
+    """``reports/<dataset>.html``, or its companion ``suffix``, as a posix path.
+
+    >>> report_file("squid"), report_file("{dataset}", "_ghk.svg")
+    ('reports/squid.html', 'reports/{dataset}_ghk.svg')
+    """
+    page = f"{reports_dir}/{dataset}.html"
+    return page if suffix == ".html" else companion(page, suffix).as_posix()
 
 
 @contextlib.contextmanager

@@ -118,7 +118,7 @@ def test_strict_gate_names_file_row_column_value_and_rule():
         jobs._gate(_report(mode="lenient", unreadable=True))
 
 
-def _results(tmp_path, name, report, names=jobs.RESULT_FILES, html=True):
+def _results(tmp_path, name, report, names=files.RESULT_FILES, html=True):
     d = tmp_path / "results" / name
     d.mkdir(parents=True)
     (d / "validation.json").write_text(json.dumps(report))

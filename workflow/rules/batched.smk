@@ -32,7 +32,7 @@ for batch, members in BATCHES.items():
             # a file's producer by scanning the outputs in order). provenance.json is
             # written after, and fingerprints, all of a dataset's result files.
             html=[
-                report_file("html", d)
+                report_output(".html", d)
                 for d in (members if config["reports"]["enabled"] else [])
             ],
             provenance=per_dataset("results/{dataset}/provenance.json", members),

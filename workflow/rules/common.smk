@@ -1,10 +1,12 @@
 # Configuration and helpers shared by every stage (functions only, no rules).
 #
 # The config is validated against schemas/config.schema.yaml and every default is
-# filled explicitly by iongrad.pipeline.config.resolve() (never by a validation side effect, so
-# remote/cluster jobs see exactly the same values); the resolved config is written to
-# results/config.resolved.yaml. Datasets are discovered from raw_dir unless listed.
+# filled explicitly by iongrad.pipeline.config.resolve() (never by a validation side
+# effect, so remote/cluster jobs see exactly the same values); the resolved config is
+# written to results/config.resolved.yaml. Datasets are discovered from raw_dir unless
+# listed.
 
+from iongrad import files
 from iongrad.pipeline import config as iongrad_config
 from iongrad.pipeline import jobs
 from iongrad.pipeline.workers import use_worker_processes
@@ -60,66 +62,49 @@ def per_dataset(pattern, datasets):
     return [pattern.format(dataset=d) for d in datasets]
 
 
-#: Files of one dataset's report, as `snakemake --report` shows them:
-#: name -> (path, caption in workflow/report/, category, item label).
-REPORT_FILES = {
-    "html": ("{dataset}.html", "dataset_report", "4 Reports", "HTML report"),
-    "potentials_csv": (
-        "{dataset}_potentials.csv",
+#: How `snakemake --report` shows each file of one dataset's report (the file names
+#: are iongrad.files.REPORT_COMPANIONS): suffix -> (caption in workflow/report/,
+#: category, item label).
+REPORT_LABELS = {
+    ".html": ("dataset_report", "4 Reports", "HTML report"),
+    "_potentials.csv": (
         "potentials_table",
         "2 Potentials",
         "table: every sample and ion",
     ),
-    "summary_csv": (
-        "{dataset}_summary.csv",
+    "_summary.csv": (
         "summary_table",
         "2 Potentials",
         "table: by cell type and temperature",
     ),
-    "ladder_svg": (
-        "{dataset}_ladder.svg",
-        "ladder",
-        "2 Potentials",
-        "figure: E per ion against Vm",
-    ),
-    "temperature_svg": (
-        "{dataset}_temperature.svg",
+    "_samples.csv": ("samples_table", "3 Donnan and GHK", "table: per sample"),
+    "_ladder.svg": ("ladder", "2 Potentials", "figure: E per ion against Vm"),
+    "_temperature.svg": (
         "temperature",
         "2 Potentials",
         "figure: E against temperature",
     ),
-    "activity_svg": (
-        "{dataset}_activity.svg",
-        "activity",
-        "2 Potentials",
-        "figure: activity correction",
-    ),
-    "samples_csv": (
-        "{dataset}_samples.csv",
-        "samples_table",
-        "3 Donnan and GHK",
-        "table: per sample",
-    ),
-    "donnan_svg": (
-        "{dataset}_donnan.svg",
+    "_activity.svg": ("activity", "2 Potentials", "figure: activity correction"),
+    "_donnan.svg": (
         "donnan",
         "3 Donnan and GHK",
         "figure: Donnan against measured",
     ),
-    "ghk_svg": (
-        "{dataset}_ghk.svg",
-        "ghk",
-        "3 Donnan and GHK",
-        "figure: GHK against measured Vm",
-    ),
+    "_ghk.svg": ("ghk", "3 Donnan and GHK", "figure: GHK against measured Vm"),
 }
+#: The declared outputs of a dataset's report: the page and every companion the
+#: report always writes (one written only when needed cannot be declared).
+REPORT_SUFFIXES = (".html",) + tuple(
+    s for s in files.REPORT_COMPANIONS if s not in files.OPTIONAL_COMPANIONS
+)
 
 
-def report_file(name, dataset):
-    """REPORT_FILES[name] for one dataset (or the pattern "{dataset}"), report()-marked."""
-    path, caption, category, item = REPORT_FILES[name]
+def report_output(suffix, dataset):
+    """One file of a dataset's report (or of the pattern "{dataset}"), marked for
+    `snakemake --report`."""
+    caption, category, item = REPORT_LABELS[suffix]
     return report(
-        f"reports/{path.format(dataset=dataset)}",
+        files.report_file(dataset, suffix),
         caption=f"../report/{caption}.rst",
         category=category,
         subcategory=dataset,
@@ -128,8 +113,12 @@ def report_file(name, dataset):
 
 
 def report_outputs(dataset):
-    """Every file of REPORT_FILES for one dataset, by name (the per-dataset rule)."""
-    return {name: report_file(name, dataset) for name in REPORT_FILES}
+    """Every declared file of one dataset's report, by output name: html,
+    potentials_csv, summary_csv, ... (the suffix without its "_", "." as "_")."""
+    return {
+        suffix.lstrip("_.").replace(".", "_"): report_output(suffix, dataset)
+        for suffix in REPORT_SUFFIXES
+    }
 
 
 def get_final_outputs():
@@ -140,9 +129,7 @@ def get_final_outputs():
     asks for them all; listing only these keeps the DAG of many datasets small.
     """
     if config["reports"]["enabled"]:
-        return expand("reports/{dataset}.html", dataset=DATASETS) + [
-            "reports/index.html"
-        ]
+        return [files.report_file(d) for d in DATASETS] + [files.report_file("index")]
     return expand("results/{dataset}/provenance.json", dataset=DATASETS)
 
 
@@ -151,6 +138,6 @@ def render_index_after_error():
     if not config["reports"]["enabled"]:
         return
     try:
-        jobs.index_job(datasets=DATASETS, output="reports/index.html")
+        jobs.index_job(datasets=DATASETS, output=files.report_file("index"))
     except Exception as exc:  # the run already failed; say why the index did too
         print(f"iongrad: could not render reports/index.html: {exc}")

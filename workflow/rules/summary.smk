@@ -10,17 +10,17 @@ report: "../report/workflow.rst"
 rule render_index:
     input:
         validation=expand("results/{dataset}/validation.json", dataset=DATASETS),
-        reports=expand("reports/{dataset}.html", dataset=DATASETS),
+        reports=[files.report_file(d) for d in DATASETS],
     output:
         html=report(
-            "reports/index.html",
+            files.report_file("index"),
             caption="../report/index_report.rst",
             category="5 Across datasets",
             subcategory="all datasets",
             labels={"dataset": "all", "item": "HTML report"},
         ),
         across_csv=report(
-            "reports/index_across_datasets.csv",
+            files.report_file("index", "_across_datasets.csv"),
             caption="../report/index_table.rst",
             category="5 Across datasets",
             subcategory="all datasets",

@@ -10,7 +10,6 @@ same files and per-dataset logs as the per-dataset rules.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from iongrad import files
@@ -252,7 +251,6 @@ def report_batch(
                 log=m["log"],
             )
         except BaseException:
-            out = Path(m["html"])
             for suffix in files.REPORT_COMPANIONS:
-                out.with_name(f"{out.stem}{suffix}").unlink(missing_ok=True)
+                files.companion(m["html"], suffix).unlink(missing_ok=True)
             raise

@@ -305,15 +305,6 @@ def report_job(
         )
 
 
-#: Files a dataset has when all of its jobs succeeded.
-RESULT_FILES = (
-    "potentials.parquet",
-    "samples.parquet",
-    "donnan.parquet",
-    "provenance.json",
-)
-
-
 def dataset_status(
     results_dir: str | os.PathLike, report_html: str | None = None
 ) -> str:
@@ -335,7 +326,7 @@ def dataset_status(
     except DatasetFailedError:
         return "failed"
     newest_input = vj.stat().st_mtime
-    for name in RESULT_FILES:
+    for name in files.RESULT_FILES:
         path = results / name
         if not path.is_file() or path.stat().st_mtime < newest_input:
             return "failed"
@@ -355,7 +346,7 @@ def index_entries(
     """Entries for :func:`iongrad.report.render_index`, one per dataset (sorted)."""
     entries = []
     for name in sorted(datasets):
-        html = f"{reports_dir}/{name}.html"
+        html = files.report_file(name, reports_dir=reports_dir)
         results_dir = f"{results_root}/{name}"
         entries.append(
             {

@@ -318,11 +318,6 @@ def _flag_summary(record: dict, key: str, cell: Cell) -> None:
         cell.cls = "undefined"
 
 
-def _stem(output: Path) -> str:
-    name = output.name
-    return name[: -len(".html")] if name.endswith(".html") else output.stem
-
-
 def _warnings(validation: dict | None) -> tuple[int, list[dict]]:
     """Number of warnings and the warning records from validation.json."""
     if not validation:
@@ -417,13 +412,11 @@ def render_dataset_report(
     res = load_results(results_dir)
     pot = res.potentials
     pot["temperature_C"] = kelvin_to_celsius(pot["temperature_K"].to_numpy(float))
-    stem = _stem(output)
-    out_dir = output.parent
 
-    csv_pot = out_dir / f"{stem}_potentials.csv"
+    csv_pot = files.companion(output, "_potentials.csv")
     _write_csv(csv_pot, pot.drop(columns=["temperature_C"]))
     summary = summary_by_group(pot)
-    csv_summary = out_dir / f"{stem}_summary.csv"
+    csv_summary = files.companion(output, "_summary.csv")
     _write_csv(csv_summary, summary)
 
     # ---- per cell type x temperature summaries
@@ -462,7 +455,7 @@ def render_dataset_report(
     samples_table = None
     if res.samples is None:  # keep the set of files fixed: an empty table, said so
         _write_csv(
-            out_dir / f"{stem}_samples.csv",
+            files.companion(output, "_samples.csv"),
             pd.DataFrame(columns=[c.key for c in _SAMPLE_COLUMNS]),
         )
     else:
@@ -475,7 +468,7 @@ def render_dataset_report(
             smp["vm_minus_ghk_mV"] = smp["vm_mV"].astype(float) - smp[
                 "vm_ghk_mV"
             ].astype(float)
-        csv_smp = out_dir / f"{stem}_samples.csv"
+        csv_smp = files.companion(output, "_samples.csv")
         _write_csv(csv_smp, res.samples)
         samples_table = frame_table(
             smp,
@@ -492,7 +485,7 @@ def render_dataset_report(
     failure_frame = _failure_frame(failures)
     csv_fail = None
     if len(failure_frame) > MAX_TABLE_ROWS:
-        csv_fail = out_dir / f"{stem}_failures.csv"
+        csv_fail = files.companion(output, "_failures.csv")
         _write_csv(csv_fail, failure_frame)
     failures_table = frame_table(
         failure_frame,
@@ -521,7 +514,9 @@ def render_dataset_report(
     ]
     for p in plot_list:  # the same figures as files, for Snakemake's own report
         name = p.id.removeprefix("plot-")
-        files.write_text(out_dir / f"{stem}_{name}.svg", p.svg or plots.note_svg(p))
+        files.write_text(
+            files.companion(output, f"_{name}.svg"), p.svg or plots.note_svg(p)
+        )
 
     changes = compare_potentials(pot, previous_dir, samples=res.samples)
     changes_table = None
@@ -725,7 +720,6 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
         ``<stem>_across_datasets.csv``).
     """
     output = Path(output)
-    stem = _stem(output)
     infos = [_read_entry(e, output) for e in entries]
 
     tables = [i["table"] for i in infos if i["table"] is not None]
@@ -775,7 +769,7 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
             "problem",
         ],
     )
-    csv_ds = output.parent / f"{stem}_datasets.csv"
+    csv_ds = files.companion(output, "_datasets.csv")
     _write_csv(csv_ds, ds_frame)
     ds_table = frame_table(
         ds_frame,
@@ -799,7 +793,7 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
         row[0].href = links.get(row[0].text)
         row[1].cls = f"status-{row[1].text}"
 
-    cell_table, across_table, ladder = _comparisons(combined, output, stem)
+    cell_table, across_table, ladder = _comparisons(combined, output)
     context = {
         "version": __version__,
         "datasets_table": ds_table,
@@ -815,7 +809,7 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
     files.write_text(output, html)
 
 
-def _comparisons(combined: pd.DataFrame, output: Path, stem: str):
+def _comparisons(combined: pd.DataFrame, output: Path):
     """Cross cell-type/temperature table, across-dataset table and ladder plot."""
     if combined.empty:
         empty = pd.DataFrame()
@@ -866,7 +860,7 @@ def _comparisons(combined: pd.DataFrame, output: Path, stem: str):
     wide["vm_mV"] = vm
     wide["n_datasets"] = nds
     wide = wide.reset_index()
-    csv1 = output.parent / f"{stem}_cell_types.csv"
+    csv1 = files.companion(output, "_cell_types.csv")
     _write_csv(csv1, wide)
     t1 = frame_table(
         wide,
@@ -907,7 +901,7 @@ def _comparisons(combined: pd.DataFrame, output: Path, stem: str):
     across = across.sort_values(
         ["n_datasets", "spread_mV"], ascending=[False, False], kind="stable"
     )
-    csv2 = output.parent / f"{stem}_across_datasets.csv"
+    csv2 = files.companion(output, "_across_datasets.csv")
     _write_csv(csv2, across)
     cols = [
         Column("cell_type", "Cell type"),
