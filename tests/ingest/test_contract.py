@@ -52,6 +52,8 @@ BREAKS = {
     "valence_matches_registry": (_set("valence", 2, [0]), 0),
     "c_in_nonnegative_finite": (_set("c_in_mM", -1.0, [1]), 1),
     "c_out_nonnegative_finite": (_set("c_out_mM", np.inf, [1]), 1),
+    "c_in_range": (_set("c_in_mM", 25_000.0, [1]), 1),
+    "c_out_range": (_set("c_out_mM", 25_000.0, [2]), 2),
     "concentration_scale_known": (_set("concentration_scale", "molarity"), 0),
     "gamma_in_range": (_set("gamma_in", 0.0, [0]), 0),
     "gamma_out_range": (_set("gamma_out", 1.51, [0]), 0),
@@ -85,13 +87,13 @@ def test_rule_fires(valid, rule):
     mutate, index = BREAKS[rule]
     broken = mutate(valid.copy())
     failures = check_table(broken)
-    hits = [f for f in failures if f["rule"] == rule]
+    hits = [f for f in failures if f.rule == rule]
     assert hits, failures
     if index is not None:
-        assert index in {f["index"] for f in hits}
+        assert index in {f.index for f in hits}
     contract = load_contract()
     severity = contract.rules[rule].severity if rule in contract.rules else "error"
-    assert {f["severity"] for f in hits} == {severity}
+    assert {f.severity for f in hits} == {severity}
 
 
 def _pandera_clean(schema, frame) -> bool:
@@ -135,8 +137,8 @@ def test_contract_cache_follows_file_edits(tmp_path):
 def test_per_sample_checks_mark_every_row_of_the_sample(valid):
     broken = valid.copy()
     broken.loc[0, "temperature_K"] = 300.0
-    hits = [f for f in check_table(broken) if f["rule"] == "one_temperature_per_sample"]
-    assert sorted(f["index"] for f in hits) == [0, 1, 2, 3]
+    hits = [f for f in check_table(broken) if f.rule == "one_temperature_per_sample"]
+    assert sorted(f.index for f in hits) == [0, 1, 2, 3]
 
 
 def test_bath_electroneutral_tolerance(valid):
@@ -144,12 +146,12 @@ def test_bath_electroneutral_tolerance(valid):
     # Cl 640: -160 of 1120 (14.3 %) > 10 %: every row of the sample is flagged.
     broken = valid.copy()
     broken.loc[2, "c_out_mM"] = 640.0
-    hits = [f for f in check_table(broken) if f["rule"] == "bath_electroneutral"]
-    assert sorted(f["index"] for f in hits) == [0, 1, 2, 3]
-    assert "sum z c_out = -160 mM of 1.12e+03 mM (|14.3| %)" in hits[0]["message"]
+    hits = [f for f in check_table(broken) if f.rule == "bath_electroneutral"]
+    assert sorted(f.index for f in hits) == [0, 1, 2, 3]
+    assert "sum z c_out = -160 mM of 1.12e+03 mM (|14.3| %)" in hits[0].message
     # One-sided samples (cations only) are not judged.
     cations = valid[valid["valence"] > 0].reset_index(drop=True)
-    assert [f for f in check_table(cations) if f["rule"] == "bath_electroneutral"] == []
+    assert [f for f in check_table(cations) if f.rule == "bath_electroneutral"] == []
 
 
 def test_contract_columns_and_units():
@@ -191,7 +193,5 @@ def test_editing_a_range_needs_no_python(tmp_path, valid):
     failures = check_table(valid, contract=path)  # 293.15 K is fine here
     assert failures == []
     warm = valid.assign(temperature_K=305.0)
-    assert {f["rule"] for f in check_table(warm, contract=path)} == {
-        "temperature_range"
-    }
+    assert {f.rule for f in check_table(warm, contract=path)} == {"temperature_range"}
     assert check_table(warm) == []  # the shipped contract accepts 305 K

@@ -38,7 +38,7 @@ import os
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,7 @@ import pyarrow.parquet as pq
 from iongrad.canonical import CANONICAL_COLUMNS
 from iongrad.gate import parallel
 from iongrad.gate.checks import BIG_TABLE, map_distinct
+from iongrad.gate.failures import Failure, IngestError, RowFailure, RowFailures
 from iongrad.gate.text import blank_cells, may_have_edge_space
 from iongrad.ions import UnknownIonError, lookup
 from iongrad.units import UnitError, parse_temperature, unit_factor
@@ -105,50 +106,15 @@ _BRACKETS = re.compile(r"\s*(\[([^\]]*)\]|\(([^)]*)\))\s*")
 _CHARGE = re.compile(r"^\d*[+-]+\d*$")
 
 
-class IngestError(Exception):
-    """A file that cannot be read, or (from :func:`read_table`) has failures.
-
-    Attributes ``file``, ``row``, ``column``, ``value`` and ``rule`` locate the first
-    problem; ``failures`` lists all of them (dicts as in ``validation.json``);
-    ``unreadable`` is True when the file could not be read at all (exit status 2).
-    """
-
-    def __init__(
-        self,
-        file: str,
-        message: str,
-        *,
-        rule: str,
-        row: int | None = None,
-        column: str | None = None,
-        value: object = None,
-        failures: list[dict] | None = None,
-        unreadable: bool = True,
-    ):
-        self.file, self.row, self.column, self.value, self.rule = (
-            file,
-            row,
-            column,
-            value,
-            rule,
-        )
-        self.failures = failures or []
-        self.unreadable = unreadable
-        where = f"{file}" + (f", row {row}" if row is not None else "")
-        where += f", column {column!r}" if column is not None else ""
-        what = f": value {value!r}" if value is not None else ""
-        super().__init__(f"{where}{what}: {rule}: {message}")
-
-
 @dataclass
 class Ingested:
     """What :func:`ingest` read: the table plus everything needed to report on it.
 
     ``table`` has the canonical columns and a RangeIndex; ``raw`` holds the source
     cells (text for CSV, typed for parquet), one row per source record, and
-    ``table["_raw_pos"]`` points each table row to its raw row. ``failures`` is a list
-    of dicts ``{index, column, value, rule, message, source_column}`` where ``index`` is
-    a table index, or None for a failure of the whole file.
+    ``table["_raw_pos"]`` points each table row to its raw row. ``failures`` lists
+    :class:`~iongrad.gate.failures.Failure` located by table ``index`` (None for a
+    failure of the whole file).
 
     ``factors`` maps some text columns of ``table`` to ``(codes, values)``: row ``i``
     holds ``values[codes[i]]`` (code -1: missing). They are the columns the reader
@@ -161,22 +127,18 @@ class Ingested:
     table: pd.DataFrame
     raw: pd.DataFrame
     raw_lines: np.ndarray
-    failures: list[dict] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
     info: dict = field(default_factory=dict)
     factors: dict[str, tuple[np.ndarray, list]] = field(default_factory=dict)
 
     @property
-    def file_failures(self) -> list[dict]:
+    def file_failures(self) -> list[Failure]:
         """Errors that concern the whole file (missing column, unit conflict...)."""
-        return [
-            f
-            for f in self.failures
-            if f["index"] is None and f.get("severity", "error") == "error"
-        ]
+        return [f for f in self.failures if f.index is None and f.is_error]
 
 
 # ------------------------------------------------------------------------- reading
-def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, dict, list[dict]]:
+def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, dict, list[RowFailure]]:
     """Read a CSV as text cells; return raw frame, line numbers, info, failures."""
     name = str(path)
     data = path.read_bytes()
@@ -211,7 +173,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, dict, list[dict]]:
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
-    failures: list[dict] = []
+    failures: list[RowFailure] = []
     last = 0
     for record in reader:
         start = last + 1
@@ -223,16 +185,13 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, dict, list[dict]]:
             header_row = start
             continue
         if len(record) != len(header):
-            failures.append(
-                {
-                    "raw_pos": len(rows),
-                    "column": None,
-                    "value": sep.join(record),
-                    "rule": "field_count",
-                    "message": f"line has {len(record)} fields, the header has "
-                    f"{len(header)} (separator {sep!r})",
-                }
+            failure = Failure(
+                rule="field_count",
+                message=f"line has {len(record)} fields, the header has "
+                f"{len(header)} (separator {sep!r})",
+                value=sep.join(record),
             )
+            failures.append(RowFailure(len(rows), None, failure))
             record = (record + [""] * len(header))[: len(header)]
         rows.append(record)
         lines.append(start)
@@ -271,7 +230,9 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
-def _read_parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray, dict, list[dict]]:
+def _read_parquet(
+    path: Path,
+) -> tuple[pd.DataFrame, np.ndarray, dict, list[RowFailure]]:
     name = str(path)
     try:
         table = pq.read_table(path)
@@ -347,7 +308,7 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s\-.]+", "_", text.strip().lower()).strip("_")
 
 
-def _classify(header: str, meta_unit: str | None) -> tuple[_Col, dict | None]:
+def _classify(header: str, meta_unit: str | None) -> tuple[_Col, Failure | None]:
     """Return the column's role and a file-level failure (or None)."""
     base, unit = _split_header(header)
     if meta_unit is not None:
@@ -355,12 +316,12 @@ def _classify(header: str, meta_unit: str | None) -> tuple[_Col, dict | None]:
         # (the contract's concentration_scale): metadata mmol/kg is no conflict.
         molal = header in {"c_in_mM", "c_out_mM"} and meta_unit == "mmol/kg"
         if not molal and unit is not None and _unit_text(unit) != _unit_text(meta_unit):
-            return _Col(header, "ignored"), {
-                "column": header,
-                "value": f"header {unit!r}, metadata {meta_unit!r}",
-                "rule": "unit_conflict",
-                "message": "the header unit and the parquet field metadata disagree",
-            }
+            return _Col(header, "ignored"), Failure(
+                rule="unit_conflict",
+                message="the header unit and the parquet field metadata disagree",
+                column=header,
+                value=f"header {unit!r}, metadata {meta_unit!r}",
+            )
         unit = meta_unit
     key = _norm(base)
     if key in _ALIAS:
@@ -373,12 +334,12 @@ def _classify(header: str, meta_unit: str | None) -> tuple[_Col, dict | None]:
         except UnknownIonError as err:
             short = len(match.group("ion")) <= 12
             if short and unit is not None and _is_unit_token(unit):
-                return _Col(header, "ignored"), {
-                    "column": header,
-                    "value": match.group("ion").strip(),
-                    "rule": "unknown_ion_column",
-                    "message": str(err),
-                }
+                return _Col(header, "ignored"), Failure(
+                    rule="unknown_ion_column",
+                    message=str(err),
+                    column=header,
+                    value=match.group("ion").strip(),
+                )
         else:
             if comp is not None:
                 return _Col(header, "wide", ion, comp, unit), None
@@ -386,41 +347,6 @@ def _classify(header: str, meta_unit: str | None) -> tuple[_Col, dict | None]:
 
 
 # ------------------------------------------------------------------ value parsing
-class _Failures:
-    """Collects failures located by raw position (and ion, for wide records)."""
-
-    def __init__(self) -> None:
-        self.items: list[dict] = []
-
-    def add_mask(
-        self,
-        mask: np.ndarray,
-        values,
-        *,
-        column: str,
-        source_column: str,
-        rule: str,
-        message: str,
-        ion: str | None = None,
-    ) -> None:
-        positions = np.flatnonzero(mask)
-        if not len(positions):
-            return
-        vals = np.asarray(pd.Series(values).iloc[positions], dtype=object)
-        for pos, val in zip(positions, vals, strict=True):
-            self.items.append(
-                {
-                    "raw_pos": int(pos),
-                    "ion": ion,
-                    "column": column,
-                    "source_column": source_column,
-                    "value": val,
-                    "rule": rule,
-                    "message": message,
-                }
-            )
-
-
 def _is_typed(series: pd.Series) -> bool:
     """True for numeric or boolean columns (parquet), False for text columns."""
     return pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
@@ -480,7 +406,7 @@ def _parse_number(
     decimal: str,
     fmt: str,
     column: str,
-    fails: _Failures,
+    fails: RowFailures,
     ion: str | None = None,
 ) -> np.ndarray:
     """Parse a number column explicitly; unparsable cells become failures."""
@@ -557,7 +483,7 @@ def ingest(path: str | os.PathLike, *, dataset: str | None = None) -> Ingested:
             name, "unknown file type; use .csv or .parquet", rule="file_type"
         )
     builder = _Builder(name, raw, lines, info, dataset)
-    builder.fails.items.extend({**f, "ion": None, "source_column": None} for f in early)
+    builder.fails.items.extend(early)
     return builder.build()
 
 
@@ -568,8 +494,8 @@ class _Builder:
         self.lines = lines
         self.info = info
         self.dataset = dataset
-        self.fails = _Failures()
-        self.file_fails: list[dict] = []
+        self.fails = RowFailures()
+        self.file_fails: list[Failure] = []
         self.fmt = info["format"]
         self.decimal = info.get("decimal", ".")
         self.n = len(raw)
@@ -584,19 +510,11 @@ class _Builder:
         return _str_full(value, self.n)
 
     def file_fail(self, column, value, rule, message, severity="error"):
-        self.file_fails.append(
-            {
-                "column": column,
-                "value": value,
-                "rule": rule,
-                "message": message,
-                "severity": severity,
-            }
-        )
+        self.file_fails.append(Failure(rule, message, column, value, severity))
 
     @property
-    def file_errors(self) -> list[dict]:
-        return [f for f in self.file_fails if f["severity"] == "error"]
+    def file_errors(self) -> list[Failure]:
+        return [f for f in self.file_fails if f.is_error]
 
     # -- structure
     def _structure(self):
@@ -619,7 +537,7 @@ class _Builder:
         for header in self.raw.columns:
             col, fail = _classify(header, meta.get(header))
             if fail:
-                self.file_fail(**fail)
+                self.file_fails.append(fail)
             if col.role == "field":
                 if col.name in fields:
                     self.file_fail(
@@ -929,14 +847,14 @@ class _Builder:
         empty = lowered.isin(["", "nan", "none"]).to_numpy()
         bad = parsed.isna().to_numpy() & ~empty
         for i in np.flatnonzero(bad):
-            self.fails.items.append(
-                {
-                    "raw_pos": int(positions[i]), "ion": None, "column": "permeant",
-                    "source_column": col, "value": s.iloc[i],
-                    "rule": "boolean_format",
-                    "message": "permeant must be true/false, yes/no or 1/0",
-                }
-            )  # fmt: skip
+            failure = Failure(
+                rule="boolean_format",
+                message="permeant must be true/false, yes/no or 1/0",
+                column="permeant",
+                value=s.iloc[i],
+                source_column=col,
+            )
+            self.fails.add(positions[i], failure)
         out = parsed.to_numpy(dtype=object)
         return np.where(pd.isna(out), default, out).astype(bool)
 
@@ -953,7 +871,7 @@ class _Builder:
             return expected
         col = fields["valence"].header
         src = self.raw[col].iloc[positions].reset_index(drop=True)
-        sub = _Failures()
+        sub = RowFailures()
         declared = _parse_number(
             src, decimal=self.decimal, fmt=self.fmt, column="valence", fails=sub
         )
@@ -966,8 +884,7 @@ class _Builder:
             rule="integer_format", message="the valence must be a whole number",
         )  # fmt: skip
         for item in sub.items:
-            item["raw_pos"] = int(positions[item["raw_pos"]])
-            self.fails.items.append(item)
+            self.fails.add(positions[item.pos], item.failure, item.ion)
         ok = ~np.isnan(declared) & ~noint
         return np.where(ok, declared, expected).astype(np.int64)
 
@@ -1001,7 +918,7 @@ class _Builder:
             return first(self), second(self)
         before, start = len(self.file_errors), len(self.file_fails)
         other = copy.copy(self)
-        other.fails, other.file_fails = _Failures(), list(self.file_fails)
+        other.fails, other.file_fails = RowFailures(), list(self.file_fails)
         other.factors = {}
         with ThreadPoolExecutor(1) as pool:
             later = pool.submit(second, other)
@@ -1148,7 +1065,7 @@ class _Builder:
         ordered = [*CANONICAL_COLUMNS, "_raw_pos"]
         table = pd.DataFrame({k: cols[k] for k in ordered}, copy=False)
         failures = [
-            {**f, "index": None, "source_column": f["column"]} for f in self.file_fails
+            replace(f, index=None, source_column=f.column) for f in self.file_fails
         ]
         failures += self._locate(table)
         self.info["layout"] = layout
@@ -1178,27 +1095,23 @@ class _Builder:
             pos = records["_raw_pos"].to_numpy()
             ion = records["ion"].to_numpy(dtype=object)
         for i in bad:
-            self.fails.items.append(
-                {
-                    "raw_pos": int(pos[i]),
-                    "ion": ion[i],
-                    "column": "concentration_scale",
-                    "source_column": None,
-                    "value": f"{_SCALES[s_in[i]]} in / {_SCALES[s_out[i]]} out"
-                    if split[i]
-                    else _SCALES[row_code[i]],
-                    "rule": "mixed_scale",
-                    "message": f"this file is mostly {majority}; molar (M, mM) and "
-                    "molal (mol/kg) units must not be mixed in one file",
-                }
+            failure = Failure(
+                rule="mixed_scale",
+                message=f"this file is mostly {majority}; molar (M, mM) and "
+                "molal (mol/kg) units must not be mixed in one file",
+                column="concentration_scale",
+                value=f"{_SCALES[s_in[i]]} in / {_SCALES[s_out[i]]} out"
+                if split[i]
+                else _SCALES[row_code[i]],
             )
+            self.fails.add(pos[i], failure, ion[i])
         codes = np.where(row_code > 0, row_code, major).astype(np.intp) - 1
         self.factors["concentration_scale"] = ("records", codes, list(_SCALES[1:]))
         if not (codes != codes[:1]).any():  # one scale (usual): it is the majority
             return _str_full(_SCALES[major], len(codes))
         return _str_take(list(_SCALES[1:]), codes)
 
-    def _locate(self, table: pd.DataFrame) -> list[dict]:
+    def _locate(self, table: pd.DataFrame) -> list[Failure]:
         """Turn raw-position failures into table-index failures."""
         if not self.fails.items:
             return []
@@ -1208,13 +1121,11 @@ class _Builder:
             by_pos.setdefault(int(pos), []).append(idx)
         ions = table["ion"].to_numpy(dtype=object) if "ion" in table else None
         out = []
-        for f in self.fails.items:
-            for idx in by_pos.get(f["raw_pos"], []):
-                if f.get("ion") is not None and wide and ions[idx] != f["ion"]:
+        for item in self.fails.items:
+            for idx in by_pos.get(item.pos, []):
+                if item.ion is not None and wide and ions[idx] != item.ion:
                     continue
-                item = {k: v for k, v in f.items() if k not in {"raw_pos", "ion"}}
-                item["index"] = idx
-                out.append(item)
+                out.append(replace(item.failure, index=idx))
         return out
 
 
@@ -1244,18 +1155,18 @@ def read_table(path: str | os.PathLike, *, dataset: str | None = None) -> pd.Dat
         :func:`iongrad.gate.validation.validate_file`'s.
     """
     result = ingest(path, dataset=dataset)
-    errors = [f for f in result.failures if f.get("severity", "error") == "error"]
+    errors = [f for f in result.failures if f.is_error]
     if errors:
         first = errors[0]
-        idx = first["index"]
+        idx = first.index
         row = None if idx is None else int(result.table["source_row"].iloc[idx])
         raise IngestError(
             str(path),
-            f"{first['message']} ({len(errors)} problem(s) in all)",
-            rule=first["rule"],
+            f"{first.message} ({len(errors)} problem(s) in all)",
+            rule=first.rule,
             row=row,
-            column=first.get("source_column") or first["column"],
-            value=first["value"],
+            column=first.reported_column,
+            value=first.value,
             failures=errors,
             unreadable=False,
         )

@@ -44,6 +44,7 @@ from iongrad.gate.checks import (
     sample_codes,
 )
 from iongrad.gate.contract import ColumnPlan, Contract, empty_frame, load_contract
+from iongrad.gate.failures import Failure
 from iongrad.gate.ingest import Ingested, ingest
 from iongrad.ions import UnknownIonError, lookup
 
@@ -199,7 +200,7 @@ def _schema_failures(
     severity: str,
     plan: tuple[ColumnPlan, ...] | None = None,
     factors: dict | None = None,
-) -> list[dict]:
+) -> list[Failure]:
     """Run one compiled schema lazily; return failures with table indices.
 
     With ``plan`` (the schema's :class:`~iongrad.gate.contract.ColumnPlan` tuple), a
@@ -215,16 +216,7 @@ def _schema_failures(
     else:
         return []
     if not isinstance(cases, pd.DataFrame):  # defensive: pandera#1946
-        return [
-            {
-                "index": None,
-                "column": None,
-                "value": None,
-                "rule": "schema",
-                "severity": severity,
-                "message": str(cases),
-            }
-        ]
+        return [Failure(rule="schema", message=str(cases), severity=severity)]
     out = []
     seen: set[tuple] = set()
     for col, check, value, index in zip(
@@ -245,15 +237,14 @@ def _schema_failures(
         if rule is not None and rule.kind == "table" and idx is not None:
             value = df.at[idx, col]
         out.append(
-            {
-                "index": idx,
-                "column": None if col is None or pd.isna(col) else str(col),
-                "source_column": None,
-                "value": value,
-                "rule": rule_name,
-                "severity": severity,
-                "message": contract.describe(rule_name),
-            }
+            Failure(
+                rule=rule_name,
+                message=contract.describe(rule_name),
+                column=None if col is None or pd.isna(col) else str(col),
+                value=value,
+                severity=severity,
+                index=idx,
+            )
         )
     return out
 
@@ -263,7 +254,7 @@ def _table_failures(
     contract: Contract,
     factors: dict | None = None,
     pool: ThreadPoolExecutor | None = None,
-) -> list[dict]:
+) -> list[Failure]:
     """Evaluate the contract's table (cross-row) rules; vectorized per rule.
 
     ``factors`` as in :func:`_plan_passes`; its ``ion`` entry spares hashing the ion
@@ -298,15 +289,14 @@ def _table_failures(
         explain = EXPLAIN.get(rule.check)
         details = explain(frame, idx) if explain else [None] * len(idx)
         out.extend(
-            {
-                "index": int(i),
-                "column": rule.column,
-                "source_column": None,
-                "value": v,
-                "rule": rule.name,
-                "severity": rule.severity,
-                "message": f"{rule.description} ({d})" if d else rule.description,
-            }
+            Failure(
+                rule=rule.name,
+                message=f"{rule.description} ({d})" if d else rule.description,
+                column=rule.column,
+                value=v,
+                severity=rule.severity,
+                index=int(i),
+            )
             for i, v, d in zip(idx, values, details, strict=True)
         )
     return out
@@ -314,11 +304,11 @@ def _table_failures(
 
 def check_table(
     df: pd.DataFrame, *, contract: str | os.PathLike | None = None
-) -> list[dict]:
+) -> list[Failure]:
     """Run the contract's error and warning checks on a canonical table.
 
-    Returns one dict per failure (``index``, ``column``, ``value``, ``rule``,
-    ``severity``, ``message``), all at once; an empty list means the table passes.
+    Returns one :class:`~iongrad.gate.failures.Failure` per failure (located by
+    table ``index``), all at once; an empty list means the table passes.
 
     Examples
     --------
@@ -329,7 +319,7 @@ def check_table(
     >>> check_table(table)
     []
     >>> table.loc[0, "c_in_mM"] = -1.0
-    >>> [f["rule"] for f in check_table(table)]
+    >>> [f.rule for f in check_table(table)]
     ['c_in_nonnegative_finite']
     """
     spec = load_contract(contract)
@@ -347,7 +337,7 @@ def _typed(plan: tuple[ColumnPlan, ...], df: pd.DataFrame) -> bool:
 
 def _contract_failures(
     frame: pd.DataFrame, spec: Contract, factors: dict | None = None
-) -> list[dict]:
+) -> list[Failure]:
     screens = (
         (spec.column_error_schema, "error", spec.column_error_plan),
         (spec.column_warning_schema, "warning", spec.column_warning_plan),
@@ -381,7 +371,7 @@ def _contract_failures(
         ),
     ]  # fmt: skip
     # Table rules need well-typed key columns; skip them if a dtype check failed.
-    if not any(f["rule"] == "dtype" for f in failures):
+    if not any(f.rule == "dtype" for f in failures):
         failures += _table_failures(frame, spec, factors)
     return failures
 
@@ -395,14 +385,14 @@ def _ion_hint(value: str) -> str:
     return ""
 
 
-def _describe(failure: dict, file: str, row, column, value, contract) -> str:
+def _describe(failure: Failure, file: str, row, column, value, contract) -> str:
     where = f"{file}" + (f", row {row}" if row is not None else "")
     where += f", column {column!r}" if column else ""
     what = f": value {value!r}" if value is not None else ""
-    text = failure.get("message") or contract.describe(failure["rule"])
-    if failure["rule"] == "known_ion" and value is not None:
+    text = failure.message or contract.describe(failure.rule)
+    if failure.rule == "known_ion" and value is not None:
         text += _ion_hint(str(value))
-    return f"{where}{what}: rule {failure['rule']}: {text}"
+    return f"{where}{what}: rule {failure.rule}: {text}"
 
 
 def validate_file(
@@ -437,54 +427,53 @@ def validate_file(
     spec = load_contract(contract)
     ing = ingest(path, dataset=dataset)
     table = ing.table
-    failures = [dict(f, severity=f.get("severity", "error")) for f in ing.failures]
+    failures = list(ing.failures)
     if not ing.file_failures:
         canonical = table[CANONICAL_COLUMNS]
-        parsed = {(f["index"], f["column"]) for f in ing.failures}
+        parsed = {(f.index, f.column) for f in ing.failures}
         # A row whose unit could not be read has no concentrations to judge.
         parsed |= {
-            (f["index"], col)
+            (f.index, col)
             for f in ing.failures
-            if f["column"] == "concentration_scale"
+            if f.column == "concentration_scale"
             for col in ("c_in_mM", "c_out_mM")
         }
         for f in _contract_failures(canonical, spec, ing.factors):
-            if (f["index"], f["column"]) in parsed:
+            if (f.index, f.column) in parsed:
                 continue  # already reported as unparsable
             failures.append(f)
     return _split(ing, failures, spec, mode, dataset)
 
 
 def _split(
-    ing: Ingested, failures: list[dict], spec: Contract, mode: str, dataset
+    ing: Ingested, failures: list[Failure], spec: Contract, mode: str, dataset
 ) -> ValidationResult:
     table = ing.table
     n = len(table)
     rows = table["source_row"].to_numpy() if n else np.array([], dtype=np.int64)
     header_row = ing.info.get("header_row")
-    file_level = any(f["index"] is None and f["severity"] == "error" for f in failures)
+    file_level = any(f.index is None and f.is_error for f in failures)
     bad = np.zeros(n, dtype=bool)
     reasons: dict[int, list[str]] = {}
     records = []
-    for f in sorted(failures, key=lambda f: (f["index"] is not None, f["index"] or 0)):
-        idx = f["index"]
+    for f in sorted(failures, key=lambda f: (f.index is not None, f.index or 0)):
+        idx = f.index
         row = header_row if idx is None else int(rows[idx])
-        column = f.get("source_column") or f["column"]
-        value = _jsonable(f["value"])
-        records.append(
-            {
-                "file": ing.path,
-                "row": row,
-                "column": column,
-                "value": value,
-                "rule": f["rule"],
-                "severity": f["severity"],
-                "message": _describe(f, ing.path, row, column, value, spec),
-            }
+        column = f.reported_column
+        value = _jsonable(f.value)
+        reported = Failure(
+            rule=f.rule,
+            message=_describe(f, ing.path, row, column, value, spec),
+            column=column,
+            value=value,
+            severity=f.severity,
+            file=ing.path,
+            row=row,
         )
-        if f["severity"] != "error":
+        records.append(reported.to_dict())
+        if not f.is_error:
             continue
-        short = f"{f['rule']} ({column}={value!r})"
+        short = f"{f.rule} ({column}={value!r})"
         if idx is None:
             bad[:] = True
             for i in range(n):

@@ -1,0 +1,180 @@
+"""What the data gate finds wrong: one :class:`Failure` per problem.
+
+A failure names the rule it breaks, where it is and what was there. It is made
+where the problem is found (the reader, the table builder, the contract's checks)
+and located step by step: the table builder knows the source row's position
+(:class:`RowFailures`), the built table knows its row ``index``, and
+:func:`iongrad.gate.validation.validate_file` finally sets ``file`` and the line
+``row`` a spreadsheet shows, which :meth:`Failure.to_dict` writes to
+``validation.json``.
+
+Examples
+--------
+>>> f = Failure(rule="number_format", message="not a number", column="c_in_mM",
+...             value="abc", source_column="c_in", file="a.csv", row=3)
+>>> f.reported_column
+'c_in'
+>>> f.to_dict()["value"], f.to_dict()["severity"]
+('abc', 'error')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from iongrad.files import jsonable
+
+__all__ = ["Failure", "IngestError", "RowFailure", "RowFailures"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One problem in an input file.
+
+    Attributes
+    ----------
+    rule : str
+        Name of the broken rule (a contract rule, an ingest rule or a builtin).
+    message : str
+        What is wrong, for a person.
+    column : str, optional
+        Canonical column (``c_in_mM``), or the file's header for a problem of the
+        header itself.
+    value : object, optional
+        The offending cell or a description of it.
+    severity : {"error", "warning"}
+        Errors reject rows; warnings are reported only.
+    index : int, optional
+        Row of the canonical table; None for a problem of the whole file.
+    source_column : str, optional
+        The file's header the value came from, when it differs from ``column``.
+    file, row : optional
+        The input file and the line a spreadsheet shows (header = line 1), set
+        when the failure is reported.
+    """
+
+    rule: str
+    message: str
+    column: str | None = None
+    value: Any = None
+    severity: str = "error"
+    index: int | None = None
+    source_column: str | None = None
+    file: str | None = None
+    row: int | None = None
+
+    @property
+    def is_error(self) -> bool:
+        """True for an error (rejects its rows), False for a warning."""
+        return self.severity == "error"
+
+    @property
+    def reported_column(self) -> str | None:
+        """The column as the user wrote it: the source header when known."""
+        return self.source_column or self.column
+
+    def to_dict(self) -> dict:
+        """The ``validation.json`` record: file, row, column, value, rule, severity,
+        message (``value`` as JSON can hold it)."""
+        return {
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": jsonable(self.value),
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+class RowFailure(NamedTuple):
+    """A failure of one source row, found before the canonical table exists.
+
+    ``pos`` is the row's position among the file's data rows; ``ion`` the ion of a
+    wide file's cell (None when the failure concerns the whole row).
+    """
+
+    pos: int
+    ion: str | None
+    failure: Failure
+
+
+class RowFailures:
+    """Failures located by source-row position, in the order they were found."""
+
+    def __init__(self) -> None:
+        self.items: list[RowFailure] = []
+
+    def add(self, pos: int, failure: Failure, ion: str | None = None) -> None:
+        """Record ``failure`` for the source row at ``pos``."""
+        self.items.append(RowFailure(int(pos), ion, failure))
+
+    def add_mask(
+        self,
+        mask: np.ndarray,
+        values,
+        *,
+        column: str,
+        source_column: str,
+        rule: str,
+        message: str,
+        ion: str | None = None,
+    ) -> None:
+        """One failure per True of ``mask``, with the cell of ``values`` there."""
+        positions = np.flatnonzero(mask)
+        if not len(positions):
+            return
+        cells = np.asarray(pd.Series(values).iloc[positions], dtype=object)
+        for pos, cell in zip(positions, cells, strict=True):
+            failure = Failure(
+                rule=rule,
+                message=message,
+                column=column,
+                value=cell,
+                source_column=source_column,
+            )
+            self.items.append(RowFailure(int(pos), ion, failure))
+
+    def extend(self, other: RowFailures) -> None:
+        """Append the failures ``other`` found (after this one's)."""
+        self.items.extend(other.items)
+
+
+class IngestError(Exception):
+    """A file that cannot be read, or (from ``read_table``) has failures.
+
+    Attributes ``file``, ``row``, ``column``, ``value`` and ``rule`` locate the first
+    problem; ``failures`` lists all of them (:class:`Failure`, located by table
+    ``index``); ``unreadable`` is True when the file could not be read at all (exit
+    status 2).
+    """
+
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        *,
+        rule: str,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        failures: list[Failure] | None = None,
+        unreadable: bool = True,
+    ):
+        self.file, self.row, self.column, self.value, self.rule = (
+            file,
+            row,
+            column,
+            value,
+            rule,
+        )
+        self.failures = failures or []
+        self.unreadable = unreadable
+        where = f"{file}" + (f", row {row}" if row is not None else "")
+        where += f", column {column!r}" if column is not None else ""
+        what = f": value {value!r}" if value is not None else ""
+        super().__init__(f"{where}{what}: {rule}: {message}")
