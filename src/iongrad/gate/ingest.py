@@ -32,8 +32,6 @@ anything in the file is wrong; :func:`iongrad.gate.validation.validate_file` use
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import os
 import re
 import tempfile
@@ -49,7 +47,8 @@ import pyarrow.parquet as pq
 from iongrad.canonical import CANONICAL_COLUMNS
 from iongrad.gate import parallel
 from iongrad.gate.checks import BIG_TABLE, map_distinct
-from iongrad.gate.failures import Failure, IngestError, RowFailure, RowFailures
+from iongrad.gate.failures import Failure, IngestError, RowFailures
+from iongrad.gate.readers import read_source
 from iongrad.gate.text import blank_cells, may_have_edge_space
 from iongrad.ions import UnknownIonError, lookup
 from iongrad.units import UnitError, parse_temperature, unit_factor
@@ -135,127 +134,6 @@ class Ingested:
     def file_failures(self) -> list[Failure]:
         """Errors that concern the whole file (missing column, unit conflict...)."""
         return [f for f in self.failures if f.index is None and f.is_error]
-
-
-# ------------------------------------------------------------------------- reading
-def _read_csv(path: Path) -> tuple[pd.DataFrame, np.ndarray, dict, list[RowFailure]]:
-    """Read a CSV as text cells; return raw frame, line numbers, info, failures."""
-    name = str(path)
-    data = path.read_bytes()
-    if not data.strip():
-        raise IngestError(name, "the file is empty", rule="empty_file")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise IngestError(
-            name,
-            "the file is UTF-16 (it starts with a UTF-16 byte order mark); "
-            "save it as 'CSV UTF-8'",
-            rule="encoding",
-            row=1,
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        bad = data[err.start : err.start + 1]
-        raise IngestError(
-            name,
-            f"byte 0x{bad.hex()} at offset {err.start} is not UTF-8; save the file "
-            "as UTF-8 ('CSV UTF-8' in Excel)",
-            rule="encoding",
-            row=line,
-            value=bad.hex(),
-        ) from None
-    header_line = text.splitlines()[0] if text.splitlines() else ""
-    counts = {sep: _count_outside_quotes(header_line, sep) for sep in (",", ";", "\t")}
-    sep = max(counts, key=counts.get) if max(counts.values()) > 0 else ","
-    decimal = "," if sep == ";" else "."
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"')
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    failures: list[RowFailure] = []
-    last = 0
-    for record in reader:
-        start = last + 1
-        last = reader.line_num
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if header is None:
-            header = [cell.strip() for cell in record]
-            header_row = start
-            continue
-        if len(record) != len(header):
-            failure = Failure(
-                rule="field_count",
-                message=f"line has {len(record)} fields, the header has "
-                f"{len(header)} (separator {sep!r})",
-                value=sep.join(record),
-            )
-            failures.append(RowFailure(len(rows), None, failure))
-            record = (record + [""] * len(header))[: len(header)]
-        rows.append(record)
-        lines.append(start)
-    assert header is not None  # data.strip() was not empty
-    raw = pd.DataFrame(rows, columns=_unique_names(header), dtype=object)
-    if not rows:
-        raw = pd.DataFrame(columns=_unique_names(header), dtype=object)
-    info = {
-        "format": "csv",
-        "encoding": "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8",
-        "separator": sep,
-        "decimal": decimal,
-        "header_row": header_row,
-        "headers": header,
-    }
-    return raw, np.asarray(lines, dtype=np.int64), info, failures
-
-
-def _count_outside_quotes(line: str, sep: str) -> int:
-    count, quoted = 0, False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == sep and not quoted:
-            count += 1
-    return count
-
-
-def _unique_names(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for h in header:
-        n = seen.get(h, 0)
-        seen[h] = n + 1
-        out.append(h if n == 0 else f"{h}.{n}")
-    return out
-
-
-def _read_parquet(
-    path: Path,
-) -> tuple[pd.DataFrame, np.ndarray, dict, list[RowFailure]]:
-    name = str(path)
-    try:
-        table = pq.read_table(path)
-    except Exception as err:  # pyarrow raises several types for corrupt files
-        raise IngestError(
-            name, f"cannot read parquet ({type(err).__name__}: {err})", rule="parquet"
-        ) from None
-    units = {}
-    for f in table.schema:
-        meta = f.metadata or {}
-        unit = meta.get(b"unit", meta.get(b"units"))
-        if unit is not None:
-            units[f.name] = unit.decode("utf-8")
-    raw = table.to_pandas()
-    raw.columns = _unique_names([str(c) for c in raw.columns])
-    info = {
-        "format": "parquet",
-        "field_units": units,
-        "headers": list(raw.columns),
-        "header_row": None,
-    }
-    lines = np.arange(1, len(raw) + 1, dtype=np.int64)
-    return raw.reset_index(drop=True), lines, info, []
 
 
 # ------------------------------------------------------------------ header parsing
@@ -469,21 +347,9 @@ def ingest(path: str | os.PathLike, *, dataset: str | None = None) -> Ingested:
     Raises :class:`IngestError` only for files that cannot be read at all (missing,
     empty, not UTF-8, corrupt parquet); everything else is a failure in the result.
     """
-    p = Path(path)
-    name = str(path)
-    if not p.is_file():
-        raise IngestError(name, "no such file", rule="file_not_found")
-    suffix = p.suffix.lower()
-    if suffix in {".parquet", ".pq"}:
-        raw, lines, info, early = _read_parquet(p)
-    elif suffix in {".csv", ".txt", ".tsv"}:
-        raw, lines, info, early = _read_csv(p)
-    else:
-        raise IngestError(
-            name, "unknown file type; use .csv or .parquet", rule="file_type"
-        )
-    builder = _Builder(name, raw, lines, info, dataset)
-    builder.fails.items.extend(early)
+    source = read_source(path)
+    builder = _Builder(source.path, source.cells, source.lines, source.info, dataset)
+    builder.fails.items.extend(source.failures)
     return builder.build()
 
 

@@ -1,0 +1,232 @@
+"""Read a lab's file into cells, before any header is interpreted.
+
+CSV: UTF-8 with or without BOM (UTF-16 and other encodings are refused with a hint);
+``,``, ``;`` or tab separator sniffed from the header line (the separator that occurs
+most often outside quotes); decimal comma when the separator is ``;``; quoted fields;
+blank lines are skipped but still counted, so every record keeps the line number a
+spreadsheet shows. Every cell stays text: numbers are parsed later, explicitly.
+
+Parquet: the typed columns as stored, with each field's ``unit``/``units``
+metadata; record ``i`` is line ``i + 1``.
+
+Examples
+--------
+>>> _sniff_separator('dataset;sample_id;"a;b"\\n')
+';'
+>>> _unique_names(["ion", "ion", "c_in"])
+['ion', 'ion.1', 'c_in']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from iongrad.gate.failures import Failure, IngestError, RowFailure
+
+__all__ = ["Source", "read_source"]
+
+#: File name suffixes read as parquet and as CSV.
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+#: Separators accepted in a CSV file, in order of preference on a tie.
+SEPARATORS = (",", ";", "\t")
+
+
+@dataclass
+class Source:
+    """One file's cells as read.
+
+    Attributes
+    ----------
+    path : str
+        The file as given.
+    cells : pandas.DataFrame
+        One row per data record, one column per header (repeated headers get
+        ``.1``, ``.2``): text for CSV, typed for parquet.
+    lines : numpy.ndarray of int64
+        The line of each record (header = line 1; parquet: the record number).
+    info : dict
+        How the file was read (format, encoding, separator, decimal, header row,
+        headers, parquet field units); the builder adds what it finds.
+    failures : list of RowFailure
+        Records that do not fit the header (CSV lines with the wrong field count).
+    """
+
+    path: str
+    cells: pd.DataFrame
+    lines: np.ndarray
+    info: dict
+    failures: list[RowFailure] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        """Number of data records."""
+        return len(self.cells)
+
+    @property
+    def fmt(self) -> str:
+        """``"csv"`` or ``"parquet"``."""
+        return self.info["format"]
+
+    @property
+    def decimal(self) -> str:
+        """The decimal mark of the number cells."""
+        return self.info.get("decimal", ".")
+
+
+def read_source(path: str | os.PathLike) -> Source:
+    """Read ``path`` (CSV or parquet, by its suffix) into cells.
+
+    Raises
+    ------
+    IngestError
+        When the file is missing, of an unknown type, empty, not UTF-8 or not
+        readable parquet.
+    """
+    p = Path(path)
+    name = str(path)
+    if not p.is_file():
+        raise IngestError(name, "no such file", rule="file_not_found")
+    suffix = p.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return _read_parquet(p, name)
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(p, name)
+    raise IngestError(name, "unknown file type; use .csv or .parquet", rule="file_type")
+
+
+def _read_csv(path: Path, name: str) -> Source:
+    """Read a CSV as text cells."""
+    data = path.read_bytes()
+    text = _decode(data, name)
+    sep = _sniff_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"')
+    header: list[str] | None = None
+    header_row = 0
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    failures: list[RowFailure] = []
+    last = 0
+    for record in reader:
+        start = last + 1
+        last = reader.line_num
+        if not record or all(not cell.strip() for cell in record):
+            continue
+        if header is None:
+            header = [cell.strip() for cell in record]
+            header_row = start
+            continue
+        if len(record) != len(header):
+            failure = Failure(
+                rule="field_count",
+                message=f"line has {len(record)} fields, the header has "
+                f"{len(header)} (separator {sep!r})",
+                value=sep.join(record),
+            )
+            failures.append(RowFailure(len(rows), None, failure))
+            record = (record + [""] * len(header))[: len(header)]
+        rows.append(record)
+        lines.append(start)
+    assert header is not None  # _decode refused a blank file
+    cells = pd.DataFrame(rows, columns=_unique_names(header), dtype=object)
+    if not rows:
+        cells = pd.DataFrame(columns=_unique_names(header), dtype=object)
+    info = {
+        "format": "csv",
+        "encoding": "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8",
+        "separator": sep,
+        "decimal": "," if sep == ";" else ".",
+        "header_row": header_row,
+        "headers": header,
+    }
+    return Source(name, cells, np.asarray(lines, dtype=np.int64), info, failures)
+
+
+def _decode(data: bytes, name: str) -> str:
+    """The text of a CSV file: UTF-8 with or without BOM, or an IngestError."""
+    if not data.strip():
+        raise IngestError(name, "the file is empty", rule="empty_file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError(
+            name,
+            "the file is UTF-16 (it starts with a UTF-16 byte order mark); "
+            "save it as 'CSV UTF-8'",
+            rule="encoding",
+            row=1,
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        bad = data[err.start : err.start + 1]
+        raise IngestError(
+            name,
+            f"byte 0x{bad.hex()} at offset {err.start} is not UTF-8; save the file "
+            "as UTF-8 ('CSV UTF-8' in Excel)",
+            rule="encoding",
+            row=line,
+            value=bad.hex(),
+        ) from None
+
+
+def _sniff_separator(text: str) -> str:
+    """The separator found most often outside quotes in the first line (``,``
+    when none is)."""
+    first = text.splitlines()[0] if text.splitlines() else ""
+    counts = {sep: _count_outside_quotes(first, sep) for sep in SEPARATORS}
+    return max(counts, key=counts.get) if max(counts.values()) > 0 else ","
+
+
+def _count_outside_quotes(line: str, sep: str) -> int:
+    count, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            count += 1
+    return count
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Headers made unique as pandas does: repeats get ``.1``, ``.2``..."""
+    seen: dict[str, int] = {}
+    out = []
+    for h in header:
+        n = seen.get(h, 0)
+        seen[h] = n + 1
+        out.append(h if n == 0 else f"{h}.{n}")
+    return out
+
+
+def _read_parquet(path: Path, name: str) -> Source:
+    """Read a parquet file's typed columns and their ``unit`` field metadata."""
+    try:
+        table = pq.read_table(path)
+    except Exception as err:  # pyarrow raises several types for corrupt files
+        raise IngestError(
+            name, f"cannot read parquet ({type(err).__name__}: {err})", rule="parquet"
+        ) from None
+    units = {}
+    for f in table.schema:
+        meta = f.metadata or {}
+        unit = meta.get(b"unit", meta.get(b"units"))
+        if unit is not None:
+            units[f.name] = unit.decode("utf-8")
+    cells = table.to_pandas()
+    cells.columns = _unique_names([str(c) for c in cells.columns])
+    info = {
+        "format": "parquet",
+        "field_units": units,
+        "headers": list(cells.columns),
+        "header_row": None,
+    }
+    lines = np.arange(1, len(cells) + 1, dtype=np.int64)
+    return Source(name, cells.reset_index(drop=True), lines, info)
