@@ -4,13 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.physics.donnan import (
-    donnan_equilibrium,
-    donnan_ions,
-    donnan_table,
-    donnan_tables,
-)
-from iongrad.physics.ghk import ghk_table
+from iongrad.physics.donnan import donnan_equilibrium
+from iongrad.tables.donnan import donnan_ions, donnan_table, donnan_tables
+from iongrad.tables.ghk import ghk_table
 
 NAN = float("nan")
 
@@ -118,7 +114,7 @@ def test_temperature_override_and_mixed_temperatures():
 
 def test_duplicate_ion_in_a_sample_is_a_caller_error_naming_rows():
     dup = pd.concat([TABLE, TABLE.iloc[[0]]], ignore_index=True)
-    with pytest.raises(ValueError, match=r"demo\.csv:2"):
+    with pytest.raises(ValueError, match=r"demo\.csv row 2"):
         donnan_table(dup)
 
 
@@ -197,7 +193,7 @@ def test_ghk_table_mixed_sources_and_missing_concentration():
 
 def test_ghk_duplicate_ion_names_rows():
     dup = pd.concat([SQUID, SQUID.iloc[[0]]], ignore_index=True)
-    with pytest.raises(ValueError, match=r"demo\.csv:2"):
+    with pytest.raises(ValueError, match=r"demo\.csv row 2"):
         ghk_table(dup)
 
 

@@ -16,10 +16,10 @@ rows:
 * :func:`donnan_closed`: two finite compartments with conserved amounts (the textbook
   Donnan experiment).
 
-:func:`donnan_table` and :func:`donnan_ions` apply the open-system solver to the
-canonical long measurement table (one row per sample x ion).
+:mod:`iongrad.tables.donnan` applies the open-system solver to the canonical long
+measurement table (one row per sample x ion).
 
-Sign conventions (DESIGN.md): :math:`V_m = \phi_{in} - \phi_{out}`; the Donnan
+Sign conventions: :math:`V_m = \phi_{in} - \phi_{out}`; the Donnan
 potential is :math:`V_D = -(RT/F)\ln r`, which equals every permeant ion's Nernst
 potential at the predicted concentrations.
 """
@@ -30,16 +30,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from iongrad.canonical import bool_column, sample_index
 from iongrad.constants import thermal_voltage_mV
 from iongrad.ions import lookup
 from iongrad.numerics import solve_monotone
-from iongrad.physics.osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
 
 __all__ = [
-    "ANION_GAP_VALENCE",
     "BLOCK_ROWS",
     "DONNAN_REASONS",
     "DONNAN_STATUS",
@@ -54,10 +50,7 @@ __all__ = [
     "donnan_closed",
     "donnan_equilibrium",
     "donnan_equilibrium_activity",
-    "donnan_ions",
     "donnan_ratio_1to1",
-    "donnan_table",
-    "donnan_tables",
 ]
 
 #: Tolerance of the solvers on ln r (so a relative tolerance on r), [-].
@@ -174,8 +167,8 @@ def donnan_ratio_1to1(*, c_cation, c_anion, impermeant_charge_mM):
     .. math:: r = \frac{-X + \sqrt{X^2 + 4 C_+ C_-}}{2 C_+}
                 = \frac{2 C_-}{X + \sqrt{X^2 + 4 C_+ C_-}}
 
-    (DESIGN.md). The first form is used for :math:`X \le 0` and the second for
-    X > 0, so neither subtracts nearly equal numbers. Exact for any mixture of
+    The first form is used for :math:`X \le 0` and the second for X > 0, so
+    neither subtracts nearly equal numbers. Exact for any mixture of
     monovalent ions (C+ and C- are sums). With valences of 2 or 3 the same r is a
     bracket end for the general solver (see :func:`donnan_equilibrium`).
 
@@ -725,6 +718,8 @@ def activity_gamma_fn(model: str, *, scale: str = "molal", **model_params) -> Ga
         samples at once through the activity module's table interface (one sample
         per array element; ionic strength from every species given).
     """
+    import pandas as pd
+
     from iongrad.physics import activity
 
     def gamma_fn(c_by_ion, temperature_K):
@@ -932,365 +927,3 @@ def donnan_closed(
         converged=converged,
         status=status,
     )
-
-
-# ------------------------------------------------------------------ tables
-_REQUIRED = ("dataset", "sample_id", "ion", "valence", "c_in_mM", "c_out_mM")
-#: Mean valence assumed for the impermeant species when only the anion gap is known
-#: (it sets the particle count in the osmotic balance, not the charge), [-].
-ANION_GAP_VALENCE: float = -1.0
-
-
-def _where(df: pd.DataFrame, rows: np.ndarray) -> str:
-    """Name rows by source file and line when the table carries provenance."""
-    sub = df.iloc[rows[:5]]
-    if {"source_file", "source_row"} <= set(df.columns):
-        return ", ".join(
-            f"{f}:{r}" for f, r in zip(sub.source_file, sub.source_row, strict=True)
-        )
-    return "table index " + ", ".join(map(str, sub.index))
-
-
-def _join_by_sample(keys: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
-    """Comma-joined labels per sample key (empty string where none)."""
-    out = np.full(n, "", dtype=object)
-    if keys.size:
-        joined = pd.Series(labels).groupby(keys).agg(", ".join)
-        out[joined.index.to_numpy()] = joined.to_numpy()
-    return out
-
-
-def donnan_tables(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
-                  **model_params) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    r"""Donnan predictions for a canonical measurement table: per sample and per ion.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Canonical long table (one row per sample x ion): ``dataset``, ``sample_id``,
-        ``ion``, ``valence``, ``c_in_mM``, ``c_out_mM``, ``temperature_K``, optional
-        ``permeant`` (default True), ``cell_type``, ``concentration_scale``,
-        ``source_file``, ``source_row``.
-    temperature_K : float, optional
-        Use this temperature for every sample instead of the table's, [K].
-    activity_model : str, optional
-        Activity model name (:mod:`iongrad.physics.activity`); None solves for
-        concentrations (ideal).
-    **model_params
-        Passed to the activity model.
-
-    Returns
-    -------
-    samples, ions : pandas.DataFrame
-        See :func:`donnan_table` and :func:`donnan_ions`.
-
-    Notes
-    -----
-    Per sample (``dataset``, ``sample_id``), the permeant charged ions (``permeant``
-    true, z != 0) with their bath concentrations ``c_out_mM`` define the open
-    Donnan problem of :func:`donnan_equilibrium`. The impermeant charge
-    concentration is :math:`X = \sum z_j c_{in,j}` over the sample's impermeant rows
-    (``permeant`` false) with a measured ``c_in_mM``; without such rows it is the
-    anion gap of the measured interior, :math:`X = -\sum_i z_i c_{in,i}` over the
-    permeant ions, and ``impermeant_charge_source`` says which. A sample whose bath
-    concentration of a permeant ion is missing is not solved (status
-    ``invalid_input`` with the ion named): absent ions must be written as 0.
-
-    The osmotic imbalance is the ideal particle-count difference
-    :math:`\Delta = (\sum_i c^{D}_{in,i} + \sum_j c_{in,j}) - (\sum_i c_{out,i} +
-    \sum_j c_{out,j})` (j over impermeant rows, neutral ones included; with the
-    anion gap the impermeant species are counted as :math:`|X|` particles of mean
-    valence -1), in mOsm/kg (mM taken as mmol/kg in the dilute limit) and as the
-    van 't Hoff pressure of :func:`iongrad.physics.osmotic.osmotic_pressure_kPa`.
-    Positive
-    means the cell is hyperosmotic (it would swell). Permeant neutral solutes are
-    equal on both sides at equilibrium and cancel.
-
-    Raises
-    ------
-    ValueError
-        Missing required columns, one ion twice in a sample, or one ion symbol with
-        two valences (caller errors naming the rows).
-    """
-    need = list(_REQUIRED) + (["temperature_K"] if temperature_K is None else [])
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise ValueError(f"donnan: the table lacks required column(s) {missing}")
-    df = df.reset_index(drop=True)
-    nrow = len(df)
-    idx = sample_index(df)
-    key, ns, first, samples = idx.key, idx.n, idx.first, idx.frame
-
-    if temperature_K is None:
-        t_row = df["temperature_K"].to_numpy(dtype=float)
-        t_grp = pd.Series(t_row).groupby(key)
-        T = t_grp.first().to_numpy()
-        t_mixed = (t_grp.max() != t_grp.min()).to_numpy()
-    else:
-        T = np.full(ns, float(temperature_K))
-        t_mixed = np.zeros(ns, dtype=bool)
-    scale_col = (
-        df["concentration_scale"].astype(object).to_numpy()
-        if "concentration_scale" in df.columns
-        else np.full(nrow, "molar", dtype=object)
-    )
-    scale = scale_col[first] if ns else np.array([], dtype=object)
-
-    z_row = df["valence"].to_numpy()
-    c_in_row = df["c_in_mM"].to_numpy(dtype=float)
-    c_out_row = df["c_out_mM"].to_numpy(dtype=float)
-    permeant = bool_column(df, "permeant", True)
-    pr = np.flatnonzero(permeant & (z_row != 0))  # permeant charged rows
-    ir = np.flatnonzero(~permeant)  # impermeant rows (charged or neutral)
-
-    codes, ion_names = pd.factorize(df["ion"].to_numpy()[pr])
-    ion_names = np.asarray(ion_names, dtype=object)
-    ni = ion_names.size
-    pair = key[pr] * max(ni, 1) + codes
-    dup = pd.Series(pair).duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise ValueError(
-            "donnan: an ion appears twice in one sample at "
-            f"{_where(df, pr[dup])}; merge or remove the duplicate rows"
-        )
-    z_col = np.zeros(ni, dtype=np.int64)
-    z_col[codes] = z_row[pr]
-    clash = z_col[codes] != z_row[pr]
-    if clash.any():
-        raise ValueError(
-            f"donnan: ion {ion_names[codes[clash][0]]} has two valences at "
-            f"{_where(df, pr[clash])}"
-        )
-
-    C_out = np.zeros((ns, ni))
-    C_out[key[pr], codes] = c_out_row[pr]
-    C_in_meas = np.full((ns, ni), np.nan)
-    C_in_meas[key[pr], codes] = c_in_row[pr]
-    nan_out = np.isnan(c_out_row[pr])
-    missing_out = _join_by_sample(key[pr][nan_out], ion_names[codes[nan_out]], ns)
-
-    # Impermeant charge: measured impermeant rows, else the anion gap.
-    charged_imp = ir[(z_row[ir] != 0) & ~np.isnan(c_in_row[ir])]
-    X_imp = np.bincount(
-        key[charged_imp], weights=z_row[charged_imp] * c_in_row[charged_imp],
-        minlength=ns,
-    )  # fmt: skip
-    has_imp = np.bincount(key[charged_imp], minlength=ns) > 0
-    gap = -np.bincount(key[pr], weights=z_row[pr] * c_in_row[pr], minlength=ns)
-    X = np.where(has_imp, X_imp, gap)
-    source = np.where(has_imp, "impermeant rows", "anion gap").astype(object)
-
-    if activity_model is None:
-        res = donnan_equilibrium(
-            c_out=C_out, valence=z_col, impermeant_charge_mM=X, temperature_K=T
-        )
-        model_name = "ideal"
-    else:
-        res = _activity_solve(
-            df, key, ns, ir, ion_names, C_out, X, T, has_imp, scale,
-            activity_model, model_params,
-        )  # fmt: skip
-        model_name = str(activity_model)
-    status = res.status.copy()
-    status[t_mixed] = INVALID
-    reason = np.array([DONNAN_REASONS[s] for s in DONNAN_STATUS], dtype=object)[status]
-    x_nan = ~np.isfinite(X)
-    reason[x_nan] = (
-        "impermeant charge unknown: no impermeant rows with c_in and the anion gap "
-        "needs every permeant ion's c_in"
-    )
-    has_missing = missing_out != ""
-    reason[has_missing] = "c_out missing (not measured) for " + missing_out[has_missing]
-    if res.gamma_out is not None:  # name the ions the activity model cannot handle
-        no_gamma = (C_out > 0) & ~(
-            np.isfinite(res.gamma_out) & np.isfinite(res.gamma_in)
-        )
-        attempted = np.isfinite(X) & np.all(np.isfinite(C_out), axis=1) & (T > 0)
-        no_gamma &= ((status != OK) & attempted)[:, None]
-        rows_g, cols_g = np.nonzero(no_gamma)
-        named = _join_by_sample(rows_g, ion_names[cols_g], ns)
-        has = named != ""
-        reason[has] = (
-            f"activity model {activity_model!r} gives no activity coefficient for "
-            + named[has]
-        )
-    reason[t_mixed] = "temperature_K differs between rows of this sample"
-    ok = status == OK
-
-    # Osmotic balance (ideal particle counts).
-    c_in_D = np.where(np.isfinite(res.c_in_mM), res.c_in_mM, 0.0)
-    imp_in = np.bincount(key[ir], weights=np.nan_to_num(c_in_row[ir]), minlength=ns)
-    imp_out = np.bincount(key[ir], weights=np.nan_to_num(c_out_row[ir]), minlength=ns)
-    gap_particles = np.where(has_imp, 0.0, np.abs(X) / abs(ANION_GAP_VALENCE))
-    d_osm = osmotic_imbalance_mOsm_kg(
-        c_in=c_in_D, c_out=C_out, impermeant_in=imp_in + gap_particles,
-        impermeant_out=imp_out,
-    )  # fmt: skip
-    d_osm = np.where(ok, d_osm, np.nan)
-
-    samples["temperature_K"] = T
-    samples["donnan_ratio"] = np.where(ok, res.ratio, np.nan)
-    samples["donnan_potential_mV"] = np.where(ok, res.potential_mV, np.nan)
-    samples["donnan_residual"] = res.residual
-    samples["donnan_converged"] = res.converged & ~t_mixed
-    samples["donnan_status"] = DONNAN_STATUS[status]
-    samples["donnan_reason"] = reason
-    samples["donnan_closed_form"] = res.closed_form & ok
-    samples["donnan_iterations"] = res.iterations
-    samples["impermeant_charge_mM"] = X
-    samples["impermeant_charge_source"] = source
-    samples["bath_charge_mM"] = (C_out * z_col).sum(axis=1)
-    samples["donnan_ions"] = _join_by_sample(key[pr], ion_names[codes], ns)
-    samples["osmotic_imbalance_mOsm_kg"] = d_osm
-    samples["osmotic_imbalance_kPa"] = osmotic_pressure_kPa(d_osm, T)
-    samples["concentration_scale"] = scale
-    samples["donnan_activity_model"] = model_name
-
-    keep = [c for c in ("dataset", "sample_id", "ion", "valence") if c in df.columns]
-    ions = df.loc[pr, keep].reset_index(drop=True)
-    ions["c_out_mM"] = c_out_row[pr]
-    ions["c_in_mM"] = c_in_row[pr]
-    ions["c_in_donnan_mM"] = np.where(ok[key[pr]], res.c_in_mM[key[pr], codes], np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ions["c_in_measured_over_donnan"] = ions["c_in_mM"] / ions["c_in_donnan_mM"]
-    ions["donnan_potential_mV"] = samples["donnan_potential_mV"].to_numpy()[key[pr]]
-    if res.gamma_in is not None:
-        ions["gamma_in_donnan"] = res.gamma_in[key[pr], codes]
-        ions["gamma_out_donnan"] = res.gamma_out[key[pr], codes]
-    ions["donnan_status"] = samples["donnan_status"].to_numpy()[key[pr]]
-    ions["donnan_activity_model"] = model_name
-    for col in ("source_file", "source_row"):
-        if col in df.columns:
-            ions[col] = df[col].to_numpy()[pr]
-    return samples, ions
-
-
-def _activity_solve(df, key, ns, ir, ion_names, C_out, X, T, has_imp, scale,
-                    model, model_params) -> DonnanResult:  # fmt: skip
-    """Activity-aware solve for the valid samples, one call per concentration scale."""
-    z_row = df["valence"].to_numpy()
-    c_in_row = df["c_in_mM"].to_numpy(dtype=float)
-    imp_rows = ir[~np.isnan(c_in_row[ir])]
-    imp_codes, imp_names = pd.factorize(df["ion"].to_numpy()[imp_rows])
-    C_imp = np.zeros((ns, len(imp_names)))
-    C_imp[key[imp_rows], imp_codes] = c_in_row[imp_rows]
-    gap_A = np.where(has_imp, 0.0, np.abs(X) / abs(ANION_GAP_VALENCE))
-    valid = np.all(np.isfinite(C_out), axis=1) & np.isfinite(X) & (T > 0)
-    ideal = donnan_equilibrium(
-        c_out=np.where(valid[:, None], C_out, np.nan), valence=[
-            lookup(s).valence for s in ion_names
-        ], impermeant_charge_mM=X, temperature_K=T,
-    )  # fmt: skip
-    ni = len(ion_names)
-    fields = {
-        "gamma_in": np.full((ns, ni), np.nan),
-        "gamma_out": np.full((ns, ni), np.nan),
-        "activity_converged": np.zeros(ns, dtype=bool),
-        "activity_iterations": np.zeros(ns, dtype=np.int64),
-    }
-    arrays = {k: np.array(getattr(ideal, k)) for k in (
-        "ratio", "potential_mV", "c_in_mM", "residual", "residual_mM", "converged",
-        "status", "iterations", "closed_form")}  # fmt: skip
-    del z_row
-    for sc in pd.unique(scale[valid]):
-        rows = np.flatnonzero(valid & (scale == sc))
-        imp = {str(s): C_imp[rows, j] for j, s in enumerate(imp_names)}
-        imp["A-"] = imp.get("A-", 0.0) + gap_A[rows]
-        sub = donnan_equilibrium_activity(
-            ions=list(ion_names), c_out=C_out[rows], impermeant_charge_mM=X[rows],
-            temperature_K=T[rows],
-            gamma_fn=activity_gamma_fn(model, scale=str(sc), **model_params),
-            impermeant_c_mM_by_ion=imp,
-        )  # fmt: skip
-        for k in arrays:
-            arrays[k][rows] = getattr(sub, k)
-        for k in fields:
-            fields[k][rows] = getattr(sub, k)
-    return DonnanResult(**arrays, **fields)
-
-
-def donnan_table(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
-                 **model_params) -> pd.DataFrame:  # fmt: skip
-    r"""Open-system Donnan prediction per sample of a canonical measurement table.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Canonical long table (see :func:`donnan_tables`).
-    temperature_K : float, optional
-        Override the table's temperature for every sample, [K].
-    activity_model : str, optional
-        Activity model (:mod:`iongrad.physics.activity`); None means ideal.
-    **model_params
-        Passed to the activity model.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (``dataset``, ``sample_id``) in order of first appearance:
-        ``temperature_K`` [K], ``donnan_ratio`` [-], ``donnan_potential_mV`` [mV],
-        ``donnan_residual`` [-] (electroneutrality residual / total charge),
-        ``donnan_converged`` (bool), ``donnan_status`` and ``donnan_reason``,
-        ``donnan_closed_form``, ``donnan_iterations``, ``impermeant_charge_mM``
-        [mM of charge], ``impermeant_charge_source`` (``"impermeant rows"`` or
-        ``"anion gap"``), ``bath_charge_mM`` (:math:`\sum z c_{out}`, 0 for a
-        neutral bath), ``donnan_ions`` (the permeant ions used),
-        ``osmotic_imbalance_mOsm_kg`` [mOsm/kg], ``osmotic_imbalance_kPa`` [kPa],
-        ``concentration_scale``, ``donnan_activity_model``; plus ``cell_type`` when
-        present. Failed samples keep their row with NaN values and a reason.
-
-    Notes
-    -----
-    Physics and conventions as :func:`donnan_equilibrium` (ideal) or
-    :func:`donnan_equilibrium_activity` (``activity_model`` given): :math:`c_{in,i}
-    = c_{out,i} r^{z_i}`, :math:`V_D = -(RT/F) \ln r`, natural log.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({
-    ...     "dataset": "demo", "sample_id": "s1", "temperature_K": 298.15,
-    ...     "ion": ["K+", "Cl-", "A-"], "valence": [1, -1, -1],
-    ...     "c_in_mM": [float("nan"), float("nan"), 100.0],
-    ...     "c_out_mM": [100.0, 100.0, 0.0], "permeant": [True, True, False]})
-    >>> out = donnan_table(table)
-    >>> round(float(out.donnan_potential_mV[0]), 2), out.impermeant_charge_source[0]
-    (-12.36, 'impermeant rows')
-    """
-    return donnan_tables(
-        df, temperature_K=temperature_K, activity_model=activity_model, **model_params
-    )[0]
-
-
-def donnan_ions(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
-                **model_params) -> pd.DataFrame:  # fmt: skip
-    r"""Donnan prediction per sample x permeant charged ion of a canonical table.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Canonical long table (see :func:`donnan_tables`).
-    temperature_K : float, optional
-        Override the table's temperature for every sample, [K].
-    activity_model : str, optional
-        Activity model (:mod:`iongrad.physics.activity`); None means ideal.
-    **model_params
-        Passed to the activity model.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per permeant charged row of ``df`` (input order): ``dataset``,
-        ``sample_id``, ``ion``, ``valence``, ``c_out_mM``, ``c_in_mM`` (measured),
-        ``c_in_donnan_mM`` [mM] (:math:`c_{out} r^z`), ``c_in_measured_over_donnan``
-        [-], ``donnan_potential_mV`` [mV], ``gamma_in_donnan``/``gamma_out_donnan``
-        (with an activity model), ``donnan_status``, ``donnan_activity_model`` and
-        the provenance columns ``source_file``/``source_row`` when present.
-
-    Notes
-    -----
-    Same computation as :func:`donnan_table`; call :func:`donnan_tables` to get
-    both frames from one solve.
-    """
-    return donnan_tables(
-        df, temperature_K=temperature_K, activity_model=activity_model, **model_params
-    )[1]

@@ -5,10 +5,10 @@ membrane at potential :math:`V_m` (:func:`ghk_current`), and the resting potenti
 which the ionic currents sum to zero (:func:`ghk_voltage`). For monovalent ions the
 zero-current potential has the classic closed form (:func:`ghk_voltage_monovalent`);
 when divalent (or trivalent) ions carry current it is solved numerically for all
-samples at once. :func:`ghk_table` applies it to the canonical measurement table,
-with the pump-leak balance of :mod:`iongrad.physics.pumpleak`.
+samples at once. :mod:`iongrad.tables.ghk` applies it to the canonical measurement
+table, with the pump-leak balance of :mod:`iongrad.physics.pumpleak`.
 
-Sign conventions (DESIGN.md): :math:`V_m = \phi_{in} - \phi_{out}`; a positive
+Sign conventions: :math:`V_m = \phi_{in} - \phi_{out}`; a positive
 current is outward (positive charge leaving the cell).
 """
 
@@ -17,9 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from iongrad.canonical import bool_column, sample_index
 from iongrad.constants import F, thermal_voltage_mV
 from iongrad.numerics import solve_monotone
 from iongrad.physics.nernst import nernst_potential
@@ -31,7 +29,6 @@ __all__ = [
     "GHKResult",
     "ghk_current",
     "ghk_flux",
-    "ghk_table",
     "ghk_voltage",
     "ghk_voltage_monovalent",
 ]
@@ -492,200 +489,3 @@ def ghk_voltage(
         method=how.astype(str),
         iterations=iterations,
     )
-
-
-# ------------------------------------------------------------------ table
-def ghk_table(
-    df: pd.DataFrame,
-    *,
-    default_permeability=None,
-    temperature_K=None,
-    pump_ratio: float = 1.5,
-) -> pd.DataFrame:
-    r"""GHK resting potential and pump-leak balance per sample of a canonical table.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Canonical long table: ``dataset``, ``sample_id``, ``ion``, ``valence``,
-        ``c_in_mM``, ``c_out_mM``, ``temperature_K``; optional ``permeant``
-        (default True), ``permeability`` (relative to P_K = 1), ``vm_mV``,
-        ``cell_type``.
-    default_permeability : dict, optional
-        Relative permeability by canonical ion symbol for permeant ions whose
-        ``permeability`` is missing; default :data:`DEFAULT_PERMEABILITY`
-        (``{"K+": 1.0, "Na+": 0.05, "Cl-": 0.45}``). Pass ``{}`` to use table
-        values only.
-    temperature_K : float, optional
-        Override the table's temperature for every sample, [K].
-    pump_ratio : float
-        Na+/K+ stoichiometry for the Mullins-Noda potential, [-] (3:2 = 1.5).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (``dataset``, ``sample_id``): ``temperature_K``, ``vm_ghk_mV``
-        [mV], ``ghk_converged``, ``ghk_status``, ``ghk_reason``, ``ghk_residual``
-        [-], ``ghk_method``, ``ghk_ions`` (ions that carried current, with their
-        P), ``permeability_source`` (``"table"``, ``"default"``, or
-        ``"table+default"`` when mixed), ``vm_measured_mV`` (first measured vm_mV of
-        the sample, NaN if none), and the pump-leak columns of
-        :func:`iongrad.physics.pumpleak.pump_leak`: ``pump_vm_mV`` and
-        ``pump_vm_source``
-        (``"measured"`` or ``"ghk"``), ``pump_na_out_rel`` and ``pump_k_in_rel``
-        (active Na+ extrusion and K+ uptake needed to balance the passive GHK
-        leaks, in units of P_K x mM, i.e. mol m^-2 s^-1 per m s^-1 of P_K),
-        ``pump_na_k_ratio`` [-], ``pump_ratio_over_3to2`` [-], and
-        ``vm_mullins_noda_mV`` [mV].
-
-    Notes
-    -----
-    Ions carry current when they are permeant (``permeant`` true), charged and have
-    a permeability (table value, else the default for their symbol); a permeant ion
-    with neither is left out and named in ``ghk_reason``. Equations as
-    :func:`ghk_voltage` and :func:`iongrad.physics.pumpleak.pump_leak`; natural log,
-    :math:`V_m = \phi_{in} - \phi_{out}`, outward current positive.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({
-    ...     "dataset": "squid", "sample_id": "axon", "temperature_K": 293.15,
-    ...     "ion": ["K+", "Na+", "Cl-"], "valence": [1, 1, -1],
-    ...     "c_in_mM": [400.0, 50.0, 40.0], "c_out_mM": [20.0, 440.0, 560.0],
-    ...     "permeability": [1.0, 0.04, 0.45]})
-    >>> out = ghk_table(table)
-    >>> round(float(out.vm_ghk_mV[0]), 1), out.permeability_source[0]
-    (-62.3, 'table')
-    """
-    from iongrad.physics.pumpleak import (
-        NA_K_STOICHIOMETRY,
-        mullins_noda_potential,
-        pump_leak,
-    )
-
-    if default_permeability is None:
-        default_permeability = DEFAULT_PERMEABILITY
-    need = ["dataset", "sample_id", "ion", "valence", "c_in_mM", "c_out_mM"]
-    need += ["temperature_K"] if temperature_K is None else []
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise ValueError(f"ghk: the table lacks required column(s) {missing}")
-    df = df.reset_index(drop=True)
-    nrow = len(df)
-    idx = sample_index(df)
-    key, ns, out = idx.key, idx.n, idx.frame
-    if temperature_K is None:
-        T = pd.Series(df["temperature_K"].to_numpy(float)).groupby(key).first()
-        T = T.to_numpy()
-    else:
-        T = np.full(ns, float(temperature_K))
-
-    z_row = df["valence"].to_numpy()
-    permeant = bool_column(df, "permeant", True)
-    ions_row = df["ion"].astype(str).to_numpy()
-    P_table = (
-        df["permeability"].to_numpy(dtype=float)
-        if "permeability" in df.columns
-        else np.full(nrow, np.nan)
-    )
-    P_default = (
-        pd.Series(ions_row).map(default_permeability).to_numpy(dtype=float)
-        if nrow
-        else np.zeros(0)
-    )
-    from_table = np.isfinite(P_table)
-    P_row = np.where(from_table, P_table, P_default)
-    rows = np.flatnonzero(permeant & (z_row != 0))
-    has_P = np.isfinite(P_row[rows])
-    use = rows[has_P]
-    codes, names = pd.factorize(ions_row[use])
-    ni = len(names)
-    dup = pd.Series(key[use] * max(ni, 1) + codes).duplicated(keep=False).to_numpy()
-    if dup.any():
-        from iongrad.physics.donnan import _where
-
-        raise ValueError(
-            f"ghk: an ion appears twice in one sample at {_where(df, use[dup])}; "
-            "merge or remove the duplicate rows"
-        )
-    shape = (ns, ni)
-    C_in, C_out, P = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    Z = np.zeros(ni, dtype=np.int64)
-    Z[codes] = z_row[use]
-    C_in[key[use], codes] = df["c_in_mM"].to_numpy(float)[use]
-    C_out[key[use], codes] = df["c_out_mM"].to_numpy(float)[use]
-    P[key[use], codes] = P_row[use]
-
-    res = ghk_voltage(c_in=C_in, c_out=C_out, valence=Z, permeability=P,
-                      temperature_K=T)  # fmt: skip
-    reason = np.array([GHK_REASONS[s] for s in GHK_STATUS], dtype=object)[res.status]
-    c_bad = ~(np.isfinite(C_in[key[use], codes]) & np.isfinite(C_out[key[use], codes]))
-    named = _join(key[use][c_bad], ions_row[use][c_bad], ns)
-    reason = np.where(
-        named != "", "c_in or c_out missing (not measured) for " + named, reason
-    ).astype(object)
-    no_P = rows[~has_P]
-    left_out = _join(key[no_P], ions_row[no_P], ns)
-    note = np.where(
-        left_out != "", "no permeability for " + left_out + " (left out)", ""
-    ).astype(object)
-    reason = np.where(
-        (reason != "") & (note != ""), reason + "; " + note, reason + note
-    )
-    used = P[key[use], codes] > 0
-    src_t = np.bincount(key[use][used & from_table[use]], minlength=ns) > 0
-    src_d = np.bincount(key[use][used & ~from_table[use]], minlength=ns) > 0
-    labels = np.array(["", "table", "default", "table+default"], dtype=object)
-    source = labels[src_t.astype(int) + 2 * src_d.astype(int)]
-    carried = _join(
-        key[use][used],
-        np.char.add(np.char.add(ions_row[use][used].astype(str), ":"),
-                    P_row[use][used].astype(str)),
-        ns,
-    )  # fmt: skip
-
-    vm_meas = np.full(ns, np.nan)
-    if "vm_mV" in df.columns:
-        vm_rows = df["vm_mV"].to_numpy(float)
-        vm_meas = pd.Series(vm_rows).groupby(key).first().to_numpy()  # skips NaN
-    vm_pump = np.where(np.isfinite(vm_meas), vm_meas, res.vm_mV)
-    pump = pump_leak(
-        c_in=C_in, c_out=C_out, valence=Z, permeability=P, vm_mV=vm_pump,
-        temperature_K=T, ions=list(names),
-    )  # fmt: skip
-    mn = mullins_noda_potential(
-        c_in=C_in, c_out=C_out, permeability=P, ions=list(names), temperature_K=T,
-        pump_ratio=pump_ratio,
-    )  # fmt: skip
-
-    out["temperature_K"] = T
-    out["vm_ghk_mV"] = res.vm_mV
-    out["ghk_converged"] = res.converged
-    out["ghk_status"] = GHK_STATUS[res.status]
-    out["ghk_reason"] = reason
-    out["ghk_residual"] = res.residual
-    out["ghk_method"] = res.method
-    out["ghk_ions"] = carried
-    out["permeability_source"] = source
-    out["vm_measured_mV"] = vm_meas
-    out["pump_vm_mV"] = vm_pump
-    out["pump_vm_source"] = np.where(np.isfinite(vm_meas), "measured", "ghk")
-    # Pump-leak numbers only where the sample has both Na+ and K+ with P > 0.
-    both = np.ones(ns, dtype=bool)
-    for symbol in ("Na+", "K+"):
-        j = list(names).index(symbol) if symbol in list(names) else None
-        both &= (P[:, j] > 0) if j is not None else False
-    out["pump_na_out_rel"] = np.where(both, pump.na_out, np.nan)
-    out["pump_k_in_rel"] = np.where(both, pump.k_in, np.nan)
-    out["pump_na_k_ratio"] = np.where(both, pump.na_k_ratio, np.nan)
-    out["pump_ratio_over_3to2"] = out["pump_na_k_ratio"] / NA_K_STOICHIOMETRY
-    out["vm_mullins_noda_mV"] = np.where(both, mn, np.nan)
-    return out
-
-
-def _join(keys, labels, n):
-    res = np.full(n, "", dtype=object)
-    if len(keys):
-        joined = pd.Series(labels).groupby(keys).agg(", ".join)
-        res[joined.index.to_numpy()] = joined.to_numpy()
-    return res

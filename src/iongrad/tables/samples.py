@@ -2,7 +2,7 @@
 
 :func:`compute_samples` takes the potentials table and returns one row per sample
 (plus the per-ion Donnan table), calling the table adapters of
-:mod:`iongrad.physics.donnan` and :mod:`iongrad.physics.ghk`.
+:mod:`iongrad.tables.donnan` and :mod:`iongrad.tables.ghk`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from iongrad.canonical import CANONICAL_COLUMNS
-from iongrad.physics.donnan import donnan_tables
-from iongrad.physics.ghk import ghk_table
+from iongrad.tables.donnan import donnan_tables
+from iongrad.tables.ghk import ghk_table
 
 __all__ = ["compute_samples"]
 
@@ -44,10 +44,9 @@ def compute_samples(
     samples, donnan_ions : pandas.DataFrame
         One row per (dataset, sample_id): cell type, temperature, measured vm_mV,
         ionic strengths, then the columns of
-        :func:`iongrad.physics.donnan.donnan_table` and
-        :func:`iongrad.physics.ghk.ghk_table`; and one row per sample x permeant ion
-        from
-        :func:`iongrad.physics.donnan.donnan_ions`.
+        :func:`iongrad.tables.donnan.donnan_table` and
+        :func:`iongrad.tables.ghk.ghk_table`; and one row per sample x permeant ion
+        from :func:`iongrad.tables.donnan.donnan_ions`.
     """
     keys = ["dataset", "sample_id"]
     per_sample = [

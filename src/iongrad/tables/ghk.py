@@ -1,0 +1,259 @@
+r"""GHK resting potential and pump-leak balance per sample of the canonical table.
+
+:func:`ghk_table` gathers each sample's current carriers (permeant charged ions with
+a permeability) from the canonical long table, solves the GHK zero-current potential
+of every sample at once (:func:`iongrad.physics.ghk.ghk_voltage`) and adds the
+pump-leak balance of :mod:`iongrad.physics.pumpleak`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from iongrad.canonical import bool_column, sample_index
+from iongrad.physics.ghk import (
+    DEFAULT_PERMEABILITY,
+    GHK_REASONS,
+    GHK_STATUS,
+    GHKResult,
+    ghk_voltage,
+)
+from iongrad.physics.pumpleak import (
+    NA_K_STOICHIOMETRY,
+    mullins_noda_potential,
+    pump_leak,
+)
+from iongrad.tables.locate import join_by_sample, where
+
+__all__ = ["ghk_table"]
+
+_REQUIRED = ("dataset", "sample_id", "ion", "valence", "c_in_mM", "c_out_mM")
+
+
+@dataclass(frozen=True)
+class _Carriers:
+    """Samples x ions matrices of the current carriers, and where each row went.
+
+    ``rows`` are the permeant charged table rows, ``use`` those with a permeability
+    (``codes``: their ion column of ``names``), ``P_row`` the permeability of every
+    table row (table value, else default) and ``from_table`` which came from the
+    table.
+    """
+
+    key: np.ndarray
+    ns: int
+    ions_row: np.ndarray
+    P_row: np.ndarray
+    from_table: np.ndarray
+    rows: np.ndarray
+    use: np.ndarray
+    codes: np.ndarray
+    names: list[str]
+    C_in: np.ndarray
+    C_out: np.ndarray
+    P: np.ndarray
+    Z: np.ndarray
+
+
+def ghk_table(
+    df: pd.DataFrame,
+    *,
+    default_permeability=None,
+    temperature_K=None,
+    pump_ratio: float = 1.5,
+) -> pd.DataFrame:
+    r"""GHK resting potential and pump-leak balance per sample of a canonical table.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical long table: ``dataset``, ``sample_id``, ``ion``, ``valence``,
+        ``c_in_mM``, ``c_out_mM``, ``temperature_K``; optional ``permeant``
+        (default True), ``permeability`` (relative to P_K = 1), ``vm_mV``,
+        ``cell_type``.
+    default_permeability : dict, optional
+        Relative permeability by canonical ion symbol for permeant ions whose
+        ``permeability`` is missing; default
+        :data:`iongrad.physics.ghk.DEFAULT_PERMEABILITY`
+        (``{"K+": 1.0, "Na+": 0.05, "Cl-": 0.45}``). Pass ``{}`` to use table
+        values only.
+    temperature_K : float, optional
+        Override the table's temperature for every sample, [K].
+    pump_ratio : float
+        Na+/K+ stoichiometry for the Mullins-Noda potential, [-] (3:2 = 1.5).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``dataset``, ``sample_id``): ``temperature_K``, ``vm_ghk_mV``
+        [mV], ``ghk_converged``, ``ghk_status``, ``ghk_reason``, ``ghk_residual``
+        [-], ``ghk_method``, ``ghk_ions`` (ions that carried current, with their
+        P), ``permeability_source`` (``"table"``, ``"default"``, or
+        ``"table+default"`` when mixed), ``vm_measured_mV`` (first measured vm_mV of
+        the sample, NaN if none), and the pump-leak columns of
+        :func:`iongrad.physics.pumpleak.pump_leak`: ``pump_vm_mV`` and
+        ``pump_vm_source`` (``"measured"`` or ``"ghk"``), ``pump_na_out_rel`` and
+        ``pump_k_in_rel`` (active Na+ extrusion and K+ uptake needed to balance the
+        passive GHK leaks, in units of P_K x mM, i.e. mol m^-2 s^-1 per m s^-1 of
+        P_K), ``pump_na_k_ratio`` [-], ``pump_ratio_over_3to2`` [-], and
+        ``vm_mullins_noda_mV`` [mV].
+
+    Notes
+    -----
+    Ions carry current when they are permeant (``permeant`` true), charged and have
+    a permeability (table value, else the default for their symbol); a permeant ion
+    with neither is left out and named in ``ghk_reason``. Equations as
+    :func:`iongrad.physics.ghk.ghk_voltage` and
+    :func:`iongrad.physics.pumpleak.pump_leak`; natural log,
+    :math:`V_m = \phi_{in} - \phi_{out}`, outward current positive.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({
+    ...     "dataset": "squid", "sample_id": "axon", "temperature_K": 293.15,
+    ...     "ion": ["K+", "Na+", "Cl-"], "valence": [1, 1, -1],
+    ...     "c_in_mM": [400.0, 50.0, 40.0], "c_out_mM": [20.0, 440.0, 560.0],
+    ...     "permeability": [1.0, 0.04, 0.45]})
+    >>> out = ghk_table(table)
+    >>> round(float(out.vm_ghk_mV[0]), 1), out.permeability_source[0]
+    (-62.3, 'table')
+    """
+    if default_permeability is None:
+        default_permeability = DEFAULT_PERMEABILITY
+    need = list(_REQUIRED) + (["temperature_K"] if temperature_K is None else [])
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ValueError(f"ghk: the table lacks required column(s) {missing}")
+    df = df.reset_index(drop=True)
+    idx = sample_index(df)
+    if temperature_K is None:
+        T = pd.Series(df["temperature_K"].to_numpy(float)).groupby(idx.key).first()
+        T = T.to_numpy()
+    else:
+        T = np.full(idx.n, float(temperature_K))
+    car = _carriers(df, idx.key, idx.n, default_permeability)
+    res = ghk_voltage(c_in=car.C_in, c_out=car.C_out, valence=car.Z,
+                      permeability=car.P, temperature_K=T)  # fmt: skip
+    out = idx.frame
+    out["temperature_K"] = T
+    out["vm_ghk_mV"] = res.vm_mV
+    out["ghk_converged"] = res.converged
+    out["ghk_status"] = GHK_STATUS[res.status]
+    out["ghk_reason"] = _reasons(car, res)
+    out["ghk_residual"] = res.residual
+    out["ghk_method"] = res.method
+    _add_carried(out, car)
+    _add_pump_leak(out, df, car, res, T, pump_ratio)
+    return out
+
+
+def _carriers(df, key, ns, default_permeability) -> _Carriers:
+    """Gather the current carriers into samples x ions matrices; duplicates raise."""
+    nrow = len(df)
+    z_row = df["valence"].to_numpy()
+    permeant = bool_column(df, "permeant", True)
+    ions_row = df["ion"].astype(str).to_numpy()
+    P_table = (
+        df["permeability"].to_numpy(dtype=float)
+        if "permeability" in df.columns
+        else np.full(nrow, np.nan)
+    )
+    P_default = (
+        pd.Series(ions_row).map(default_permeability).to_numpy(dtype=float)
+        if nrow
+        else np.zeros(0)
+    )
+    from_table = np.isfinite(P_table)
+    P_row = np.where(from_table, P_table, P_default)
+    rows = np.flatnonzero(permeant & (z_row != 0))
+    use = rows[np.isfinite(P_row[rows])]
+    codes, names = pd.factorize(ions_row[use])
+    ni = len(names)
+    dup = pd.Series(key[use] * max(ni, 1) + codes).duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise ValueError(
+            f"ghk: an ion appears twice in one sample at {where(df, use[dup])}; "
+            "merge or remove the duplicate rows"
+        )
+    shape = (ns, ni)
+    C_in, C_out, P = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    Z = np.zeros(ni, dtype=np.int64)
+    Z[codes] = z_row[use]
+    C_in[key[use], codes] = df["c_in_mM"].to_numpy(float)[use]
+    C_out[key[use], codes] = df["c_out_mM"].to_numpy(float)[use]
+    P[key[use], codes] = P_row[use]
+    return _Carriers(
+        key=key, ns=ns, ions_row=ions_row, P_row=P_row, from_table=from_table,
+        rows=rows, use=use, codes=codes, names=list(names), C_in=C_in, C_out=C_out,
+        P=P, Z=Z,
+    )  # fmt: skip
+
+
+def _reasons(car: _Carriers, res: GHKResult) -> np.ndarray:
+    """Why a sample has no potential, and which permeant ions were left out."""
+    key, use, ns = car.key, car.use, car.ns
+    reason = np.array([GHK_REASONS[s] for s in GHK_STATUS], dtype=object)[res.status]
+    c_bad = ~(
+        np.isfinite(car.C_in[key[use], car.codes])
+        & np.isfinite(car.C_out[key[use], car.codes])
+    )
+    named = join_by_sample(key[use][c_bad], car.ions_row[use][c_bad], ns)
+    reason = np.where(
+        named != "", "c_in or c_out missing (not measured) for " + named, reason
+    ).astype(object)
+    no_P = car.rows[~np.isfinite(car.P_row[car.rows])]
+    left_out = join_by_sample(key[no_P], car.ions_row[no_P], ns)
+    note = np.where(
+        left_out != "", "no permeability for " + left_out + " (left out)", ""
+    ).astype(object)
+    return np.where((reason != "") & (note != ""), reason + "; " + note, reason + note)
+
+
+def _add_carried(out: pd.DataFrame, car: _Carriers) -> None:
+    """Columns ``ghk_ions`` (carriers with their P) and ``permeability_source``."""
+    key, use, ns = car.key, car.use, car.ns
+    used = car.P[key[use], car.codes] > 0
+    src_t = np.bincount(key[use][used & car.from_table[use]], minlength=ns) > 0
+    src_d = np.bincount(key[use][used & ~car.from_table[use]], minlength=ns) > 0
+    labels = np.array(["", "table", "default", "table+default"], dtype=object)
+    out["ghk_ions"] = join_by_sample(
+        key[use][used],
+        np.char.add(np.char.add(car.ions_row[use][used].astype(str), ":"),
+                    car.P_row[use][used].astype(str)),
+        ns,
+    )  # fmt: skip
+    out["permeability_source"] = labels[src_t.astype(int) + 2 * src_d.astype(int)]
+
+
+def _add_pump_leak(out, df, car: _Carriers, res: GHKResult, T, pump_ratio) -> None:
+    """Measured Vm and the pump-leak columns (where the sample has Na+ and K+)."""
+    ns, names = car.ns, car.names
+    vm_meas = np.full(ns, np.nan)
+    if "vm_mV" in df.columns:
+        vm_rows = df["vm_mV"].to_numpy(float)
+        vm_meas = pd.Series(vm_rows).groupby(car.key).first().to_numpy()  # skips NaN
+    vm_pump = np.where(np.isfinite(vm_meas), vm_meas, res.vm_mV)
+    pump = pump_leak(
+        c_in=car.C_in, c_out=car.C_out, valence=car.Z, permeability=car.P,
+        vm_mV=vm_pump, temperature_K=T, ions=names,
+    )  # fmt: skip
+    mn = mullins_noda_potential(
+        c_in=car.C_in, c_out=car.C_out, permeability=car.P, ions=names,
+        temperature_K=T, pump_ratio=pump_ratio,
+    )  # fmt: skip
+    out["vm_measured_mV"] = vm_meas
+    out["pump_vm_mV"] = vm_pump
+    out["pump_vm_source"] = np.where(np.isfinite(vm_meas), "measured", "ghk")
+    # Pump-leak numbers only where the sample has both Na+ and K+ with P > 0.
+    both = np.ones(ns, dtype=bool)
+    for symbol in ("Na+", "K+"):
+        j = names.index(symbol) if symbol in names else None
+        both &= (car.P[:, j] > 0) if j is not None else False
+    out["pump_na_out_rel"] = np.where(both, pump.na_out, np.nan)
+    out["pump_k_in_rel"] = np.where(both, pump.k_in, np.nan)
+    out["pump_na_k_ratio"] = np.where(both, pump.na_k_ratio, np.nan)
+    out["pump_ratio_over_3to2"] = out["pump_na_k_ratio"] / NA_K_STOICHIOMETRY
+    out["vm_mullins_noda_mV"] = np.where(both, mn, np.nan)
