@@ -1,12 +1,13 @@
-"""activity_table: the contract engineer D's workflow consumes."""
+"""activity_table: the per-row activity columns the workflow's potentials table uses."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.physics.activity import MODELS, activity_coefficients, activity_table
+from iongrad.physics.activity import MODELS, activity_coefficients
 from iongrad.physics.ionic_strength import molar_to_molal
 from iongrad.physics.nernst import nernst_potential
+from iongrad.tables.activity import activity_table
 
 COLUMNS = [
     "gamma_in_model",

@@ -63,10 +63,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
-from iongrad.ions import UnknownIonError, lookup
-from iongrad.physics.ionic_strength import molar_to_molal
+from iongrad.ions import lookup
 from iongrad.physics.pitzer import (
     PITZER_MAX_IONIC_STRENGTH,
     PITZER_TEMPERATURE_RANGE_K,
@@ -85,8 +83,11 @@ __all__ = [
     "MODEL_REFERENCES",
     "MODEL_TEMPERATURE_RANGE_K",
     "ActivityResult",
+    "LongActivityResult",
     "activity_coefficients",
-    "activity_table",
+    "activity_coefficients_long",
+    "check_model",
+    "decode_flags",
     "log10_gamma_davies",
     "log10_gamma_debye_huckel",
     "log10_gamma_extended_debye_huckel",
@@ -351,7 +352,14 @@ def _ion_parameters(model: str, symbols) -> tuple[dict[str, tuple], dict[str, st
     return params, missing
 
 
-def _check_model(model: str, convention: str, model_params: dict) -> dict:
+def check_model(model: str, convention: str, model_params: dict) -> dict:
+    """Check a model name, convention and parameters; return the full parameters.
+
+    Raises
+    ------
+    ValueError
+        Unknown model or convention, or a parameter the model does not take.
+    """
     if model not in MODELS:
         raise ValueError(f"unknown activity model {model!r}; expected one of {MODELS}")
     if convention not in CONVENTIONS:
@@ -487,7 +495,7 @@ def activity_coefficients(
     >>> [round(float(g), 3) for g in r.gamma[0]], bool(r.valid[0])
     ([0.755, 0.729], True)
     """
-    opts = _check_model(model, convention, model_params)
+    opts = check_model(model, convention, model_params)
     symbols = tuple(lookup(s).symbol for s in ions)
     m = np.atleast_2d(np.asarray(molality, dtype=float))
     n, k = m.shape
@@ -498,44 +506,8 @@ def activity_coefficients(
     T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
     z = np.array([lookup(s).valence for s in symbols], dtype=float)
     I = 0.5 * (m @ (z * z))  # noqa: E741
-    notes = np.full(n, "", dtype=object)
-    reasons: dict[str, str] = {}
-
     if model == "pitzer":
-        extra = [s for s in ("K+", "Cl-") if s not in symbols]
-        cols = list(symbols) + extra
-        mat = np.hstack([m, np.zeros((n, len(extra)))]) if extra else m
-        ln_g, _ = pitzer_ln_gamma(mat, cols, T)
-        cov = pitzer_coverage(symbols)
-        for s in cov.unknown_ions:
-            reasons[s] = f"{s}: no Pitzer parameters (iongrad/data/pitzer_binary.csv)"
-        present = m > 0
-        idx = {s: i for i, s in enumerate(symbols)}
-        texts: list[str] = []
-        masks: list[np.ndarray] = []
-        for s in cov.unknown_ions:
-            texts.append(f"no Pitzer parameters, interactions taken as 0: {s}")
-            masks.append(present[:, idx[s]])
-        for c, a in cov.missing_pairs:
-            texts.append(f"Pitzer pairs without parameters, taken as 0: {c}/{a}")
-            masks.append(present[:, idx[c]] & present[:, idx[a]])
-        off25 = np.abs(T - 298.15) > 0.5
-        for c, a in cov.constant_T_pairs:
-            texts.append(f"no dT data, 25 degC Pitzer parameters used for: {c}/{a}")
-            masks.append(off25 & present[:, idx[c]] & present[:, idx[a]])
-        if len(texts) > 62:  # keep the bit flags in int64
-            texts = [*texts[:61], "further Pitzer coverage notes omitted"]
-            masks = [*masks[:61], np.any(masks[61:], axis=0)]
-        flags = np.zeros(n, dtype=np.int64)
-        for b, mask in enumerate(masks):
-            flags |= mask.astype(np.int64) << b
-        notes = _decode_flags(flags, texts)
-        if convention == "macinnes":
-            kcl, _ = pitzer_ln_gamma(np.column_stack([I, I]), ["K+", "Cl-"], T)
-            shift = kcl.mean(axis=1) - ln_g[:, cols.index("Cl-")]
-            ln_g = ln_g[:, :k] - z[None, :] * shift[:, None]
-        else:
-            ln_g = ln_g[:, :k]
+        ln_g, reasons, notes = _pitzer(m, symbols, z, I, T, convention)
     else:
         params, reasons = _ion_parameters(model, symbols)
         ln_g = np.full((n, k), np.nan)
@@ -544,17 +516,207 @@ def activity_coefficients(
                 ln_g[:, j] = _ln_gamma_dh(model, z[j], I, T, params[s], opts)
         if convention == "macinnes":
             ln_g = ln_g - z[None, :] * _macinnes_shift(model, I, T, opts)[:, None]
-
-    gamma = np.exp(ln_g)
+        notes = np.full(n, "", dtype=object)
     return ActivityResult(
         ions=symbols,
-        gamma=gamma,
+        gamma=np.exp(ln_g),
         ionic_strength_molal=I,
         valid=_valid(model, I, T),
         model=model,
         convention=convention,
         ion_reasons=reasons,
         notes=notes,
+    )
+
+
+def _pitzer(m, symbols, z, I, T, convention):  # noqa: E741
+    """ln gamma (n, k), reasons by ion and notes per solution of the Pitzer model."""
+    n, k = m.shape
+    extra = [s for s in ("K+", "Cl-") if s not in symbols]
+    cols = list(symbols) + extra
+    mat = np.hstack([m, np.zeros((n, len(extra)))]) if extra else m
+    ln_g, _ = pitzer_ln_gamma(mat, cols, T)
+    cov = pitzer_coverage(symbols)
+    reasons = {
+        s: f"{s}: no Pitzer parameters (iongrad/data/pitzer_binary.csv)"
+        for s in cov.unknown_ions
+    }
+    notes = _pitzer_notes(cov, m > 0, symbols, T)
+    if convention == "macinnes":
+        kcl, _ = pitzer_ln_gamma(np.column_stack([I, I]), ["K+", "Cl-"], T)
+        shift = kcl.mean(axis=1) - ln_g[:, cols.index("Cl-")]
+        ln_g = ln_g[:, :k] - z[None, :] * shift[:, None]
+    else:
+        ln_g = ln_g[:, :k]
+    return ln_g, reasons, notes
+
+
+def _pitzer_notes(cov, present, symbols, T):
+    """Per solution: the Pitzer parameters it needed and did not have."""
+    idx = {s: i for i, s in enumerate(symbols)}
+    texts: list[str] = []
+    masks: list[np.ndarray] = []
+    for s in cov.unknown_ions:
+        texts.append(f"no Pitzer parameters, interactions taken as 0: {s}")
+        masks.append(present[:, idx[s]])
+    for c, a in cov.missing_pairs:
+        texts.append(f"Pitzer pairs without parameters, taken as 0: {c}/{a}")
+        masks.append(present[:, idx[c]] & present[:, idx[a]])
+    off25 = np.abs(T - 298.15) > 0.5
+    for c, a in cov.constant_T_pairs:
+        texts.append(f"no dT data, 25 degC Pitzer parameters used for: {c}/{a}")
+        masks.append(off25 & present[:, idx[c]] & present[:, idx[a]])
+    if len(texts) > 62:  # keep the bit flags in int64
+        texts = [*texts[:61], "further Pitzer coverage notes omitted"]
+        masks = [*masks[:61], np.any(masks[61:], axis=0)]
+    flags = np.zeros(present.shape[0], dtype=np.int64)
+    for b, mask in enumerate(masks):
+        flags |= mask.astype(np.int64) << b
+    return decode_flags(flags, texts)
+
+
+@dataclass(frozen=True)
+class LongActivityResult:
+    """Activity coefficients of solutions given one species per element.
+
+    Attributes
+    ----------
+    gamma : numpy.ndarray, shape (r,)
+        Single-ion activity coefficient of each element (molal scale), [-]; NaN
+        where the ion has no parameters in the model or its solution holds a
+        negative molality.
+    ionic_strength_molal : numpy.ndarray, shape (s,)
+        Ionic strength per solution, [mol/kg]; NaN with a negative molality.
+    valid : numpy.ndarray of bool, shape (s,)
+        Ionic strength and temperature inside the model's stated range.
+    negative : numpy.ndarray of bool, shape (s,)
+        The solution holds a negative molality (its coefficients are undefined).
+    unmeasured : numpy.ndarray of bool, shape (s,)
+        A charged species of the solution has no molality (NaN): it was left out of
+        the ionic strength.
+    notes : numpy.ndarray of str, shape (s,)
+        Per-solution notes of the model (Pitzer coverage), empty otherwise.
+    ion_reasons : dict
+        Symbol -> reason its gamma is NaN (ions without parameters).
+    """
+
+    gamma: np.ndarray
+    ionic_strength_molal: np.ndarray
+    valid: np.ndarray
+    negative: np.ndarray
+    unmeasured: np.ndarray
+    notes: np.ndarray
+    ion_reasons: dict[str, str]
+
+
+def activity_coefficients_long(
+    *,
+    molality,
+    ion,
+    ions,
+    valence,
+    solution,
+    temperature_K,
+    model: str = DEFAULT_MODEL,
+    convention: str = DEFAULT_CONVENTION,
+    **model_params,
+) -> LongActivityResult:
+    r"""Single-ion activity coefficients of solutions given one species per element.
+
+    The long layout of measurement tables: element e is species ``ions[ion[e]]`` at
+    molality ``molality[e]`` in solution ``solution[e]``.
+
+    Parameters
+    ----------
+    molality : array_like, shape (r,)
+        Molality, [mol/kg water]; NaN means not measured (left out of the ionic
+        strength), a negative value makes its solution's coefficients undefined.
+    ion : array_like of int, shape (r,)
+        Index into ``ions`` per element.
+    ions : sequence of str
+        Canonical ion symbols (repeats allowed: they are the same species).
+    valence : array_like, shape (r,)
+        Charge number per element, [-].
+    solution : array_like of int, shape (r,)
+        Solution code per element, 0 .. s-1.
+    temperature_K : array_like, shape (s,)
+        Absolute temperature per solution, [K].
+    model, convention, **model_params
+        As for :func:`activity_coefficients`.
+
+    Returns
+    -------
+    LongActivityResult
+
+    Notes
+    -----
+    Same models and equations as :func:`activity_coefficients`; the ionic strength
+    :math:`I = 	frac12\sum m_i z_i^2` sums every element of a solution in element
+    order. The Debye-Hueckel family is evaluated per element from its solution's I
+    and T (MacInnes shift applied as a factor :math:`e^{-z\delta}`); Pitzer gathers
+    each solution's species into one row of :func:`activity_coefficients`.
+
+    Examples
+    --------
+    Two solutions, the second with a negative (undefined) entry:
+
+    >>> r = activity_coefficients_long(
+    ...     molality=[0.15, 0.15, 0.1, -0.1], ion=[0, 1, 0, 1], ions=["Na+", "Cl-"],
+    ...     valence=[1, -1, 1, -1], solution=[0, 0, 1, 1],
+    ...     temperature_K=[310.15, 310.15])
+    >>> [round(float(g), 3) for g in r.gamma], r.negative.tolist()
+    ([0.755, 0.729, nan, nan], [False, True])
+    """
+    opts = check_model(model, convention, model_params)
+    m = np.asarray(molality, dtype=float)
+    z = np.asarray(valence, dtype=float)
+    codes = np.asarray(solution, dtype=np.int64)
+    T = np.asarray(temperature_K, dtype=float)
+    ns = T.size
+    ok = ~np.isnan(m)
+    neg = ok & (m < 0)
+    m_pos = np.where(ok & ~neg, m, 0.0)
+    I = np.bincount(codes, weights=0.5 * m_pos * z * z, minlength=ns)  # noqa: E741
+    I = I.astype(float)  # noqa: E741
+    negative = np.bincount(codes, weights=neg.astype(float), minlength=ns) > 0
+    unmeasured = np.bincount(codes, weights=(~ok & (z != 0)).astype(float),
+                             minlength=ns) > 0  # fmt: skip
+    I[negative] = np.nan
+    uniq, remap = np.unique(np.asarray(ions, dtype=object), return_inverse=True)
+    inv = remap.reshape(-1)[np.asarray(ion, dtype=np.int64)]
+    notes = np.full(ns, "", dtype=object)
+    if model == "pitzer":
+        mat = np.zeros((ns, uniq.size))
+        np.add.at(mat, (codes, inv), m_pos)
+        good = ~negative
+        gam = np.full((ns, uniq.size), np.nan)
+        res = activity_coefficients(
+            mat[good], list(uniq), T[good], model=model, convention=convention
+        )
+        gam[good] = res.gamma
+        notes[good] = res.notes
+        gamma = gam[codes, inv]
+        reasons = res.ion_reasons
+    else:
+        params, reasons = _ion_parameters(model, list(uniq))
+        I_row, T_row = I[codes], T[codes]
+        gamma = np.full(codes.size, np.nan)
+        for u, s in enumerate(uniq):
+            if s in params:
+                rows = inv == u
+                ln_g = _ln_gamma_dh(model, z[rows], I_row[rows], T_row[rows],
+                                    params[s], opts)  # fmt: skip
+                gamma[rows] = np.exp(ln_g)
+        if convention == "macinnes":
+            gamma = gamma * np.exp(-z * _macinnes_shift(model, I_row, T_row, opts))
+    return LongActivityResult(
+        gamma=gamma,
+        ionic_strength_molal=I,
+        valid=_valid(model, I, T),
+        negative=negative,
+        unmeasured=unmeasured,
+        notes=notes,
+        ion_reasons=reasons,
     )
 
 
@@ -590,285 +752,17 @@ def mean_activity_coefficient(gamma_cation, gamma_anion, z_cation, z_anion):
     return np.exp(log_mean)
 
 
-# ----------------------------------------------------------------- table API
-_REQUIRED = (
-    "dataset",
-    "sample_id",
-    "temperature_K",
-    "ion",
-    "valence",
-    "c_in_mM",
-    "c_out_mM",
-)
-_SCALE_LABEL = {
-    "molal": "molal (given)",
-    "molar": "molal from molar: m = c / rho_water(T), dilute-solution assumption",
-}
+def decode_flags(flags: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Turn per-element bit flags into '; '-joined note strings.
 
-
-def _where(df: pd.DataFrame, rows) -> str:
-    """Describe rows for an error message: source file and line when known."""
-    rows = list(rows)[:5]
-    if "source_file" in df.columns and "source_row" in df.columns:
-        return ", ".join(
-            f"{df['source_file'].iloc[r]} row {df['source_row'].iloc[r]}" for r in rows
-        )
-    return "table rows " + ", ".join(str(df.index[r]) for r in rows)
-
-
-def _compartment(model, convention, opts, codes, n_groups, group_T, sym, z, m):
-    """Model gammas, ionic strength per row and notes per row for one compartment."""
-    ok = ~np.isnan(m)
-    neg = ok & (m < 0)
-    m_pos = np.where(ok & ~neg, m, 0.0)
-    I_g = np.bincount(codes, weights=0.5 * m_pos * z * z, minlength=n_groups)
-    I_g = I_g.astype(float)
-    bad_g = np.bincount(codes, weights=neg.astype(float), minlength=n_groups) > 0
-    nan_g = np.bincount(
-        codes, weights=(~ok & (z != 0)).astype(float), minlength=n_groups
-    ).astype(int)
-    I_g[bad_g] = np.nan
-    note_g = _decode_flags(
-        bad_g.astype(np.int64) | (nan_g > 0).astype(np.int64) << 1,
-        [
-            "negative concentration: gamma undefined",
-            "unmeasured (NaN) species excluded from ionic strength",
-        ],
-    )
-
-    uniq, inv = np.unique(sym, return_inverse=True)
-    if model == "pitzer":
-        mat = np.zeros((n_groups, uniq.size))
-        np.add.at(mat, (codes, inv), m_pos)
-        good = ~bad_g
-        gam_g = np.full((n_groups, uniq.size), np.nan)
-        res = activity_coefficients(
-            mat[good], list(uniq), group_T[good], model=model, convention=convention
-        )
-        gam_g[good] = res.gamma
-        note_g[good] = _join_reasons(note_g[good], res.notes)
-        gamma = gam_g[codes, inv]
-        reasons = res.ion_reasons
-    else:
-        params, reasons = _ion_parameters(model, list(uniq))
-        I_row = I_g[codes]
-        T_row = group_T[codes]
-        gamma = np.full(codes.size, np.nan)
-        for u, s in enumerate(uniq):
-            if s not in params:
-                continue
-            rows = inv == u
-            p = params[s]
-            gamma[rows] = np.exp(
-                _ln_gamma_dh(model, z[rows], I_row[rows], T_row[rows], p, opts)
-            )
-        if convention == "macinnes":
-            shift = _macinnes_shift(model, I_row, T_row, opts)
-            gamma = gamma * np.exp(-z * shift)
-    reason_row = np.array([reasons.get(s, "") for s in uniq], dtype=object)[inv]
-    return (
-        gamma,
-        I_g[codes],
-        _valid(model, I_g, group_T)[codes],
-        note_g[codes],
-        reason_row,
-    )
-
-
-def activity_table(
-    df: pd.DataFrame,
-    *,
-    model: str = DEFAULT_MODEL,
-    convention: str = DEFAULT_CONVENTION,
-    **model_params,
-) -> pd.DataFrame:
-    r"""Model (or measured) activity coefficients for a canonical measurement table.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Canonical long table (one row per sample x ion): ``dataset, sample_id,
-        temperature_K, ion, valence, c_in_mM, c_out_mM``, optional
-        ``concentration_scale`` ("molar" = mM, "molal" = mmol/kg; default "molar"),
-        ``gamma_in``, ``gamma_out`` (measured coefficients, NaN = not measured).
-    model : str
-        One of :data:`MODELS` (default ``"truesdell-jones"``).
-    convention : str
-        ``"macinnes"`` (default) or ``"unscaled"``.
-    **model_params
-        ``davies_coefficient`` for ``model="davies"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Aligned to ``df.index``: ``gamma_in_model``, ``gamma_out_model`` (the
-        model's coefficients, always), ``gamma_in_used``, ``gamma_out_used`` (the
-        coefficients to use: measured where given, else the model's),
-        ``gamma_source`` ("model", "measured", or "mixed" when only one compartment
-        was measured),
-        ``ionic_strength_in_molal``, ``ionic_strength_out_molal`` [mol/kg],
-        ``activity_model``, ``activity_convention``, ``activity_valid`` (both used
-        gammas finite, and each model-derived one inside the model's stated I and T
-        range; a measured gamma counts as valid), ``concentration_scale_used``,
-        ``activity_reason`` (why a gamma is NaN or what the model assumed; empty
-        when nothing to say).
-
-    Raises
-    ------
-    ValueError
-        Missing columns, unknown model/convention/parameter, or an unknown
-        ``concentration_scale`` value (message names the rows).
-
-    Notes
-    -----
-    Solutions are (dataset, sample_id, temperature_K) x compartment; ionic strength
-    sums every charged row of the solution, impermeant ones included. Molar inputs
-    are converted with :func:`iongrad.physics.ionic_strength.molar_to_molal`. Gammas
-    are on
-    the molal scale; the Nernst ratio uses them with the table's concentrations.
+    Bit b of ``flags`` selects ``texts[b]``; texts ``"head: detail"`` sharing a head
+    merge into ``"head: detail1, detail2"``. The text is built once per distinct
+    flag value, not once per element.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"dataset": "d", "sample_id": "s", "temperature_K": 310.15,
-    ...     "ion": ["Na+", "Cl-"], "valence": [1, -1],
-    ...     "c_in_mM": [10.0, 10.0], "c_out_mM": [150.0, 150.0]})
-    >>> out = activity_table(df)
-    >>> out["gamma_out_model"].round(3).tolist(), bool(out["activity_valid"].all())
-    ([0.754, 0.729], True)
-    """
-    opts = _check_model(model, convention, model_params)
-    missing = [c for c in _REQUIRED if c not in df.columns]
-    if missing:
-        raise ValueError(f"activity_table: missing column(s) {missing}")
-    n = len(df)
-    if "concentration_scale" in df.columns:
-        scale = df["concentration_scale"].fillna("molar").astype(str).to_numpy()
-    else:
-        scale = np.full(n, "molar", dtype=object)
-    bad_scale = ~np.isin(scale, list(_SCALE_LABEL))
-    if bad_scale.any():
-        rows = np.flatnonzero(bad_scale)
-        raise ValueError(
-            f"activity_table: column 'concentration_scale' has value "
-            f"{scale[rows[0]]!r} at {_where(df, rows)}; "
-            "rule: must be 'molar' or 'molal'"
-        )
-    T = df["temperature_K"].to_numpy(dtype=float)
-    z = df["valence"].to_numpy(dtype=float)
-    raw = df["ion"].astype(str).to_numpy()
-    uniq_raw, inv_raw = np.unique(raw, return_inverse=True)
-    canon = []
-    for i, name in enumerate(uniq_raw):
-        try:
-            canon.append(lookup(name).symbol)
-        except UnknownIonError as err:
-            rows = np.flatnonzero(inv_raw == i)
-            raise ValueError(
-                f"activity_table: column 'ion' has value {name!r} at "
-                f"{_where(df, rows)}; rule: must be an ion of the registry ({err})"
-            ) from None
-    sym = np.array(canon, dtype=object)[inv_raw]
-    codes = (
-        df.groupby(["dataset", "sample_id", "temperature_K"], sort=False, dropna=False)
-        .ngroup()
-        .to_numpy()
-    )
-    n_groups = int(codes.max()) + 1 if n else 0
-    group_T = np.zeros(n_groups)
-    group_T[codes] = T
-
-    def molal(col):
-        c = df[col].to_numpy(dtype=float)
-        return np.where(scale == "molal", c / 1000.0, molar_to_molal(c, T))
-
-    out = {}
-    for side in ("in", "out"):
-        m = molal(f"c_{side}_mM")
-        out[side] = _compartment(
-            model, convention, opts, codes, n_groups, group_T, sym, z, m
-        )
-
-    g_in, g_out = out["in"][0], out["out"][0]
-    meas_in = np.zeros(n, dtype=bool)
-    meas_out = np.zeros(n, dtype=bool)
-    if "gamma_in" in df.columns:
-        gi = df["gamma_in"].to_numpy(dtype=float)
-        meas_in = ~np.isnan(gi)
-        g_in = np.where(meas_in, gi, g_in)
-    if "gamma_out" in df.columns:
-        go = df["gamma_out"].to_numpy(dtype=float)
-        meas_out = ~np.isnan(go)
-        g_out = np.where(meas_out, go, g_out)
-    source = np.where(
-        meas_in & meas_out, "measured", np.where(meas_in | meas_out, "mixed", "model")
-    )
-    reason_in = np.where(meas_in, "", out["in"][4])
-    reason_out = np.where(meas_out | (out["out"][4] == reason_in), "", out["out"][4])
-    note_in = np.where(meas_in, "", out["in"][3])
-    note_out = np.where(meas_out, "", out["out"][3])
-    same = note_in == note_out
-    reason = _join_reasons(
-        reason_in,
-        reason_out,
-        np.where(same, _prefix("in and out: ", note_in), _prefix("in: ", note_in)),
-        np.where(same, "", _prefix("out: ", note_out)),
-        np.where(meas_in | meas_out, "measured gamma overrides the model", ""),
-    )
-    valid = (
-        (out["in"][2] | meas_in)
-        & (out["out"][2] | meas_out)
-        & np.isfinite(g_in)
-        & np.isfinite(g_out)
-    )
-    return pd.DataFrame(
-        {
-            "gamma_in_model": out["in"][0],
-            "gamma_out_model": out["out"][0],
-            "gamma_in_used": g_in,
-            "gamma_out_used": g_out,
-            "gamma_source": source,
-            "ionic_strength_in_molal": out["in"][1],
-            "ionic_strength_out_molal": out["out"][1],
-            "activity_model": model,
-            "activity_convention": convention,
-            "activity_valid": valid,
-            "concentration_scale_used": np.array(
-                [_SCALE_LABEL[s] for s in ("molal", "molar")], dtype=object
-            )[(scale == "molar").astype(int)],
-            "activity_reason": reason,
-        },
-        index=df.index,
-    )
-
-
-def _prefix(prefix: str, notes) -> np.ndarray:
-    return _join_reasons(np.asarray(notes, dtype=object), prefix=prefix)
-
-
-def _join_reasons(*parts, prefix: str = "") -> np.ndarray:
-    """Join arrays of notes elementwise with '; ', dropping empty parts.
-
-    Works on the unique combinations only (a table has few distinct notes), so the
-    cost is one factorization per call, not one Python operation per row.
-    """
-    arrays = [np.asarray(p, dtype=object) for p in parts]
-    n = arrays[0].shape[0] if arrays else 0
-    if n == 0:
-        return np.empty(0, dtype=object)
-    codes, uniques = pd.MultiIndex.from_arrays(arrays).factorize()
-    texts = []
-    for combo in uniques:
-        items = [str(x) for x in (combo if isinstance(combo, tuple) else (combo,))]
-        text = "; ".join(x for x in items if x)
-        texts.append(prefix + text if text else "")
-    return np.asarray(texts, dtype=object)[codes]
-
-
-def _decode_flags(flags: np.ndarray, texts: list[str]) -> np.ndarray:
-    """Turn per-row bit flags into '; '-joined note strings (unique flags only).
-
-    Texts ``"head: detail"`` sharing a head merge into ``"head: detail1, detail2"``.
+    >>> decode_flags(np.array([0, 1, 3]), ["pairs: K/Cl", "pairs: Na/Cl"]).tolist()
+    ['', 'pairs: K/Cl', 'pairs: K/Cl, Na/Cl']
     """
     uniq, inv = np.unique(flags, return_inverse=True)
     out = []

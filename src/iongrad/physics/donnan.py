@@ -720,7 +720,7 @@ def activity_gamma_fn(model: str, *, scale: str = "molal", **model_params) -> Ga
     """
     import pandas as pd
 
-    from iongrad.physics import activity
+    from iongrad.tables.activity import activity_table  # until it runs on arrays
 
     def gamma_fn(c_by_ion, temperature_K):
         symbols = list(c_by_ion)
@@ -742,7 +742,7 @@ def activity_gamma_fn(model: str, *, scale: str = "molal", **model_params) -> Ga
                 "permeant": True,
             }
         )
-        table = activity.activity_table(frame, model=model, **model_params)
+        table = activity_table(frame, model=model, **model_params)
         gamma = table["gamma_in_model"].to_numpy(dtype=float).reshape(k, n)
         return {s: gamma[j] for j, s in enumerate(symbols)}
 

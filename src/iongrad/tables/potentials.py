@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from iongrad.constants import celsius_to_kelvin
-from iongrad.physics.activity import activity_table
 from iongrad.physics.nernst import (
     CURRENT_LABELS,
     FLUX_LABELS,
@@ -24,6 +23,7 @@ from iongrad.physics.nernst import (
     electrochemical_state,
     nernst_potential,
 )
+from iongrad.tables.activity import activity_table
 
 __all__ = ["compute_potentials", "temperature_scan"]
 
@@ -43,9 +43,9 @@ def compute_potentials(
     df : pandas.DataFrame
         Canonical measurement table (one row per sample x ion).
     activity_model, activity_convention : str
-        Passed to :func:`iongrad.physics.activity.activity_table`.
+        Passed to :func:`iongrad.tables.activity.activity_table`.
     activity_params : mapping, optional
-        Extra model parameters for :func:`iongrad.physics.activity.activity_table`.
+        Extra model parameters for :func:`iongrad.tables.activity.activity_table`.
     atol_mV : float
         Driving forces with :math:`|DF| \\le` ``atol_mV`` [mV] count as no flux.
 
@@ -53,7 +53,7 @@ def compute_potentials(
     -------
     pandas.DataFrame
         The measurement columns plus ``E_conc_mV`` (gamma = 1), the activity columns
-        of :func:`iongrad.physics.activity.activity_table`, ``gamma_in_used`` and
+        of :func:`iongrad.tables.activity.activity_table`, ``gamma_in_used`` and
         ``gamma_out_used`` (measured where given, else the model's), ``E_act_mV``,
         ``delta_act_mV`` (``E_act_mV - E_conc_mV``), ``driving_force_mV``
         (``vm_mV - E_act_mV``), ``flux_direction``, ``current_direction``,
@@ -82,7 +82,8 @@ def compute_potentials(
         **dict(activity_params or {}),
     )
     new: dict[str, Any] = {c: act[c].to_numpy() for c in act.columns}
-    # Measured coefficients override the model row by row (B reports gamma_source).
+    # Measured coefficients override the model row by row (activity_table says
+    # which were measured in gamma_source).
     measured_in = column("gamma_in", np.nan).astype(float)
     measured_out = column("gamma_out", np.nan).astype(float)
     gamma_in = np.where(
