@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iongrad.gate import checks, parallel, validation
-from iongrad.gate import ingest as ingest_module
+from iongrad.gate import checks, numbers, parallel, validation
 from iongrad.gate.contract import load_contract
-from iongrad.gate.ingest import IngestError, _text, ingest
+from iongrad.gate.ingest import IngestError, ingest
+from iongrad.gate.numbers import cell_text
 from iongrad.gate.text import blank_cells, may_have_edge_space
 from iongrad.gate.validation import CANONICAL_COLUMNS, validate_file
 
@@ -57,7 +57,7 @@ def _one_value_reference(df: pd.DataFrame, ignore_missing: bool) -> list[bool]:
 def _paths(monkeypatch, fast: bool) -> None:
     """Every fast path at every size (``fast``), or none (the plain references)."""
     big = 0 if fast else 10**12
-    for module in (checks, ingest_module, validation):
+    for module in (checks, numbers, validation):
         monkeypatch.setattr(module, "BIG_TABLE", big)
     monkeypatch.setattr(checks, "_SMALL", 0 if fast else big)
     monkeypatch.setattr(checks, "_RUNS_FROM", 0 if fast else big)
@@ -135,7 +135,7 @@ CELLS = st.lists(
 @given(cells=CELLS)
 def test_text_strips_exactly_as_arrow_does(fast, cells):
     s = pd.Series(cells, dtype="str")
-    assert _text(s).equals(s.str.strip())
+    assert cell_text(s).equals(s.str.strip())
     if not may_have_edge_space(s):
         assert s.str.strip().equals(s)  # "no edge whitespace" is never wrong
 

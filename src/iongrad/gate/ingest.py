@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -46,12 +45,24 @@ import pyarrow.parquet as pq
 
 from iongrad.canonical import CANONICAL_COLUMNS
 from iongrad.gate import parallel
-from iongrad.gate.checks import BIG_TABLE, map_distinct
+from iongrad.gate.checks import map_distinct
 from iongrad.gate.failures import Failure, IngestError, RowFailures
+from iongrad.gate.headers import (
+    HeaderRole,
+    plan_headers,
+    separator_failure,
+    unit_text,
+)
+from iongrad.gate.numbers import (
+    cell_text,
+    is_na_text,
+    parse_number,
+    temperature_offset,
+)
 from iongrad.gate.readers import read_source
-from iongrad.gate.text import blank_cells, may_have_edge_space
+from iongrad.gate.text import blank_cells
 from iongrad.ions import UnknownIonError, lookup
-from iongrad.units import UnitError, parse_temperature, unit_factor
+from iongrad.units import UnitError, unit_factor
 
 __all__ = [
     "IngestError",
@@ -69,40 +80,7 @@ IMPERMEANT_BY_DEFAULT = frozenset({"A-"})
 _SCALES = ("", "molar", "molal")
 _SCALE_CODE = {"molar": 1, "molal": 2}
 
-#: Cell texts that mean "no value" in number columns.
-NA_TOKENS = frozenset({"", "na", "n/a", "nan", "none", "null", "-", "--"})
-
-# Accepted spellings of each field (lower case, spaces/dashes as "_").
-_FIELD_ALIASES = {
-    "dataset": ["dataset"],
-    "sample_id": ["sample_id", "sample", "sampleid", "sample_name"],
-    "cell_type": ["cell_type", "celltype", "cell", "preparation"],
-    "temperature": ["temperature", "temp", "t"],
-    "temperature_unit": ["temperature_unit", "temp_unit", "t_unit"],
-    "ion": ["ion", "species"],
-    "valence": ["valence", "z", "charge"],
-    "c_in": ["c_in", "conc_in", "c_i", "intracellular", "inside"],
-    "c_out": ["c_out", "conc_out", "c_o", "extracellular", "outside", "bath"],
-    "unit": ["unit", "units", "concentration_unit", "c_unit"],
-    "c_in_unit": ["c_in_unit"],
-    "c_out_unit": ["c_out_unit"],
-    "gamma_in": ["gamma_in"],
-    "gamma_out": ["gamma_out"],
-    "permeant": ["permeant"],
-    "vm": ["vm", "v_m", "membrane_potential", "resting_potential"],
-    "erev": ["erev", "e_rev", "reversal_potential"],
-    "permeability": ["permeability", "p_rel", "relative_permeability"],
-    "ljp": ["ljp", "liquid_junction_potential"],
-    "ljp_corrected": ["ljp_corrected"],
-}
-_ALIAS = {alias: name for name, aliases in _FIELD_ALIASES.items() for alias in aliases}
 _POTENTIALS = {"vm": "vm_mV", "erev": "erev_mV", "ljp": "ljp_mV"}
-_PLAIN_NUMBERS = {"gamma_in", "gamma_out", "permeability"}
-_TEMPERATURE_WORDS = {"c", "degc", "°c", "ºc", "celsius", "k", "kelvin"}
-_COMPARTMENTS = {"in": "in", "i": "in", "inside": "in", "out": "out", "o": "out"}
-_WIDE = re.compile(r"^(?P<ion>.+?)[\s_]+(?P<comp>in|out|inside|outside|i|o)$", re.I)
-_BRACKETS = re.compile(r"\s*(\[([^\]]*)\]|\(([^)]*)\))\s*")
-_CHARGE = re.compile(r"^\d*[+-]+\d*$")
 
 
 @dataclass
@@ -136,102 +114,7 @@ class Ingested:
         return [f for f in self.failures if f.index is None and f.is_error]
 
 
-# ------------------------------------------------------------------ header parsing
-@dataclass
-class _Col:
-    header: str
-    role: str  # field | wide | ignored
-    name: str = ""  # canonical field name, or ion symbol for wide
-    comp: str = ""  # in | out for wide
-    unit: str | None = None
-
-
-def _is_unit_token(token: str) -> bool:
-    t = token.strip()
-    if t.lower() in _TEMPERATURE_WORDS or t == "mV":
-        return True
-    try:
-        unit_factor(_unit_text(t))
-    except UnitError:
-        return False
-    return True
-
-
-def _unit_text(token: str) -> str:
-    t = token.strip()
-    return {"mmolkg": "mmol/kg", "molkg": "mol/kg", "umolkg": "umol/kg"}.get(t, t)
-
-
-def _split_header(header: str) -> tuple[str, str | None]:
-    """Split ``'Na+ [mM] in'`` into ``('Na+ in', 'mM')`` and ``'K_in_mM'`` alike."""
-    unit = None
-
-    def take(match: re.Match) -> str:
-        nonlocal unit
-        inner = match.group(2) if match.group(2) is not None else match.group(3)
-        if match.group(0).strip().startswith("(") and _CHARGE.match(inner.strip()):
-            return match.group(0)  # Ca(2+): part of the ion name
-        unit = inner.strip()
-        return " "
-
-    base = _BRACKETS.sub(take, header).strip()
-    if unit is None and "_" in base:
-        head, _, tail = base.rpartition("_")
-        if head and _is_unit_token(tail):
-            base, unit = head, tail
-    return base, unit
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[\s\-.]+", "_", text.strip().lower()).strip("_")
-
-
-def _classify(header: str, meta_unit: str | None) -> tuple[_Col, Failure | None]:
-    """Return the column's role and a file-level failure (or None)."""
-    base, unit = _split_header(header)
-    if meta_unit is not None:
-        # The canonical c_in_mM / c_out_mM keep mmol/kg values under their name
-        # (the contract's concentration_scale): metadata mmol/kg is no conflict.
-        molal = header in {"c_in_mM", "c_out_mM"} and meta_unit == "mmol/kg"
-        if not molal and unit is not None and _unit_text(unit) != _unit_text(meta_unit):
-            return _Col(header, "ignored"), Failure(
-                rule="unit_conflict",
-                message="the header unit and the parquet field metadata disagree",
-                column=header,
-                value=f"header {unit!r}, metadata {meta_unit!r}",
-            )
-        unit = meta_unit
-    key = _norm(base)
-    if key in _ALIAS:
-        return _Col(header, "field", _ALIAS[key], unit=unit), None
-    match = _WIDE.match(base)
-    if match:
-        comp = _COMPARTMENTS.get(match.group("comp").lower())
-        try:
-            ion = lookup(match.group("ion").strip()).symbol
-        except UnknownIonError as err:
-            short = len(match.group("ion")) <= 12
-            if short and unit is not None and _is_unit_token(unit):
-                return _Col(header, "ignored"), Failure(
-                    rule="unknown_ion_column",
-                    message=str(err),
-                    column=header,
-                    value=match.group("ion").strip(),
-                )
-        else:
-            if comp is not None:
-                return _Col(header, "wide", ion, comp, unit), None
-    return _Col(header, "ignored"), None
-
-
 # ------------------------------------------------------------------ value parsing
-def _is_typed(series: pd.Series) -> bool:
-    """True for numeric or boolean columns (parquet), False for text columns."""
-    return pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(
-        series.dtype
-    )
-
-
 def _str_full(value: str | None, n: int) -> pd.Series:
     """``str`` Series of ``n`` copies of ``value`` (None: all missing); no list.
 
@@ -260,84 +143,6 @@ _FULL_CHUNK = 1 << 16
 def _str_take(values: list, codes: np.ndarray) -> pd.Series:
     """``str`` Series of ``values[codes]`` (code -1 = missing) without a Python loop."""
     return pd.Series(pd.array(values, dtype="str").take(codes, allow_fill=True))
-
-
-def _text(series: pd.Series) -> pd.Series:
-    """Source cells as stripped text (``str`` dtype, NaN for missing)."""
-    if _is_typed(series):
-        return series
-    text = series.astype("str")
-    if len(text) >= BIG_TABLE and not may_have_edge_space(text):
-        return text  # nothing to strip (the scan pays off for long columns only)
-    return text.str.strip()
-
-
-def _is_na_text(text: pd.Series) -> np.ndarray:
-    if _is_typed(text):
-        return text.isna().to_numpy()
-    return (text.isna() | text.str.lower().isin(NA_TOKENS)).to_numpy()
-
-
-def _parse_number(
-    series: pd.Series,
-    *,
-    decimal: str,
-    fmt: str,
-    column: str,
-    fails: RowFailures,
-    ion: str | None = None,
-) -> np.ndarray:
-    """Parse a number column explicitly; unparsable cells become failures."""
-    if pd.api.types.is_bool_dtype(series.dtype) or (
-        fmt == "parquet" and not pd.api.types.is_numeric_dtype(series.dtype)
-    ):
-        kind = str(series.dtype)
-        missing = series.isna().to_numpy()
-        fails.add_mask(
-            ~missing,
-            series,
-            column=column,
-            source_column=str(series.name),
-            rule="parquet_dtype" if fmt == "parquet" else "number_format",
-            message=f"column is stored as {kind}; a number type is required",
-            ion=ion,
-        )
-        return np.full(len(series), np.nan)
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        # a copy: the table must not share memory with the raw cells
-        return series.to_numpy(dtype=float, na_value=np.nan, copy=True)
-    text = _text(series)
-    na = _is_na_text(text)
-    cleaned = text.where(~na, None)
-    if decimal == ",":
-        both = cleaned.str.contains(",", regex=False) & cleaned.str.contains(
-            ".", regex=False
-        )
-        cleaned = cleaned.mask(both, "x").str.replace(",", ".", regex=False)
-    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
-    bad = ~na & np.isnan(values)
-    sep_hint = "decimal comma" if decimal == "," else "decimal point"
-    fails.add_mask(
-        bad,
-        text,
-        column=column,
-        source_column=str(series.name),
-        rule="number_format",
-        message=f"not a number (expected digits with a {sep_hint}; units belong "
-        "in the header or a unit column)",
-        ion=ion,
-    )
-    return values
-
-
-def _temperature_offset(unit: str) -> tuple[float, float] | None:
-    """Return ``(scale, offset)`` with T_K = scale * value + offset, or None."""
-    try:
-        one = parse_temperature(f"1 {unit}")
-        two = parse_temperature(f"2 {unit}")
-    except UnitError:
-        return None
-    return two - one, one - (two - one)
 
 
 # ------------------------------------------------------------------------ building
@@ -384,81 +189,23 @@ class _Builder:
 
     # -- structure
     def _structure(self):
-        meta = self.info.get("field_units", {})
-        if len(self.raw.columns) == 1 and self.fmt == "csv":
-            header = str(self.raw.columns[0])
-            other = next((c for c in "|: " if c in header.strip()), None)
-            if other is not None:
-                self.file_fail(
-                    header,
-                    header,
-                    "separator",
-                    f"the header has a single column; it looks separated by "
-                    f"{other!r}, but only ',', ';' and tab are accepted",
-                )
+        headers = list(self.raw.columns)
+        if self.fmt == "csv":
+            failure = separator_failure(headers)
+            if failure is not None:
+                self.file_fails.append(failure)
                 return {}, [], "long"
-        fields: dict[str, _Col] = {}
-        wide: list[_Col] = []
-        ignored: list[str] = []
-        for header in self.raw.columns:
-            col, fail = _classify(header, meta.get(header))
-            if fail:
-                self.file_fails.append(fail)
-            if col.role == "field":
-                if col.name in fields:
-                    self.file_fail(
-                        header,
-                        f"{fields[col.name].header!r} and {header!r}",
-                        "duplicate_column",
-                        f"two columns give {col.name}",
-                    )
-                fields[col.name] = col
-            elif col.role == "wide":
-                if any(w.name == col.name and w.comp == col.comp for w in wide):
-                    self.file_fail(
-                        header, header, "duplicate_column",
-                        f"two columns give {col.name} {col.comp}",
-                    )  # fmt: skip
-                wide.append(col)
-            elif not fail:
-                ignored.append(header)
-        self.info["ignored_columns"] = ignored
-        for header in ignored:
-            self.file_fail(
-                header,
-                None,
-                "ignored_column",
-                "this column is not part of the measurement contract and was not "
-                "read (check its spelling if it should be)",
-                severity="warning",
-            )
-        seen = ", ".join(repr(h) for h in self.raw.columns)
-        required = ["sample_id", "cell_type", "temperature"]
-        if wide and "ion" in fields:
-            self.file_fail(
-                "ion",
-                "ion + " + wide[0].header,
-                "layout",
-                "the file has both an ion column and wide <ion>_in/_out columns",
-            )
-        layout = "wide" if wide else "long"
-        if layout == "long":
-            required += ["ion"]
-            if "c_in" not in fields and "c_out" not in fields:
-                required += ["c_in", "c_out"]
-        for need in required:
-            if need not in fields:
-                self.file_fail(
-                    need,
-                    None,
-                    "required_column",
-                    f"no {need} column; columns seen: {seen} "
-                    f"(separator {self.info.get('separator', 'n/a')!r})",
-                )
-        return fields, wide, layout
+        plan, failures = plan_headers(
+            headers,
+            self.info.get("field_units", {}),
+            self.info.get("separator", "n/a"),
+        )
+        self.info["ignored_columns"] = plan.ignored
+        self.file_fails.extend(failures)
+        return plan.fields, plan.wide, plan.layout
 
     # -- units
-    def _conc_units(self, col: _Col, per_row_field: str | None, fields) -> tuple:
+    def _conc_units(self, col: HeaderRole, per_row_field: str | None, fields) -> tuple:
         """Return (factor, scale) for a concentration column.
 
         Arrays (one value per row), or two scalars when one unit (header or field
@@ -468,7 +215,7 @@ class _Builder:
         scale = np.zeros(self.n, dtype=np.int8)
         if col.unit is not None:
             try:
-                f, s = unit_factor(_unit_text(col.unit))
+                f, s = unit_factor(unit_text(col.unit))
             except UnitError as err:
                 self.file_fail(col.header, col.unit, "unknown_unit", str(err))
                 return factor, scale
@@ -502,13 +249,13 @@ class _Builder:
             return f.copy(), s.copy()
         factor = np.full(self.n, np.nan)
         scale = np.zeros(self.n, dtype=np.int8)
-        text = _text(self.raw[header]).astype("str")
+        text = cell_text(self.raw[header]).astype("str")
         for unit in pd.unique(text.dropna()):
             mask = (text == unit).to_numpy(dtype=bool, na_value=False)
             if unit == "":
                 continue
             try:
-                f, s = unit_factor(_unit_text(str(unit)))
+                f, s = unit_factor(unit_text(str(unit)))
             except UnitError as err:
                 self.fails.add_mask(
                     mask, text, column="concentration_scale", source_column=header,
@@ -521,8 +268,8 @@ class _Builder:
         self._unit_cache[header] = (factor, scale)
         return factor.copy(), scale.copy()
 
-    def _concentration(self, col: _Col, per_row_field, fields, ion=None):
-        values = _parse_number(
+    def _concentration(self, col: HeaderRole, per_row_field, fields, ion=None):
+        values = parse_number(
             self.raw[col.header],
             decimal=self.decimal,
             fmt=self.fmt,
@@ -557,13 +304,13 @@ class _Builder:
 
     def _temperature(self, fields) -> np.ndarray:
         col = fields["temperature"]
-        values = _parse_number(
+        values = parse_number(
             self.raw[col.header], decimal=self.decimal, fmt=self.fmt,
             column="temperature_K", fails=self.fails,
         )  # fmt: skip
         out = np.full(self.n, np.nan)
         if col.unit is not None:
-            conv = _temperature_offset(col.unit)
+            conv = temperature_offset(col.unit)
             if conv is None:
                 self.file_fail(
                     col.header, col.unit, "unknown_unit",
@@ -584,10 +331,10 @@ class _Builder:
             )  # fmt: skip
             return out
         ucol = fields["temperature_unit"].header
-        text = _text(self.raw[ucol]).astype("str")
+        text = cell_text(self.raw[ucol]).astype("str")
         for unit in pd.unique(text.dropna()):
             mask = (text == unit).to_numpy(dtype=bool, na_value=False)
-            conv = _temperature_offset(str(unit))
+            conv = temperature_offset(str(unit))
             if conv is None:
                 self.fails.add_mask(
                     mask, text, column="temperature_K", source_column=ucol,
@@ -602,7 +349,7 @@ class _Builder:
         """A text field as a ``str`` Series; empty cells become ``default``."""
         if key not in fields:
             return _str_full(default, self.n)
-        s = _text(self.raw[fields[key].header]).astype("str")
+        s = cell_text(self.raw[fields[key].header]).astype("str")
         empty = blank_cells(s)
         return s.mask(empty, default) if empty.any() else s
 
@@ -615,7 +362,7 @@ class _Builder:
                 col.header, col.unit, "unknown_unit", "potentials must be given in mV"
             )
             return np.full(self.n, np.nan)
-        return _parse_number(
+        return parse_number(
             self.raw[col.header], decimal=self.decimal, fmt=self.fmt,
             column=_POTENTIALS[key], fails=self.fails,
         )  # fmt: skip
@@ -623,7 +370,7 @@ class _Builder:
     def _plain(self, fields, key, column) -> np.ndarray:
         if key not in fields:
             return np.full(self.n, np.nan)
-        return _parse_number(
+        return parse_number(
             self.raw[fields[key].header], decimal=self.decimal, fmt=self.fmt,
             column=column, fails=self.fails,
         )  # fmt: skip
@@ -703,7 +450,7 @@ class _Builder:
         s = self.raw[col].iloc[positions].reset_index(drop=True)
         if pd.api.types.is_bool_dtype(s.dtype):
             return s.to_numpy(dtype=bool)
-        lowered = _text(s).astype("str").str.lower().fillna("")
+        lowered = cell_text(s).astype("str").str.lower().fillna("")
         table = {
             "true": True, "yes": True, "1": True, "y": True, "t": True,
             "false": False, "no": False, "0": False, "n": False, "f": False,
@@ -738,7 +485,7 @@ class _Builder:
         col = fields["valence"].header
         src = self.raw[col].iloc[positions].reset_index(drop=True)
         sub = RowFailures()
-        declared = _parse_number(
+        declared = parse_number(
             src, decimal=self.decimal, fmt=self.fmt, column="valence", fails=sub
         )
         # inf is no whole number either (it would become a garbage int64)
@@ -807,7 +554,7 @@ class _Builder:
             else:
                 v, s = np.full(self.n, np.nan), np.zeros(self.n, dtype=np.int8)
             cols[f"c_{comp}_mM"], cols[f"scale_{comp}"] = v, s
-        ion_text = _text(self.raw[fields["ion"].header]).astype("str")
+        ion_text = cell_text(self.raw[fields["ion"].header]).astype("str")
         blank = blank_cells(ion_text)
         ions, factor = self._ions(ion_text.mask(blank) if blank.any() else ion_text)
         cols["ion"] = ions
@@ -839,7 +586,7 @@ class _Builder:
                     continue
                 v, s = self._concentration(col, f"c_{side}_unit", fields, ion=ion)
                 text = self.raw[col.header]
-                filled = ~_is_na_text(_text(text))
+                filled = ~is_na_text(cell_text(text))
                 comp[side] = (v, s, filled)
             has = comp["in"][2] | comp["out"][2]
             empty_cells += int((~has).sum())
