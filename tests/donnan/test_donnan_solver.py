@@ -1,18 +1,22 @@
 """Open and closed Donnan equilibria: published values, closed forms, edge cases."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from iongrad.ions import lookup
 from iongrad.numerics import solve_monotone
+from iongrad.physics.activity import MODELS
 from iongrad.physics.donnan import (
     DONNAN_STATUS,
+    activity_gamma_fn,
     donnan_closed,
     donnan_equilibrium,
     donnan_equilibrium_activity,
     donnan_ratio_1to1,
 )
 from iongrad.physics.nernst import nernst_potential
+from iongrad.tables.activity import activity_table
 
 T25 = 298.15
 
@@ -238,8 +242,6 @@ def test_activity_donnan_with_unit_gammas_is_the_ideal_answer():
 
 
 def test_activity_model_names_go_through_iongrad_activity():
-    from iongrad.physics.donnan import activity_gamma_fn
-
     res = donnan_equilibrium_activity(
         ions=["K+", "Cl-"], c_out=[100.0, 100.0], impermeant_charge_mM=-100.0,
         temperature_K=T25, gamma_fn=activity_gamma_fn("davies", scale="molar"),
@@ -291,3 +293,30 @@ def test_a_posteriori_check_polishes_a_loose_iteration(monkeypatch):
                                temperature_K=T25)  # fmt: skip
     assert loose.converged.all()
     np.testing.assert_allclose(np.log(loose.ratio), np.log(ref.ratio), atol=1e-11)
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("scale", ["molal", "molar"])
+def test_activity_gamma_fn_equals_activity_table(model, scale):
+    # The solver's callback runs the model on arrays; it must give what the table
+    # interface gives for the same solutions (one sample per solution), including
+    # a negative concentration (undefined) and an unmeasured one (left out of I).
+    rng = np.random.default_rng(11)
+    n = 40
+    c = {"K+": rng.uniform(1, 200, n), "Cl-": rng.uniform(1, 200, n),
+         "Ca2+": rng.uniform(0, 5, n), "A-": rng.uniform(0, 100, n)}  # fmt: skip
+    c["K+"][3], c["Cl-"][4] = -1.0, np.nan
+    T = rng.uniform(280.0, 310.0, n)
+    got = activity_gamma_fn(model, scale=scale)(c, T)
+    k = len(c)
+    frame = pd.DataFrame({
+        "dataset": "d", "sample_id": np.tile(np.arange(n).astype(str), k),
+        "ion": np.repeat(list(c), n),
+        "valence": np.repeat([lookup(s).valence for s in c], n),
+        "c_in_mM": np.concatenate(list(c.values())), "c_out_mM": 1.0,
+        "temperature_K": np.tile(T, k), "concentration_scale": scale,
+    })  # fmt: skip
+    want = activity_table(frame, model=model)["gamma_in_model"].to_numpy()
+    np.testing.assert_allclose(
+        np.concatenate([got[s] for s in c]), want, rtol=1e-14, equal_nan=True
+    )

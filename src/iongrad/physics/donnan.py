@@ -34,6 +34,12 @@ import numpy as np
 from iongrad.constants import thermal_voltage_mV
 from iongrad.ions import lookup
 from iongrad.numerics import solve_monotone
+from iongrad.physics.activity import (
+    DEFAULT_CONVENTION,
+    activity_coefficients_long,
+    check_model,
+)
+from iongrad.physics.ionic_strength import molar_to_molal
 
 __all__ = [
     "BLOCK_ROWS",
@@ -704,46 +710,70 @@ def activity_gamma_fn(model: str, *, scale: str = "molal", **model_params) -> Ga
     Parameters
     ----------
     model : str
-        Activity model name as :func:`iongrad.physics.activity.activity_table` accepts
-        it.
+        Activity model name, one of :data:`iongrad.physics.activity.MODELS`.
     scale : str
-        ``concentration_scale`` of the concentrations (``"molal"`` or ``"molar"``).
+        Scale of the concentrations: ``"molal"`` ([mmol/kg]) or ``"molar"`` ([mM],
+        converted with :func:`iongrad.physics.ionic_strength.molar_to_molal`).
     **model_params
-        Passed to :func:`iongrad.physics.activity.activity_table`.
+        Passed to the activity model.
 
     Returns
     -------
     callable
-        ``gamma_fn(c_mM_by_ion, temperature_K) -> gamma_by_ion``, evaluated for all
-        samples at once through the activity module's table interface (one sample
-        per array element; ionic strength from every species given).
-    """
-    import pandas as pd
+        ``gamma_fn(c_by_ion, temperature_K) -> gamma_by_ion``: single-ion activity
+        coefficients (MacInnes convention) of every species given, for all samples
+        at once (one sample per array element; the ionic strength sums every
+        species given). A sample with a negative concentration gets NaN; a NaN
+        concentration is left out of the ionic strength.
 
-    from iongrad.tables.activity import activity_table  # until it runs on arrays
+    Raises
+    ------
+    ValueError
+        Unknown model, parameter or scale.
+
+    Notes
+    -----
+    Equations as :func:`iongrad.physics.activity.activity_coefficients_long`, the
+    activity model evaluated on arrays (no table is built per solver iteration).
+
+    Examples
+    --------
+    >>> fn = activity_gamma_fn("davies", scale="molar")
+    >>> g = fn({"K+": [100.0], "Cl-": [100.0]}, [298.15])
+    >>> round(float(g["K+"][0]), 3), round(float(g["Cl-"][0]), 3)
+    (0.781, 0.781)
+    """
+    check_model(model, DEFAULT_CONVENTION, model_params)
+    if scale not in ("molal", "molar"):
+        raise ValueError(
+            f"activity_gamma_fn: concentration scale {scale!r} is not 'molal' or "
+            "'molar'"
+        )
 
     def gamma_fn(c_by_ion, temperature_K):
         symbols = list(c_by_ion)
-        n = len(np.atleast_1d(temperature_K))
-        conc = np.stack(
-            [np.broadcast_to(np.asarray(c_by_ion[s], float), (n,)) for s in symbols]
-        )  # (k, n)
         k = len(symbols)
-        frame = pd.DataFrame(
-            {
-                "dataset": "donnan",
-                "sample_id": np.tile(np.arange(n).astype(str), k),
-                "ion": np.repeat(symbols, n),
-                "valence": np.repeat([lookup(s).valence for s in symbols], n),
-                "c_in_mM": conc.reshape(-1),
-                "c_out_mM": conc.reshape(-1),
-                "temperature_K": np.tile(np.broadcast_to(temperature_K, (n,)), k),
-                "concentration_scale": scale,
-                "permeant": True,
-            }
+        T = np.asarray(temperature_K, dtype=float).reshape(-1)
+        n = T.size
+        # One element per sample x species, species by species (the order in which
+        # the ionic strength is summed).
+        c = np.stack(
+            [np.broadcast_to(np.asarray(c_by_ion[s], float), (n,)) for s in symbols]
+        ).reshape(-1)
+        T_el = np.tile(T, k)
+        m = c / 1000.0 if scale == "molal" else molar_to_molal(c, T_el)
+        ions = [lookup(s) for s in symbols]
+        res = activity_coefficients_long(
+            molality=m,
+            ion=np.repeat(np.arange(k), n),
+            ions=[ion.symbol for ion in ions],
+            valence=np.repeat([float(ion.valence) for ion in ions], n),
+            solution=np.tile(np.arange(n), k),
+            temperature_K=T,
+            model=model,
+            **model_params,
         )
-        table = activity_table(frame, model=model, **model_params)
-        gamma = table["gamma_in_model"].to_numpy(dtype=float).reshape(k, n)
+        gamma = res.gamma.reshape(k, n)
         return {s: gamma[j] for j, s in enumerate(symbols)}
 
     return gamma_fn
