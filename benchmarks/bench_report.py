@@ -72,6 +72,7 @@ def small_reports(n: int, repeat: int) -> None:
                     results_dir=Path("baseline") / name,
                     output=Path("reports") / f"{name}.html",
                     config=settings[name],
+                    temperatures_C=settings[name]["temperatures_C"],
                 )
 
             def reports() -> None:
@@ -134,12 +135,20 @@ def main() -> None:
 
         def render_big():
             render_dataset_report(
-                dataset="big", results_dir=big, output=out_big, config=cfg
+                dataset="big",
+                results_dir=big,
+                output=out_big,
+                config=cfg,
+                temperatures_C=cfg["temperatures_C"],
             )
 
         def render_small():
             render_dataset_report(
-                dataset="small", results_dir=small, output=out_small, config=cfg
+                dataset="small",
+                results_dir=small,
+                output=out_small,
+                config=cfg,
+                temperatures_C=cfg["temperatures_C"],
             )
 
         def io_floor():

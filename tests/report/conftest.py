@@ -61,5 +61,6 @@ def demo_page(tmp_path_factory):
         results_dir=results,
         output=out,
         config={"temperatures_C": [20, 37], "activity": {"model": "truesdell-jones"}},
+        temperatures_C=[20, 37],
     )
     return results, out, parse_page(out)

@@ -105,6 +105,7 @@ def test_reports_in_browser(driver, tmp_path):
         results_dir=results,
         output=page,
         config={"temperatures_C": [20, 25, 37]},
+        temperatures_C=[20, 25, 37],
     )
     render_index(
         entries=[

@@ -16,7 +16,6 @@ from pagedata import parse_page
 from synthetic import potentials_frame, write_results
 
 from iongrad.report import ResultsError, render_dataset_report
-from iongrad.report.render import config_temperatures_K
 from iongrad.report.tables import MAX_TABLE_ROWS, summary_by_group
 
 
@@ -253,29 +252,19 @@ def test_summary_by_group_ignores_undefined_in_means():
     assert row["n_undefined"] == 1
 
 
-@pytest.mark.parametrize(
-    ("cfg", "expected"),
-    [
-        ({"temperatures_C": [20, 37]}, [293.15, 310.15]),
-        ({"temperatures": ["25C", "300K"]}, [298.15, 300.0]),
-        ({"other": {"temperatures_K": [300]}}, [300.0]),
-        ({}, []),
-        (None, []),
-    ],
-)
-def test_config_temperatures(cfg, expected):
-    assert config_temperatures_K(cfg) == pytest.approx(expected)
-
-
-def test_config_temperature_without_unit_is_an_error():
-    from iongrad.units import UnitError
-
-    with pytest.raises(UnitError, match="needs a unit"):
-        config_temperatures_K({"temperatures": [37]})
+def test_prediction_temperatures_set_the_temperature_figure_range(
+    demo_results, tmp_path
+):
+    """Without a temperature scan the figure spans the configured temperatures [°C]
+    and the measured ones (18 and 37 °C in the demo)."""
+    out, _ = _render(demo_results, tmp_path)
+    assert "between 18.0 and 37.0 °C" in out.read_text(encoding="utf-8")
+    out, _ = _render(demo_results, tmp_path, temperatures_C=[0, 50])
+    assert "between 0.0 and 50.0 °C" in out.read_text(encoding="utf-8")
 
 
 def test_failures_errors_first_and_message_without_repeated_prefix():
-    from iongrad.report.render import _failure_frame
+    from iongrad.report.dataset import _failure_frame
 
     recs = [
         {

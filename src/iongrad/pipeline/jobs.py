@@ -290,6 +290,8 @@ def report_job(
 ) -> None:
     """Render one dataset report with :func:`iongrad.report.render_dataset_report`.
 
+    ``settings`` (the dataset's resolved config) is shown in the report, and its
+    ``temperatures_C`` are the prediction temperatures of the report's figure.
     ``previous_dir`` keeps the potentials of the last rendering, so the next report
     can say what changed (the report module copies them there after rendering).
     """
@@ -301,6 +303,7 @@ def report_job(
             results_dir=results_dir,
             output=output,
             config=dict(settings) if settings is not None else None,
+            temperatures_C=settings["temperatures_C"] if settings is not None else (),
             previous_dir=previous_dir,
         )
 

@@ -5,7 +5,8 @@
 ``reports/index.html``. Templates live in ``iongrad/templates/`` (Jinja2, autoescaped).
 """
 
-from iongrad.report.render import render_dataset_report, render_index
+from iongrad.report.dataset import render_dataset_report
+from iongrad.report.index import render_index
 from iongrad.report.results import ResultsError
 
 __all__ = ["ResultsError", "render_dataset_report", "render_index"]
