@@ -2,8 +2,8 @@
 
 Closed forms are written out here independently of iongrad, with the exact SI 2019
 constants: E = (RT / zF) ln(c_out / c_in), T = t + 273.15. The expected numbers also
-match ``E_nernst_mV_computed`` of the project's reference table
-(/work/shared/reference/cell_types.csv, 3 decimals), whose sources data/README.md cites.
+match, to 3 decimals, the computed Nernst potentials of the reference table of cell
+types the example data come from (data/README.md names its sources).
 """
 
 from __future__ import annotations

@@ -148,29 +148,7 @@ def compute_batch(
         except DatasetFailedError as exc:
             failures[m["dataset"]] = str(exc)
             continue
-        samples_job(
-            potentials=m["potentials"],
-            samples=m["samples"],
-            donnan_path=m["donnan_table"],
-            donnan=donnan,
-            ghk=ghk,
-            log=m["samples_log"],
-        )
-        provenance_job(
-            dataset=m["dataset"],
-            inputs={"table": m["table"]},
-            outputs={  # the roles the per-dataset write_provenance rule records
-                "table": m["table"],
-                "validation": m["validation"],
-                "potentials": m["potentials"],
-                "temperature_scan": m["temperature_scan"],
-                "samples": m["samples"],
-                "donnan": m["donnan_table"],
-            },
-            settings=settings[m["dataset"]],
-            provenance=m["provenance"],
-            log=m["provenance_log"],
-        )
+        _samples_and_provenance(m, donnan, ghk, settings[m["dataset"]])
     if failures:
         detail = "\n".join(f"- {name}: {msg}" for name, msg in failures.items())
         raise DatasetFailedError(
@@ -178,6 +156,38 @@ def compute_batch(
             f"failed batch keeps none of its results; batch_size 1 isolates "
             f"datasets):\n{detail}"
         )
+
+
+def _samples_and_provenance(
+    m: Mapping[str, str],
+    donnan: Mapping[str, Any],
+    ghk: Mapping[str, Any],
+    settings: Mapping[str, Any],
+) -> None:
+    """The stages after the potentials for one dataset ``m`` of a batch."""
+    samples_job(
+        potentials=m["potentials"],
+        samples=m["samples"],
+        donnan_path=m["donnan_table"],
+        donnan=donnan,
+        ghk=ghk,
+        log=m["samples_log"],
+    )
+    provenance_job(
+        dataset=m["dataset"],
+        inputs={"table": m["table"]},
+        outputs={  # the roles the per-dataset write_provenance rule records
+            "table": m["table"],
+            "validation": m["validation"],
+            "potentials": m["potentials"],
+            "temperature_scan": m["temperature_scan"],
+            "samples": m["samples"],
+            "donnan": m["donnan_table"],
+        },
+        settings=settings,
+        provenance=m["provenance"],
+        log=m["provenance_log"],
+    )
 
 
 def process_batch(

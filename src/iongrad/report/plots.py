@@ -426,8 +426,7 @@ def e_vs_temperature_plot(
     lines and dots for activity-corrected E, dashed for concentration-based E.
     Without it, concentration-based curves are computed from the mean measured
     concentrations with :func:`iongrad.physics.nernst.nernst_potential` over the span
-    of the
-    configured and measured temperatures, and the caption says so.
+    of the configured and measured temperatures, and the caption says so.
     """
     title = "Equilibrium potential versus temperature"
     cells = list(dict.fromkeys(pot["cell_type"].astype(str)))
@@ -435,7 +434,6 @@ def e_vs_temperature_plot(
     if len(cells) > MAX_FACETS:
         note = f"First {MAX_FACETS} of {len(cells)} cell types shown."
         cells = cells[:MAX_FACETS]
-    measured = sorted(set(np.round(pot["temperature_K"].to_numpy(dtype=float), 6)))
     use_scan = scan is not None and {
         "cell_type",
         "ion",
@@ -443,32 +441,10 @@ def e_vs_temperature_plot(
         "E_act_mV",
         "E_conc_mV",
     } <= set(scan.columns)
-    if use_scan:
-        span = scan["temperature_K"].to_numpy(dtype=float)
-        span = span[np.isfinite(span)].tolist()
-    else:
-        span = [t for t in [*temperatures_K, *measured] if np.isfinite(t)]
-    if not span:
+    span = _temperature_span(pot, temperatures_K, scan if use_scan else None)
+    if span is None:
         return Plot(plot_id, title, "", note="No temperatures to plot.")
-    lo, hi = min(span), max(span)
-    if use_scan:
-        caption = (
-            f"Mean over samples of each ion's activity-corrected E (solid, dots) and "
-            f"concentration-based E (dashed), [mV], recomputed at the configured "
-            f"temperatures and the measured ones ({lo - ZERO_CELSIUS_K:.1f} to "
-            f"{hi - ZERO_CELSIUS_K:.1f} °C; dotted lines mark measured temperatures). "
-            f"Concentrations are held fixed."
-        )
-    else:
-        if hi - lo < 1.0:
-            lo, hi = lo - 5.0, hi + 5.0
-        caption = (
-            f"Concentration-based Nernst potential [mV] of each ion from the mean "
-            f"measured concentrations of each cell type, between "
-            f"{lo - ZERO_CELSIUS_K:.1f} and {hi - ZERO_CELSIUS_K:.1f} °C (dotted lines "
-            f"mark measured temperatures). No temperature scan was found, so the "
-            f"activity correction is not shown here; only RT/zF changes."
-        )
+    lo, hi, caption = span
     grid = np.linspace(lo, hi, N_TEMPERATURE_POINTS)
     use = pot[pot["valence"] != 0]
     if "permeant" in use:
@@ -494,50 +470,10 @@ def e_vs_temperature_plot(
     for k, cell in enumerate(cells):
         ax = axes[k // ncol][k % ncol]
         if use_scan:
-            part = scan[scan["cell_type"].astype(str) == cell].copy()
-            part["t"] = part["temperature_K"].round(6)
-            for col in ("E_act_mV", "E_conc_mV"):
-                part[col] = part[col].where(np.isfinite(part[col].astype(float)))
-            means = part.groupby(["ion", "t"], sort=True)[["E_act_mV", "E_conc_mV"]]
-            means = means.mean().reset_index()
-            t_C = means["t"].to_numpy(dtype=float) - ZERO_CELSIUS_K
-            e_act = means["E_act_mV"].to_numpy(dtype=float)
-            e_conc = means["E_conc_mV"].to_numpy(dtype=float)
-            for ion, rows in means.groupby("ion", sort=True).indices.items():
-                if not np.isnan(e_act[rows]).all():
-                    ax.plot(
-                        t_C[rows],
-                        e_act[rows],
-                        color=colors[ion],
-                        marker="o",
-                        ms=3,
-                        label=ion,
-                    )
-                if not np.isnan(e_conc[rows]).all():
-                    ax.plot(t_C[rows], e_conc[rows], color=colors[ion], ls="--", lw=0.9)
+            _scan_curves(ax, scan[scan["cell_type"].astype(str) == cell], colors)
         else:
-            part = use[use["cell_type"].astype(str) == cell]
-            comp = part.groupby("ion", sort=True).agg(
-                c_in=("c_in_mM", "mean"),
-                c_out=("c_out_mM", "mean"),
-                z=("valence", "first"),
-            )
-            for ion, row in comp.iterrows():
-                res = nernst_potential(
-                    c_in=row["c_in"],
-                    c_out=row["c_out"],
-                    valence=int(row["z"]),
-                    temperature_K=grid,
-                )
-                if np.isfinite(res.E_mV).any():
-                    ax.plot(
-                        grid - ZERO_CELSIUS_K, res.E_mV, color=colors[ion], label=ion
-                    )
-        cell_rows = pot[pot["cell_type"].astype(str) == cell]
-        for t in sorted(set(cell_rows["temperature_K"].round(6))):
-            ax.axvline(t - ZERO_CELSIUS_K, color="#999", ls=":", lw=0.8)
-        ax.set_title(cell, fontsize=9, y=1.0)  # fixed y: no automatic repositioning
-        ax.set_xlabel("Temperature [°C]", fontsize=8)
+            _nernst_curves(ax, use[use["cell_type"].astype(str) == cell], grid, colors)
+        _temperature_panel(ax, pot[pot["cell_type"].astype(str) == cell], cell)
         if k % ncol == 0:
             ax.set_ylabel("E [mV]", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -555,6 +491,99 @@ def e_vs_temperature_plot(
         transform=fig.transFigure,
     )
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
+
+
+def _temperature_span(
+    pot: pd.DataFrame, temperatures_K: list[float], scan: pd.DataFrame | None
+) -> tuple[float, float, str] | None:
+    """(lowest, highest temperature [K], caption) of the temperature figure.
+
+    With a scan: its temperatures. Without: the configured and measured ones,
+    widened to at least 10 K. None when there is no finite temperature at all.
+    """
+    if scan is not None:
+        span = scan["temperature_K"].to_numpy(dtype=float)
+        span = span[np.isfinite(span)].tolist()
+    else:
+        measured = sorted(set(np.round(pot["temperature_K"].to_numpy(dtype=float), 6)))
+        span = [t for t in [*temperatures_K, *measured] if np.isfinite(t)]
+    if not span:
+        return None
+    lo, hi = min(span), max(span)
+    if scan is not None:
+        caption = (
+            f"Mean over samples of each ion's activity-corrected E (solid, dots) and "
+            f"concentration-based E (dashed), [mV], recomputed at the configured "
+            f"temperatures and the measured ones ({lo - ZERO_CELSIUS_K:.1f} to "
+            f"{hi - ZERO_CELSIUS_K:.1f} °C; dotted lines mark measured temperatures). "
+            f"Concentrations are held fixed."
+        )
+        return lo, hi, caption
+    if hi - lo < 1.0:
+        lo, hi = lo - 5.0, hi + 5.0
+    caption = (
+        f"Concentration-based Nernst potential [mV] of each ion from the mean "
+        f"measured concentrations of each cell type, between "
+        f"{lo - ZERO_CELSIUS_K:.1f} and {hi - ZERO_CELSIUS_K:.1f} °C (dotted lines "
+        f"mark measured temperatures). No temperature scan was found, so the "
+        f"activity correction is not shown here; only RT/zF changes."
+    )
+    return lo, hi, caption
+
+
+def _scan_curves(ax, part: pd.DataFrame, colors: dict[str, str]) -> None:
+    """One cell type's scan means per ion: E (activity) solid with dots, E (conc.)
+    dashed."""
+    part = part.copy()
+    part["t"] = part["temperature_K"].round(6)
+    for col in ("E_act_mV", "E_conc_mV"):
+        part[col] = part[col].where(np.isfinite(part[col].astype(float)))
+    means = part.groupby(["ion", "t"], sort=True)[["E_act_mV", "E_conc_mV"]]
+    means = means.mean().reset_index()
+    t_C = means["t"].to_numpy(dtype=float) - ZERO_CELSIUS_K
+    e_act = means["E_act_mV"].to_numpy(dtype=float)
+    e_conc = means["E_conc_mV"].to_numpy(dtype=float)
+    for ion, rows in means.groupby("ion", sort=True).indices.items():
+        if not np.isnan(e_act[rows]).all():
+            ax.plot(
+                t_C[rows],
+                e_act[rows],
+                color=colors[ion],
+                marker="o",
+                ms=3,
+                label=ion,
+            )
+        if not np.isnan(e_conc[rows]).all():
+            ax.plot(t_C[rows], e_conc[rows], color=colors[ion], ls="--", lw=0.9)
+
+
+def _nernst_curves(
+    ax, part: pd.DataFrame, grid: np.ndarray, colors: dict[str, str]
+) -> None:
+    """One cell type's Nernst potential per ion over ``grid`` [K], from the mean
+    measured concentrations."""
+    comp = part.groupby("ion", sort=True).agg(
+        c_in=("c_in_mM", "mean"),
+        c_out=("c_out_mM", "mean"),
+        z=("valence", "first"),
+    )
+    for ion, row in comp.iterrows():
+        res = nernst_potential(
+            c_in=row["c_in"],
+            c_out=row["c_out"],
+            valence=int(row["z"]),
+            temperature_K=grid,
+        )
+        if np.isfinite(res.E_mV).any():
+            ax.plot(grid - ZERO_CELSIUS_K, res.E_mV, color=colors[ion], label=ion)
+
+
+def _temperature_panel(ax, cell_rows: pd.DataFrame, cell: str) -> None:
+    """Dotted lines at one cell type's measured temperatures; title and x label."""
+    for t in sorted(set(cell_rows["temperature_K"].round(6))):
+        ax.axvline(t - ZERO_CELSIUS_K, color="#999", ls=":", lw=0.8)
+    ax.set_title(cell, fontsize=9, y=1.0)  # fixed y: no automatic repositioning
+    ax.set_xlabel("Temperature [°C]", fontsize=8)
 
 
 def conc_vs_activity_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
