@@ -684,19 +684,10 @@ def activity_coefficients_long(
     I[negative] = np.nan
     uniq, remap = np.unique(np.asarray(ions, dtype=object), return_inverse=True)
     inv = remap.reshape(-1)[np.asarray(ion, dtype=np.int64)]
-    notes = np.full(ns, "", dtype=object)
     if model == "pitzer":
-        mat = np.zeros((ns, uniq.size))
-        np.add.at(mat, (codes, inv), m_pos)
-        good = ~negative
-        gam = np.full((ns, uniq.size), np.nan)
-        res = activity_coefficients(
-            mat[good], list(uniq), T[good], model=model, convention=convention
+        gamma, notes, reasons = _pitzer_long(
+            m_pos, codes, inv, list(uniq), T, ~negative, convention
         )
-        gam[good] = res.gamma
-        notes[good] = res.notes
-        gamma = gam[codes, inv]
-        reasons = res.ion_reasons
     else:
         params, reasons = _ion_parameters(model, list(uniq))
         I_row, T_row = I[codes], T[codes]
@@ -709,6 +700,7 @@ def activity_coefficients_long(
                 gamma[rows] = np.exp(ln_g)
         if convention == "macinnes":
             gamma = gamma * np.exp(-z * _macinnes_shift(model, I_row, T_row, opts))
+        notes = np.full(ns, "", dtype=object)
     return LongActivityResult(
         gamma=gamma,
         ionic_strength_molal=I,
@@ -718,6 +710,21 @@ def activity_coefficients_long(
         notes=notes,
         ion_reasons=reasons,
     )
+
+
+def _pitzer_long(m, codes, inv, symbols, T, good, convention):
+    """Pitzer gammas per element: each good solution's species as one matrix row."""
+    ns = T.size
+    mat = np.zeros((ns, len(symbols)))
+    np.add.at(mat, (codes, inv), m)
+    gam = np.full((ns, len(symbols)), np.nan)
+    notes = np.full(ns, "", dtype=object)
+    res = activity_coefficients(
+        mat[good], symbols, T[good], model="pitzer", convention=convention
+    )
+    gam[good] = res.gamma
+    notes[good] = res.notes
+    return gam[codes, inv], notes, res.ion_reasons
 
 
 def mean_activity_coefficient(gamma_cation, gamma_anion, z_cation, z_anion):

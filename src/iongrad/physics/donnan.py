@@ -335,66 +335,23 @@ def donnan_equilibrium(
     c, z = _as_2d(c_out, valence)
     n = c.shape[0]
     if n > BLOCK_ROWS:  # solve in cache-sized blocks of rows
-        X_all = np.broadcast_to(np.asarray(impermeant_charge_mM, dtype=float), (n,))
-        T_all = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
-        g = [
-            None if gm is None else np.broadcast_to(np.asarray(gm, float), c.shape)
-            for gm in (gamma_in, gamma_out)
-        ]
-        out = {}
-        for start in range(0, n, BLOCK_ROWS):
-            rows = slice(start, start + BLOCK_ROWS)
-            part = donnan_equilibrium(
-                c_out=c[rows],
-                valence=valence if np.ndim(valence) <= 1 else z[rows],
-                impermeant_charge_mM=X_all[rows],
-                temperature_K=T_all[rows],
-                gamma_in=None if g[0] is None else g[0][rows],
-                gamma_out=None if g[1] is None else g[1][rows],
-                xtol=xtol,
-                max_iter=max_iter,
-                closed_form=closed_form,
-            )
-            for name in DonnanResult.__dataclass_fields__:
-                value = getattr(part, name)
-                if value is None:
-                    out[name] = None
-                    continue
-                if name not in out:
-                    out[name] = np.empty((n, *value.shape[1:]), dtype=value.dtype)
-                out[name][rows] = value
-        return DonnanResult(**out)
+        return _in_blocks(
+            c, z, valence, impermeant_charge_mM, temperature_K, gamma_in, gamma_out,
+            xtol=xtol, max_iter=max_iter, closed_form=closed_form,
+        )  # fmt: skip
     X = np.broadcast_to(np.asarray(impermeant_charge_mM, dtype=float), (n,)).copy()
     T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
-    if gamma_in is None and gamma_out is None:
-        c_eff = c
-        g_in = g_out = None
-    else:
-        g_in = np.broadcast_to(
-            np.asarray(1.0 if gamma_in is None else gamma_in, float), c.shape
-        )
-        g_out = np.broadcast_to(
-            np.asarray(1.0 if gamma_out is None else gamma_out, float), c.shape
-        )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c_eff = c * (g_out / g_in)
-
-    with np.errstate(invalid="ignore"):
-        if c_eff.size and c_eff.min() >= 0 and np.isfinite(c_eff.sum()):
-            valid = np.ones(n, dtype=bool)  # fast path: every row is usable
-        else:
-            valid = (c_eff.min(axis=1, initial=np.inf) >= 0) & np.isfinite(
-                c_eff.sum(axis=1)
-            )
-    valid &= np.isfinite(X) & (T > 0) & np.isfinite(T)
+    c_eff, g_in, g_out = _effective_bath(c, gamma_in, gamma_out)
+    valid = _usable_rows(c_eff, X, T)
     if not valid.all():
         c_eff = np.where(valid[:, None], c_eff, 0.0)
         X[~valid] = 0.0
 
-    # Sum the charge terms per valence: f(u) = sum_v v S_v e^{v u} + X.
-    sums = _sum_by_valence(c_eff, z, valence)
-    # charge-weighted class sums |v| S_v
-    charge_cols = {v: abs(v) * col for v, col in sums.items()}
+    # Sum the charge terms per valence: f(u) = sum_v v S_v e^{v u} + X; the
+    # charge-weighted class sums |v| S_v add up to the cation and anion sums.
+    charge_cols = {
+        v: abs(v) * col for v, col in _sum_by_valence(c_eff, z, valence).items()
+    }
     c_plus, c_minus, multi = np.zeros(n), np.zeros(n), np.zeros(n)
     for v, col in charge_cols.items():
         if v > 0:
@@ -410,85 +367,150 @@ def donnan_equilibrium(
         u11 = np.log(
             donnan_ratio_1to1(c_cation=c_plus, c_anion=c_minus, impermeant_charge_mM=X)
         )
-    multivalent = multi > 0
-    closed = exists & ~multivalent & bool(closed_form)
+    closed = exists & ~(multi > 0) & bool(closed_form)
     u[closed] = u11[closed]
     iterations = np.zeros(n, dtype=np.int64)
     solver_ok = closed.copy()
-
     todo = np.flatnonzero(exists & ~closed)
-    work = todo.size > 0
-    if todo.size == n:
-        todo = slice(None)  # every row iterates: views instead of gathers
-    if work:
-        X_t = X[todo]
+    if todo.size:
+        if todo.size == n:
+            todo = slice(None)  # every row iterates: views instead of gathers
         cols = {v: col[todo] for v, col in charge_cols.items()}
-        top = max((v for v in cols), default=0)
-        bottom = min((v for v in cols), default=0)
-        m = X_t.size
-
-        X_pos, X_neg = np.maximum(X_t, 0.0), np.maximum(-X_t, 0.0)
-
-        def fun(x, idx):
-            # h(u) = ln(P + X+) - ln(N + X-) with P the cation and N the anion
-            # charge sums: the same root as f = P - N + X, and nearly linear in u
-            # where one exponential dominates, so Halley's method needs few steps.
-            full = idx.size == m
-            e = np.exp(x)
-            parts = []
-            for base, stop, sign, extra in ((e, top, 1, X_pos), (1.0 / e, -bottom,
-                                            -1, X_neg)):  # fmt: skip
-                total = extra.copy() if full else extra[idx]
-                d1 = d2 = None
-                power = base
-                for k in range(1, stop + 1):
-                    if k > 1:
-                        power = power * base
-                    if sign * k in cols:
-                        col = cols[sign * k]
-                        t = col * power if full else col[idx] * power
-                        total += t  # sum |v| S e^{vu}
-                        if k > 1:
-                            t *= k
-                        d1 = t.copy() if d1 is None else d1.__iadd__(t)  # derivative
-                        if k > 1:
-                            t *= k
-                        d2 = t if d2 is None else d2.__iadd__(t)  # second derivative
-                if d1 is None:
-                    d1 = d2 = np.zeros_like(x)
-                d1 /= total
-                d2 /= total
-                parts.append((total, d1, d2))
-            (_p, p1, p2), (_n, n1, n2) = parts
-            h = np.log(_p / _n)
-            # d/du ln(P+X+) = P'/(P+X+); d/du ln(N+X-) = -|N'|/(N+X-)
-            return h, p1 + n1, (p2 - p1 * p1) - (n2 - n1 * n1)
-
-        u11_t = u11[todo]  # bracket [0, ln r_1:1]
-        lo, hi = np.minimum(0.0, u11_t), np.maximum(0.0, u11_t)
-        # Start from the Newton step of h at u = 0, which needs no exponential:
-        # h(0) = ln((C+ + X+)/(C- + X-)), h'(0) = sum v^2 S+/(C+ + X+) + (same, -).
-        p0, n0 = X_pos.copy(), X_neg.copy()
-        p1, n1 = np.zeros(m), np.zeros(m)
-        for v, col in cols.items():
-            if v > 0:
-                p0 += col
-                p1 += v * col
-            else:
-                n0 += col
-                n1 -= v * col
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            x0 = -np.log(p0 / n0) / (p1 / p0 + n1 / n0)
-            x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
-            # Halley's error after a step of size s is O(s^3): stop at s <= 1e-6 and
-            # let the a posteriori check in _open_result enforce xtol.
-            u_t, ok_t, it_t = solve_monotone(
-                fun, lo, hi, x0=x0, xtol=max(xtol, HALLEY_STEP_TOL), max_iter=max_iter
-            )
-        u[todo], solver_ok[todo], iterations[todo] = u_t, ok_t, it_t
-
+        u[todo], solver_ok[todo], iterations[todo] = _solve_open(
+            X[todo], cols, u11[todo], xtol, max_iter
+        )
     return _open_result(c, z, X, T, u, g_in, g_out, valid, exists, solver_ok, closed,
                         iterations, xtol)  # fmt: skip
+
+
+def _in_blocks(c, z, valence, X, T, gamma_in, gamma_out, **options) -> DonnanResult:
+    """:func:`donnan_equilibrium` on blocks of :data:`BLOCK_ROWS` rows, joined."""
+    n = c.shape[0]
+    X_all = np.broadcast_to(np.asarray(X, dtype=float), (n,))
+    T_all = np.broadcast_to(np.asarray(T, dtype=float), (n,))
+    g = [
+        None if gm is None else np.broadcast_to(np.asarray(gm, float), c.shape)
+        for gm in (gamma_in, gamma_out)
+    ]
+    out = {}
+    for start in range(0, n, BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        part = donnan_equilibrium(
+            c_out=c[rows],
+            valence=valence if np.ndim(valence) <= 1 else z[rows],
+            impermeant_charge_mM=X_all[rows],
+            temperature_K=T_all[rows],
+            gamma_in=None if g[0] is None else g[0][rows],
+            gamma_out=None if g[1] is None else g[1][rows],
+            **options,
+        )
+        for name in DonnanResult.__dataclass_fields__:
+            value = getattr(part, name)
+            if value is None:
+                out[name] = None
+                continue
+            if name not in out:
+                out[name] = np.empty((n, *value.shape[1:]), dtype=value.dtype)
+            out[name][rows] = value
+    return DonnanResult(**out)
+
+
+def _effective_bath(c, gamma_in, gamma_out):
+    """Bath concentrations times gamma_out / gamma_in, and the gammas (None: ideal)."""
+    if gamma_in is None and gamma_out is None:
+        return c, None, None
+    g_in = np.broadcast_to(
+        np.asarray(1.0 if gamma_in is None else gamma_in, float), c.shape
+    )
+    g_out = np.broadcast_to(
+        np.asarray(1.0 if gamma_out is None else gamma_out, float), c.shape
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return c * (g_out / g_in), g_in, g_out
+
+
+def _usable_rows(c_eff, X, T) -> np.ndarray:
+    """Rows with every concentration finite and >= 0, X finite and T > 0."""
+    n = c_eff.shape[0]
+    with np.errstate(invalid="ignore"):
+        if c_eff.size and c_eff.min() >= 0 and np.isfinite(c_eff.sum()):
+            valid = np.ones(n, dtype=bool)  # fast path: every row is usable
+        else:
+            valid = (c_eff.min(axis=1, initial=np.inf) >= 0) & np.isfinite(
+                c_eff.sum(axis=1)
+            )
+    return valid & np.isfinite(X) & (T > 0) & np.isfinite(T)
+
+
+def _solve_open(X, cols, u11, xtol, max_iter):
+    r"""Iterate :math:`u = \ln r` for the rows without a closed form.
+
+    ``cols`` maps each valence v to the charge-weighted class sum :math:`|v| S_v`
+    per row, ``u11`` is :math:`\ln r_{1:1}` (a bracket end, 0 the other). Solves
+    :math:`h(u) = \ln(P + X^+) - \ln(N + X^-) = 0` by Halley steps
+    (:func:`iongrad.numerics.solve_monotone`) from h's Newton step at u = 0; see
+    :func:`donnan_equilibrium`. Returns u, converged and iterations per row.
+    """
+    top = max((v for v in cols), default=0)
+    bottom = min((v for v in cols), default=0)
+    m = X.size
+    X_pos, X_neg = np.maximum(X, 0.0), np.maximum(-X, 0.0)
+
+    def fun(x, idx):
+        # h(u) = ln(P + X+) - ln(N + X-) with P the cation and N the anion
+        # charge sums: the same root as f = P - N + X, and nearly linear in u
+        # where one exponential dominates, so Halley's method needs few steps.
+        full = idx.size == m
+        e = np.exp(x)
+        parts = []
+        for base, stop, sign, extra in ((e, top, 1, X_pos), (1.0 / e, -bottom,
+                                        -1, X_neg)):  # fmt: skip
+            total = extra.copy() if full else extra[idx]
+            d1 = d2 = None
+            power = base
+            for k in range(1, stop + 1):
+                if k > 1:
+                    power = power * base
+                if sign * k in cols:
+                    col = cols[sign * k]
+                    t = col * power if full else col[idx] * power
+                    total += t  # sum |v| S e^{vu}
+                    if k > 1:
+                        t *= k
+                    d1 = t.copy() if d1 is None else d1.__iadd__(t)  # derivative
+                    if k > 1:
+                        t *= k
+                    d2 = t if d2 is None else d2.__iadd__(t)  # second derivative
+            if d1 is None:
+                d1 = d2 = np.zeros_like(x)
+            d1 /= total
+            d2 /= total
+            parts.append((total, d1, d2))
+        (_p, p1, p2), (_n, n1, n2) = parts
+        h = np.log(_p / _n)
+        # d/du ln(P+X+) = P'/(P+X+); d/du ln(N+X-) = -|N'|/(N+X-)
+        return h, p1 + n1, (p2 - p1 * p1) - (n2 - n1 * n1)
+
+    lo, hi = np.minimum(0.0, u11), np.maximum(0.0, u11)  # bracket [0, ln r_1:1]
+    # Start from the Newton step of h at u = 0, which needs no exponential:
+    # h(0) = ln((C+ + X+)/(C- + X-)), h'(0) = sum v^2 S+/(C+ + X+) + (same, -).
+    p0, n0 = X_pos.copy(), X_neg.copy()
+    p1, n1 = np.zeros(m), np.zeros(m)
+    for v, col in cols.items():
+        if v > 0:
+            p0 += col
+            p1 += v * col
+        else:
+            n0 += col
+            n1 -= v * col
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        x0 = -np.log(p0 / n0) / (p1 / p0 + n1 / n0)
+        x0 = np.where((x0 > lo) & (x0 < hi), x0, 0.5 * (lo + hi))
+        # Halley's error after a step of size s is O(s^3): stop at s <= 1e-6 and
+        # let the a posteriori check in _open_result enforce xtol.
+        return solve_monotone(
+            fun, lo, hi, x0=x0, xtol=max(xtol, HALLEY_STEP_TOL), max_iter=max_iter
+        )
 
 
 def _inside(c, zf, u, ratio_g, X):
@@ -930,6 +952,12 @@ def donnan_closed(
     if m:
         u_t, ok_t, _it = solve_monotone(fun, lo, hi, xtol=xtol, max_iter=max_iter)
         u[idx_all], ok[idx_all] = u_t, ok_t
+    return _closed_result(amount, z, u, ok, V1, V2, X1, X2, T, valid, exists)
+
+
+def _closed_result(amount, z, u, ok, V1, V2, X1, X2, T, valid, exists):
+    """Final concentrations, residuals of both compartments and status at u = ln r."""
+    n = u.size
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         e = np.exp(-z * u[:, None])
         c1_eq = amount / (V1[:, None] + V2[:, None] * e)

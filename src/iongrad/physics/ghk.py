@@ -15,6 +15,7 @@ current is outward (positive charge leaving the cell).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -381,29 +382,9 @@ def ghk_voltage(
     """
     if method not in ("auto", "numeric"):
         raise ValueError(f"ghk_voltage: method {method!r} is not 'auto' or 'numeric'")
-    c_in = np.array(c_in, dtype=float, ndmin=2)
-    shape = c_in.shape
-    n = shape[0]
-    c_out = np.broadcast_to(np.asarray(c_out, dtype=float), shape)
-    P = np.broadcast_to(np.asarray(permeability, dtype=float), shape)
-    z = np.broadcast_to(np.asarray(valence), shape).astype(np.int64)
-    T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
-
-    carrier = (P != 0) & (z != 0)
-    bad_cell = carrier & ~(
-        np.isfinite(c_in) & np.isfinite(c_out) & (c_in >= 0) & (c_out >= 0)
-    )
-    bad_cell |= ~np.isfinite(P) | (P < 0)
-    valid = ~bad_cell.any(axis=1) & np.isfinite(T) & (T > 0)
-    carrier &= valid[:, None]
-    ci = np.where(carrier, c_in, 0.0)
-    co = np.where(carrier, c_out, 0.0)
-    Pc = np.where(carrier, P, 0.0)
-    n_carriers = carrier.sum(axis=1)
-    up = (carrier & (((z > 0) & (ci > 0)) | ((z < 0) & (co > 0)))).any(axis=1)
-    down = (carrier & (((z > 0) & (co > 0)) | ((z < 0) & (ci > 0)))).any(axis=1)
-    exists = valid & (n_carriers > 0) & up & down
-
+    cells = _carriers(c_in, c_out, valence, permeability, temperature_K)
+    ci, co, z, Pc, T, carrier, n_carriers, valid, exists = cells
+    n = T.size
     x = np.full(n, np.nan)
     how = np.full(n, "", dtype=object)
     iterations = np.zeros(n, dtype=np.int64)
@@ -434,38 +415,9 @@ def ghk_voltage(
 
     todo = np.flatnonzero(exists & ~single & ~mono)
     if todo.size:
-        ci_t, co_t, z_t, P_t = ci[todo], co[todo], z[todo], Pc[todo]
-        c_t = carrier[todo]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            e = np.log(co_t / ci_t) / z_t  # Nernst potentials in units of RT/F
-        e = np.where(c_t, e, np.nan)
-        finite = np.where(np.isfinite(e), e, np.nan)
-        with np.errstate(invalid="ignore"):
-            lo = np.nan_to_num(np.nanmin(np.where(c_t, finite, np.inf), axis=1),
-                               posinf=0.0)  # fmt: skip
-            hi = np.nan_to_num(np.nanmax(np.where(c_t, finite, -np.inf), axis=1),
-                               neginf=0.0)  # fmt: skip
-        lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
-
-        def fun(xx, idx):
-            f, _tot, d = _net_current(xx, ci_t[idx], co_t[idx], z_t[idx], P_t[idx])
-            return f, d
-
-        every = np.arange(todo.size)
-        step = np.ones(todo.size)
-        for _ in range(64):  # widen where a zero concentration made E infinite
-            f_lo, _ = fun(lo, every)
-            f_hi, _ = fun(hi, every)
-            grow_lo, grow_hi = f_lo > 0, f_hi < 0
-            if not (grow_lo.any() or grow_hi.any()):
-                break
-            lo = np.where(grow_lo, lo - step, lo)
-            hi = np.where(grow_hi, hi + step, hi)
-            step *= 2.0
-        x_t, ok_t, it_t = solve_monotone(
-            fun, lo, hi, x0=0.5 * (lo + hi), xtol=xtol, max_iter=max_iter
+        x[todo], solver_ok[todo], iterations[todo] = _solve_numeric(
+            ci[todo], co[todo], z[todo], Pc[todo], carrier[todo], xtol, max_iter
         )
-        x[todo], solver_ok[todo], iterations[todo] = x_t, ok_t, it_t
         how[todo] = "numeric"
 
     net, total, _d = _net_current(np.where(exists, x, 0.0), ci, co, z, Pc)
@@ -480,12 +432,94 @@ def ghk_voltage(
     status[valid & ~exists] = NO_ROOT
     status[valid & (n_carriers == 0)] = NO_CARRIER
     status[~valid] = INVALID
-    vm = np.where(status == OK, x * VT, np.nan)
     return GHKResult(
-        vm_mV=vm,
+        vm_mV=np.where(status == OK, x * VT, np.nan),
         converged=converged,
         residual=residual,
         status=status,
         method=how.astype(str),
         iterations=iterations,
     )
+
+
+class _Cells(NamedTuple):
+    """Inputs as (n, k) arrays with everything but the current carriers zeroed.
+
+    ``valid``: the sample's carriers have finite concentrations >= 0, every P is
+    finite and >= 0 and T > 0; ``exists``: some carrier can move charge each way,
+    so a zero-current potential exists.
+    """
+
+    ci: np.ndarray
+    co: np.ndarray
+    z: np.ndarray
+    P: np.ndarray
+    T: np.ndarray
+    carrier: np.ndarray
+    n_carriers: np.ndarray
+    valid: np.ndarray
+    exists: np.ndarray
+
+
+def _carriers(c_in, c_out, valence, permeability, temperature_K) -> _Cells:
+    """Broadcast and check the inputs of :func:`ghk_voltage`; find the carriers."""
+    c_in = np.array(c_in, dtype=float, ndmin=2)
+    shape = c_in.shape
+    n = shape[0]
+    c_out = np.broadcast_to(np.asarray(c_out, dtype=float), shape)
+    P = np.broadcast_to(np.asarray(permeability, dtype=float), shape)
+    z = np.broadcast_to(np.asarray(valence), shape).astype(np.int64)
+    T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
+    carrier = (P != 0) & (z != 0)
+    bad_cell = carrier & ~(
+        np.isfinite(c_in) & np.isfinite(c_out) & (c_in >= 0) & (c_out >= 0)
+    )
+    bad_cell |= ~np.isfinite(P) | (P < 0)
+    valid = ~bad_cell.any(axis=1) & np.isfinite(T) & (T > 0)
+    carrier &= valid[:, None]
+    ci = np.where(carrier, c_in, 0.0)
+    co = np.where(carrier, c_out, 0.0)
+    n_carriers = carrier.sum(axis=1)
+    up = (carrier & (((z > 0) & (ci > 0)) | ((z < 0) & (co > 0)))).any(axis=1)
+    down = (carrier & (((z > 0) & (co > 0)) | ((z < 0) & (ci > 0)))).any(axis=1)
+    return _Cells(
+        ci=ci, co=co, z=z, P=np.where(carrier, P, 0.0), T=T, carrier=carrier,
+        n_carriers=n_carriers, valid=valid,
+        exists=valid & (n_carriers > 0) & up & down,
+    )  # fmt: skip
+
+
+def _solve_numeric(ci, co, z, P, carrier, xtol, max_iter):
+    """Zero-current x = F Vm / RT of rows with a root; returns x, converged, iterations.
+
+    The root lies between the carriers' smallest and largest Nernst potentials; a
+    zero concentration makes one infinite, and the bracket is then widened by
+    doubling steps until the net current changes sign across it.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.log(co / ci) / z  # Nernst potentials in units of RT/F
+    e = np.where(carrier, e, np.nan)
+    finite = np.where(np.isfinite(e), e, np.nan)
+    with np.errstate(invalid="ignore"):
+        lo = np.nan_to_num(np.nanmin(np.where(carrier, finite, np.inf), axis=1),
+                           posinf=0.0)  # fmt: skip
+        hi = np.nan_to_num(np.nanmax(np.where(carrier, finite, -np.inf), axis=1),
+                           neginf=0.0)  # fmt: skip
+    lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+
+    def fun(xx, idx):
+        f, _tot, d = _net_current(xx, ci[idx], co[idx], z[idx], P[idx])
+        return f, d
+
+    every = np.arange(lo.size)
+    step = np.ones(lo.size)
+    for _ in range(64):  # widen where a zero concentration made E infinite
+        f_lo, _ = fun(lo, every)
+        f_hi, _ = fun(hi, every)
+        grow_lo, grow_hi = f_lo > 0, f_hi < 0
+        if not (grow_lo.any() or grow_hi.any()):
+            break
+        lo = np.where(grow_lo, lo - step, lo)
+        hi = np.where(grow_hi, hi + step, hi)
+        step *= 2.0
+    return solve_monotone(fun, lo, hi, x0=0.5 * (lo + hi), xtol=xtol, max_iter=max_iter)
