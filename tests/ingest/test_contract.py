@@ -7,8 +7,9 @@ import numpy as np
 import pandera.pandas as pa
 import pytest
 
+from iongrad.canonical import CANONICAL_COLUMNS
 from iongrad.gate.contract import SchemaDefinitionError, load_contract
-from iongrad.gate.ingest import CANONICAL_COLUMNS, read_table
+from iongrad.gate.ingest import read_table
 from iongrad.gate.validation import _plan_passes, check_table
 
 GOOD = Path(__file__).resolve().parents[1] / "data" / "good"

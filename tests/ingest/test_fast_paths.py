@@ -18,12 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from iongrad.canonical import CANONICAL_COLUMNS
 from iongrad.gate import checks, numbers, parallel, validation
 from iongrad.gate.contract import load_contract
 from iongrad.gate.ingest import IngestError, ingest
 from iongrad.gate.numbers import cell_text
 from iongrad.gate.text import blank_cells, may_have_edge_space
-from iongrad.gate.validation import CANONICAL_COLUMNS, validate_file
+from iongrad.gate.validation import validate_file
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CORPUS = sorted((DATA / "good").iterdir()) + sorted((DATA / "bad").iterdir())
@@ -302,6 +303,24 @@ def test_side_by_side_ingest_sees_file_errors_in_serial_order(tmp_path, monkeypa
     rules = [f["rule"] for f in plain[1].report["failures"]]
     assert "missing_unit" in rules  # the temperature's
     assert all(f["column"] != "c_in_mM" for f in plain[1].report["failures"])
+
+
+def test_side_by_side_rerun_reports_unknown_unit_cells(tmp_path, monkeypatch):
+    """The per-ion step runs again after a file-level error of the per-sample step;
+    the rerun parses the unit column afresh, so an unknown unit cell is still
+    reported, as in one thread."""
+    path = _write_csv(
+        tmp_path,
+        "dataset,sample_id,cell_type,temperature,ion,c_in,c_out,unit\n"
+        "d1,s1,squid,20,K+,400,20,mM\n"
+        "d1,s1,squid,20,Na+,50,440,furlong\n",
+    )
+    plain = _report(path)
+    monkeypatch.setattr(parallel, "threads", lambda rows: 2)
+    threaded = _report(path)
+    assert threaded[0] == plain[0]
+    rules = [f["rule"] for f in plain[1].report["failures"]]
+    assert rules == ["missing_unit", "unknown_unit"]
 
 
 def _write_csv(tmp_path, text):
