@@ -153,3 +153,40 @@ def test_results_do_not_depend_on_the_kernel_block_size(rows, block, atol, gamma
         np.testing.assert_array_equal(got, one.flux)
     for got in (many.current, current):
         np.testing.assert_array_equal(got, one.current)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(conc, st.sampled_from([0.0, -1.0, float("nan")])),
+            st.one_of(conc, st.sampled_from([0.0, float("nan")])),
+            st.sampled_from([-2, -1, 0, 1, 2]),
+            st.one_of(temperature, st.sampled_from([0.0, float("nan")])),
+            st.one_of(
+                st.floats(-150, 150), st.sampled_from([0.0, 0.5, -0.5, float("nan")])
+            ),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from([0.0, 0.5, float("nan")]),
+    st.sampled_from([1, 3, 2**15]),
+)
+def test_fast_directions_equal_the_general_path(rows, atol, block):
+    # With a scalar atol >= 0 the directions take the fast mask arithmetic
+    # (_directions_fast, scratch buffers, z < 0 taken while E is computed); forcing
+    # the general path (_directions_block) must give the same codes, fused or not.
+    c_in, c_out, z, T, vm = (np.array(col) for col in zip(*rows, strict=True))
+    kw = dict(c_in=c_in, c_out=c_out, valence=z, temperature_K=T)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(nernst, "_BLOCK", block)
+        fast = electrochemical_state(**kw, vm_mV=vm, atol_mV=atol)
+        fast_dirs = directions(vm, z, atol)
+        mp.setattr(nernst, "_exclusive", lambda a: False)
+        plain = electrochemical_state(**kw, vm_mV=vm, atol_mV=atol)
+        plain_dirs = directions(vm, z, atol)
+    np.testing.assert_array_equal(fast.flux, plain.flux)
+    np.testing.assert_array_equal(fast.current, plain.current)
+    np.testing.assert_array_equal(fast.driving_force_mV, plain.driving_force_mV)
+    for got, want in zip(fast_dirs, plain_dirs, strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -164,7 +164,11 @@ BLOCK = (
 
 
 def _reference_directions(df, z, atol):
-    """Flux and current labels by the definitions (DESIGN.md), row-wise via numpy."""
+    """Flux and current labels by their definitions, row-wise via numpy.
+
+    DF = Vm - E; DF > 0 is an outward current; a cation effluxes and an anion
+    influxes when DF > 0.
+    """
     cases = [np.isnan(df), df > atol, df < -atol]
     current = np.select(cases, ["undefined", "outward", "inward"], "none")
     cation_flux = np.select(cases, ["undefined", "efflux", "influx"], "none")

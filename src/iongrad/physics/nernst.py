@@ -5,7 +5,7 @@ arguments so ``c_in`` and ``c_out`` cannot be swapped by position, and never rai
 physically undefined rows: those get NaN or +/-inf plus an ``int8`` status code whose
 label (:data:`STATUS_LABELS`) and reason (:data:`STATUS_REASONS`) say why.
 
-Sign conventions (DESIGN.md): :math:`V_m = \phi_{in} - \phi_{out}`; driving force
+Sign conventions: :math:`V_m = \phi_{in} - \phi_{out}`; driving force
 :math:`DF = V_m - E`; conventional current through a passive conductance
 :math:`I = g\,DF` so :math:`DF > 0` is an outward current for every ion; a cation
 effluxes and an anion influxes when :math:`DF > 0`.
@@ -167,7 +167,8 @@ def _nernst_values(blk, ci, co, zz, tt, gi, go, e, ratio, checks, anion=None):
     is a block-sized float scratch buffer. Returns ``(check_c_in, check_T)``: whether
     this block can hold a negative c_in or a temperature <= 0 (``checks`` from
     :func:`_prepare`, with None decided here from the block, which is in cache).
-    ``anion``, if given as ``(mask, zero)``, receives z < 0 (while z is in cache).
+    ``anion``, if given (a block-sized bool mask), receives z < 0 while z is in
+    cache.
     """
     # Each input is read from memory once and checked while still in cache; the
     # ratio stays in cache and the log (compute-bound) writes the output block.
@@ -188,7 +189,7 @@ def _nernst_values(blk, ci, co, zz, tt, gi, go, e, ratio, checks, anion=None):
     z = zz[blk]
     e /= z
     if anion is not None:
-        np.less(z, anion[1], out=anion[0])
+        np.less(z, 0, out=anion)
     e *= _MV_PER_KELVIN
     return check_c_in, check_T
 
@@ -281,21 +282,20 @@ def _exclusive(atol) -> bool:
     return np.ndim(atol) == 0 and not atol < 0
 
 
-def _directions_fast(d, zb, bounds, fl, cur, s, no_nan=False):
+def _directions_fast(d, zb, atol, fl, cur, s, no_nan=False):
     """Flux and current codes for one block, in place, when :func:`_exclusive` holds.
 
-    ``bounds`` is ``(atol, -atol, 0 of the valence dtype)``; ``s`` a block-sized
-    :class:`_Scratch`. ``zb=None`` means ``s.anion`` already holds z < 0 for the
-    block. ``no_nan=True`` skips the NaN pass when the caller has proven that ``d``
-    holds no NaN. z = 0 rows are not special-cased: the caller guarantees they have
-    NaN driving forces or handles them.
+    ``atol`` is a float >= 0 (or NaN); ``s`` a block-sized :class:`_Scratch`.
+    ``zb=None`` means ``s.anion`` already holds z < 0 for the block. ``no_nan=True``
+    skips the NaN pass when the caller has proven that ``d`` holds no NaN. z = 0 rows
+    are not special-cased: the caller guarantees they have NaN driving forces or
+    handles them.
     """
     # gt, lt and NaN are mutually exclusive here, so current = gt + 2 lt + 3 nan and
     # the flux code is the current code with 1 <-> 2 swapped for anions (a cation
     # effluxes when DF > 0, an anion influxes): flux = current + anion (gt - lt).
-    atol, neg_atol, zero = bounds
     np.greater(d, atol, out=s.gt)
-    np.less(d, neg_atol, out=s.lt)
+    np.less(d, -atol, out=s.lt)
     np.add(s.gt8, s.lt8, out=cur)
     cur += s.lt8
     if not no_nan:
@@ -303,16 +303,10 @@ def _directions_fast(d, zb, bounds, fl, cur, s, no_nan=False):
         np.multiply(s.nan8, _THREE, out=s.tmp)
         cur += s.tmp
     if zb is not None:
-        np.less(zb, zero, out=s.anion)
+        np.less(zb, 0, out=s.anion)
     np.subtract(s.gt8, s.lt8, out=s.tmp)
     s.tmp *= s.anion8
     np.add(cur, s.tmp, out=fl)
-
-
-def _fast_bounds(atol, valence: np.ndarray):
-    """``(atol, -atol, 0)`` as numpy scalars (no conversion per block and call)."""
-    atol = np.asarray(atol)[()]
-    return atol, -atol, valence.dtype.type(0)
 
 
 def _directions_block(d, zb, atol, fl, cur, check_neutral=True):
@@ -480,8 +474,8 @@ def electrochemical_state(
     current = np.empty(n, dtype=np.int8)
     s = _Scratch(min(n, _BLOCK))  # buffers reused across blocks
     fast = _exclusive(atol_mV)
-    bounds = _fast_bounds(atol_mV, zz) if fast else None
-    anion = (s.anion, bounds[2]) if fast else None
+    atol = float(atol_mV) if fast else atol_mV
+    anion = s.anion if fast else None
     # Without gammas or permeability, a block needs no per-row status pass when its
     # driving forces have a finite sum: an infinite or NaN E makes its DF infinite or
     # NaN (vm - E), so the sum proves every E finite, and no DF NaN, in one reduction.
@@ -491,7 +485,7 @@ def electrochemical_state(
             blk = slice(start, start + _BLOCK)
             if n - start < s.size:  # the last, shorter block
                 s = s.head(n - start)
-                anion = (s.anion, bounds[2]) if fast else None
+                anion = s.anion if fast else None
             e, d, v = E[blk], df[blk], vm[blk]
             row_checks = _nernst_values(
                 blk, ci, co, zz, tt, gi, go, e, s.ratio, checks, anion
@@ -510,7 +504,7 @@ def electrochemical_state(
                     d[idx] = v[idx] - e[idx]
             # z = 0 rows are "neutral" with E = NaN, so their DF is NaN: undefined.
             if fast:
-                _directions_fast(d, None, bounds, flux[blk], current[blk], s, clean)
+                _directions_fast(d, None, atol, flux[blk], current[blk], s, clean)
             else:
                 _directions_block(
                     d, zz[blk], atol_mV, flux[blk], current[blk], check_neutral=False
@@ -594,13 +588,13 @@ def directions(driving_force_mV, valence, atol_mV: float = 0.0):
     current = np.empty(n, dtype=np.int8)
     fast = _exclusive(atol_mV) and zz.dtype.kind in "iuf"
     if fast:
-        s, bounds = _Scratch(min(n, _BLOCK)), _fast_bounds(atol_mV, zz)
+        s, atol = _Scratch(min(n, _BLOCK)), float(atol_mV)
     for start in range(0, n, _BLOCK):  # cache-sized blocks, not rows
         blk = slice(start, start + _BLOCK)
         if fast:
             if n - start < s.size:  # the last, shorter block
                 s = s.head(n - start)
-            _directions_fast(df[blk], zz[blk], bounds, flux[blk], current[blk], s)
+            _directions_fast(df[blk], zz[blk], atol, flux[blk], current[blk], s)
             _mark_neutral(zz[blk], flux[blk])
         else:
             _directions_block(df[blk], zz[blk], atol_mV, flux[blk], current[blk])
