@@ -31,8 +31,9 @@ import pyarrow.parquet as pq
 from bench_workflow import make_dataset
 from timing import best
 
+from iongrad.files import write_parquet
 from iongrad.gate import parallel
-from iongrad.gate.ingest import ingest, write_parquet
+from iongrad.gate.ingest import ingest
 from iongrad.gate.validation import validate_file
 
 # Bath near electroneutral (5 + 145 + 2*2 - 150 = +4 of 304 mM of charge), so the
@@ -110,8 +111,8 @@ def main() -> None:
         path = Path(tmp) / "bench.parquet"
         df = make_table(args.rows)
         write_parquet(
-            df,
             path,
+            df,
             {"temperature_K": "K", "c_in_mM": "mM", "c_out_mM": "mM", "vm_mV": "mV"},
         )
         n = len(df)

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from iongrad.files import write_parquet
 from iongrad.gate.contract import load_contract
-from iongrad.gate.ingest import IngestError, ingest, read_table, write_parquet
+from iongrad.gate.ingest import IngestError, ingest, read_table
 from iongrad.gate.validation import validate_file, write_outputs
 
 GOOD = Path(__file__).resolve().parents[1] / "data" / "good"
@@ -146,7 +147,7 @@ def test_parquet_units_written_and_honored(tmp_path):
     table = read_table(GOOD / "long_mM.csv")
     out = tmp_path / "canon.parquet"
     units = load_contract().units
-    write_parquet(table, out, units)
+    write_parquet(out, table, units)
     schema = pq.read_schema(out)
     assert schema.field("c_in_mM").metadata[b"unit"] == b"mM"
     assert schema.field("temperature_K").metadata[b"unit"] == b"K"
@@ -168,7 +169,7 @@ def test_parquet_units_written_and_honored(tmp_path):
         }
     )
     path = tmp_path / "micro.parquet"
-    write_parquet(micro, path, {"c_in": "uM", "c_out": "mM", "temperature": "degC"})
+    write_parquet(path, micro, {"c_in": "uM", "c_out": "mM", "temperature": "degC"})
     got = read_table(path)
     assert got["c_in_mM"].iloc[0] == pytest.approx(1e-4, rel=1e-12)
     assert got["temperature_K"].iloc[0] == pytest.approx(310.15, rel=1e-12)
@@ -176,7 +177,7 @@ def test_parquet_units_written_and_honored(tmp_path):
     # Molal values keep the canonical name and say so in the metadata.
     molal = read_table(GOOD / "molal.csv")
     path = tmp_path / "molal.parquet"
-    write_parquet(molal, path, dict(units, c_in_mM="mmol/kg", c_out_mM="mmol/kg"))
+    write_parquet(path, molal, dict(units, c_in_mM="mmol/kg", c_out_mM="mmol/kg"))
     assert (read_table(path)["concentration_scale"] == "molal").all()
 
 

@@ -32,14 +32,10 @@ anything in the file is wrong; :func:`iongrad.gate.validation.validate_file` use
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from iongrad.gate.build import (
     Findings,
@@ -55,7 +51,6 @@ __all__ = [
     "Ingested",
     "ingest",
     "read_table",
-    "write_parquet",
 ]
 
 
@@ -161,40 +156,3 @@ def read_table(path: str | os.PathLike, *, dataset: str | None = None) -> pd.Dat
             unreadable=False,
         )
     return result.table.drop(columns="_raw_pos")
-
-
-def write_parquet(df: pd.DataFrame, path: str | os.PathLike, units: dict) -> None:
-    """Write ``df`` to parquet with field metadata ``unit`` for dimensional columns.
-
-    The file is written to a temporary name next to ``path`` and renamed, so a
-    reader never sees a partial file.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Table to write (the index is not stored).
-    path : str or path-like
-        Destination ``.parquet`` file.
-    units : dict
-        Column -> unit text (``{"c_in_mM": "mM", "temperature_K": "K"}``); columns
-        not in ``df`` are ignored.
-    """
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    fields = []
-    for f in table.schema:
-        if f.name in units:
-            meta = dict(f.metadata or {})
-            meta[b"unit"] = str(units[f.name]).encode("utf-8")
-            f = f.with_metadata(meta)
-        fields.append(f)
-    table = table.cast(pa.schema(fields, metadata=table.schema.metadata))
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -21,9 +21,7 @@ at least one accepted row.
 from __future__ import annotations
 
 import json
-import math
 import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -35,6 +33,7 @@ import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
 from iongrad.canonical import CANONICAL_COLUMNS
+from iongrad.files import jsonable, write_text
 from iongrad.gate import parallel
 from iongrad.gate.checks import (
     BIG_TABLE,
@@ -103,30 +102,6 @@ class ValidationResult:
         if more > 0:
             lines.append(f"  ... and {more} more (see validation.json)")
         return "\n".join(lines)
-
-
-def _jsonable(value):
-    kind = type(value)
-    if value is None or kind is str or kind is int or kind is bool:
-        return value
-    if kind is float:
-        if math.isfinite(value):
-            return value
-        return None if math.isnan(value) else str(value)
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, bool | int | float | str):
-        return value
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
 
 
 #: (pandera dtype, pandas dtype) -> result of pandera's dtype check, when it is a
@@ -460,7 +435,7 @@ def _split(
         idx = f.index
         row = header_row if idx is None else int(rows[idx])
         column = f.reported_column
-        value = _jsonable(f.value)
+        value = jsonable(f.value)
         reported = Failure(
             rule=f.rule,
             message=_describe(f, ing.path, row, column, value, spec),
@@ -519,7 +494,7 @@ def _split(
         "errors": n_errors,
         "warnings": n_warn,
         "failures": records,
-        "input": {k: _jsonable_info(v) for k, v in ing.info.items()},
+        "input": _jsonable_tree(ing.info),
         "contract": {"path": spec.path, "version": spec.version},
     }
     if report["rows_read"] != report["rows_accepted"] + report["rows_rejected"]:
@@ -527,12 +502,13 @@ def _split(
     return ValidationResult(accepted=accepted, rejected=rejected, report=report)
 
 
-def _jsonable_info(value):
+def _jsonable_tree(value):
+    """Nested dicts, lists and tuples with :func:`iongrad.files.jsonable` leaves."""
     if isinstance(value, dict):
-        return {str(k): _jsonable_info(v) for k, v in value.items()}
+        return {str(k): _jsonable_tree(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable_info(v) for v in value]
-    return _jsonable(value)
+        return [_jsonable_tree(v) for v in value]
+    return jsonable(value)
 
 
 def _rejected_frame(
@@ -580,19 +556,5 @@ def write_outputs(
     Each file is written to a temporary name and renamed: whole or not at all.
     """
     text = json.dumps(result.report, indent=2, allow_nan=False, default=str)
-    _atomic_write(validation_json, text + "\n")
-    buffer = result.rejected.to_csv(index=False)
-    _atomic_write(rejected_csv, buffer)
-
-
-def _atomic_write(path: str | os.PathLike, text: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(validation_json, text + "\n")
+    write_text(rejected_csv, result.rejected.to_csv(index=False))
