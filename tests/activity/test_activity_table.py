@@ -265,6 +265,18 @@ def test_missing_parameters_give_nan_for_that_ion_only():
     )
 
 
+@pytest.mark.parametrize("model", MODELS)
+def test_a_neutral_solute_has_gamma_one_and_leaves_the_ions_alone(model):
+    """Glucose (z = 0) needs no ion size: gamma 1, and I is that of the ions."""
+    df = neuron()
+    df.loc[15] = df.loc[14]  # same sample
+    df.loc[15, ["ion", "valence", "c_in_mM", "c_out_mM"]] = ["glucose", 0, 5.0, 5.0]
+    out = activity_table(df, model=model)
+    ref = activity_table(neuron(), model=model)
+    assert out.loc[15, "gamma_in_model"] == out.loc[15, "gamma_out_model"] == 1.0
+    np.testing.assert_array_equal(out["gamma_in_model"].iloc[:5], ref["gamma_in_model"])
+
+
 @pytest.mark.parametrize("model", ["extended-debye-huckel", "truesdell-jones"])
 def test_macinnes_is_identity_for_dh_family_with_equal_k_cl_parameters(model):
     """K+ and Cl- share a (and b) in the registry, so MacInnes changes nothing."""

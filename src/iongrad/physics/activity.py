@@ -378,7 +378,7 @@ def check_model(model: str, convention: str, model_params: dict) -> dict:
 
 def _ln_gamma_dh(model, z, I, T, par, opts):  # noqa: E741
     """ln gamma for a DH-family model; par holds per-element a (and b) arrays."""
-    if model == "ideal":
+    if model == "ideal" or not np.any(z):  # a neutral species has no ion size
         out = np.zeros(np.broadcast_shapes(np.shape(z), np.shape(I), np.shape(T)))
     elif model == "debye-huckel":
         out = log10_gamma_debye_huckel(z, I, T) * _LN10
