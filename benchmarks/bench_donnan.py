@@ -1,12 +1,11 @@
 """One million random Donnan problems solved at once versus a per-row brentq loop.
 
-Each problem has 4-6 permeant ions with valences drawn from +/-1, +/-2, +/-3 (both
-signs present), bath concentrations 0.01-300 mM and an impermeant charge X between
--400 and +400 mM. iongrad solves all of them in one call of
+Each problem has 4-6 permeant ions with valences drawn from +/-1, +/-2, +/-3 (both signs
+present), bath concentrations 0.01-300 mM and an impermeant charge X between -400 and
++400 mM. iongrad solves all of them in one call of
 :func:`iongrad.physics.donnan.donnan_equilibrium`. The baseline, measured in the same
-run,
-calls ``scipy.optimize.brentq`` once per row on a random sample and returns the same
-outputs (r, c_in per ion, V_D, residual); a loop that returns r only is timed too.
+run, calls ``scipy.optimize.brentq`` once per row on a random sample and returns the
+same outputs (r, c_in per ion, V_D, residual); a loop that returns r only is timed too.
 Both loops get the analytic bracket [min(0, ln r_1:1), max(0, ln r_1:1)] (widened by
 1e-9), the same tolerance on ln r (1e-12) and pure-Python ``math`` scalar code: the
 strongest per-row baseline we could write. Prints problems/s, the throughput ratios
