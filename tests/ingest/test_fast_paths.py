@@ -1,9 +1,10 @@
 """The data gate's speed paths give what the plain paths give.
 
-Each fast path (neighbour comparisons for per-sample checks, the three ways of
-numbering samples, arrow's blank test, skipping the strip when no cell has whitespace
-at an edge, judging each distinct value once through the reader's factors or the runs
-of a column, threads for big tables) is pinned here against a direct reference.
+Each fast path is pinned here against a direct reference: neighbour comparisons
+for per-sample checks, the two quick ways of numbering samples against the
+canonical grouping, skipping the strip when no cell has whitespace at an edge,
+judging each distinct value once through the reader's factors or the runs of a
+column, and threads for big tables.
 """
 
 import json
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iongrad.canonical import CANONICAL_COLUMNS
+from iongrad.canonical import CANONICAL_COLUMNS, sample_index
 from iongrad.gate import checks, numbers, parallel, validation
 from iongrad.gate.contract import load_contract
 from iongrad.gate.ingest import IngestError, ingest
@@ -70,10 +71,10 @@ def fast(monkeypatch):
     _paths(monkeypatch, fast=True)
 
 
-@pytest.fixture(params=["dict", "groupby", "runs"])
+@pytest.fixture(params=["dict", "grouping", "runs"])
 def numbering(request, monkeypatch):
-    """Force each of sample_codes' three paths (small, medium, run-based)."""
-    small, runs = {"dict": (10**9, 10**9), "groupby": (0, 10**9), "runs": (0, 0)}[
+    """Force each of sample_codes' three paths (small, plain, run-based)."""
+    small, runs = {"dict": (10**9, 10**9), "grouping": (0, 10**9), "runs": (0, 0)}[
         request.param
     ]
     monkeypatch.setattr(checks, "_SMALL", small)
@@ -114,11 +115,13 @@ def test_one_value_per_sample_matches_reference(
     grouped=st.booleans(),
 )
 def test_sample_numbering_paths_agree(numbering, keys, grouped):
+    """Every path of checks.sample_codes numbers the samples as the canonical
+    grouping (iongrad.canonical.sample_index) does."""
     df = pd.DataFrame(keys, columns=["dataset", "sample_id"], dtype="str")
     if grouped:
         df = df.sort_values(["dataset", "sample_id"]).reset_index(drop=True)
-    reference = df.groupby(["dataset", "sample_id"], sort=False, dropna=False)
-    assert checks.sample_codes(df).tolist() == reference.ngroup().tolist()
+    df["value"] = 1.0  # other columns are no keys
+    assert checks.sample_codes(df).tolist() == sample_index(df).key.tolist()
 
 
 #: Characters arrow's trim treats as whitespace, plus Python's, plus neighbours.

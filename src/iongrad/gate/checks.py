@@ -26,13 +26,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from iongrad.canonical import SAMPLE_KEYS, sample_index
 from iongrad.gate.text import may_have_edge_space
 from iongrad.ions import all_ions
 
 __all__ = [
     "BIG_TABLE",
     "EXPLAIN",
-    "SAMPLE_KEYS",
     "CheckSpec",
     "bath_imbalance",
     "distinct_cells",
@@ -45,9 +45,6 @@ __all__ = [
     "registered",
     "sample_codes",
 ]
-
-#: Columns identifying one sample.
-SAMPLE_KEYS = ["dataset", "sample_id"]
 
 CheckSpec = Callable[..., pd.Series]
 
@@ -268,34 +265,55 @@ def ion_factorized(df: pd.DataFrame) -> tuple[np.ndarray, object]:
 
 
 def sample_codes(df: pd.DataFrame) -> np.ndarray:
-    """Integer code of each row's sample (:data:`SAMPLE_KEYS`), computed once.
+    """Integer code of each row's sample (:data:`~iongrad.canonical.SAMPLE_KEYS`).
 
-    :func:`iongrad.gate.validation.validate_file` stores the codes in a ``_sample``
-    column so that every per-sample check reuses them.
+    The numbering is :func:`iongrad.canonical.sample_index`'s (order of first
+    appearance, a missing key is a value of its own); a small table is numbered in
+    plain Python and a big one by its runs of equal keys, which give the same codes
+    faster. :func:`iongrad.gate.validation.validate_file` stores the codes in a
+    ``_sample`` column so that every per-sample check reuses them.
     """
     if "_sample" in df:
         return df["_sample"].to_numpy()
     n = len(df)
     if n <= _SMALL:
-        # a small table: one dict in Python beats pandas' grouping set-up
-        columns = []
-        for key in SAMPLE_KEYS:
-            missing = df[key].isna().to_numpy()
-            values = df[key].to_numpy(dtype=object)
-            columns.append(
-                [_MISSING if m else v for v, m in zip(values, missing, strict=True)]
-            )
-        seen: dict = {}
-        return np.fromiter(
-            (seen.setdefault(k, len(seen)) for k in zip(*columns, strict=True)),
-            dtype=np.int64,
-            count=n,
-        )
+        return _codes_by_dict(df)
     if n < _RUNS_FROM:
-        return df.groupby(SAMPLE_KEYS, sort=False, dropna=False).ngroup().to_numpy()
-    # Rows of a sample usually come together: group the first row of each run of
-    # equal keys only, and give every row its run's code. Same numbering (order of
-    # first appearance) as grouping all rows; a missing key starts a run of its own.
+        return _codes_by_grouping(df)
+    return _codes_by_runs(df)
+
+
+def _codes_by_grouping(df: pd.DataFrame) -> np.ndarray:
+    """The plain definition: :func:`iongrad.canonical.sample_index`'s codes."""
+    return sample_index(df[SAMPLE_KEYS].reset_index(drop=True)).key
+
+
+def _codes_by_dict(df: pd.DataFrame) -> np.ndarray:
+    """Sample codes from one dict in Python (beats pandas' grouping set-up for a
+    small table)."""
+    columns = []
+    for key in SAMPLE_KEYS:
+        missing = df[key].isna().to_numpy()
+        values = df[key].to_numpy(dtype=object)
+        columns.append(
+            [_MISSING if m else v for v, m in zip(values, missing, strict=True)]
+        )
+    seen: dict = {}
+    return np.fromiter(
+        (seen.setdefault(k, len(seen)) for k in zip(*columns, strict=True)),
+        dtype=np.int64,
+        count=len(df),
+    )
+
+
+def _codes_by_runs(df: pd.DataFrame) -> np.ndarray:
+    """Sample codes from the first row of each run of equal keys.
+
+    Rows of a sample usually come together: number the first row of each run of
+    equal keys only, and give every row its run's code. Same numbering (order of
+    first appearance) as grouping all rows; a missing key starts a run of its own.
+    """
+    n = len(df)
     new = np.zeros(n, dtype=bool)
     new[0] = True
     # ``ordered``: each row's keys >= the previous row's, in lexicographic order
@@ -315,9 +333,7 @@ def sample_codes(df: pd.DataFrame) -> np.ndarray:
         # is a sample of its own
         return run
     heads = np.flatnonzero(new)
-    first = df[SAMPLE_KEYS].iloc[heads].reset_index(drop=True)
-    codes = first.groupby(SAMPLE_KEYS, sort=False, dropna=False).ngroup().to_numpy()
-    return codes[run]
+    return _codes_by_grouping(df[SAMPLE_KEYS].iloc[heads])[run]
 
 
 def distinct_cells(s: pd.Series) -> pd.Series:
@@ -363,7 +379,7 @@ def _pairwise(a: pd.Series, b: pd.Series, op: str) -> np.ndarray:
     return out.to_numpy(dtype=bool, na_value=False)
 
 
-#: Table size from which :func:`sample_codes` groups runs rather than all rows.
+#: Table size from which :func:`sample_codes` numbers runs rather than all rows.
 _RUNS_FROM = 5_000
 #: Rows from which the fast paths for big tables (scans of arrow's buffers, runs of
 #: equal cells, the reader's factors) are taken; below, their set-up costs more
@@ -371,7 +387,7 @@ _RUNS_FROM = 5_000
 BIG_TABLE = 5_000
 #: Table size up to which :func:`sample_codes` numbers samples in plain Python.
 _SMALL = 2_000
-#: Stands for a missing key in :func:`sample_codes` (all missing values are one).
+#: Stands for a missing key in :func:`_codes_by_dict` (all missing values are one).
 _MISSING = object()
 
 
