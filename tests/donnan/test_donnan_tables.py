@@ -213,3 +213,16 @@ def test_activity_model_without_parameters_names_the_ion():
     assert "gluconate-" in out.loc["s", "donnan_reason"]
     # no impermeant rows and no c_in: the anion gap is unknown, and that is the reason
     assert "impermeant charge unknown" in out.loc["t", "donnan_reason"]
+
+
+def test_activity_model_names_an_unknown_impermeant_species_by_row():
+    table = canonical(
+        [
+            ("s", "K+", 1, NAN, 100.0, True),
+            ("s", "Cl-", -1, NAN, 100.0, True),
+            ("s", "albumin", -1, 100.0, 0.0, False),
+        ]
+    )
+    assert donnan_table(table).donnan_status[0] == "ok"  # ideal: names do not matter
+    with pytest.raises(ValueError, match=r"'albumin' at demo\.csv row 4"):
+        donnan_table(table, activity_model="davies")
