@@ -163,7 +163,12 @@ def _ions(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
 
 
 def _solutions(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Solution code per row, (dataset, sample_id, temperature_K), and its T [K]."""
+    """Solution code per row, (dataset, sample_id, temperature_K), and its T [K].
+
+    A solution is finer than a sample (:func:`iongrad.canonical.sample_index`): rows
+    of one sample at two temperatures are two solutions, each with its own ionic
+    strength and A(T).
+    """
     codes = (
         df.groupby(["dataset", "sample_id", "temperature_K"], sort=False, dropna=False)
         .ngroup()
