@@ -3,26 +3,24 @@
 The YAML file is the single source of truth for the canonical measurement table:
 columns, dtypes, units, nullability, ranges and named cross-row checks, each with a
 severity (``error`` or ``warning``) and a one-line description. This module reads it,
-resolves every ``check:`` through the registry in :mod:`iongrad.gate.checks` and builds
-two
-pandera schemas: one for errors (dtypes, nullability and error checks) and one for
-warnings. Both are always run with ``lazy=True`` and never with ``coerce=True``: the
-ingest module parses every value explicitly before validation.
+resolves every ``check:`` through the registry in :mod:`iongrad.gate.checks` and
+builds two pandera schemas: one for errors (dtypes, nullability and error checks)
+and one for warnings. Both are always run with ``lazy=True`` and never with
+``coerce=True``: ingestion parses every value explicitly before validation.
 
 :func:`iongrad.gate.validation.validate_file` runs the column part of these schemas
-through
-pandera and evaluates the table (cross-row) rules with the same registry functions
-directly: pandera reports a failing row of a DataFrame-wide check once per column and
-formats each one in Python (about 0.5 ms per failing row), which made a table whose
-every sample is flagged take minutes. Both paths use the same compiled rules.
+through pandera and evaluates the table (cross-row) rules with the same registry
+functions directly: pandera reports a failing row of a DataFrame-wide check once per
+column and formats each one in Python (about 0.5 ms per failing row), which made a
+table whose every sample is flagged take minutes. Both paths use the same compiled
+rules.
 
 Each compiled schema also carries a :class:`ColumnPlan` per column: the same rules as
-plain ``(name, function)`` pairs, which
-:func:`iongrad.gate.validation.validate_file` evaluates first (vectorized, a few
-microseconds per column). Only when that screen finds something does pandera run, to
-produce its failure report; a clean table never pays pandera's per-column overhead.
-Compiled contracts are cached per file path, modification time and size, so editing
-the YAML takes effect in a running process.
+plain ``(name, function)`` pairs, which :func:`iongrad.gate.validation.validate_file`
+evaluates first (vectorized, a few microseconds per column). Only when that screen
+finds something does pandera run, to produce its failure report; a clean table never
+pays pandera's per-column overhead. Compiled contracts are cached per file path,
+modification time and size, so editing the YAML takes effect in a running process.
 
 Examples
 --------
@@ -59,9 +57,8 @@ __all__ = [
 ]
 
 #: The contract shipped with iongrad (package data
-#: ``iongrad/schemas/measurements.yaml``,
-#: which the repository's top-level ``schemas/`` links to), so an installed wheel finds
-#: it.
+#: ``iongrad/schemas/measurements.yaml``, which the repository's top-level
+#: ``schemas/`` links to), so an installed wheel finds it.
 DEFAULT_CONTRACT = Path(str(files("iongrad") / "schemas" / "measurements.yaml"))
 
 #: Rules pandera applies itself, with the descriptions used in messages.
@@ -110,10 +107,10 @@ class ColumnPlan:
     ``checks`` holds ``(rule name, check function with its parameters bound)`` in the
     schema's order; ``column`` is the pandera column itself (for its dtype check).
     ``elementwise`` is True when every check judges a cell by its value alone
-    (:func:`iongrad.gate.checks.is_elementwise`), so the checks may see each distinct
-    value once; ``per_value`` when, besides, one of them hashes the column to do so
-    (:func:`iongrad.gate.checks.is_per_value`), so that finding the distinct cells first
-    pays.
+    (:func:`iongrad.gate.checks.is_elementwise`), so the checks may see each
+    distinct value once; ``per_value`` when, besides, one of them hashes the column
+    to do so (:func:`iongrad.gate.checks.is_per_value`), so that finding the
+    distinct cells first pays.
     """
 
     name: str
@@ -210,7 +207,6 @@ def _load(path: str, mtime_ns: int, size: int) -> Contract:
     """Compile ``path``; the stat fields key the cache (a changed file recompiles)."""
     with open(path, encoding="utf-8") as handle:
         doc = yaml.safe_load(handle)
-    columns: dict[str, ColumnSpec] = {}
     rules: dict[str, Rule] = {}
 
     def add(rule: Rule) -> None:
@@ -218,6 +214,28 @@ def _load(path: str, mtime_ns: int, size: int) -> Contract:
             raise SchemaDefinitionError(f"{path}: rule {rule.name!r} defined twice")
         rules[rule.name] = rule
 
+    columns, error_cols, warn_cols = _columns(doc, path, add)
+    table_rules = [
+        _rule(e, "table", None, f"{path}: table_checks")
+        for e in doc.get("table_checks") or []
+    ]
+    for rule in table_rules:
+        if rule.column not in columns:
+            raise SchemaDefinitionError(
+                f"{path}: table check {rule.name}: column {rule.column!r} unknown"
+            )
+        add(rule)
+    for entry in doc.get("ingest_rules") or []:
+        add(_rule(entry, "ingest", None, f"{path}: ingest_rules"))
+    return _compile(path, doc, columns, rules, error_cols, warn_cols, table_rules)
+
+
+def _columns(doc: dict, path: str, add) -> tuple[dict, dict, dict]:
+    """The contract's columns: specs, and pandera columns for errors and warnings.
+
+    Each column rule is passed to ``add`` (which refuses a name defined twice).
+    """
+    columns: dict[str, ColumnSpec] = {}
     error_cols: dict[str, pa.Column] = {}
     warn_cols: dict[str, pa.Column] = {}
     for name, spec in (doc.get("columns") or {}).items():
@@ -246,20 +264,19 @@ def _load(path: str, mtime_ns: int, size: int) -> Contract:
         )
         if warns:
             warn_cols[name] = pa.Column(checks=warns, nullable=True)
+    return columns, error_cols, warn_cols
 
-    table_rules = [
-        _rule(e, "table", None, f"{path}: table_checks")
-        for e in doc.get("table_checks") or []
-    ]
-    for rule in table_rules:
-        if rule.column not in columns:
-            raise SchemaDefinitionError(
-                f"{path}: table check {rule.name}: column {rule.column!r} unknown"
-            )
-        add(rule)
-    for entry in doc.get("ingest_rules") or []:
-        add(_rule(entry, "ingest", None, f"{path}: ingest_rules"))
 
+def _compile(
+    path: str,
+    doc: dict,
+    columns: dict[str, ColumnSpec],
+    rules: dict[str, Rule],
+    error_cols: dict[str, pa.Column],
+    warn_cols: dict[str, pa.Column],
+    table_rules: list[Rule],
+) -> Contract:
+    """The pandera schemas (column-only and whole) and their plans."""
     column_error_schema = pa.DataFrameSchema(
         error_cols, coerce=False, strict=False, name="measurements (column errors)"
     )

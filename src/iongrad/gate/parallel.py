@@ -2,10 +2,11 @@
 
 Numpy and arrow kernels release the global interpreter lock, so independent steps
 of reading and checking one big table run side by side in threads: the per-sample
-and the per-ion columns while ingesting (:mod:`iongrad.gate.ingest`), the column screens
-and the table rules while validating (:mod:`iongrad.gate.validation`). The results are
-the same as in one thread, in the same order. Small tables (the workflow's usual)
-stay in one thread, where starting threads costs more than it saves.
+and the per-ion columns while building the table (:mod:`iongrad.gate.build`), the
+column screens and the table rules while validating
+(:mod:`iongrad.gate.validation`). The results are the same as in one thread, in the
+same order. Small tables (the workflow's usual) stay in one thread, where starting
+threads costs more than it saves.
 
 Examples
 --------

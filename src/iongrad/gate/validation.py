@@ -1,10 +1,10 @@
 """The data gate: validate one input file against the measurement contract.
 
 :func:`validate_file` reads a file with :func:`iongrad.gate.ingest.ingest`, runs the
-compiled contract (:mod:`iongrad.gate.contract`) with pandera's ``lazy=True`` (collect
-every
-failure, never stop at the first), maps each failure back to the file and line it came
-from, and splits the rows itself (pandera's ``drop_invalid_rows`` is not trusted):
+compiled contract (:mod:`iongrad.gate.contract`) with pandera's ``lazy=True``
+(collect every failure, never stop at the first), maps each failure back to the file
+and line it came from, and splits the rows itself (pandera's ``drop_invalid_rows`` is
+not trusted):
 
 * a row with any ``error`` failure is rejected with every reason it has; a failing
   per-sample check marks all rows of the sample, so the whole sample is quarantined;
@@ -178,9 +178,8 @@ def _schema_failures(
 ) -> list[Failure]:
     """Run one compiled schema lazily; return failures with table indices.
 
-    With ``plan`` (the schema's :class:`~iongrad.gate.contract.ColumnPlan` tuple), a
-    table
-    that passes the plan's screen skips pandera: it would report nothing.
+    With ``plan`` (the schema's :class:`~iongrad.gate.contract.ColumnPlan` tuple),
+    a table that passes the plan's screen skips pandera: it would report nothing.
     """
     if plan is not None and _plan_passes(plan, df, factors):
         return []
@@ -423,11 +422,60 @@ def validate_file(
 def _split(
     ing: Ingested, failures: list[Failure], spec: Contract, mode: str, dataset
 ) -> ValidationResult:
+    """Accepted and rejected rows, and the ``validation.json`` report."""
     table = ing.table
     n = len(table)
-    rows = table["source_row"].to_numpy() if n else np.array([], dtype=np.int64)
-    header_row = ing.info.get("header_row")
     file_level = any(f.index is None and f.is_error for f in failures)
+    records, bad, reasons = _reported(ing, failures, spec)
+    n_errors = sum(1 for r in records if r["severity"] == "error")
+    n_warn = len(records) - n_errors
+    withhold = mode == "strict" and n_errors > 0
+    reject = np.ones(n, dtype=bool) if withhold else bad
+    # a rejected row without an error of its own was withheld (strict mode)
+    withheld = (
+        f"withheld: strict mode accepts no row of a file with errors "
+        f"({int(bad.sum())} row(s) have errors)"
+    )
+    if reject.any():
+        accepted = table.loc[~reject, CANONICAL_COLUMNS].reset_index(drop=True)
+    else:  # every row: the columns as they are (the index is a RangeIndex)
+        accepted = table[CANONICAL_COLUMNS]
+    if not len(accepted):
+        accepted = empty_frame(spec)[CANONICAL_COLUMNS]
+    rejected = _rejected_frame(ing, np.flatnonzero(reject), reasons, withheld)
+    if mode == "strict":
+        ok = n_errors == 0 and n > 0
+    else:
+        ok = not file_level and len(accepted) > 0
+    report = {
+        "file": ing.path,
+        "dataset": _dataset_name(ing, dataset),
+        "mode": mode,
+        "ok": ok,
+        "layout": ing.layout,
+        "rows_read": n,
+        "rows_accepted": len(accepted),
+        "rows_rejected": int(reject.sum()),
+        "rows_with_errors": int(bad.sum()),
+        "errors": n_errors,
+        "warnings": n_warn,
+        "failures": records,
+        "input": _jsonable_tree(ing.info),
+        "contract": {"path": spec.path, "version": spec.version},
+    }
+    if report["rows_read"] != report["rows_accepted"] + report["rows_rejected"]:
+        raise AssertionError("row accounting broken")  # pragma: no cover
+    return ValidationResult(accepted=accepted, rejected=rejected, report=report)
+
+
+def _reported(
+    ing: Ingested, failures: list[Failure], spec: Contract
+) -> tuple[list[dict], np.ndarray, dict[int, list[str]]]:
+    """The ``validation.json`` records of ``failures`` (file-level first, then by
+    row), the table rows with errors, and each such row's short reasons."""
+    n = len(ing.table)
+    rows = ing.table["source_row"].to_numpy() if n else np.array([], np.int64)
+    header_row = ing.info.get("header_row")
     bad = np.zeros(n, dtype=bool)
     reasons: dict[int, list[str]] = {}
     records = []
@@ -456,50 +504,20 @@ def _split(
         else:
             bad[idx] = True
             reasons.setdefault(idx, []).append(short)
-    n_errors = sum(1 for r in records if r["severity"] == "error")
-    n_warn = len(records) - n_errors
-    withheld = mode == "strict" and n_errors > 0
-    reject = np.ones(n, dtype=bool) if withheld else bad
-    # a rejected row without an error of its own was withheld (strict mode)
-    withheld = (
-        f"withheld: strict mode accepts no row of a file with errors "
-        f"({int(bad.sum())} row(s) have errors)"
-    )
-    if reject.any():
-        accepted = table.loc[~reject, CANONICAL_COLUMNS].reset_index(drop=True)
-    else:  # every row: the columns as they are (the index is a RangeIndex)
-        accepted = table[CANONICAL_COLUMNS]
-    if not len(accepted):
-        accepted = empty_frame(spec)[CANONICAL_COLUMNS]
-    rejected = _rejected_frame(ing, np.flatnonzero(reject), reasons, withheld)
-    if mode == "strict":
-        ok = n_errors == 0 and n > 0
-    else:
-        ok = not file_level and len(accepted) > 0
-    name = Path(ing.path).stem if dataset is None else dataset
-    if dataset is None and "dataset" in table:  # the first name the file gives
+    return records, bad, reasons
+
+
+def _dataset_name(ing: Ingested, dataset: str | None) -> str:
+    """The dataset the report names: the caller's, else the first the file gives,
+    else the file's stem."""
+    if dataset is not None:
+        return dataset
+    table = ing.table
+    if "dataset" in table:
         given = table["dataset"].notna().to_numpy()
         if given.any():
-            name = table["dataset"].iloc[int(given.argmax())]
-    report = {
-        "file": ing.path,
-        "dataset": name,
-        "mode": mode,
-        "ok": ok,
-        "layout": ing.layout,
-        "rows_read": n,
-        "rows_accepted": len(accepted),
-        "rows_rejected": int(reject.sum()),
-        "rows_with_errors": int(bad.sum()),
-        "errors": n_errors,
-        "warnings": n_warn,
-        "failures": records,
-        "input": _jsonable_tree(ing.info),
-        "contract": {"path": spec.path, "version": spec.version},
-    }
-    if report["rows_read"] != report["rows_accepted"] + report["rows_rejected"]:
-        raise AssertionError("row accounting broken")  # pragma: no cover
-    return ValidationResult(accepted=accepted, rejected=rejected, report=report)
+            return table["dataset"].iloc[int(given.argmax())]
+    return Path(ing.path).stem
 
 
 def _jsonable_tree(value):
