@@ -2,9 +2,9 @@
 
 Each fast path is pinned here against a direct reference: neighbour comparisons
 for per-sample checks, the two quick ways of numbering samples against the
-canonical grouping, skipping the strip when no cell has whitespace at an edge,
-judging each distinct value once through the reader's factors or the runs of a
-column, and threads for big tables.
+canonical grouping, arrow's blank test, skipping the strip when no cell has
+whitespace at an edge, judging each distinct value once through the reader's factors
+or the runs of a column, and threads for big tables.
 """
 
 import json

@@ -299,3 +299,19 @@ def test_infinite_valence_is_not_a_whole_number(tmp_path):
     )
     assert failure["value"] == "1e400"
     assert result.accepted["ion"].tolist() == ["Na+"]
+
+
+def test_validation_json_values_nan_and_infinities(tmp_path):
+    """JSON has no NaN or infinity: a missing value is null, an infinity its text."""
+    path = _write(
+        tmp_path,
+        HEADER + "d1,s1,squid,20,K+,inf,-inf,\nd1,s1,squid,20,Na+,,,\n",
+    )
+    result = validate_file(path, mode="lenient")
+    vj, rc = tmp_path / "validation.json", tmp_path / "rejected.csv"
+    write_outputs(result, validation_json=vj, rejected_csv=rc)
+    data = json.loads(vj.read_text(encoding="utf-8"))
+    values = {(f["row"], f["rule"]): f["value"] for f in data["failures"]}
+    assert values[(2, "c_in_nonnegative_finite")] == "inf"
+    assert values[(2, "c_out_nonnegative_finite")] == "-inf"
+    assert values[(3, "concentration_measured")] is None
