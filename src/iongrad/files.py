@@ -16,6 +16,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping
@@ -32,6 +33,8 @@ __all__ = [
     "atomic_path",
     "companion",
     "copy_file",
+    "csv_text",
+    "is_csv_number",
     "json_default",
     "jsonable",
     "report_file",
@@ -137,6 +140,93 @@ def copy_file(source: str | os.PathLike, target: str | os.PathLike) -> None:
     """Copy ``source`` to ``target`` atomically (contents only, umask permissions)."""
     with atomic_path(target) as tmp, open(source, "rb") as src, open(tmp, "xb") as dst:
         shutil.copyfileobj(src, dst)
+
+
+#: First characters that make a spreadsheet program read a cell as a formula (OWASP's
+#: list; a line feed too, since a carriage return is written as one).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: A cell that is a number as pandas writes it (infinities and NaN included).
+_CSV_NUMBER = re.compile(
+    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)", re.IGNORECASE
+)
+
+
+def is_csv_number(text: str) -> bool:
+    """True when the CSV cell ``text`` is a plain number (``-5.2``, ``1e-3``, ``-inf``).
+
+    >>> is_csv_number("-94.1"), is_csv_number("-cmd"), is_csv_number("K+")
+    (True, False, False)
+    """
+    return _CSV_NUMBER.fullmatch(text) is not None
+
+
+def _neutralised(values):
+    """Text cells of ``values`` (a Series) that a spreadsheet would run as a formula,
+    with a leading apostrophe; other cells unchanged (numbers, missing values)."""
+    import pandas as pd
+
+    if not (
+        pd.api.types.is_object_dtype(values.dtype)
+        or pd.api.types.is_string_dtype(values.dtype)
+    ):
+        return values  # numbers and booleans are written as numbers
+    try:
+        first = values.str[:1]
+    except AttributeError:  # an object column without a single text cell
+        return values
+    risky = first.isin(_FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
+    cr = values.str.contains("\r", regex=False).fillna(False).to_numpy(dtype=bool)
+    if not (risky.any() or cr.any()):
+        return values
+    out = values.astype(object).copy()
+    if risky.any():
+        cells = values[risky].astype(str)
+        hostile = ~cells.str.fullmatch(_CSV_NUMBER).to_numpy(dtype=bool)
+        out.loc[cells.index[hostile]] = "'" + cells[hostile]
+    if cr.any():
+        # pandas quotes a cell with a line feed but not one with a lone carriage
+        # return, which spreadsheets read as a new row (that could start with "=").
+        text = out[cr].astype(str)
+        out.loc[text.index] = text.str.replace("\r\n", "\n").str.replace("\r", "\n")
+    return out
+
+
+def csv_text(df) -> str:
+    """``df`` as CSV text (no index) that spreadsheet programs open as data.
+
+    A cell (or column name) that starts with ``=``, ``+``, ``-``, ``@``, a tab, a
+    carriage return or a line feed and is not a number gets a leading apostrophe,
+    so Excel and LibreOffice show it as text instead of running it as a formula
+    (OWASP, "CSV Injection"). Every CSV written for people goes through here: user
+    strings (sample names, cell types, rejected cells) reach these files verbatim.
+    Numbers, ion symbols (``Cl-``) and empty cells are written exactly as
+    ``df.to_csv(index=False)`` writes them; a carriage return inside a cell becomes
+    a line feed (the cell is then quoted), so it cannot start a new row.
+
+    >>> import pandas as pd
+    >>> print(csv_text(pd.DataFrame({"ion": ["Cl-", "=1+2"], "E": [-9.5, 1.0]})))
+    ion,E
+    Cl-,-9.5
+    '=1+2,1.0
+    <BLANKLINE>
+    """
+    import pandas as pd
+
+    columns = [df.iloc[:, i] for i in range(df.shape[1])]
+    cells = [_neutralised(c) for c in columns]
+    names = [
+        "'" + c
+        if isinstance(c, str) and c[:1] in _FORMULA_STARTS and not is_csv_number(c)
+        else c
+        for c in df.columns
+    ]
+    if all(a is b for a, b in zip(cells, columns, strict=True)) and names == list(
+        df.columns
+    ):
+        return df.to_csv(index=False)  # the common case: nothing to change
+    safe = pd.concat(cells, axis=1, ignore_index=True)
+    safe.columns = names
+    return safe.to_csv(index=False)
 
 
 def jsonable(value: Any) -> Any:

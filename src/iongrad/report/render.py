@@ -82,8 +82,9 @@ def _gc_paused_call(fn):
 
 
 def _write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
-    """Write a DataFrame as CSV (no index) atomically."""
-    files.write_text(path, frame.to_csv(index=False))
+    """Write a DataFrame as CSV (no index) atomically, formulas neutralised
+    (:func:`iongrad.files.csv_text`: these files are opened in spreadsheets)."""
+    files.write_text(path, files.csv_text(frame))
 
 
 def _href(target: Path, output: Path) -> str:

@@ -1,0 +1,143 @@
+"""CSV files written for people neutralise spreadsheet formulas (files.csv_text).
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a line break is run as a
+formula by spreadsheet programs (OWASP "CSV injection"); unless it is a number, it
+gets a leading apostrophe. Numbers, ion symbols and everything else are written
+exactly as pandas writes them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from iongrad import files
+
+HOSTILE = ["=1+2", "+cmd|' /C calc'!A0", "-2+3+cmd", "@SUM(1,2)", "\t=1", "\n=1"]
+HARMLESS = ["K+", "Cl-", "HCO3-", "-5.25", "+3", "1e-3", "-1.5E+02", "-inf", "", "ok"]
+
+
+def _cells(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_formula_cells_get_an_apostrophe_numbers_do_not():
+    df = pd.DataFrame({"cell": HOSTILE + HARMLESS})
+    got = [row[0] for row in _cells(files.csv_text(df))[1:]]
+    assert got == ["'" + h for h in HOSTILE] + HARMLESS
+
+
+def test_carriage_return_cannot_start_a_row():
+    df = pd.DataFrame({"cell": ["\r=1+2", "a\r=cmd()", "b\r\nc"], "n": [1, 2, 3]})
+    rows = _cells(files.csv_text(df))
+    assert rows == [["cell", "n"], ["'\n=1+2", "1"], ["a\n=cmd()", "2"], ["b\nc", "3"]]
+
+
+def test_numeric_columns_and_missing_values_round_trip_exactly():
+    df = pd.DataFrame(
+        {
+            "E_mV": [-94.13712345678901, 0.1, -np.inf, np.nan],
+            "n": [1, -2, 3, 4],
+            "label": ["K+", None, '=HYPERLINK("x")', "-x"],
+            "ok": [True, False, True, False],
+        }
+    )
+    text = files.csv_text(df)
+    back = pd.read_csv(io.StringIO(text))
+    np.testing.assert_array_equal(back["E_mV"].to_numpy(), df["E_mV"].to_numpy())
+    assert back["n"].tolist() == [1, -2, 3, 4]
+    assert back["label"].tolist()[0] == "K+"
+    assert pd.isna(back["label"][1])
+    assert back["label"].tolist()[2:] == ['\'=HYPERLINK("x")', "'-x"]
+    assert back["ok"].tolist() == [True, False, True, False]
+
+
+def test_hostile_header_is_neutralised_too():
+    df = pd.DataFrame({"=cmd": [1], "-lab": ["a"], "K+": ["b"]})
+    assert _cells(files.csv_text(df))[0] == ["'=cmd", "'-lab", "K+"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(
+                alphabet=st.characters(
+                    blacklist_categories=["Cs"], blacklist_characters="\r"
+                ),
+                max_size=6,
+            ),
+            st.floats(allow_nan=True, allow_infinity=True),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_only_formula_like_text_changes(values):
+    df = pd.DataFrame({"x": pd.Series(values, dtype=object)})
+    plain = _cells(df.to_csv(index=False))
+    safe = _cells(files.csv_text(df))
+    assert len(plain) == len(safe)
+    for p, s in zip(plain[1:], safe[1:], strict=True):
+        before, after = (p or [""])[0], (s or [""])[0]  # an empty cell: empty line
+        risky = before[:1] in ("=", "+", "-", "@", "\t", "\r", "\n")
+        if risky and not files.is_csv_number(before):
+            assert after == "'" + before
+        else:
+            assert after == before
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("-5", True),
+        ("+5.", True),
+        ("-.5e-3", True),
+        ("-inf", True),
+        ("-", False),
+        ("-5 mV", False),
+        ("--5", False),
+        ("-e5", False),
+    ],
+)
+def test_what_counts_as_a_number(text, number):
+    assert files.is_csv_number(text) is number
+
+
+def test_report_csvs_neutralise_user_strings(tmp_path):
+    """A hostile cell type and sample name reach every report CSV as text."""
+    from synthetic import potentials_frame, write_results
+
+    from iongrad.report import render_dataset_report, render_index
+
+    pot = potentials_frame("demo", [("=HYPERLINK(\"http://x\")", 300.0, 2)])
+    pot.loc[pot["sample_id"] == "s1", "sample_id"] = "@SUM(1+1)"
+    res = write_results(tmp_path / "results", "demo", [], potentials=pot)
+    out = tmp_path / "reports" / "demo.html"
+    render_dataset_report(dataset="demo", results_dir=res, output=out)
+    render_index(
+        entries=[
+            {
+                "dataset": "demo",
+                "status": "ok",
+                "results_dir": str(res),
+                "report_href": "demo.html",
+            }
+        ],
+        output=tmp_path / "reports" / "index.html",
+    )
+    written = sorted((tmp_path / "reports").glob("*.csv"))
+    assert len(written) >= 6
+    seen = 0
+    for path in written:
+        for row in _cells(path.read_text(encoding="utf-8")):
+            for cell in row:
+                assert not cell.startswith(("=", "@")), (path.name, cell)
+                seen += cell.startswith(("'=HYPERLINK", "'@SUM"))
+    assert seen >= 4
