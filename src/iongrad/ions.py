@@ -75,6 +75,35 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", "", str(text)).casefold()
 
 
+#: A charge written after the species: ``+``, ``++``, ``2+``, ``+2``, ``(2+)``,
+#: ``(+2)``, ``^2+`` or `` 2-``.
+_CHARGE = re.compile(
+    r"^(?P<base>.+?)[\s^]*\(?(?:(?P<n1>\d+)(?P<s1>[+-])|(?P<s2>[+-])(?P<n2>\d+)"
+    r"|(?P<s3>\++|-+))\)?$"
+)
+
+
+def _charge_key(text: str) -> str | None:
+    """The lookup key of ``text`` with its charge written as ``<n><sign>``.
+
+    One grammar for every ion: ``K+1``, ``K(+)``, ``Ca+2``, ``Ca++``, ``Ca^2+``,
+    ``SO4-2`` and ``HPO4 2-`` all name a species by its base and charge, so they are
+    read the same way for every ion instead of through per-ion alias lists. A charge
+    of 1 is written without the digit (``K+``).
+    """
+    match = _CHARGE.match(re.sub(r"\s+", " ", str(text)).strip())
+    if match is None:
+        return None
+    if match["s3"]:
+        sign, n = match["s3"][0], len(match["s3"])
+    else:
+        sign = match["s1"] or match["s2"]
+        n = int(match["n1"] or match["n2"])
+    if n == 0:
+        return None
+    return _key(f"{match['base']}{n if n > 1 else ''}{sign}")
+
+
 def _float(text: str) -> float:
     return float(text) if text.strip() else math.nan
 
@@ -128,6 +157,8 @@ def lookup(name: str) -> Ion:
     """
     ions, index = _registry()
     symbol = index.get(_key(name))
+    if symbol is None:
+        symbol = index.get(_charge_key(name) or "")
     if symbol is None:
         close = difflib.get_close_matches(_key(name), list(index), n=6, cutoff=0.5)
         suggestions = list(dict.fromkeys(index[c] for c in close))[:3]

@@ -1,5 +1,7 @@
 """Ion registry, unit parsing and constants."""
 
+import re
+
 import pytest
 
 from iongrad import constants
@@ -103,3 +105,38 @@ def test_parse_composition():
     for bad in ["Na+=1, Na=2", "Na+ 140", "Na+=1, Cl-=1mol/kg", "Xx=1"]:
         with pytest.raises((UnitError, UnknownIonError)):
             parse_composition(bad)
+
+
+def _charge_spellings(ion):
+    """Every charge notation labs use, for one registry ion (base + charge)."""
+    z = ion.valence
+    sign = "+" if z > 0 else "-"
+    n = abs(z)
+    charge = f"{n if n > 1 else ''}{sign}"
+    base = re.sub(rf"\s*{re.escape(charge)}$", "", ion.symbol)
+    forms = {
+        f"{base}{sign * n}",
+        f"{base}{sign}{n}",
+        f"{base}({n}{sign})",
+        f"{base}({sign}{n})",
+        f"{base}^{n}{sign}",
+        f"{base} {n}{sign}",
+    }
+    if not base[-1].isdigit():  # NH4 1+ may not be glued: NH41+ reads as 41+
+        forms.add(f"{base}{n}{sign}")
+    return sorted(forms)
+
+
+@pytest.mark.parametrize(
+    "ion", [i for i in all_ions() if i.valence != 0], ids=lambda i: i.symbol
+)
+def test_one_charge_grammar_for_every_ion(ion):
+    """K+1 was refused while Ca+2 was accepted: every notation works for every ion."""
+    for spelling in _charge_spellings(ion):
+        assert lookup(spelling).symbol == ion.symbol, spelling
+
+
+@pytest.mark.parametrize("text", ["K+2", "Ca2-", "Cl+", "Na3+"])
+def test_a_wrong_charge_is_not_silently_accepted(text):
+    with pytest.raises(UnknownIonError):
+        lookup(text)
