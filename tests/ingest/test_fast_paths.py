@@ -1,10 +1,10 @@
 """The data gate's speed paths give what the plain paths give.
 
 Each fast path is pinned here against a direct reference: neighbour comparisons
-for per-sample checks, the two quick ways of numbering samples against the
-canonical grouping, arrow's blank test, skipping the strip when no cell has
-whitespace at an edge, judging each distinct value once through the reader's factors
-or the runs of a column, and threads for big tables.
+for per-sample checks, duplicate rows found on sample codes, the two quick ways of
+numbering samples against the canonical grouping, arrow's blank test, skipping the
+strip when no cell has whitespace at an edge, judging each distinct value once
+through the reader's factors or the runs of a column, and threads for big tables.
 """
 
 import json
@@ -122,6 +122,23 @@ def test_sample_numbering_paths_agree(numbering, keys, grouped):
         df = df.sort_values(["dataset", "sample_id"]).reset_index(drop=True)
     df["value"] = 1.0  # other columns are no keys
     assert checks.sample_codes(df).tolist() == sample_index(df).key.tolist()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=SHARED_FIXTURE)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["d1", "d2", None]), SAMPLES, TEXTS),
+        min_size=1,
+        max_size=16,
+    ),
+    third=st.sampled_from(["ion", "other"]),
+)
+def test_unique_rows_on_codes_matches_duplicated(numbering, rows, third):
+    """unique_rows numbers (sample, third column) instead of hashing the rows."""
+    df = pd.DataFrame(rows, columns=["dataset", "sample_id", third], dtype="str")
+    columns = ["dataset", "sample_id", third]
+    got = checks.unique_rows(df, columns=columns)
+    assert got.tolist() == (~df.duplicated(subset=columns, keep=False)).tolist()
 
 
 #: Characters arrow's trim treats as whitespace, plus Python's, plus neighbours.
