@@ -54,7 +54,9 @@ RESULT_FILES = (
 )
 
 #: Files written beside ``reports/<dataset>.html`` (``_failures.csv`` only when the
-#: failures overflow the page).
+#: failures overflow the page). ``_validation.json`` and ``_rejected.csv`` are copies
+#: of the results' files, so that the page links only to files beside it and
+#: ``reports/`` can be shared on its own.
 REPORT_COMPANIONS = (
     "_potentials.csv",
     "_summary.csv",
@@ -65,10 +67,13 @@ REPORT_COMPANIONS = (
     "_donnan.svg",
     "_ghk.svg",
     "_failures.csv",
+    "_validation.json",
+    "_rejected.csv",
 )
 
-#: Companions written only when needed, so no workflow rule declares them.
-OPTIONAL_COMPANIONS = ("_failures.csv",)
+#: Companions a report writes only when needed (failures overflowing the page) or
+#: when the results hold the file they copy, so no workflow rule declares them.
+OPTIONAL_COMPANIONS = ("_failures.csv", "_validation.json", "_rejected.csv")
 
 #: Files written beside the cross-dataset report ``reports/index.html``.
 INDEX_COMPANIONS = (

@@ -11,10 +11,12 @@ from iongrad.report import render_dataset_report
 XSS_CELL = "<script>alert(1)</script>"
 XSS_SAMPLE = '"><img src=x onerror=alert(2)>'
 
+#: A rejected row (its sample and ion are in rejected.csv) and a warning on an
+#: accepted row (row 9: the second sample's Ca2+).
 FAILURES = [
     {
         "file": "data/raw/demo.csv",
-        "row": 5,
+        "row": 99,
         "column": "K_in_mM",
         "value": "-3",
         "rule": "c_in_mM >= 0",
@@ -33,12 +35,25 @@ FAILURES = [
 ]
 
 
+#: rejected.csv of the demo: the row of the error in FAILURES.
+REJECTED = [
+    {
+        "source_file": "data/raw/demo.csv",
+        "source_row": 99,
+        "sample_id": "squid ax-9",
+        "ion": "K+",
+        "reason": "c_in_mM >= 0 (K_in_mM='-3')",
+    }
+]
+
+
 def _demo(root):
     return write_results(
         root / "results",
         "demo",
         [("squid axon", 291.15, 3), (XSS_CELL, 310.15, 2)],
         failures=FAILURES,
+        rejected=REJECTED,
         invalid_every=7,
         seed=3,
     )

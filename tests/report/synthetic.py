@@ -134,9 +134,17 @@ def samples_frame(pot: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
     s["impermeant_charge_source"] = "impermeant rows"
     s["osmotic_imbalance_mOsm_kg"] = rng.uniform(50, 80, n)
     s["osmotic_imbalance_kPa"] = s["osmotic_imbalance_mOsm_kg"] * 2.5
-    s["vm_ghk_mV"] = s["vm_mV"] + rng.normal(0, 5, n)
+    s["donnan_status"] = "ok"
+    s["donnan_reason"] = ""
+    s["donnan_ions"] = "K+, Na+, Cl-, Ca2+"
+    s["donnan_activity_model"] = "ideal"
+    s["vm_ghk_mV"] = np.where(
+        np.isfinite(s["vm_mV"]), s["vm_mV"] + rng.normal(0, 5, n), -60.0
+    )
     s["ghk_converged"] = True
-    s["ghk_ions"] = "K+,Na+,Cl-"
+    s["ghk_status"] = "ok"
+    s["ghk_reason"] = ""
+    s["ghk_ions"] = "K+:1.0, Na+:0.05, Cl-:0.45"
     s["permeability_source"] = "default"
     return s
 
@@ -159,10 +167,17 @@ def write_results(
     with_samples: bool = True,
     with_donnan: bool = True,
     failures: list[dict] | None = None,
+    rejected: list[dict] | None = None,
     potentials: pd.DataFrame | None = None,
+    atol_mV: float = 5.0,
     **kwargs,
 ) -> Path:
-    """Write ``root/<dataset>/`` in the results contract; return the directory."""
+    """Write ``root/<dataset>/`` in the results contract; return the directory.
+
+    ``rejected`` are the rows of rejected.csv (source_file, source_row, sample_id,
+    ion, reason); ``atol_mV`` is the driving-force tolerance recorded in
+    provenance.json's config.
+    """
     out = Path(root) / dataset
     out.mkdir(parents=True, exist_ok=True)
     pot = (
@@ -189,12 +204,16 @@ def write_results(
         "ok": n_rej == 0,
     }
     (out / "validation.json").write_text(json.dumps(validation), encoding="utf-8")
-    pd.DataFrame({"reason": []}).to_csv(out / "rejected.csv", index=False)
+    columns = ["source_file", "source_row", "sample_id", "ion", "reason"]
+    pd.DataFrame(rejected or [], columns=columns).to_csv(
+        out / "rejected.csv", index=False
+    )
     provenance = {
         "inputs": {f"data/raw/{dataset}.csv": {"sha256": "ab" * 32}},
         "versions": {"iongrad": "0.1.0", "numpy": np.__version__},
         "constants": {"R": 8.314462618, "F": 96485.33212},
         "activity": {"model": "truesdell-jones", "convention": "macinnes"},
+        "config": {"driving_force": {"atol_mV": atol_mV}},
         "timestamp": "2026-01-01T00:00:00Z",
     }
     (out / "provenance.json").write_text(json.dumps(provenance), encoding="utf-8")

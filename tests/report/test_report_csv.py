@@ -116,7 +116,7 @@ def test_report_csvs_neutralise_user_strings(tmp_path):
 
     from iongrad.report import render_dataset_report, render_index
 
-    pot = potentials_frame("demo", [("=HYPERLINK(\"http://x\")", 300.0, 2)])
+    pot = potentials_frame("demo", [('=HYPERLINK("http://x")', 300.0, 2)])
     pot.loc[pot["sample_id"] == "s1", "sample_id"] = "@SUM(1+1)"
     res = write_results(tmp_path / "results", "demo", [], potentials=pot)
     out = tmp_path / "reports" / "demo.html"

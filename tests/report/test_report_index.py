@@ -4,6 +4,7 @@ cell types, temperatures and datasets with the spread, links to each report."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -130,9 +131,9 @@ def test_cell_types_and_temperatures_table(index_page):
     page = index_page["page"]
     recs = page.records("cell-types")
     cells = [(r["cell_type"]["v"], r["temperature_C"]["v"]) for r in recs]
-    assert ("squid axon", "18.00") in cells
-    assert ("frog muscle", "20.00") in cells
-    assert (XSS_CELL, "37.00") in cells  # escaped, shown as text
+    assert ("squid axon", "18.0") in cells
+    assert ("frog muscle", "20.0") in cells
+    assert (XSS_CELL, "37.0") in cells  # escaped, shown as text
     html = index_page["out"].read_text(encoding="utf-8")
     assert XSS_CELL not in html
     assert page.tags["script"] == 1
@@ -165,3 +166,65 @@ def test_empty_index_renders(tmp_path):
     out = tmp_path / "index.html"
     render_index(entries=[], output=out)
     assert "No dataset produced results to compare" in out.read_text(encoding="utf-8")
+
+
+def test_ion_columns_in_physiological_order(index_page):
+    keys = index_page["page"].tables["cell-types"]["keys"]
+    ions = [k.removeprefix("E_") for k in keys if k.startswith("E_")]
+    assert ions == ["K+", "Na+", "Cl-", "Ca2+"]
+    assert {"vm_mV", "vm_ghk_mV", "net_flux"} <= set(keys)
+
+
+def test_ghk_and_directions_per_cell_type(index_page):
+    page, a = index_page["page"], index_page["a"]
+    rec = next(
+        r for r in page.records("cell-types") if r["cell_type"]["v"] == "frog muscle"
+    )
+    smp = pd.read_parquet(a / "samples.parquet")
+    ghk = smp.loc[smp["cell_type"] == "frog muscle", "vm_ghk_mV"].mean()
+    assert float(rec["vm_ghk_mV"]["value"]) == pytest.approx(ghk, rel=1e-12)
+    assert rec["net_flux"]["v"].startswith("K+ ")
+    assert "Na+ influx" in rec["net_flux"]["v"]  # -70 mV against E_Na ~ +60 mV
+
+
+def test_across_datasets_only_where_two_datasets_measured(index_page):
+    page = index_page["page"]
+    recs = page.records("across-datasets")
+    assert recs
+    assert all(r["n_datasets"]["v"] == "2" for r in recs)
+    assert {r["cell_type"]["v"] for r in recs} == {"squid axon"}
+    assert "lab_c" not in page.tables["across-datasets"]["keys"]  # not shared
+    across = pd.read_csv(index_page["out"].parent / "index_across_datasets.csv")
+    single = across[across["n_datasets"] == 1]
+    assert len(single)
+    assert single["spread_mV"].isna().all()
+    assert single["sd_mV"].isna().all()  # no spread of 0.00 for one dataset
+    ions = [r["ion"]["v"] for r in recs]
+    assert ions == ["K+", "Na+", "Cl-", "Ca2+", "Vm (measured)"]
+
+
+def test_cross_dataset_figure_is_horizontal_with_temperatures(index_page):
+    html = index_page["out"].read_text(encoding="utf-8")
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", html)
+    assert "lab_a · squid axon · 18.0 °C" in texts
+    assert "lab_a · frog muscle · 20.0 °C" in texts
+    assert "lab_b · squid axon · 18.0 °C" in texts
+    svg = html[html.index('id="plot-index-ladder"') :]
+    width = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1))
+    assert width / 72 >= 11  # the page's width, [in]
+
+
+def test_index_leaves_out_samples_not_ok(tmp_path):
+    res = write_results(tmp_path / "results", "d", [("c", 300.0, 3)])
+    smp = pd.read_parquet(res / "samples.parquet")
+    smp["sample_complete"] = smp["sample_id"] != "s1"
+    smp.to_parquet(res / "samples.parquet", index=False)
+    pot = pd.read_parquet(res / "potentials.parquet")
+    pot.loc[pot["sample_id"] == "s1", "E_act_mV"] = 999.0
+    pot.to_parquet(res / "potentials.parquet", index=False)
+    out = tmp_path / "reports" / "index.html"
+    entry = {"dataset": "d", "status": "ok", "results_dir": str(res)}
+    render_index(entries=[{**entry, "report_href": "d.html"}], output=out)
+    rec = parse_page(out).records("cell-types")[0]
+    kept = pot[(pot["sample_id"] != "s1") & (pot["ion"] == "K+")]["E_act_mV"]
+    assert float(rec["E_K+"]["value"]) == pytest.approx(kept.mean(), rel=1e-12)

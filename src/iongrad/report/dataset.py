@@ -1,16 +1,17 @@
 """The per-dataset HTML report: ``results/<dataset>/`` -> ``reports/<dataset>.html``.
 
 :func:`render_dataset_report` reads the results (:func:`iongrad.report.results.
-load_results`), writes the full tables as CSV and the figures as SVG beside the page
-(the names are :data:`iongrad.files.REPORT_COMPANIONS`), then the page itself, one
-section after the other: potentials (summaries per cell type and temperature, every
-row), samples (Donnan and GHK), validation, figures, what changed since the last
-rendering, provenance.
+load_results`), writes the full tables as CSV, the figures as SVG and copies of
+``validation.json`` and ``rejected.csv`` beside the page (the names are
+:data:`iongrad.files.REPORT_COMPANIONS`; the page links only to files beside it, so
+``reports/`` can be shared on its own), then the page itself: an alert when rows
+were rejected, the model-validity box, summaries per cell type and temperature,
+figures, every row, samples (Donnan and GHK), validation, what changed since the
+last rendering, provenance.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,10 +22,14 @@ import pandas as pd
 
 from iongrad import __version__, files
 from iongrad.constants import celsius_to_kelvin, kelvin_to_celsius
-from iongrad.report import plots
+from iongrad.report import ladder, plots, style
 from iongrad.report.changes import Changes, compare_potentials
+from iongrad.report.directions import NO_VM, WITHIN_NOISE
+from iongrad.report.findings import failure_frame, rule_groups
+from iongrad.report.formats import fmt_pm, fmt_temp_C
 from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _write_csv
 from iongrad.report.results import DatasetResults, load_results
+from iongrad.report.samples import SampleUse, group_figures, sample_use
 from iongrad.report.tables import (
     MAX_TABLE_ROWS,
     Cell,
@@ -34,6 +39,7 @@ from iongrad.report.tables import (
     frame_table,
     summary_by_group,
 )
+from iongrad.report.validity import permeability_ratios, validity_checks
 
 __all__ = ["MAX_GROUP_TABLES", "keep_previous", "render_dataset_report"]
 
@@ -42,68 +48,96 @@ MAX_GROUP_TABLES = 24
 
 # --------------------------------------------------------------------------- tables
 
+#: Every row: what identifies it and its status first (always in view), then the
+#: potentials, then the model's details (the table scrolls sideways inside its box).
 _POT_COLUMNS = [
     Column("sample_id", "Sample"),
-    Column("cell_type", "Cell type"),
-    Column("temperature_C", "T", "°C", 2),
-    Column("ion", "Ion"),
-    Column("valence", "z", "", 0),
-    Column("c_in_mM", "c_in", "mM", fmt=".4g"),
-    Column("c_out_mM", "c_out", "mM", fmt=".4g"),
-    Column("gamma_in_model", "γ_in", "", 4),
-    Column("gamma_out_model", "γ_out", "", 4),
-    Column("gamma_in_used", "γ_in used", "", 4),
-    Column("gamma_out_used", "γ_out used", "", 4),
-    Column("gamma_source", "γ from"),
-    Column("E_conc_mV", "E (conc.)", "mV", 2),
-    Column("E_act_mV", "E (activity)", "mV", 2),
-    Column("delta_act_mV", "Δ activity", "mV", 2),
-    Column("vm_mV", "Vm measured", "mV", 2),
-    Column("driving_force_mV", "Driving force Vm−E", "mV", 2),
+    Column("ion", "Ion", kind="ion"),
+    Column("status", "Status"),
+    Column("status_reason", "Reason", missing=""),
+    Column("E_conc_mV", "E (conc.)", "mV", kind="mV"),
+    Column("E_act_mV", "E (activity)", "mV", kind="mV"),
+    Column("delta_act_mV", "Δ activity", "mV", kind="mV", signed=True),
+    Column("vm_mV", "Vm measured", "mV", kind="mV", missing=NO_VM),
+    Column(
+        "driving_force_mV",
+        "Driving force Vm−E",
+        "mV",
+        kind="mV",
+        signed=True,
+        missing=NO_VM,
+    ),
     Column("flux_direction", "Net flux"),
     Column("current_direction", "Current"),
-    Column("ionic_strength_in_molal", "I_in", "mol/kg", 4),
-    Column("ionic_strength_out_molal", "I_out", "mol/kg", 4),
-    Column("status", "Status"),
-    Column("status_reason", "Reason"),
+    Column("activity_check", "Activity model range"),
+    Column("c_in_mM", "c_in", kind="conc"),
+    Column("c_out_mM", "c_out", kind="conc"),
+    Column("valence", "z", "", 0),
+    Column("cell_type", "Cell type"),
+    Column("temperature_C", "T", "°C", kind="temp"),
+    Column("gamma_in_model", "γ_in", "", fmt=".3f"),
+    Column("gamma_out_model", "γ_out", "", fmt=".3f"),
+    Column("gamma_in_used", "γ_in used", "", fmt=".3f"),
+    Column("gamma_out_used", "γ_out used", "", fmt=".3f"),
+    Column("gamma_source", "γ from"),
+    Column("ionic_strength_in_molal", "I_in", "mol/kg", fmt=".3g"),
+    Column("ionic_strength_out_molal", "I_out", "mol/kg", fmt=".3g"),
 ]
 
 _SUMMARY_COLUMNS = [
-    Column("ion", "Ion"),
-    Column("valence", "z", "", 0),
-    Column("n", "Samples", "", 0),
-    Column("E_conc_mV", "E (conc.)", "mV", 2),
-    Column("E_act_mV", "E (activity)", "mV", 2),
-    Column("E_act_sd_mV", "SD E (activity)", "mV", 2),
-    Column("delta_act_mV", "Δ activity", "mV", 2),
-    Column("vm_mV", "Vm measured", "mV", 2),
-    Column("driving_force_mV", "Driving force Vm−E", "mV", 2),
+    Column("ion", "Ion", kind="ion"),
+    Column("n", "Samples", "", kind="count"),
+    Column("E_conc_mV", "E (conc.)", "mV", kind="mV"),
+    Column("E_act_mV", "E (activity) ± SD", "mV", kind="mV", sd="E_act_sd_mV"),
+    Column("delta_act_mV", "Δ activity", "mV", kind="mV", signed=True),
+    Column(
+        "driving_force_mV",
+        "Driving force Vm−E ± SD",
+        "mV",
+        kind="mV",
+        sd="driving_force_sd_mV",
+        signed=True,
+        missing=NO_VM,
+    ),
     Column("flux_direction", "Net flux"),
     Column("current_direction", "Current"),
-    Column("n_undefined", "Undefined rows", "", 0),
-    Column("n_activity_invalid", "Outside model range", "", 0),
+    Column("n_undefined", "Undefined rows", "", kind="count"),
+    Column("n_activity_invalid", "Outside model range", "", kind="count"),
 ]
 
+#: Per sample: what identifies it and whether it counts first, then the GHK and
+#: Donnan figures with their statuses, then the details.
 _SAMPLE_COLUMNS = [
     Column("sample_id", "Sample"),
-    Column("cell_type", "Cell type"),
-    Column("temperature_C", "T", "°C", 2),
-    Column("ionic_strength_in_molal", "I_in", "mol/kg", 4),
-    Column("ionic_strength_out_molal", "I_out", "mol/kg", 4),
-    Column("donnan_ratio", "Donnan r", "", 4),
-    Column("donnan_potential_mV", "V Donnan", "mV", 2),
-    Column("donnan_converged", "Donnan converged"),
-    Column("impermeant_charge_mM", "X", "mM", 2),
+    Column("left_out", "Left out of means", missing=""),
+    Column("vm_mV", "Vm measured", "mV", kind="mV", missing=NO_VM),
+    Column("vm_ghk_mV", "V_GHK", "mV", kind="mV"),
+    Column("vm_minus_ghk_mV", "Vm − V_GHK", "mV", kind="mV", signed=True),
+    Column("permeabilities", "Permeabilities"),
+    Column("ghk_state", "GHK status"),
+    Column("donnan_potential_mV", "V_Donnan", "mV", kind="mV"),
+    Column("vm_minus_donnan_mV", "Vm − V_Donnan", "mV", kind="mV", signed=True),
+    Column("donnan_state", "Donnan status"),
+    Column("donnan_ratio", "Donnan r", "", fmt=".4g"),
+    Column("impermeant_charge_mM", "X", "mM", fmt=".4g"),
     Column("impermeant_charge_source", "X from"),
-    Column("osmotic_imbalance_mOsm_kg", "Osmotic imbalance", "mOsm/kg", 2),
-    Column("vm_ghk_mV", "Vm GHK", "mV", 2),
-    Column("vm_mV", "Vm measured", "mV", 2),
-    Column("vm_minus_ghk_mV", "Measured − GHK", "mV", 2),
-    Column("ghk_converged", "GHK converged"),
-    Column("permeability_source", "Permeabilities"),
+    Column(
+        "osmotic_imbalance_mOsm_kg",
+        "Osmotic imbalance at Donnan equilibrium",
+        "mOsm/kg",
+        fmt=".4g",
+    ),
+    Column("cell_type", "Cell type"),
+    Column("temperature_C", "T", "°C", kind="temp"),
+    Column("ionic_strength_in_molal", "I_in", "mol/kg", fmt=".3g"),
+    Column("ionic_strength_out_molal", "I_out", "mol/kg", fmt=".3g"),
+    Column("donnan_converged", "Donnan converged", kind="bool"),
+    Column("ghk_converged", "GHK converged", kind="bool"),
 ]
 
 _FAILURE_COLUMNS = [
+    Column("sample_id", "Sample"),
+    Column("ion", "Ion", kind="ion"),
     Column("file", "File"),
     Column("row", "Row"),
     Column("column", "Column"),
@@ -114,12 +148,25 @@ _FAILURE_COLUMNS = [
 ]
 
 
+#: Columns that say nothing without a measured Vm.
+_VM_KEYS = ("vm_mV", "driving_force_mV", "flux_direction", "current_direction")
+_NO_VM_NOTE = "No Vm measured: driving forces and directions are not shown."
+
+
+def _has_vm(frame: pd.DataFrame) -> bool:
+    """True when some row of ``frame`` has a finite measured Vm."""
+    return bool(np.isfinite(frame["vm_mV"].to_numpy(dtype=float)).any())
+
+
 def _potential_columns(pot: pd.DataFrame) -> list[Column]:
     """Detail columns present in ``pot``; the gammas actually used win over the
-    model's when both are there (measured gammas override the model)."""
+    model's when both are there (measured gammas override the model); without any
+    measured Vm, the columns that need one are left out."""
     cols = [c for c in _POT_COLUMNS if c.key in pot.columns]
     if {"gamma_in_used", "gamma_out_used"} <= set(pot.columns):
         cols = [c for c in cols if c.key not in ("gamma_in_model", "gamma_out_model")]
+    if not _has_vm(pot):
+        cols = [c for c in cols if c.key not in _VM_KEYS]
     return cols
 
 
@@ -131,11 +178,17 @@ _FLAG_KEYS = (
     "status_reason",
     "ionic_strength_in_molal",
     "ionic_strength_out_molal",
+    "vm_mV",
+    "driving_force_mV",
 )
+
+#: How the per-row direction labels read (the label itself stays the sort value).
+_DIRECTION_WORDS = {"none": WITHIN_NOISE}
 
 
 def _flag_potentials(record: dict, key: str, cell: Cell) -> None:
-    """Put model-validity and status flags on the cells they concern."""
+    """Put model-validity and status flags on the cells they concern, and words
+    where a value is missing for a known reason."""
     if key in (
         "E_act_mV",
         "delta_act_mV",
@@ -149,8 +202,8 @@ def _flag_potentials(record: dict, key: str, cell: Cell) -> None:
             cell.cls = "flag"
             cell.badge = "outside model range"
             model = record.get("activity_model") or "the activity model"
-            i_in = fmt_number(record.get("ionic_strength_in_molal"), fmt=".4g")
-            i_out = fmt_number(record.get("ionic_strength_out_molal"), fmt=".4g")
+            i_in = fmt_number(record.get("ionic_strength_in_molal"), fmt=".3g")
+            i_out = fmt_number(record.get("ionic_strength_out_molal"), fmt=".3g")
             cell.title = (
                 f"ionic strength I_in = {i_in}, I_out = {i_out} mol/kg is outside "
                 f"the validity range of {model}"
@@ -158,9 +211,16 @@ def _flag_potentials(record: dict, key: str, cell: Cell) -> None:
             reason = record.get("activity_reason")
             if isinstance(reason, str) and reason:
                 cell.title += f": {reason}"
+    no_vm = pd.isna(record.get("vm_mV"))
+    if key in ("flux_direction", "current_direction"):
+        cell.text = NO_VM if no_vm else _DIRECTION_WORDS.get(cell.text, cell.text)
+    if key == "driving_force_mV" and pd.isna(record.get(key)) and not no_vm:
+        cell.text = "E undefined"
     if key in ("E_conc_mV", "E_act_mV", "status") and str(record.get("status")) != "ok":
         cell.cls = (cell.cls + " undefined").strip()
         cell.title = str(record.get("status_reason") or record.get("status"))
+    if key == "activity_check" and cell.text.startswith("outside"):
+        cell.cls = "flag"
 
 
 def _flag_summary(record: dict, key: str, cell: Cell) -> None:
@@ -171,36 +231,34 @@ def _flag_summary(record: dict, key: str, cell: Cell) -> None:
         cell.title = "ionic strength outside the activity model's validity range"
     if key == "n_undefined" and record.get("n_undefined"):
         cell.cls = "undefined"
+    if key == "flux_direction" and cell.text == WITHIN_NOISE:
+        cell.title = "mean ± SD of the driving force is not clear of the tolerance"
+    no_e = key == "driving_force_mV" and pd.isna(record.get(key))
+    if no_e and not pd.isna(record.get("vm_mV")):
+        cell.text = "E undefined"
 
 
-def _failure_frame(records: list) -> pd.DataFrame:
-    cols = [c.key for c in _FAILURE_COLUMNS]
-    if not records:  # the common case: nothing to sort or clean
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-    rows = [r if isinstance(r, dict) else {"message": str(r)} for r in records]
-    frame = pd.DataFrame(rows)
-    for c in cols:
-        if c not in frame:
-            frame[c] = None
-    frame = frame[cols].astype(object).where(frame[cols].notna(), None)
-    # The message often repeats "file, row, column, value, rule: "; keep what follows.
-    frame["message"] = [
-        m.split(f"rule {r}: ", 1)[1]
-        if isinstance(m, str) and r and f"rule {r}: " in m
-        else m
-        for m, r in zip(frame["message"], frame["rule"], strict=True)
-    ]
-    # Errors (rejected rows) first, then warnings; each in source-row order.
-    rank = frame["severity"].map({"error": 0, "warning": 1}).fillna(2)
-    row = pd.to_numeric(frame["row"], errors="coerce")
-    order = np.lexsort((row.fillna(np.inf).to_numpy(), rank.to_numpy()))
-    return frame.iloc[order].reset_index(drop=True)
+def _flag_samples(record: dict, key: str, cell: Cell) -> None:
+    if key == "left_out" and cell.text:
+        cell.cls = "flag"
+    if key in ("ghk_state", "donnan_state") and cell.text != "ok":
+        cell.cls = "flag"
 
 
 def _unique(series: pd.Series | None) -> list[str]:
     if series is None:
         return []
     return [str(v) for v in dict.fromkeys(series.dropna().astype(str))]
+
+
+def _tolerance(config: Mapping | None, provenance: Mapping | None) -> float | None:
+    """The driving-force tolerance [mV] the results were computed with: from the
+    config given, else from the config recorded in provenance.json."""
+    for source in (config, (provenance or {}).get("config")):
+        value = ((source or {}).get("driving_force") or {}).get("atol_mV")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return None
 
 
 @_gc_paused_call
@@ -229,10 +287,14 @@ def render_dataset_report(
         temperature and ion), ``<stem>_samples.csv`` (Donnan/GHK per sample; only a
         header when samples.parquet is missing) and the figures as
         ``<stem>_{ladder,temperature,activity,donnan,ghk}.svg`` (a figure that cannot
-        be drawn says why); ``<stem>_failures.csv`` when the validation failures
-        exceed the table cap.
+        be drawn says why); copies of the results' ``validation.json`` and
+        ``rejected.csv`` as ``<stem>_validation.json`` and ``<stem>_rejected.csv``
+        when the results have them (formulas in the rejected cells neutralised);
+        ``<stem>_failures.csv`` when the validation failures exceed the table cap.
     config : mapping, optional
-        The resolved workflow config, shown in the provenance section.
+        The dataset's resolved workflow config, shown in the provenance section;
+        its ``driving_force.atol_mV`` is the tolerance of the stated directions
+        (else the one recorded in provenance.json).
     temperatures_C : sequence of float
         The configured prediction temperatures [°C] (config ``temperatures_C``):
         with the measured ones, the range of the E-versus-temperature plot when the
@@ -253,44 +315,55 @@ def render_dataset_report(
     res = load_results(results_dir)
     pot = res.potentials
     pot["temperature_C"] = kelvin_to_celsius(pot["temperature_K"].to_numpy(float))
-    summary, potentials_section = _potentials_section(pot, output)
-    samples_table = _samples_table(res.samples, output)
+    atol = _tolerance(config, res.provenance)
+    use = sample_use(res.samples)
+    used = pot[~pot["sample_id"].astype(str).isin(use.excluded)]
+    groups = group_figures(use.predictions())
+    summary, potentials_section = _potentials_section(
+        pot, used, groups, atol or 0.0, output
+    )
     validation_section = _validation_section(res, output)
     temperatures_K = [float(celsius_to_kelvin(float(t))) for t in temperatures_C]
-    figures = _figures(res, summary, temperatures_K, output)
-    changes = compare_potentials(pot, previous_dir, samples=res.samples)
     context = {
-        **_overview(dataset, pot),
+        **_overview(dataset, pot, use),
         **potentials_section,
         **validation_section,
+        "checks": validity_checks(pot, use, groups, settings=config, atol_mV=atol),
         "missing": res.missing,
-        "samples_table": samples_table,
-        "plots": figures,
-        "changes": changes,
-        "changes_table": _changes_table(changes),
+        "samples_table": _samples_table(res.samples, use, output),
+        "plots": _figures(res, used, use, summary, groups, temperatures_K, output),
         "provenance": res.provenance,
         "config": dict(config) if config is not None else None,
         "max_rows": MAX_TABLE_ROWS,
     }
+    changes = compare_potentials(pot, previous_dir, samples=res.samples)
+    context.update(changes=changes, changes_table=_changes_table(changes))
     html = _env().get_template("dataset.html.j2").render(**context)
     files.write_text(output, html)
     if previous_dir is not None:
         keep_previous(res.results_dir, previous_dir)
 
 
-def _overview(dataset: str, pot: pd.DataFrame) -> dict[str, Any]:
+def _overview(dataset: str, pot: pd.DataFrame, use: SampleUse) -> dict[str, Any]:
     """The page header: what the dataset holds and how many rows are flagged."""
     n_invalid = (
         int((~pot["activity_valid"].fillna(False).astype(bool)).sum())
         if "activity_valid" in pot
         else 0
     )
+    left_out = []
+    if use.frame is not None:
+        part = use.frame[use.frame["left_out"] != ""]
+        left_out = [
+            (str(s), str(w))
+            for s, w in zip(part["sample_id"], part["left_out"], strict=True)
+        ]
     return {
         "dataset": dataset,
         "version": __version__,
         "cell_types": _unique(pot["cell_type"]),
         "temperatures": [
-            (float(kelvin_to_celsius(t)), float(t))
+            (fmt_temp_C(kelvin_to_celsius(t), unit=True), f"{t:.2f} K")
             for t in sorted(set(pot["temperature_K"].round(6).dropna()))
         ],
         "n_samples": int(pot["sample_id"].astype(str).nunique()),
@@ -299,117 +372,252 @@ def _overview(dataset: str, pot: pd.DataFrame) -> dict[str, Any]:
         "activity_conventions": _unique(pot.get("activity_convention")),
         "n_activity_invalid": n_invalid,
         "n_undefined": int((pot["status"].astype(str) != "ok").sum()),
+        "left_out": left_out,
     }
 
 
+def _activity_check(pot: pd.DataFrame) -> pd.Series:
+    """Per row, in words: inside or outside the activity model's range, or not
+    checked (so a clean check is not mistaken for a missing one)."""
+    if "activity_valid" not in pot:
+        return pd.Series("not checked", index=pot.index, dtype=object)
+    valid = pot["activity_valid"]
+    return pd.Series(
+        [
+            "not checked" if pd.isna(v) else ("inside" if bool(v) else "outside")
+            for v in valid
+        ],
+        index=pot.index,
+        dtype=object,
+    )
+
+
 def _potentials_section(
-    pot: pd.DataFrame, output: Path
+    pot: pd.DataFrame,
+    used: pd.DataFrame,
+    groups: pd.DataFrame,
+    atol_mV: float,
+    output: Path,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The potentials CSVs, the summary per cell type and temperature, every row.
+    """The potentials CSVs, the summary per cell type and temperature (over the
+    samples that count), every row.
 
     Returns the summary (the ladder figure draws it) and the section's context.
     """
     csv_pot = files.companion(output, "_potentials.csv")
     _write_csv(csv_pot, pot.drop(columns=["temperature_C"]))
-    summary = summary_by_group(pot)
+    summary = summary_by_group(used, atol_mV)
     csv_summary = files.companion(output, "_summary.csv")
     _write_csv(csv_summary, summary)
-    group_tables, groups_left_out = _group_tables(summary)
+    group_tables, groups_left_out = _group_tables(summary, groups)
+    shown = pot.iloc[:MAX_TABLE_ROWS].copy()
+    shown["activity_check"] = _activity_check(shown)
     detail = frame_table(
-        pot,
-        _potential_columns(pot),
+        shown,
+        _potential_columns(shown),
         id="potentials",
         caption="Potentials per sample and ion",
         csv_href=_href(csv_pot, output),
         flags=_flag_potentials,
         extra=_FLAG_KEYS,
     )
+    detail.total_rows = len(pot)
+    if not _has_vm(pot):
+        detail.notes.append(_NO_VM_NOTE)
     return summary, {
         "group_tables": group_tables,
         "groups_left_out": groups_left_out,
         "summary_href": _href(csv_summary, output),
         "detail": detail,
+        "atol_mV": atol_mV,
     }
 
 
-def _group_tables(summary: pd.DataFrame) -> tuple[list[dict[str, Any]], int]:
+def _heading_figures(rec: Mapping | None) -> list[tuple[str, str, str]]:
+    """(key, label, text) of a group's heading: measured Vm and how far it is from
+    V_GHK and V_Donnan, mean ± SD over the samples that count (n)."""
+    rec = rec or {}
+
+    def figure(name: str, signed: bool = True) -> str:
+        n = int(rec.get(f"{name}_n", 0) or 0)
+        if not n:
+            return ""
+        text = fmt_pm(rec[f"{name}_mean"], rec[f"{name}_sd"], signed=signed)
+        return f"{text} mV (n = {n})"
+
+    vm = figure("vm", signed=False)
+    if not vm:
+        out = [("vm", "", NO_VM)]
+        for name, label in (("ghk", "V_GHK"), ("donnan", "V_Donnan")):
+            if figure(name):
+                out.append((name, label, figure(name, signed=False)))
+        return out
+    out = [("vm", "Vm", vm)]
+    for name, label in (
+        ("vm_minus_ghk", "Vm − V_GHK"),
+        ("vm_minus_donnan", "Vm − V_Donnan"),
+    ):
+        out.append((name, label, figure(name) or "not available"))
+    return out
+
+
+def _group_tables(
+    summary: pd.DataFrame, groups: pd.DataFrame
+) -> tuple[list[dict[str, Any]], int]:
     """One summary table per cell type x temperature (the first
-    :data:`MAX_GROUP_TABLES`), and how many were left out."""
+    :data:`MAX_GROUP_TABLES`) with its heading figures, and how many were left
+    out."""
+    keyed = {
+        (str(r["cell_type"]), round(float(r["temperature_K"]), 6)): r
+        for r in groups.to_dict("records")
+    }
     group_tables = []
-    groups = list(summary.groupby(["cell_type", "temperature_K"], sort=True))
-    for k, ((cell, temp_K), part) in enumerate(groups[:MAX_GROUP_TABLES]):
-        vm = part["vm_mV"].dropna()
+    parts = list(summary.groupby(["cell_type", "temperature_K"], sort=True))
+    for k, ((cell, temp_K), part) in enumerate(parts[:MAX_GROUP_TABLES]):
+        temp = fmt_temp_C(kelvin_to_celsius(temp_K), unit=True)
+        ions = part["ion"].astype(str).tolist()
+        order = sorted(range(len(ions)), key=lambda i: style.ion_sort_key(ions[i]))
         group_tables.append(
             {
                 "cell_type": str(cell),
-                "temperature_K": float(temp_K),
-                "temperature_C": float(kelvin_to_celsius(temp_K)),
-                "vm_mV": float(vm.mean()) if len(vm) else math.nan,
+                "temperature": temp,
+                "figures": _heading_figures(
+                    keyed.get((str(cell), round(float(temp_K), 6)))
+                ),
                 "table": frame_table(
-                    part.sort_values("E_act_mV", na_position="last"),
-                    _SUMMARY_COLUMNS,
+                    part.iloc[order],
+                    [
+                        c
+                        for c in _SUMMARY_COLUMNS
+                        if _has_vm(part) or c.key not in _VM_KEYS
+                    ],
                     id=f"summary-{k}",
-                    caption=f"{cell} at {kelvin_to_celsius(temp_K):.2f} °C",
+                    caption=f"{cell} at {temp}",
                     flags=_flag_summary,
+                    extra=("vm_mV",),
                 ),
             }
         )
-    return group_tables, max(0, len(groups) - MAX_GROUP_TABLES)
+    return group_tables, max(0, len(parts) - MAX_GROUP_TABLES)
 
 
-def _samples_table(samples: pd.DataFrame | None, output: Path) -> Table | None:
-    """The per-sample table (Donnan, GHK) and its CSV.
+def _samples_table(
+    samples: pd.DataFrame | None, use: SampleUse, output: Path
+) -> Table | None:
+    """The per-sample table (Donnan, GHK, what is left out and why) and its CSV.
 
     Without samples.parquet the CSV is still written, with the header only, so the
     set of files a report writes stays fixed; the page says why it is empty.
     """
     csv_smp = files.companion(output, "_samples.csv")
-    if samples is None:
+    if samples is None or use.frame is None:
         _write_csv(csv_smp, pd.DataFrame(columns=[c.key for c in _SAMPLE_COLUMNS]))
         return None
-    smp = samples.copy()
+    _write_csv(csv_smp, samples)
+    smp = use.frame.iloc[:MAX_TABLE_ROWS].copy()
     if "temperature_K" in smp:
         smp["temperature_C"] = kelvin_to_celsius(smp["temperature_K"].to_numpy(float))
-    if {"vm_mV", "vm_ghk_mV"} <= set(smp.columns):
-        smp["vm_minus_ghk_mV"] = smp["vm_mV"].astype(float) - smp["vm_ghk_mV"].astype(
-            float
-        )
-    _write_csv(csv_smp, samples)
-    return frame_table(
+    for col, pred in (
+        ("vm_minus_ghk_mV", "vm_ghk_mV"),
+        ("vm_minus_donnan_mV", "donnan_potential_mV"),
+    ):
+        if {"vm_mV", pred} <= set(smp.columns):
+            smp[col] = smp["vm_mV"].astype(float) - smp[pred].astype(float)
+    if "permeability_source" in smp:
+        carriers = smp["ghk_ions"] if "ghk_ions" in smp else [None] * len(smp)
+        smp["permeabilities"] = [
+            f"{s}: {permeability_ratios(c)}"
+            for s, c in zip(smp["permeability_source"], carriers, strict=True)
+        ]
+    for name in ("ghk", "donnan"):
+        if f"{name}_status" in smp:
+            smp[f"{name}_state"] = [
+                str(s)
+                if str(s) == "ok" or not isinstance(r, str) or not r
+                else f"{s}: {r}"
+                for s, r in zip(
+                    smp[f"{name}_status"],
+                    smp.get(f"{name}_reason", [""] * len(smp)),
+                    strict=True,
+                )
+            ]
+    table = frame_table(
         smp,
         [c for c in _SAMPLE_COLUMNS if c.key in smp.columns],
         id="samples",
-        caption="Per sample: ionic strength, Donnan and GHK predictions",
+        caption="Per sample: GHK and Donnan predictions against the measured Vm",
         csv_href=_href(csv_smp, output),
+        flags=_flag_samples,
     )
+    table.total_rows = len(use.frame)
+    return table
+
+
+def _copy_companions(res: DatasetResults, output: Path) -> dict[str, str | None]:
+    """Copy validation.json and rejected.csv beside the page (the rejected cells
+    with spreadsheet formulas neutralised) and return the links to the copies; a
+    stale copy of a file the results no longer have is removed."""
+    links: dict[str, str | None] = {}
+    source = res.results_dir / "validation.json"
+    target = files.companion(output, "_validation.json")
+    if res.validation is not None:
+        files.copy_file(source, target)
+        links["validation_href"] = _href(target, output)
+    else:
+        target.unlink(missing_ok=True)
+        links["validation_href"] = None
+    target = files.companion(output, "_rejected.csv")
+    if res.rejected_csv is not None:
+        try:
+            rejected = pd.read_csv(res.rejected_csv, dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:
+            rejected = pd.DataFrame()
+        _write_csv(target, rejected)
+        links["rejected_href"] = _href(target, output)
+    else:
+        target.unlink(missing_ok=True)
+        links["rejected_href"] = None
+    return links
 
 
 def _validation_section(res: DatasetResults, output: Path) -> dict[str, Any]:
-    """Validation counts, links and tables (failures; warnings kept apart from them)."""
+    """Validation counts, the rejected rows (with sample and ion), the warnings
+    grouped by rule, and links to the copies of the validation files."""
     val = res.validation or {}
     n_warn, warn_records = _warnings(res.validation)
-    failures = [f for f in (val.get("failures") or [])]
-    failure_frame = _failure_frame(failures)
+    failures = list(val.get("failures") or [])
+    if not failures and isinstance(val.get("warnings"), list):
+        failures = warn_records  # warnings kept apart from the failures
+    frame = failure_frame(failures, res.potentials, res.rejected_csv)
     csv_fail = None
-    if len(failure_frame) > MAX_TABLE_ROWS:
+    if len(frame) > MAX_TABLE_ROWS:
         csv_fail = files.companion(output, "_failures.csv")
-        _write_csv(csv_fail, failure_frame)
-    failures_table = frame_table(
-        failure_frame,
+        _write_csv(csv_fail, frame)
+    errors = frame[frame["severity"].astype(str) != "warning"].reset_index(drop=True)
+    rejected_table = frame_table(
+        errors,
         _FAILURE_COLUMNS,
-        id="failures",
-        caption="Validation failures (rejected rows and warnings)",
+        id="rejected",
+        caption="Rejected rows (not in any number of this report)",
         csv_href=_href(csv_fail, output) if csv_fail else None,
     )
-    warnings_table = None
-    if warn_records and isinstance(val.get("warnings"), list):  # not in failures
-        warnings_table = frame_table(
-            _failure_frame(warn_records),
-            _FAILURE_COLUMNS,
-            id="warnings",
-            caption="Validation warnings",
-        )
+    warning_groups = [
+        {
+            "rule": g.rule,
+            "count": g.count,
+            "samples": g.samples,
+            "message": g.message,
+            "table": frame_table(
+                g.frame,
+                _FAILURE_COLUMNS,
+                id=f"warnings-{k}",
+                caption=f"Warnings of rule {g.rule}",
+            ),
+        }
+        for k, g in enumerate(rule_groups(frame))
+    ]
     return {
+        **_copy_companions(res, output),
         "validation": val,
         "rows_read": val.get("rows_read"),
         "rows_accepted": val.get("rows_accepted"),
@@ -417,34 +625,40 @@ def _validation_section(res: DatasetResults, output: Path) -> dict[str, Any]:
         "validation_mode": val.get("mode"),
         "validation_ok": val.get("ok"),
         "n_warnings": n_warn,
-        "n_errors": sum(
-            1
-            for f in failures
-            if isinstance(f, dict) and f.get("severity", "error") == "error"
-        ),
-        "validation_href": _href(res.results_dir / "validation.json", output)
-        if res.validation is not None
-        else None,
-        "rejected_href": _href(res.rejected_csv, output) if res.rejected_csv else None,
-        "failures_table": failures_table,
-        "warnings_table": warnings_table,
+        "n_errors": len(errors),
+        "rejected_table": rejected_table,
+        "rejected_rows": [
+            " ".join(str(v) for v in (r.sample_id, r.ion) if v) + f" (row {r.row})"
+            if r.sample_id or r.ion
+            else f"row {r.row}"
+            for r in errors.drop_duplicates(["file", "row"]).itertuples()
+        ],
+        "warning_groups": warning_groups,
+        "failures_href": _href(csv_fail, output) if csv_fail else None,
     }
 
 
 def _figures(
     res: DatasetResults,
+    used: pd.DataFrame,
+    use: SampleUse,
     summary: pd.DataFrame,
+    groups: pd.DataFrame,
     temperatures_K: list[float],
     output: Path,
 ) -> list[plots.Plot]:
-    """The page's figures, also written as SVG files for Snakemake's own report."""
-    pot = res.potentials
+    """The page's figures over the samples that count, also written as SVG files
+    for Snakemake's own report."""
+    lines = groups.rename(columns={"vm_mean": "vm_mV", "ghk_mean": "vm_ghk_mV"})
+    scan = res.temperature_scan
+    if scan is not None and "sample_id" in scan:
+        scan = scan[~scan["sample_id"].astype(str).isin(use.excluded)]
     figures = [
-        plots.ladder_plot(summary),
-        plots.e_vs_temperature_plot(pot, temperatures_K, scan=res.temperature_scan),
-        plots.conc_vs_activity_plot(pot),
-        plots.donnan_plot(_donnan_with_measured(res.donnan, pot)),
-        plots.ghk_plot(res.samples),
+        ladder.ladder_plot(summary, lines),
+        plots.e_vs_temperature_plot(used, temperatures_K, scan=scan),
+        plots.activity_effect_plot(used),
+        plots.donnan_plot(_donnan_used(res.donnan, res.potentials, use)),
+        plots.vm_predictions_plot(use.predictions()),
     ]
     for p in figures:
         name = p.id.removeprefix("plot-")
@@ -463,9 +677,9 @@ def _changes_table(changes: Changes) -> Table | None:
             Column("sample_id", "Sample"),
             Column("ion", "Ion"),
             Column("quantity", "Quantity"),
-            Column("previous", "Previous", "mV", 3),
-            Column("current", "Current", "mV", 3),
-            Column("delta", "Change", "mV", 3),
+            Column("previous", "Previous", "mV", kind="mV"),
+            Column("current", "Current", "mV", kind="mV"),
+            Column("delta", "Change", "mV", fmt="+.3g"),
         ],
         id="changes",
         caption="Potentials that moved (current − previous)",
@@ -484,9 +698,15 @@ def keep_previous(results_dir: str | os.PathLike, previous_dir: str | os.PathLik
         files.copy_file(source, target)
 
 
-def _donnan_with_measured(donnan: pd.DataFrame | None, pot: pd.DataFrame):
-    """Add measured ``c_in_mM`` to the Donnan table when it lacks it."""
-    if donnan is None or "c_in_mM" in donnan.columns:
+def _donnan_used(donnan: pd.DataFrame | None, pot: pd.DataFrame, use: SampleUse):
+    """The Donnan table of the samples whose Donnan solution counts, with the
+    measured ``c_in_mM`` added when it lacks it."""
+    if donnan is None:
+        return None
+    if use.frame is not None and "sample_id" in donnan:
+        keep = set(use.frame.loc[use.frame["use_donnan"], "sample_id"].astype(str))
+        donnan = donnan[donnan["sample_id"].astype(str).isin(keep)]
+    if "c_in_mM" in donnan.columns:
         return donnan
     keys = [k for k in ("sample_id", "ion") if k in donnan.columns]
     if len(keys) < 2:

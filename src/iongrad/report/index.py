@@ -1,10 +1,13 @@
 """The cross-dataset HTML report: every dataset's status, then comparisons.
 
 :func:`render_index` lists every dataset with its status and what went wrong, then
-compares the datasets that succeeded: cell types x temperatures (mean
-activity-corrected E per ion), the same cell type across datasets (with the spread
-of each potential) and a ladder figure. The tables are also written as CSV beside
-the page (:data:`iongrad.files.INDEX_COMPANIONS`).
+compares the datasets that succeeded: a figure with one row per dataset, cell type
+and temperature; cell types x temperatures (mean activity-corrected E per ion in
+physiological order, measured Vm, V_GHK and the directions of net flux the data
+support); and the cell types and temperatures that more than one dataset measured,
+with the spread between datasets. Samples whose status is not ``ok`` are left out
+(:mod:`iongrad.report.samples`). The tables are also written as CSV beside the page
+(:data:`iongrad.files.INDEX_COMPANIONS`).
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from iongrad import __version__, files
 from iongrad.constants import kelvin_to_celsius
-from iongrad.report import plots
+from iongrad.report import ladder, style
+from iongrad.report.directions import NO_VM, stated_directions
 from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _write_csv
+from iongrad.report.samples import sample_use
 from iongrad.report.tables import MAX_TABLE_ROWS, Column, Table, frame_table
 
 __all__ = ["INDEX_STATUSES", "MAX_SIDE_BY_SIDE", "render_index"]
@@ -41,10 +47,24 @@ _INDEX_SCHEMA = pa.schema(
         ("cell_type", pa.string()),
         ("temperature_K", pa.float64()),
         ("ion", pa.string()),
+        ("valence", pa.int64()),
         ("E_act_mV", pa.float64()),
         ("E_conc_mV", pa.float64()),
         ("vm_mV", pa.float64()),
+        ("driving_force_mV", pa.float64()),
     ]
+)
+#: Columns the index reads from each samples.parquet (those present).
+_SAMPLE_COLUMNS = (
+    "sample_id",
+    "cell_type",
+    "temperature_K",
+    "vm_ghk_mV",
+    "ghk_status",
+    "ghk_reason",
+    "donnan_status",
+    "sample_status",
+    "sample_complete",
 )
 
 
@@ -61,7 +81,7 @@ def _read_index_table(path: Path, dataset: str) -> pa.Table:
             cols.append(pa.array([dataset] * n, type=pa.string()))
         elif field.name in names:
             cols.append(table.column(field.name).cast(field.type))
-        elif field.name == "vm_mV":
+        elif field.name in ("vm_mV", "driving_force_mV"):
             cols.append(pa.nulls(n, type=pa.float64()))
         else:
             raise KeyError(f"{path}: missing column {field.name}")
@@ -86,6 +106,8 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
         "report_exists": bool(href) and (output.parent / str(href)).is_file(),
         "problem": "",
         "table": None,
+        "ghk": None,
+        "atol_mV": 0.0,
         "validation": {},
     }
     vpath = root / "validation.json"
@@ -97,9 +119,11 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
     ppath = root / "potentials.parquet"
     if ppath.is_file() and status != "failed":
         try:
-            info["table"] = _read_index_table(ppath, name)
+            info["ghk"], excluded = _read_samples(root / "samples.parquet", name)
+            info["table"] = _without(_read_index_table(ppath, name), excluded)
         except (OSError, ValueError, KeyError, pa.ArrowException) as err:
-            info["problem"] = f"potentials.parquet unreadable: {err}"  # shown
+            info["problem"] = f"results unreadable: {err}"  # shown
+        info["atol_mV"] = _read_tolerance(root / "provenance.json")
     elif status != "failed":
         info["problem"] = "potentials.parquet is missing"
     if status == "failed" and not info["problem"]:
@@ -115,6 +139,43 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
             else "the dataset's jobs failed; see the workflow log"
         )
     return info
+
+
+def _read_samples(path: Path, dataset: str) -> tuple[pd.DataFrame | None, set]:
+    """The V_GHK of the samples whose GHK solution counts, and the ids of the
+    samples left out of every mean (:func:`iongrad.report.samples.sample_use`)."""
+    if not path.is_file():
+        return None, set()
+    names = set(pq.ParquetFile(path).schema_arrow.names)
+    frame = pd.read_parquet(path, columns=[c for c in _SAMPLE_COLUMNS if c in names])
+    use = sample_use(frame)
+    preds = use.predictions()
+    if preds is None or not {"cell_type", "temperature_K", "vm_ghk_mV"} <= set(
+        preds.columns
+    ):
+        return None, use.excluded
+    ghk = preds[["cell_type", "temperature_K", "vm_ghk_mV"]].copy()
+    ghk.insert(0, "dataset", dataset)
+    return ghk, use.excluded
+
+
+def _without(table: pa.Table, excluded: set) -> pa.Table:
+    """``table`` without the rows of the ``excluded`` samples."""
+    if not excluded:
+        return table
+    keep = pc.invert(pc.is_in(table.column("sample_id"), pa.array(sorted(excluded))))
+    return table.filter(keep)
+
+
+def _read_tolerance(path: Path) -> float:
+    """The driving-force tolerance [mV] a dataset was computed with (its
+    provenance.json's config), 0 when not recorded."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        value = record["config"]["driving_force"]["atol_mV"]
+        return float(value)
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
 
 
 @_gc_paused_call
@@ -143,7 +204,11 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
     )
     combined["temperature_K"] = combined["temperature_K"].round(6)
     ds_table = _datasets_table(infos, combined, output)
-    cell_table, across_table, ladder = _comparisons(combined, output)
+    ghk = [i["ghk"] for i in infos if i["table"] is not None and i["ghk"] is not None]
+    atol = {i["dataset"]: i["atol_mV"] for i in infos}
+    cell_table, across_table, figure = _comparisons(
+        combined, pd.concat(ghk, ignore_index=True) if ghk else None, atol, output
+    )
     context = {
         "version": __version__,
         "datasets_table": ds_table,
@@ -152,7 +217,7 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
         "n_warnings": sum(i["status"] == "warnings" for i in infos),
         "cell_table": cell_table,
         "across_table": across_table,
-        "plots": [ladder],
+        "plots": [figure],
         "max_rows": MAX_TABLE_ROWS,
     }
     html = _env().get_template("index.html.j2").render(**context)
@@ -225,81 +290,125 @@ def _datasets_table(
     return ds_table
 
 
-def _comparisons(combined: pd.DataFrame, output: Path):
-    """Cross cell-type/temperature table, across-dataset table and ladder plot."""
+def _comparisons(
+    combined: pd.DataFrame,
+    ghk: pd.DataFrame | None,
+    atol: Mapping[str, float],
+    output: Path,
+):
+    """Cross cell-type/temperature table, across-dataset table and figure."""
     if combined.empty:
         return _no_comparisons()
     c = combined.copy()
     c["temperature_K"] = c["temperature_K"].round(6)
-    c["E_act_f"] = c["E_act_mV"].where(np.isfinite(c["E_act_mV"].astype(float)))
-    c["vm_f"] = c["vm_mV"].where(np.isfinite(c["vm_mV"].astype(float)))
-    # per dataset x cell type x temperature x ion means
+    for col in ("E_act_mV", "vm_mV", "driving_force_mV"):
+        c[col] = c[col].where(np.isfinite(c[col].astype(float)))
+    c["atol_mV"] = c["dataset"].map(atol).fillna(0.0)
+    # per dataset x cell type x temperature x ion: means over samples
     per = (
         c.groupby(["dataset", "cell_type", "temperature_K", "ion"], sort=True)
-        .agg(E_act_mV=("E_act_f", "mean"), vm_mV=("vm_f", "mean"))
+        .agg(E_act_mV=("E_act_mV", "mean"), vm_mV=("vm_mV", "mean"))
         .reset_index()
     )
     per["temperature_C"] = kelvin_to_celsius(per["temperature_K"].to_numpy(float))
-    ladder = plots.index_ladder_plot(per)
-    return _cell_type_table(per, output), _across_table(per, output), ladder
+    figure = ladder.index_plot(per)
+    return (
+        _cell_type_table(per, c, ghk, output),
+        _across_table(per, output),
+        figure,
+    )
 
 
 def _no_comparisons():
     """The comparison tables and figure when no dataset produced results."""
-    empty = pd.DataFrame()
     note = "No dataset produced results to compare."
     t1 = Table("cell-types", "Cell types and temperatures", [], [], 0, notes=[note])
     t2 = Table(
         "across-datasets", "Same cell type across datasets", [], [], 0, notes=[note]
     )
-    ladder = plots.index_ladder_plot(
-        empty.assign(
-            dataset=[],
-            cell_type=[],
-            temperature_C=[],
-            ion=[],
-            E_act_mV=[],
-            vm_mV=[],
+    empty = pd.DataFrame(
+        columns=["dataset", "cell_type", "temperature_C", "ion", "E_act_mV", "vm_mV"]
+    )
+    return t1, t2, ladder.index_plot(empty)
+
+
+def _directions(rows: pd.DataFrame) -> pd.Series:
+    """Per (cell type, temperature): the direction of net flux of each ion, as far
+    as the pooled samples' driving force ± SD is clear of the tolerance."""
+    keys = ["cell_type", "temperature_K"]
+    g = rows.groupby([*keys, "ion"], sort=True)
+    stats = g.agg(
+        df=("driving_force_mV", "mean"),
+        sd=("driving_force_mV", "std"),
+        z=("valence", "first"),
+        atol=("atol_mV", "max"),
+        vm=("vm_mV", "count"),
+    ).reset_index()
+    stats["flux"], _ = stated_directions(
+        stats["df"].to_numpy(float),
+        stats["sd"].to_numpy(float),
+        stats["z"].to_numpy(),
+        stats["atol"].to_numpy(float),
+    )
+    texts = {}
+    for key, part in stats.groupby(keys, sort=True):
+        if not part["vm"].any():
+            texts[key] = NO_VM
+            continue
+        order = sorted(part.index, key=lambda i: style.ion_sort_key(part.at[i, "ion"]))
+        texts[key] = ", ".join(
+            f"{part.at[i, 'ion']} {part.at[i, 'flux']}"
+            for i in order
+            if part.at[i, "flux"] != "undefined"
         )
-    )
-    return t1, t2, ladder
+    return pd.Series(texts, dtype=object)
 
 
-def _cell_type_table(per: pd.DataFrame, output: Path) -> Table:
-    """Cell types x temperatures, one column per ion (mean over datasets), and CSV."""
-    ions = sorted(per["ion"].astype(str).unique())
-    wide = per.pivot_table(
-        index=["cell_type", "temperature_C"],
-        columns="ion",
-        values="E_act_mV",
-        aggfunc="mean",
-    )
-    vm = per.groupby(["cell_type", "temperature_C"])["vm_mV"].mean()
-    nds = per.groupby(["cell_type", "temperature_C"])["dataset"].nunique()
+def _cell_type_table(
+    per: pd.DataFrame, rows: pd.DataFrame, ghk: pd.DataFrame | None, output: Path
+) -> Table:
+    """Cell types x temperatures: mean E per ion (mean over datasets, ions in
+    physiological order), measured Vm, V_GHK, directions; and its CSV."""
+    finite = np.isfinite(per["E_act_mV"].to_numpy(dtype=float))
+    ions = style.ion_order(per.loc[finite, "ion"].astype(str))  # not impermeant
+    keys = ["cell_type", "temperature_K"]
+    wide = per.pivot_table(index=keys, columns="ion", values="E_act_mV", aggfunc="mean")
     wide = wide.reindex(columns=ions)
     wide.columns = [f"E_{ion}" for ion in ions]
-    wide["vm_mV"] = vm
-    wide["n_datasets"] = nds
+    wide["vm_mV"] = per.groupby(keys)["vm_mV"].mean()
+    if ghk is not None and len(ghk):
+        ghk = ghk.assign(temperature_K=ghk["temperature_K"].astype(float).round(6))
+        wide["vm_ghk_mV"] = ghk.groupby(keys)["vm_ghk_mV"].mean()
+    else:
+        wide["vm_ghk_mV"] = np.nan
+    wide["net_flux"] = _directions(rows)
+    wide["n_datasets"] = per.groupby(keys)["dataset"].nunique()
     wide = wide.reset_index()
+    wide.insert(2, "temperature_C", kelvin_to_celsius(wide["temperature_K"]))
+    wide = wide.drop(columns=["temperature_K"])
     csv1 = files.companion(output, "_cell_types.csv")
     _write_csv(csv1, wide)
     return frame_table(
         wide,
         [
             Column("cell_type", "Cell type"),
-            Column("temperature_C", "T", "°C", 2),
-            *[Column(f"E_{ion}", f"E({ion})", "mV", 2) for ion in ions],
-            Column("vm_mV", "Vm measured", "mV", 2),
-            Column("n_datasets", "Datasets", "", 0),
+            Column("temperature_C", "T", "°C", kind="temp"),
+            *[Column(f"E_{ion}", f"E({ion})", "mV", kind="mV") for ion in ions],
+            Column("vm_mV", "Vm measured", "mV", kind="mV", missing=NO_VM),
+            Column("vm_ghk_mV", "V_GHK", "mV", kind="mV"),
+            Column("net_flux", "Net flux (Vm − E)"),
+            Column("n_datasets", "Datasets", "", kind="count"),
         ],
         id="cell-types",
-        caption="Cell types and temperatures: mean activity-corrected E per ion",
+        caption="Cell types and temperatures: mean activity-corrected E per ion, "
+        "measured Vm, V_GHK and the directions of net flux",
         csv_href=_href(csv1, output),
     )
 
 
-def _across_table(per: pd.DataFrame, output: Path) -> Table:
-    """The same cell type across datasets, with the spread of each potential."""
+def _across_frame(per: pd.DataFrame) -> pd.DataFrame:
+    """Per (cell type, temperature, potential): each dataset's mean and their
+    count, mean, SD and spread (SD and spread only where two or more datasets)."""
     vm_rows = (
         per.groupby(["dataset", "cell_type", "temperature_K", "temperature_C"])["vm_mV"]
         .mean()
@@ -315,40 +424,78 @@ def _across_table(per: pd.DataFrame, output: Path) -> Table:
         n_datasets="count", mean_mV="mean", sd_mV="std", min_mV="min", max_mV="max"
     ).reset_index()
     stats["spread_mV"] = stats["max_mV"] - stats["min_mV"]
-    datasets = sorted(long["dataset"].astype(str).unique())
-    side = len(datasets) <= MAX_SIDE_BY_SIDE
+    single = stats["n_datasets"] < 2
+    stats.loc[single, ["sd_mV", "spread_mV"]] = np.nan
     byds = long.pivot_table(
         index=keys, columns="dataset", values="E_act_mV", aggfunc="mean"
     ).reset_index()
     across = stats.merge(byds, on=keys, how="left")
-    across = across.sort_values(
-        ["n_datasets", "spread_mV"], ascending=[False, False], kind="stable"
-    )
+    rank = [
+        (ct, t, ion == "Vm (measured)", style.ion_sort_key(ion))
+        for ct, t, ion in zip(
+            across["cell_type"], across["temperature_C"], across["ion"], strict=True
+        )
+    ]
+    order = sorted(range(len(across)), key=rank.__getitem__)
+    return across.iloc[order].reset_index(drop=True)
+
+
+def _across_table(per: pd.DataFrame, output: Path) -> Table:
+    """The cell types and temperatures measured in more than one dataset, with
+    each dataset's value and the spread; the CSV holds every combination."""
+    across = _across_frame(per)
     csv2 = files.companion(output, "_across_datasets.csv")
     _write_csv(csv2, across)
+    shared = across[across["n_datasets"] > 1]
+    caption = (
+        "Same cell type and temperature in several datasets: activity-corrected E "
+        "per ion and measured Vm"
+    )
+    if shared.empty:
+        note = (
+            "No cell type and temperature was measured in more than one dataset: "
+            "nothing to compare across datasets (each dataset's values are in the "
+            "table above and in the CSV)."
+        )
+        table = Table("across-datasets", caption, [], [], 0, notes=[note])
+        table.csv_href = _href(csv2, output)
+        return table
+    datasets = [
+        d
+        for d in sorted(per["dataset"].astype(str).unique())
+        if shared[d].notna().any()
+    ]
+    side = len(datasets) <= MAX_SIDE_BY_SIDE
     cols = [
         Column("cell_type", "Cell type"),
-        Column("temperature_C", "T", "°C", 2),
-        Column("ion", "Potential of"),
+        Column("temperature_C", "T", "°C", kind="temp"),
+        Column("ion", "Potential of", kind="ion"),
     ]
     if side:
-        cols += [Column(d, d, "mV", 2) for d in datasets]
+        cols += [
+            Column(d, d, "mV", kind="mV", missing="not measured") for d in datasets
+        ]
     cols += [
-        Column("n_datasets", "Datasets", "", 0),
-        Column("mean_mV", "Mean", "mV", 2),
-        Column("sd_mV", "SD", "mV", 2),
-        Column("spread_mV", "Spread max−min", "mV", 2),
+        Column("n_datasets", "Datasets", "", kind="count"),
+        Column("mean_mV", "Mean", "mV", kind="mV"),
+        Column("sd_mV", "SD", "mV", kind="mV"),
+        Column("spread_mV", "Spread max−min", "mV", kind="mV"),
     ]
     table = frame_table(
-        across,
+        shared,
         cols,
         id="across-datasets",
-        caption="Same cell type and temperature across datasets: activity-corrected E "
-        "per ion and measured Vm",
+        caption=caption,
         csv_href=_href(csv2, output),
     )
     if not side:
         table.notes.append(
             f"{len(datasets)} datasets: per-dataset columns are in the CSV only."
+        )
+    n_single = int((across["n_datasets"] < 2).sum())
+    if n_single:
+        table.notes.append(
+            f"{n_single} potential(s) of cell types and temperatures measured in one "
+            "dataset only are left out here (they are in the table above)."
         )
     return table

@@ -2,8 +2,12 @@
 
 Figures are drawn on :class:`matplotlib.figure.Figure` objects with the Agg-based
 canvas and saved as SVG (text kept as text, no timestamp, a per-figure hash salt so
-ids do not collide when several SVGs share one page). Scatter plots with more than
-:data:`MAX_PLOT_POINTS` points show a fixed-seed random subset and say so.
+ids do not collide when several SVGs share one page). They are sized for the page
+(:data:`FULL_WIDTH_IN` wide, text at :data:`FONT` pt, shown at their natural size),
+and every ion is drawn in its own colour and marker (:mod:`iongrad.report.style`).
+Scatter plots with more than :data:`MAX_PLOT_POINTS` points show a fixed-seed
+random subset and say so. The ladders of potentials are in
+:mod:`iongrad.report.ladder`.
 
 No physics is computed here except calls to
 :func:`iongrad.physics.nernst.nernst_potential`
@@ -32,48 +36,47 @@ from matplotlib.ticker import (
     MaxNLocator,
     NullLocator,
 )
-from matplotlib.transforms import Affine2D, ScaledTranslation
+from matplotlib.transforms import (
+    Affine2D,
+    ScaledTranslation,
+    blended_transform_factory,
+)
 
 from iongrad.constants import ZERO_CELSIUS_K
 from iongrad.physics.nernst import nernst_potential
+from iongrad.report import style
+from iongrad.report.formats import fmt_mV, fmt_pm, fmt_temp_C
 
 __all__ = [
+    "FONT",
+    "FULL_WIDTH_IN",
     "MAX_FACETS",
     "MAX_PLOT_POINTS",
     "Plot",
-    "conc_vs_activity_plot",
+    "activity_effect_plot",
     "donnan_plot",
     "e_vs_temperature_plot",
-    "ghk_plot",
-    "index_ladder_plot",
-    "ladder_plot",
     "note_svg",
+    "vm_predictions_plot",
 ]
 
 #: Points drawn in one scatter plot; larger data are randomly subsampled (seed 0).
 MAX_PLOT_POINTS = 2000
 #: Panels (cell types) in one small-multiples figure; others are named as left out.
 MAX_FACETS = 6
-#: Ladder plots label each rung with its ion up to this many groups.
-MAX_LABELLED_GROUPS = 12
 #: Temperature grid points for E-versus-temperature curves.
 N_TEMPERATURE_POINTS = 41
 #: Intervals between major ticks on a linear axis (at most this many + 1 ticks):
 #: each tick is several matplotlib artists to build, lay out and draw.
 N_TICK_BINS = 6
-
-_PALETTE = [
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#9467bd",
-    "#ff7f0e",
-    "#8c564b",
-    "#e377c2",
-    "#17becf",
-    "#bcbd22",
-    "#7f7f7f",
-]
+#: Text size in figures [pt]: figures are shown at their natural size, so 10 pt
+#: reads as the page's own small text.
+FONT = 10.0
+#: Width of a figure that spans the page's text column [in] (96 px per inch).
+FULL_WIDTH_IN = 11.5
+#: Average width of a character of the figures' font, per pt of font size [pt/pt]
+#: (DejaVu Sans digits and letters, 0.55-0.64 em): to size margins for labels.
+CHAR_EM = 0.62
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _XML_HEAD = re.compile(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
 
@@ -98,11 +101,6 @@ def note_svg(plot: Plot) -> str:
         f'<text x="10" y="35" font-family="sans-serif" font-size="13">{text}</text>'
         "</svg>\n"
     )
-
-
-def ion_colors(ions) -> dict[str, str]:
-    """Stable colour per ion symbol (sorted order, cycling the palette)."""
-    return {ion: _PALETTE[i % len(_PALETTE)] for i, ion in enumerate(sorted(ions))}
 
 
 #: ``rc_context`` changes matplotlib's global rcParams: reports rendered in threads of
@@ -138,7 +136,7 @@ def _legend(
     *,
     anchor: tuple[float, float],
     transform,
-    fontsize: float = 7.0,
+    fontsize: float = FONT,
 ) -> None:
     """A legend drawn as plain artists: per entry, a sample of the handle and a text.
 
@@ -188,12 +186,18 @@ def _legend(
         )
 
 
-def _axes_legend(ax, fontsize: float = 7.0) -> None:
-    """:func:`_legend` of ``ax``'s labelled artists, at the right of the axes."""
-    handles, labels = ax.get_legend_handles_labels()
+def _axes_legend(ax, fontsize: float = FONT) -> None:
+    """:func:`_legend` of ``ax``'s labelled artists, at the right of the axes (one
+    entry per label, ions in physiological order, then the other entries)."""
+    key: dict[str, Line2D] = {}
+    for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+        key.setdefault(label, handle)
+    looks = (style.VM.label, style.GHK.label, style.DONNAN.label, "y = x")
+    labels = style.ion_order(k for k in key if k not in looks)
+    labels += [k for k in key if k in looks]
     _legend(
         ax.get_figure(),
-        handles,
+        [key[k] for k in labels],
         labels,
         anchor=(1.01, 0.5),
         transform=ax.transAxes,
@@ -214,6 +218,7 @@ def _figure(
     right=0.78,
     bottom=0.14,
     left=0.12,
+    top=0.95,
     nrows: int = 1,
     ncols: int = 1,
     sharey: bool = False,
@@ -242,6 +247,7 @@ def _figure(
         right,
         bottom,
         left,
+        top,
         nrows,
         ncols,
         sharey,
@@ -255,7 +261,7 @@ def _figure(
     hit = cache.pop(key, None)
     if hit is None:
         fig = Figure(figsize=(width, height))
-        fig.subplots_adjust(left=left, right=right, bottom=bottom, top=0.95)
+        fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
         if hspace is not None or wspace is not None:
             fig.subplots_adjust(hspace=hspace, wspace=wspace)
         axes = fig.subplots(nrows, ncols, squeeze=False, sharey=sharey)
@@ -349,69 +355,6 @@ def _points(ax, x, y, *, size: float, marker: str = "o", hollow=False, **kw):
     )
 
 
-def ladder_plot(summary: pd.DataFrame, *, plot_id: str = "plot-ladder") -> Plot:
-    """Equilibrium potentials per ion against measured Vm, one column per group.
-
-    ``summary`` is :func:`iongrad.report.tables.summary_by_group` output.
-    """
-    title = "Equilibrium potentials and membrane potential"
-    caption = (
-        "Activity-corrected E per ion (coloured bar) and concentration-based E "
-        "(open circle) for each cell type and temperature, with the measured resting "
-        "Vm (black bar) where given; means over samples, [mV]. Vm = phi_in - phi_out."
-    )
-    s = summary.copy()
-    s["group"] = [
-        f"{ct}\n{tc:.1f} °C"
-        for ct, tc in zip(s["cell_type"], s["temperature_C"], strict=True)
-    ]
-    groups = list(dict.fromkeys(s["group"]))
-    if not groups:
-        return Plot(plot_id, title, caption, note="No rows to plot.")
-    colors = ion_colors(s["ion"].unique())
-    width = max(6.0, 1.2 * len(groups) + 3.2)
-    fig, ((ax,),) = _figure(
-        plot_id, width, 4.4, left=0.9 / width, right=1 - 1.5 / width, bottom=0.2
-    )
-    x_of = {g: i for i, g in enumerate(groups)}
-    seen = set()
-    for ion, part in s.groupby("ion", sort=True):
-        xs = part["group"].map(x_of).to_numpy(dtype=float)
-        for col, marker in (("E_act_mV", "_"), ("E_conc_mV", "o")):
-            y = part[col].to_numpy(dtype=float)
-            ok = np.isfinite(y)
-            if not ok.any():
-                continue
-            style = (
-                {"size": 320, "markeredgewidth": 2.2}
-                if marker == "_"
-                else {"size": 30, "hollow": True}
-            )
-            _points(
-                ax,
-                xs[ok],
-                y[ok],
-                marker=marker,
-                color=colors[ion],
-                label=f"E({ion})" if ion not in seen else None,
-                zorder=3,
-                **style,
-            )
-            seen.add(ion)
-            if marker == "_" and len(groups) <= MAX_LABELLED_GROUPS:
-                for xi, yi in zip(xs[ok], y[ok], strict=True):  # label the rungs
-                    ax.text(
-                        xi + 0.2, yi, ion, fontsize=7, va="center", color=colors[ion]
-                    )
-    _draw_measured_vm(ax, s, x_of, size=700)
-    ax.set_xticks(range(len(groups)), groups, fontsize=8)
-    ax.set_xlim(-0.6, len(groups) - 0.4)
-    ax.set_ylabel("Potential [mV]")
-    ax.set_xlabel("Cell type and temperature")
-    _axes_legend(ax)
-    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id))
-
-
 def e_vs_temperature_plot(
     pot: pd.DataFrame,
     temperatures_K: list[float],
@@ -449,48 +392,51 @@ def e_vs_temperature_plot(
     use = pot[pot["valence"] != 0]
     if "permeant" in use:
         use = use[use["permeant"].fillna(True).astype(bool)]
-    colors = ion_colors(pot["ion"].unique())
-    ncol = min(3, max(1, len(cells)))
+    ncol = min(2, max(1, len(cells)))
     nrow = int(np.ceil(len(cells) / ncol))
-    key_in = 0.9  # one legend for all panels, at the right, [in]
-    width, height = 3.3 * ncol + 0.9 + key_in, 2.9 * nrow + 0.5
+    key_in = 1.3  # one legend for all panels, at the right, [in]
+    panel = (6.4, 4.0) if ncol == 1 else (4.6, 3.4)  # [in]
+    width = panel[0] * ncol + 1.0 + key_in
+    height = panel[1] * nrow + 0.5 * (nrow - 1) + 1.0
     fig, axes = _figure(
         plot_id,
         width,
         height,
         right=1 - (0.15 + key_in) / width,
-        bottom=0.5 / height,
-        left=0.8 / width,
+        bottom=0.6 / height,
+        left=0.9 / width,
+        top=1 - 0.4 / height,
         nrows=nrow,
         ncols=ncol,
         sharey=True,
-        hspace=0.45,
-        wspace=0.15,
+        hspace=0.5 / panel[1],
+        wspace=0.1,
     )
     for k, cell in enumerate(cells):
         ax = axes[k // ncol][k % ncol]
         if use_scan:
-            _scan_curves(ax, scan[scan["cell_type"].astype(str) == cell], colors)
+            _scan_curves(ax, scan[scan["cell_type"].astype(str) == cell])
         else:
-            _nernst_curves(ax, use[use["cell_type"].astype(str) == cell], grid, colors)
+            _nernst_curves(ax, use[use["cell_type"].astype(str) == cell], grid)
         _temperature_panel(ax, pot[pot["cell_type"].astype(str) == cell], cell)
         if k % ncol == 0:
-            ax.set_ylabel("E [mV]", fontsize=8)
-        ax.tick_params(labelsize=7)
+            ax.set_ylabel("E [mV]", fontsize=FONT)
+        ax.tick_params(labelsize=FONT)
     for k in range(len(cells), nrow * ncol):
         axes[k // ncol][k % ncol].set_visible(False)
-    key: dict[str, Line2D] = {}  # ion -> first handle; colours are per ion
-    for ax in fig.axes[: len(cells)]:
+    _ion_key(fig, fig.axes[: len(cells)], anchor=(1 - (key_in + 0.05) / width, 0.5))
+    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
+
+
+def _ion_key(fig: Figure, axes, *, anchor: tuple[float, float]) -> None:
+    """One legend for the ions of several panels (each ion once, in physiological
+    order), its left edge at ``anchor`` in figure coordinates."""
+    key: dict[str, Line2D] = {}  # ion -> first handle; looks are per ion
+    for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             key.setdefault(label, handle)
-    _legend(
-        fig,
-        list(key.values()),
-        list(key),
-        anchor=(1 - (key_in + 0.05) / width, 0.5),
-        transform=fig.transFigure,
-    )
-    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
+    ions = style.ion_order(key)
+    _legend(fig, [key[i] for i in ions], ions, anchor=anchor, transform=fig.transFigure)
 
 
 def _temperature_span(
@@ -512,7 +458,8 @@ def _temperature_span(
     lo, hi = min(span), max(span)
     if scan is not None:
         caption = (
-            f"Mean over samples of each ion's activity-corrected E (solid, dots) and "
+            f"Mean over samples of each ion's activity-corrected E (solid, with the "
+            f"ion's marker) and "
             f"concentration-based E (dashed), [mV], recomputed at the configured "
             f"temperatures and the measured ones ({lo - ZERO_CELSIUS_K:.1f} to "
             f"{hi - ZERO_CELSIUS_K:.1f} °C; dotted lines mark measured temperatures). "
@@ -531,7 +478,7 @@ def _temperature_span(
     return lo, hi, caption
 
 
-def _scan_curves(ax, part: pd.DataFrame, colors: dict[str, str]) -> None:
+def _scan_curves(ax, part: pd.DataFrame) -> None:
     """One cell type's scan means per ion: E (activity) solid with dots, E (conc.)
     dashed."""
     part = part.copy()
@@ -544,22 +491,22 @@ def _scan_curves(ax, part: pd.DataFrame, colors: dict[str, str]) -> None:
     e_act = means["E_act_mV"].to_numpy(dtype=float)
     e_conc = means["E_conc_mV"].to_numpy(dtype=float)
     for ion, rows in means.groupby("ion", sort=True).indices.items():
+        look = style.ion_style(ion)
         if not np.isnan(e_act[rows]).all():
             ax.plot(
                 t_C[rows],
                 e_act[rows],
-                color=colors[ion],
-                marker="o",
-                ms=3,
+                color=look.colour,
+                marker=look.marker,
+                ms=5,
+                lw=1.6,
                 label=ion,
             )
         if not np.isnan(e_conc[rows]).all():
-            ax.plot(t_C[rows], e_conc[rows], color=colors[ion], ls="--", lw=0.9)
+            ax.plot(t_C[rows], e_conc[rows], color=look.colour, ls="--", lw=1.0)
 
 
-def _nernst_curves(
-    ax, part: pd.DataFrame, grid: np.ndarray, colors: dict[str, str]
-) -> None:
+def _nernst_curves(ax, part: pd.DataFrame, grid: np.ndarray) -> None:
     """One cell type's Nernst potential per ion over ``grid`` [K], from the mean
     measured concentrations."""
     comp = part.groupby("ion", sort=True).agg(
@@ -575,58 +522,118 @@ def _nernst_curves(
             temperature_K=grid,
         )
         if np.isfinite(res.E_mV).any():
-            ax.plot(grid - ZERO_CELSIUS_K, res.E_mV, color=colors[ion], label=ion)
+            look = style.ion_style(ion)
+            ax.plot(
+                grid - ZERO_CELSIUS_K,
+                res.E_mV,
+                color=look.colour,
+                marker=look.marker,
+                markevery=[0, len(grid) - 1],  # the marker tells ions apart in grey
+                ms=5,
+                lw=1.6,
+                label=ion,
+            )
 
 
 def _temperature_panel(ax, cell_rows: pd.DataFrame, cell: str) -> None:
     """Dotted lines at one cell type's measured temperatures; title and x label."""
     for t in sorted(set(cell_rows["temperature_K"].round(6))):
         ax.axvline(t - ZERO_CELSIUS_K, color="#999", ls=":", lw=0.8)
-    ax.set_title(cell, fontsize=9, y=1.0)  # fixed y: no automatic repositioning
-    ax.set_xlabel("Temperature [°C]", fontsize=8)
+    ax.set_title(cell, fontsize=FONT + 1, y=1.0)  # fixed y: no automatic moves
+    ax.set_xlabel("Temperature [°C]", fontsize=FONT)
 
 
-def conc_vs_activity_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
-    """Activity-corrected against concentration-based E, per ion (y = x dashed)."""
-    title = "Concentration-based versus activity-corrected E"
+def _text_in(text: str, fontsize: float = FONT) -> float:
+    """Estimated width of ``text`` at ``fontsize`` [in] (to size margins)."""
+    return len(text) * CHAR_EM * fontsize / 72.0
+
+
+def short_label(text: str, limit: int = 28) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters (``…`` marks the
+    cut), so both its start and its end stay readable.
+
+    >>> short_label("mammalian_skeletal_muscle_fibre_bundle", 20)
+    'mammalian_…re_bundle'
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2 + (limit - 1) % 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+
+
+def _row_jitter(n: int, width: float = 0.18) -> np.ndarray:
+    """Vertical offsets for ``n`` points of one row (fixed, no randomness): points
+    are spread over five lanes of ``±width`` so equal values do not hide each
+    other."""
+    lanes = np.array([0.0, -0.5, 0.5, -1.0, 1.0]) * width
+    return lanes[np.arange(n) % len(lanes)]
+
+
+def activity_effect_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
+    """E (activity) − E (conc.) per ion and sample: the activity correction, [mV].
+
+    One row per ion (physiological order); each point is a sample, the bar and the
+    number at the right their mean. Rows outside the activity model's ionic-strength
+    range are crosses.
+    """
+    title = "Activity correction per ion"
     caption = (
-        "Each point is one sample and ion: x = E from concentrations, y = E from "
-        "activities, [mV]; the distance from the dashed y = x line is the activity "
-        "correction. Crosses mark rows outside the activity model's ionic-strength "
-        "range."
+        "E (activity) − E (conc.) for each sample and ion, [mV]: how far the "
+        "activity coefficients move each equilibrium potential. Each marker is one "
+        "sample; the bar and the number at the right are the mean. Crosses mark rows "
+        "outside the activity model's ionic-strength range."
     )
     data = _finite(pot, "E_conc_mV", "E_act_mV")
     if data.empty:
         return Plot(plot_id, title, caption, note="No finite potentials to plot.")
     data, note = _subsample(data)
-    colors = ion_colors(pot["ion"].unique())
-    fig, ((ax,),) = _figure(plot_id, 6.4, 4.4, left=0.14, right=0.74)
+    delta = data["E_act_mV"].to_numpy(float) - data["E_conc_mV"].to_numpy(float)
     valid = (
         data["activity_valid"].fillna(False).astype(bool).to_numpy()
         if "activity_valid" in data
         else np.ones(len(data), dtype=bool)
     )
-    x_all = data["E_conc_mV"].to_numpy(dtype=float)
-    y_all = data["E_act_mV"].to_numpy(dtype=float)
-    for ion, part_idx in data.groupby("ion", sort=True).indices.items():
-        x, y, v = x_all[part_idx], y_all[part_idx], valid[part_idx]
-        _points(ax, x[v], y[v], size=14, color=colors[ion], label=ion)
+    ions = style.ion_order(data["ion"].astype(str))
+    where = data.groupby(data["ion"].astype(str), sort=False).indices
+    width, height = 9.0, 0.55 * len(ions) + 1.1
+    left = max(_text_in(i, FONT + 1) for i in ions) + 0.35
+    fig, ((ax,),) = _figure(
+        plot_id,
+        width,
+        height,
+        left=left / width,
+        right=1 - 1.7 / width,
+        bottom=0.7 / height,
+        top=1 - 0.2 / height,
+    )
+    at_right = blended_transform_factory(ax.transAxes, ax.transData)
+    for k, ion in enumerate(ions):
+        rows = where[ion]
+        d, v, look = delta[rows], valid[rows], style.ion_style(ion)
+        y = k + _row_jitter(len(rows))
+        _points(ax, d[v], y[v], size=40, marker=look.marker, color=look.colour)
         if (~v).any():
-            _points(
-                ax,
-                x[~v],
-                y[~v],
-                size=22,
-                marker="x",
-                color=colors[ion],
-                label=f"{ion} (outside model range)",
-            )
-    lo = float(min(data["E_conc_mV"].min(), data["E_act_mV"].min()))
-    hi = float(max(data["E_conc_mV"].max(), data["E_act_mV"].max()))
-    _identity(ax, lo, hi)
-    ax.set_xlabel("E from concentrations [mV]")
-    ax.set_ylabel("E from activities [mV]")
-    _axes_legend(ax)
+            _points(ax, d[~v], y[~v], size=50, marker="x", color=look.colour)
+        mean = float(d.mean())
+        ax.plot([mean, mean], [k - 0.32, k + 0.32], color=look.colour, lw=2.4)
+        ax.text(
+            1.02,
+            k,
+            f"{fmt_mV(mean, signed=True)} mV",
+            transform=at_right,
+            fontsize=FONT,
+            va="center",
+            color=look.colour,
+        )
+    ax.axvline(0.0, color="#888", lw=0.8)
+    lo, hi = min(float(delta.min()), 0.0), max(float(delta.max()), 0.0)
+    pad = 0.08 * (hi - lo) + 0.2
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_ylim(len(ions) - 0.5, -0.5)  # the first ion on top
+    ax.set_yticks(range(len(ions)), ions, fontsize=FONT + 1)
+    ax.tick_params(axis="x", labelsize=FONT)
+    ax.set_xlabel("E (activity) − E (conc.) [mV]", fontsize=FONT)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
 
 
@@ -634,9 +641,10 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
     """Donnan-predicted against measured intracellular concentration (log-log)."""
     title = "Donnan-predicted versus measured intracellular concentration"
     caption = (
-        "Each point is one sample and permeant ion: x = measured c_in, y = c_in at "
+        "Each marker is one sample and permeant ion: x = measured c_in, y = c_in at "
         "Donnan equilibrium with the bath, [mM], logarithmic axes; points off the "
-        "dashed y = x line are held away from Donnan equilibrium (pumps, metabolism)."
+        "dashed y = x line are held away from Donnan equilibrium (pumps, "
+        "metabolism). Samples whose Donnan solution is not ok are left out."
     )
     if donnan is None:
         return Plot(plot_id, title, caption, note="donnan.parquet is missing.")
@@ -649,152 +657,170 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
     if data.empty:
         return Plot(plot_id, title, caption, note="No positive concentrations to plot.")
     data, note = _subsample(data)
-    colors = ion_colors(donnan["ion"].unique())
-    fig, ((ax,),) = _figure(plot_id, 6.4, 4.4, left=0.14, right=0.74, log=True)
-    for ion, part in data.groupby("ion", sort=True):
+    width, height = 8.0, 5.6
+    fig, ((ax,),) = _figure(
+        plot_id, width, height, left=1.0 / width, right=1 - 1.5 / width, log=True
+    )
+    parts = data.groupby(data["ion"].astype(str), sort=False)
+    for ion in style.ion_order(parts.groups):
+        part, look = parts.get_group(ion), style.ion_style(ion)
         _points(
             ax,
             part["c_in_mM"],
             part["c_in_donnan_mM"],
-            size=14,
-            color=colors[ion],
+            size=40,
+            marker=look.marker,
+            color=look.colour,
             label=ion,
         )
     lo = float(min(data["c_in_mM"].min(), data["c_in_donnan_mM"].min())) / 1.5
     hi = float(max(data["c_in_mM"].max(), data["c_in_donnan_mM"].max())) * 1.5
     _identity(ax, lo, hi)
-    ax.set_xlabel("Measured intracellular concentration [mM]")
-    ax.set_ylabel("Donnan-predicted intracellular [mM]")
+    ax.tick_params(labelsize=FONT)
+    ax.set_xlabel("Measured intracellular concentration [mM]", fontsize=FONT)
+    ax.set_ylabel("Donnan-predicted intracellular [mM]", fontsize=FONT)
     _axes_legend(ax)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
 
 
-def ghk_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> Plot:
-    """GHK-predicted against measured resting potential, one point per sample."""
-    title = "GHK-predicted versus measured membrane potential"
+#: The rows of :func:`vm_predictions_plot` per group: (column, look).
+_PREDICTION_ROWS = (
+    ("vm_mV", style.VM),
+    ("vm_ghk_mV", style.GHK),
+    ("donnan_potential_mV", style.DONNAN),
+)
+
+
+def vm_predictions_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> Plot:
+    """Measured Vm against the GHK and Donnan predictions, per cell type and
+    temperature: one row each, samples as small markers, mean ± SD as a bar.
+
+    ``samples`` is samples.parquet with the predictions of samples that must not be
+    used (status not ok) already set to NaN by the caller.
+    """
+    title = "Measured Vm against GHK and Donnan predictions"
     caption = (
-        "Each point is one sample: x = measured resting Vm, y = Goldman-Hodgkin-Katz "
-        "steady-state Vm from the permeabilities in force, [mV]; dashed: y = x."
+        "For each cell type and temperature: the measured resting Vm, the "
+        "Goldman-Hodgkin-Katz steady state V_GHK (from the permeabilities in force) "
+        "and the Donnan potential V_Donnan (equilibrium with the bath), [mV]. Small "
+        "markers are samples; the large marker and bar are the mean ± SD, also "
+        "given at the right."
     )
     if samples is None:
         return Plot(plot_id, title, caption, note="samples.parquet is missing.")
-    if not {"vm_ghk_mV", "vm_mV"} <= set(samples.columns):
-        return Plot(
-            plot_id, title, caption, note="samples.parquet lacks vm_ghk_mV/vm_mV."
-        )
-    data = _finite(samples, "vm_ghk_mV", "vm_mV")
-    if data.empty:
-        return Plot(
-            plot_id,
-            title,
-            caption,
-            note="No sample has both a measured Vm and a GHK prediction; the GHK "
-            "predictions are listed in the samples table.",
-        )
-    data, note = _subsample(data)
-    cells = (
-        sorted(data["cell_type"].astype(str).unique()) if "cell_type" in data else []
-    )
-    colors = ion_colors(cells)
-    fig, ((ax,),) = _figure(plot_id, 6.4, 4.4, left=0.14, right=0.74)
-    if cells:
-        for cell, part in data.groupby(data["cell_type"].astype(str), sort=True):
-            _points(
-                ax,
-                part["vm_mV"],
-                part["vm_ghk_mV"],
-                size=16,
-                color=colors[cell],
-                label=cell,
-            )
-    else:
-        _points(ax, data["vm_mV"], data["vm_ghk_mV"], size=16, color="C0")
-    lo = float(min(data["vm_mV"].min(), data["vm_ghk_mV"].min())) - 5
-    hi = float(max(data["vm_mV"].max(), data["vm_ghk_mV"].max())) + 5
-    _identity(ax, lo, hi)
-    ax.set_xlabel("Measured Vm [mV]")
-    ax.set_ylabel("GHK-predicted Vm [mV]")
-    _axes_legend(ax)
-    return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
-
-
-def index_ladder_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") -> Plot:
-    """Activity-corrected E per ion for every dataset x cell type x temperature.
-
-    ``combined`` has columns dataset, cell_type, temperature_C, ion, E_act_mV, vm_mV
-    (means per group).
-    """
-    title = "Equilibrium potentials across datasets"
-    caption = (
-        "Mean activity-corrected E per ion [mV] and measured Vm (black bar) for each "
-        "dataset, cell type and temperature."
-    )
-    if combined.empty:
-        return Plot(plot_id, title, caption, note="No dataset results to compare.")
-    c = combined.copy()
-    c["group"] = [
-        f"{d} · {ct} · {t:.1f} °C"
-        for d, ct, t in zip(
-            c["dataset"], c["cell_type"], c["temperature_C"], strict=True
-        )
-    ]
-    groups = list(dict.fromkeys(c["group"]))
+    data = samples.copy()
+    for col, _ in _PREDICTION_ROWS:
+        if col not in data:
+            data[col] = np.nan
+    if "cell_type" not in data:
+        data["cell_type"] = "all samples"
+    values = data[[c for c, _ in _PREDICTION_ROWS]].to_numpy(dtype=float)
+    if not np.isfinite(values).any():
+        return Plot(plot_id, title, caption, note="No Vm, V_GHK or V_Donnan to plot.")
+    keys = [k for k in ("cell_type", "temperature_K") if k in data]
+    groups = list(data.groupby(keys, sort=True, dropna=False))
     note = ""
-    if len(groups) > 40:
-        note = f"First 40 of {len(groups)} groups shown; see the tables for all."
-        groups = groups[:40]
-        c = c[c["group"].isin(groups)]
-    x_of = {g: i for i, g in enumerate(groups)}
-    colors = ion_colors(c["ion"].unique())
-    longest = min(60, max(len(g) for g in groups))
-    label_in = 0.3 + 0.06 * longest  # vertical tick labels, [in]
-    width = max(6.0, 0.45 * len(groups) + 3.2)
-    height = 3.6 + label_in
+    if len(groups) > MAX_FACETS * 2:
+        note = f"First {MAX_FACETS * 2} of {len(groups)} groups shown."
+        groups = groups[: MAX_FACETS * 2]
+    names = [_group_name(key, keys) for key, _ in groups]
+    width, height = 10.0, 1.25 * len(groups) + 0.9
+    left = max(_text_in(s.label) for _, s in _PREDICTION_ROWS) + 0.35
     fig, ((ax,),) = _figure(
         plot_id,
         width,
         height,
-        left=0.9 / width,
-        right=1 - 1.5 / width,
-        bottom=label_in / height,
+        left=left / width,
+        right=1 - 2.1 / width,
+        bottom=0.7 / height,
+        top=1 - 0.15 / height,
     )
-    for ion, part in c.groupby("ion", sort=True):
-        part = _finite(part, "E_act_mV")
-        _points(
-            ax,
-            part["group"].map(x_of),
-            part["E_act_mV"],
-            size=30,
-            color=colors[ion],
-            label=f"E({ion})",
-            zorder=3,
+    # each row's samples drawn up to an equal share of MAX_PLOT_POINTS; the means
+    # and SDs are over every sample
+    share = max(20, MAX_PLOT_POINTS // (3 * len(groups)))
+    thinned = False
+    for g, ((_, part), name) in enumerate(zip(groups, names, strict=True)):
+        thinned |= _prediction_group(ax, part, 4 * g, name, share)
+    if thinned:
+        note = (note + " " if note else "") + (
+            f"At most {share:,} samples per row drawn (random subset, seed 0); "
+            "means and SDs over all."
         )
-    _draw_measured_vm(ax, c, x_of, size=500)
-    ax.set_xticks(
-        range(len(groups)),
-        [g if len(g) <= 60 else g[:57] + "..." for g in groups],
-        fontsize=7,
-        rotation=90,
-    )
-    ax.set_ylabel("Potential [mV]")
-    _axes_legend(ax)
+    ticks = [4 * g + 1 + r for g in range(len(groups)) for r in range(3)]
+    ax.set_yticks(ticks, [s.label for _ in groups for _, s in _PREDICTION_ROWS])
+    ax.set_ylim(4 * len(groups) - 0.4, -0.4)
+    ax.tick_params(labelsize=FONT)
+    ax.set_xlabel("Membrane potential [mV]", fontsize=FONT)
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
 
 
-def _draw_measured_vm(ax, frame: pd.DataFrame, x_of: dict, *, size: float) -> None:
-    """Black bar at each group's mean measured Vm [mV] (where measured), and 0 mV."""
-    vm = frame.groupby("group", sort=False)["vm_mV"].mean()
-    vm = vm[np.isfinite(vm.to_numpy(dtype=float))]
-    if len(vm):
+def _group_name(key, keys: list[str]) -> str:
+    """``cell type, 37.0 °C`` for a (cell_type, temperature_K) group key."""
+    key = key if isinstance(key, tuple) else (key,)
+    parts = dict(zip(keys, key, strict=True))
+    name = short_label(parts.get("cell_type", ""), 48)
+    if "temperature_K" in parts:
+        t = fmt_temp_C(float(parts["temperature_K"]) - ZERO_CELSIUS_K, unit=True)
+        name = f"{name}, {t}"
+    return name
+
+
+def _prediction_group(ax, part: pd.DataFrame, y0: int, name: str, share: int):
+    """One group of :func:`vm_predictions_plot`: its name at ``y0``, then one row
+    per potential with samples (at most ``share`` drawn), mean ± SD and the figures
+    at the right. Returns True when some row drew only a subset of its samples."""
+    # x in axes fractions (0 = left edge, 1 = right edge), y in data
+    at_right = blended_transform_factory(ax.transAxes, ax.transData)
+    thinned = False
+    ax.text(
+        0.0,
+        y0 + 0.25,
+        name,
+        transform=at_right,
+        fontsize=FONT + 1,
+        fontweight="bold",
+        va="center",
+        ha="left",
+    )
+    for r, (col, look) in enumerate(_PREDICTION_ROWS):
+        y = y0 + 1 + r
+        v = part[col].to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if not len(v):
+            text = "no Vm measured" if col == "vm_mV" else "not available"
+            ax.text(
+                1.02,
+                y,
+                text,
+                transform=at_right,
+                fontsize=FONT - 1,
+                va="center",
+                color="#666",
+            )
+            continue
+        shown = v
+        if len(v) > share:
+            shown = np.random.default_rng(0).choice(v, share, replace=False)
+            thinned = True
         _points(
             ax,
-            [x_of[g] for g in vm.index],
-            vm.to_numpy(),
-            marker="_",
-            size=size,
-            color="black",
-            markeredgewidth=2.5,
-            label="measured Vm",
-            zorder=4,
+            shown,
+            y + _row_jitter(len(shown), 0.12),
+            size=22,
+            marker=look.marker,
+            color=look.colour,
+            alpha=0.55,
         )
-    ax.axhline(0.0, color="#bbb", lw=0.6)
+        mean, sd = float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+        ax.plot([mean - sd, mean + sd], [y, y], color=look.colour, lw=2.0)
+        _points(ax, [mean], [y], size=140, marker=look.marker, color=look.colour)
+        ax.text(
+            1.02,
+            y,
+            f"{fmt_pm(mean, sd if len(v) > 1 else np.nan)} mV (n = {len(v)})",
+            transform=at_right,
+            fontsize=FONT - 1,
+            va="center",
+            color=look.colour,
+        )
+    return thinned

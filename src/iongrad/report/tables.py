@@ -1,10 +1,12 @@
 """Table models for the HTML reports: formatted cells with exact sort keys.
 
 A :class:`Table` is what the templates render: column headers with units, and rows of
-cells carrying the displayed text, the exact value (``data-value``, used by the inline
-sort script and by tests that compare the page with the results files), a CSS class
-for flags, and a tooltip. Long tables are capped at :data:`MAX_TABLE_ROWS` rows; the
-full data go to a CSV file beside the HTML and the table links to it.
+cells carrying the displayed text (in the formats of :mod:`iongrad.report.formats`),
+the exact value (``data-value``, used by the inline sort script and by tests that
+compare the page with the results files), a CSS class for flags, a tooltip and, for
+ions, the ion's marker in its colour (:mod:`iongrad.report.style`). Long tables are
+capped at :data:`MAX_TABLE_ROWS` rows; the full data go to a CSV file beside the
+HTML and the table links to it.
 """
 
 from __future__ import annotations
@@ -17,13 +19,25 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from iongrad.constants import kelvin_to_celsius
+from iongrad.report import style
+from iongrad.report.directions import NO_VM, stated_directions
+from iongrad.report.formats import (
+    DASH,
+    fmt_bool,
+    fmt_conc_mM,
+    fmt_count,
+    fmt_mV,
+    fmt_number,
+    fmt_pm,
+    fmt_temp_C,
+    is_missing,
+)
 
 __all__ = [
     "MAX_TABLE_ROWS",
     "Cell",
     "Column",
     "Table",
-    "direction_summary",
     "fmt_number",
     "frame_table",
     "summary_by_group",
@@ -33,15 +47,37 @@ __all__ = [
 MAX_TABLE_ROWS = 300
 
 
+#: Column kinds shown as numbers (right-aligned, tabular digits).
+_NUMERIC_KINDS = ("mV", "conc", "temp", "count")
+
+
 @dataclass(frozen=True)
 class Column:
-    """A table column: source key, header label, unit, decimals (None = text)."""
+    """A table column: source key, header label, unit and how to show its values.
+
+    ``decimals``/``fmt`` format a plain number; ``kind`` picks one of the report's
+    formats instead: ``"mV"`` (0.1 mV; ``sd`` names the column of its SD, shown as
+    mean ± SD; ``signed`` shows a ``+``), ``"conc"`` (nM/µM/mM, unit in the cell),
+    ``"temp"`` (°C to 0.1), ``"count"``, ``"bool"`` (yes/no) or ``"ion"`` (the
+    symbol with its marker). ``missing`` is the text of a missing value.
+    """
 
     key: str
     label: str
     unit: str = ""
     decimals: int | None = None
     fmt: str | None = None  # e.g. ".4g" overrides decimals
+    kind: str | None = None
+    sd: str | None = None
+    signed: bool = False
+    missing: str = DASH
+
+    @property
+    def numeric(self) -> bool:
+        """True when the column holds numbers (right-aligned)."""
+        return (
+            self.decimals is not None or bool(self.fmt) or self.kind in _NUMERIC_KINDS
+        )
 
 
 @dataclass
@@ -54,6 +90,7 @@ class Cell:
     title: str = ""
     badge: str = ""
     href: str | None = None
+    swatch: str = ""  # trusted markup (the ion's marker), never user text
 
 
 @dataclass
@@ -81,7 +118,7 @@ class Table:
         than the cell): the same markup, every text and attribute escaped as
         Jinja's autoescape does (``& < > ' "``).
         """
-        numeric = [c.decimals is not None or bool(c.fmt) for c in self.columns]
+        numeric = [c.numeric for c in self.columns]
         lines = []
         for row in self.rows:
             tds = []
@@ -95,6 +132,8 @@ class Table:
                 if cell.title:
                     attrs += f' title="{_esc(cell.title)}"'
                 text = f'<span class="v">{_esc(cell.text)}</span>'
+                if cell.swatch:
+                    text = str(cell.swatch) + text
                 if cell.href:
                     text = f'<a href="{_esc(cell.href)}">{text}</a>'
                 if cell.badge:
@@ -112,24 +151,6 @@ def _esc(value) -> str:
     '&lt;b title=&#34;x&#34;&gt;&amp;&#39;&lt;/b&gt;'
     """
     return str(escape(value))
-
-
-def fmt_number(x, decimals: int | None = 2, fmt: str | None = None) -> str:
-    """Format a number for display: ``—`` for NaN, ``+inf``/``−inf`` spelled out.
-
-    >>> fmt_number(-75.7049), fmt_number(float("nan")), fmt_number(float("-inf"))
-    ('-75.70', '—', '-inf')
-    """
-    if x is None or x is pd.NA:
-        return "—"
-    x = float(x)
-    if math.isnan(x):
-        return "—"
-    if math.isinf(x):
-        return "+inf" if x > 0 else "-inf"
-    if fmt:
-        return format(x, fmt)
-    return f"{x:.{decimals}f}"
 
 
 def _sort_value(x) -> str:
@@ -150,22 +171,43 @@ def _sort_value(x) -> str:
     return str(x)
 
 
-def _cell(value, col: Column) -> Cell:
+def _text(value, col: Column, record: dict) -> str:
+    """The displayed text of ``value`` in column ``col`` (a known kind)."""
+    kind = col.kind
+    if kind == "mV":
+        if col.sd is not None:
+            return fmt_pm(value, record.get(col.sd), signed=col.signed)
+        return fmt_mV(value, signed=col.signed)
+    if kind == "conc":
+        return fmt_conc_mM(value)
+    if kind == "temp":
+        return fmt_temp_C(value)
+    if kind == "bool":
+        return fmt_bool(value)
+    return fmt_count(value)
+
+
+def _cell(value, col: Column, record: dict) -> Cell:
+    if col.kind is not None and col.kind != "ion":
+        if is_missing(value):
+            return Cell(col.missing, "")
+        if col.kind == "count":
+            return Cell(fmt_count(value), _sort_value(int(value)))
+        return Cell(_text(value, col, record), _sort_value(value))
     if col.decimals is None and col.fmt is None:
-        if (
-            value is None
-            or value is pd.NA
-            or (isinstance(value, float) and np.isnan(value))
-        ):
-            return Cell("—", "")
+        if is_missing(value):
+            return Cell(col.missing, "")
         text = str(value)
-        return Cell(text, text)
+        cell = Cell(text, text)
+        if col.kind == "ion":
+            cell.cls = "ion"
+            if style.is_known(text):
+                cell.swatch = style.ion_style(text).swatch()
+        return cell
     text = fmt_number(value, col.decimals, col.fmt)
-    if (
-        col.decimals == 0
-        and text not in ("—", "+inf", "-inf")
-        and (float(value).is_integer())
-    ):
+    if text == DASH:
+        return Cell(col.missing, "")
+    if col.decimals == 0 and text not in ("+inf", "-inf") and float(value).is_integer():
         return Cell(text, _sort_value(int(value)))  # counts stay integers
     return Cell(text, _sort_value(value))
 
@@ -202,7 +244,8 @@ def frame_table(
         Further columns passed to ``flags`` in ``row_dict`` but not shown.
     """
     shown = frame.iloc[:max_rows]
-    keys = [c.key for c in columns] + [k for k in extra if k in shown.columns]
+    keys = [c.key for c in columns] + [c.sd for c in columns if c.sd]
+    keys += [k for k in extra if k in shown.columns]
     data = {
         k: shown[k].tolist() if k in shown.columns else [None] * len(shown)
         for k in dict.fromkeys(keys)
@@ -212,7 +255,7 @@ def frame_table(
         record = {k: v[i] for k, v in data.items()}
         row = []
         for col in columns:
-            cell = _cell(record[col.key], col)
+            cell = _cell(record[col.key], col, record)
             if flags is not None:
                 flags(record, col.key, cell)
             row.append(cell)
@@ -227,52 +270,18 @@ def frame_table(
     )
 
 
-def direction_summary(labels: pd.Series) -> str:
-    """One label if all rows agree, else the counts (``"efflux 3, influx 1"``).
-
-    >>> direction_summary(pd.Series(["efflux", "influx", "efflux"]))
-    'mixed: efflux 2, influx 1'
-    """
-    counts = labels.astype(str).value_counts()
-    if len(counts) == 1:
-        return str(counts.index[0])
-    parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    return f"mixed: {parts}"
-
-
-def _group_directions(group: np.ndarray, labels: pd.Series, n: int) -> np.ndarray:
-    """:func:`direction_summary` of ``labels`` within each of ``n`` groups.
-
-    ``group`` numbers each row's group (``GroupBy.ngroup``); one ``bincount`` over
-    (group, label) pairs replaces a ``value_counts`` per group.
-    """
-    names, codes = np.unique(
-        np.asarray(labels.astype(str).to_numpy(), dtype=object), return_inverse=True
-    )
-    m = len(names)
-    counts = np.bincount(
-        np.asarray(group, dtype=np.int64) * m + codes.reshape(-1), minlength=n * m
-    ).reshape(n, m)
-    out = np.empty(n, dtype=object)
-    for k in range(n):  # one pass per group (a handful), labels in sorted order
-        present = np.flatnonzero(counts[k])
-        out[k] = (
-            str(names[present[0]])
-            if len(present) == 1
-            else "mixed: "
-            + ", ".join(f"{names[j]} {int(counts[k, j])}" for j in present)
-        )
-    return out
-
-
-def summary_by_group(pot: pd.DataFrame) -> pd.DataFrame:
+def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
     """Per (cell type, temperature, ion) summary of the potentials table.
 
     Means over samples of E_conc, E_act, delta_act, driving force and measured Vm
-    (NaN and infinite values of undefined rows are left out of the mean and counted in
-    ``n_undefined``), the sample standard deviation of E_act, the direction labels,
-    the number of rows outside the activity model's range (``n_activity_invalid``)
-    and the temperature in degC.
+    (NaN and infinite values of undefined rows are left out of the mean and counted
+    in ``n_undefined``), the sample standard deviations of E_act and of the driving
+    force, the number of rows outside the activity model's range
+    (``n_activity_invalid``) and the temperature in degC. ``flux_direction`` and
+    ``current_direction`` are stated only when the mean driving force is clear of
+    its SD and of ``atol_mV`` (:func:`iongrad.report.directions.stated_directions`);
+    without a measured Vm they read ``no Vm measured``. Rows of samples that must
+    not count are left out by the caller.
     """
     means = ("E_conc_mV", "E_act_mV", "delta_act_mV", "driving_force_mV", "vm_mV")
     # Only the columns summarised; one cythonised call per statistic (the named
@@ -296,6 +305,7 @@ def summary_by_group(pot: pd.DataFrame) -> pd.DataFrame:
     keys = ["cell_type", "temperature_key", "ion"]
     g = df.groupby(keys, sort=True, dropna=False)
     mean = g[list(means)].mean()
+    sd = g[["E_act_mV", "driving_force_mV"]].std()
     counts = g[["n_undefined", "n_activity_invalid"]].sum()
     out = pd.DataFrame(
         {
@@ -303,19 +313,24 @@ def summary_by_group(pot: pd.DataFrame) -> pd.DataFrame:
             "n": g.size(),
             "E_conc_mV": mean["E_conc_mV"],
             "E_act_mV": mean["E_act_mV"],
-            "E_act_sd_mV": g["E_act_mV"].std(),
+            "E_act_sd_mV": sd["E_act_mV"],
             "delta_act_mV": mean["delta_act_mV"],
             "driving_force_mV": mean["driving_force_mV"],
+            "driving_force_sd_mV": sd["driving_force_mV"],
             "vm_mV": mean["vm_mV"],
             "n_undefined": counts["n_undefined"],
             "n_activity_invalid": counts["n_activity_invalid"],
         }
     ).reset_index()
-    flux = pot["flux_direction"]
-    current = pot["current_direction"]
-    group = g.ngroup().to_numpy()
-    out["flux_direction"] = _group_directions(group, flux, len(out))
-    out["current_direction"] = _group_directions(group, current, len(out))
+    flux, current = stated_directions(
+        out["driving_force_mV"].to_numpy(float),
+        out["driving_force_sd_mV"].to_numpy(float),
+        out["valence"].to_numpy(),
+        atol_mV,
+    )
+    no_vm = out["vm_mV"].isna().to_numpy()
+    out["flux_direction"] = np.where(no_vm, NO_VM, flux)
+    out["current_direction"] = np.where(no_vm, NO_VM, current)
     out = out.rename(columns={"temperature_key": "temperature_K"})
     out["temperature_C"] = kelvin_to_celsius(out["temperature_K"].to_numpy())
     return out
