@@ -240,3 +240,38 @@ def test_lone_undefined_rows_deep_in_a_table_are_marked():
         assert np.isfinite(np.delete(r.E_mV, bad)).all()
     assert FLUX_LABELS[r.flux[bad]].tolist() == ["undefined"] * 3
     assert CURRENT_LABELS[r.current[bad]].tolist() == ["undefined"] * 3
+
+
+def test_results_beyond_float_range_are_not_ok():
+    # 5 / 1e-320 overflows to inf and 1e-300 / 1e300 underflows to 0: E is not a
+    # finite number and must not be labelled "ok" (it was, with E = NaN).
+    kw = dict(c_in=[1e-320, 1e300, 140.0], c_out=[5.0, 1e-300, 5.0], valence=1,
+              temperature_K=310.15)  # fmt: skip
+    for r in (nernst_potential(**kw), electrochemical_state(**kw, vm_mV=-65.0)):
+        assert r.status_labels.tolist() == ["not_finite", "not_finite", "ok"]
+        assert np.isnan(r.E_mV[:2]).all()
+        assert "finite" in r.reasons[0]
+    assert FLUX_LABELS[r.flux[:2]].tolist() == ["undefined"] * 2
+
+
+def test_an_infinite_activity_coefficient_is_invalid_gamma():
+    # An activity model that overflows (ionic strength far beyond its range) gives
+    # gamma = inf: E = NaN, which was labelled "ok".
+    r = nernst_potential(c_in=140.0, c_out=5.0, valence=1, temperature_K=310.15,
+                         gamma_in=[np.inf, 0.8], gamma_out=[0.7, np.inf])  # fmt: skip
+    assert r.status_labels.tolist() == ["invalid_gamma", "invalid_gamma"]
+    assert np.isnan(r.E_mV).all()
+    assert "finite" in r.reasons[0]
+
+
+def test_cli_nernst_says_why_a_result_is_not_finite(capsys):
+    import json
+
+    from iongrad.cli import main
+
+    status = main(["nernst", "--c-in", "1e-320", "--c-out", "5", "--ion", "K+",
+                   "--temperature", "37C", "--json"])  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert data["status"] == "not_finite"
+    assert "finite" in data["reason"]

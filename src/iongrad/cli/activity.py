@@ -134,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
         "gamma_pm": None,
         "salt": None,
     }
+    notes = str(res.notes[0]) if res.notes is not None else ""
+    if notes:  # e.g. a Pitzer salt beyond the molality its parameters were fitted to
+        out["notes"] = notes
     if args.davies_coefficient is not None or args.model == "davies":
         out["davies_coefficient"] = params.get("davies_coefficient", DAVIES_COEFFICIENT)
     cations = [s for s in charged if lookup(s).valence > 0]
@@ -162,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if out["gamma_pm"] is not None:
         print(f"  gamma_pm({out['salt']}) = {out['gamma_pm']:.4f}")
+    if notes:
+        print(f"  note: {notes}")
     if abs(charge) > 1e-9 * max(I, 1e-12):
         print(
             f"  note: solution is not electroneutral (sum z m = {charge:+.6g} mol/kg)"

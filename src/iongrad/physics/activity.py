@@ -21,8 +21,10 @@ A and B come from water's permittivity and density at the sample temperature
 
 Validity: each model's stated ionic-strength range is a named constant below
 (:data:`MODEL_MAX_IONIC_STRENGTH`, with references) and every output row says whether
-its solution is inside it. An ion without parameters in the chosen model gets NaN with
-the reason; no other model is ever used in its place.
+its solution is inside it; under Pitzer every salt must also be inside the molality
+its parameters were fitted to (``max_molality`` of ``pitzer_binary.csv``), and a
+note names any salt beyond it. An ion without parameters in the chosen model gets NaN
+with the reason; no other model is ever used in its place.
 
 Convention (default ``"macinnes"``). Single-ion activity coefficients cannot be
 measured; only electroneutral combinations (mean activity coefficients) can. Any
@@ -70,6 +72,7 @@ from iongrad.physics.pitzer import (
     PITZER_TEMPERATURE_RANGE_K,
     pitzer_coverage,
     pitzer_ln_gamma,
+    pitzer_salt_range,
 )
 from iongrad.physics.water import DH_TEMPERATURE_RANGE_K, debye_huckel_A, debye_huckel_B
 
@@ -416,13 +419,16 @@ class ActivityResult:
     ionic_strength_molal : numpy.ndarray, shape (n,)
         Ionic strength, [mol/kg].
     valid : numpy.ndarray of bool, shape (n,)
-        Ionic strength and temperature inside the model's stated range.
+        Ionic strength and temperature inside the model's stated range and, for
+        Pitzer, every salt inside the molality its parameters were fitted to
+        (``notes`` names a salt beyond it).
     model, convention : str
         Model and single-ion convention used.
     ion_reasons : dict
         Symbol -> reason its gamma is NaN (ions without parameters).
     notes : numpy.ndarray of str, shape (n,)
-        Per-solution notes (missing Pitzer pairs, temperature-constant parameters).
+        Per-solution notes (missing Pitzer pairs, temperature-constant parameters,
+        salts beyond their fitted molality).
     """
 
     ions: tuple[str, ...]
@@ -505,23 +511,29 @@ def activity_coefficients(
         raise ValueError("molality must be finite and >= 0 everywhere")
     T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
     z = np.array([lookup(s).valence for s in symbols], dtype=float)
-    I = 0.5 * (m @ (z * z))  # noqa: E741
-    if model == "pitzer":
-        ln_g, reasons, notes = _pitzer(m, symbols, z, I, T, convention)
-    else:
-        params, reasons = _ion_parameters(model, symbols)
-        ln_g = np.full((n, k), np.nan)
-        for j, s in enumerate(symbols):
-            if s in params:
-                ln_g[:, j] = _ln_gamma_dh(model, z[j], I, T, params[s], opts)
-        if convention == "macinnes":
-            ln_g = ln_g - z[None, :] * _macinnes_shift(model, I, T, opts)[:, None]
-        notes = np.full(n, "", dtype=object)
+    # Far outside a model's range (I ~ 1e27) its terms overflow: gamma comes out 0,
+    # inf or NaN, which ``valid`` and the callers' statuses report, so numpy's
+    # warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        I = 0.5 * (m @ (z * z))  # noqa: E741
+        salts_ok = np.ones(n, dtype=bool)
+        if model == "pitzer":
+            ln_g, reasons, notes, salts_ok = _pitzer(m, symbols, z, I, T, convention)
+        else:
+            params, reasons = _ion_parameters(model, symbols)
+            ln_g = np.full((n, k), np.nan)
+            for j, s in enumerate(symbols):
+                if s in params:
+                    ln_g[:, j] = _ln_gamma_dh(model, z[j], I, T, params[s], opts)
+            if convention == "macinnes":
+                ln_g = ln_g - z[None, :] * _macinnes_shift(model, I, T, opts)[:, None]
+            notes = np.full(n, "", dtype=object)
+        gamma = np.exp(ln_g)
     return ActivityResult(
         ions=symbols,
-        gamma=np.exp(ln_g),
+        gamma=gamma,
         ionic_strength_molal=I,
-        valid=_valid(model, I, T),
+        valid=_valid(model, I, T) & salts_ok,
         model=model,
         convention=convention,
         ion_reasons=reasons,
@@ -530,7 +542,12 @@ def activity_coefficients(
 
 
 def _pitzer(m, symbols, z, I, T, convention):  # noqa: E741
-    """ln gamma (n, k), reasons by ion and notes per solution of the Pitzer model."""
+    """ln gamma (n, k), reasons by ion, notes and salts in range per solution.
+
+    A solution with a salt beyond the molality its parameters were fitted to
+    (:func:`iongrad.physics.pitzer.pitzer_salt_range`) is not valid; its note names
+    the salt, its molality and the limit.
+    """
     n, k = m.shape
     extra = [s for s in ("K+", "Cl-") if s not in symbols]
     cols = list(symbols) + extra
@@ -542,13 +559,16 @@ def _pitzer(m, symbols, z, I, T, convention):  # noqa: E741
         for s in cov.unknown_ions
     }
     notes = _pitzer_notes(cov, m > 0, symbols, T)
+    salts_ok, salt_notes = pitzer_salt_range(m, symbols)
+    both = np.where(notes == "", salt_notes, notes + "; " + salt_notes)
+    notes = np.where(salt_notes == "", notes, both).astype(object)
     if convention == "macinnes":
         kcl, _ = pitzer_ln_gamma(np.column_stack([I, I]), ["K+", "Cl-"], T)
         shift = kcl.mean(axis=1) - ln_g[:, cols.index("Cl-")]
         ln_g = ln_g[:, :k] - z[None, :] * shift[:, None]
     else:
         ln_g = ln_g[:, :k]
-    return ln_g, reasons, notes
+    return ln_g, reasons, notes, salts_ok
 
 
 def _pitzer_notes(cov, present, symbols, T):
@@ -588,9 +608,12 @@ class LongActivityResult:
     ionic_strength_molal : numpy.ndarray, shape (s,)
         Ionic strength per solution, [mol/kg]; NaN with a negative molality.
     valid : numpy.ndarray of bool, shape (s,)
-        Ionic strength and temperature inside the model's stated range.
+        Ionic strength and temperature inside the model's stated range and, for
+        Pitzer, every salt inside its fitted molality (as
+        :attr:`ActivityResult.valid`).
     negative : numpy.ndarray of bool, shape (s,)
-        The solution holds a negative molality (its coefficients are undefined).
+        The solution holds a negative or infinite molality (its coefficients are
+        undefined).
     unmeasured : numpy.ndarray of bool, shape (s,)
         A charged species of the solution has no molality (NaN): it was left out of
         the ionic strength.
@@ -630,7 +653,8 @@ def activity_coefficients_long(
     ----------
     molality : array_like, shape (r,)
         Molality, [mol/kg water]; NaN means not measured (left out of the ionic
-        strength), a negative value makes its solution's coefficients undefined.
+        strength), a negative or infinite value makes its solution's coefficients
+        undefined.
     ion : array_like of int, shape (r,)
         Index into ``ions`` per element.
     ions : sequence of str
@@ -674,9 +698,10 @@ def activity_coefficients_long(
     T = np.asarray(temperature_K, dtype=float)
     ns = T.size
     ok = ~np.isnan(m)
-    neg = ok & (m < 0)
+    neg = ok & ~((m >= 0) & (m < np.inf))  # negative or infinite: undefined
     m_pos = np.where(ok & ~neg, m, 0.0)
-    I = np.bincount(codes, weights=0.5 * m_pos * z * z, minlength=ns)  # noqa: E741
+    with np.errstate(over="ignore", invalid="ignore"):  # I = inf: out of range
+        I = np.bincount(codes, weights=0.5 * m_pos * z * z, minlength=ns)  # noqa: E741
     I = I.astype(float)  # noqa: E741
     negative = np.bincount(codes, weights=neg.astype(float), minlength=ns) > 0
     unmeasured = np.bincount(codes, weights=(~ok & (z != 0)).astype(float),
@@ -684,14 +709,33 @@ def activity_coefficients_long(
     I[negative] = np.nan
     uniq, remap = np.unique(np.asarray(ions, dtype=object), return_inverse=True)
     inv = remap.reshape(-1)[np.asarray(ion, dtype=np.int64)]
+    salts_ok = np.ones(ns, dtype=bool)
     if model == "pitzer":
-        gamma, notes, reasons = _pitzer_long(
+        gamma, notes, reasons, salts_ok = _pitzer_long(
             m_pos, codes, inv, list(uniq), T, ~negative, convention
         )
     else:
-        params, reasons = _ion_parameters(model, list(uniq))
-        I_row, T_row = I[codes], T[codes]
-        gamma = np.full(codes.size, np.nan)
+        gamma, reasons = _dh_long(model, z, I[codes], T[codes], inv, uniq, opts,
+                                  convention)  # fmt: skip
+        notes = np.full(ns, "", dtype=object)
+    return LongActivityResult(
+        gamma=gamma,
+        ionic_strength_molal=I,
+        valid=_valid(model, I, T) & salts_ok,
+        negative=negative,
+        unmeasured=unmeasured,
+        notes=notes,
+        ion_reasons=reasons,
+    )
+
+
+def _dh_long(model, z, I_row, T_row, inv, uniq, opts, convention):
+    """Gammas per element of a Debye-Hueckel-family model, and ions without data."""
+    params, reasons = _ion_parameters(model, list(uniq))
+    gamma = np.full(z.size, np.nan)
+    # Far outside the model's range (I ~ 1e27) the terms overflow: gamma comes out
+    # 0, inf or NaN, which ``valid`` and the callers' statuses report.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for u, s in enumerate(uniq):
             if s in params:
                 rows = inv == u
@@ -700,20 +744,15 @@ def activity_coefficients_long(
                 gamma[rows] = np.exp(ln_g)
         if convention == "macinnes":
             gamma = gamma * np.exp(-z * _macinnes_shift(model, I_row, T_row, opts))
-        notes = np.full(ns, "", dtype=object)
-    return LongActivityResult(
-        gamma=gamma,
-        ionic_strength_molal=I,
-        valid=_valid(model, I, T),
-        negative=negative,
-        unmeasured=unmeasured,
-        notes=notes,
-        ion_reasons=reasons,
-    )
+    return gamma, reasons
 
 
 def _pitzer_long(m, codes, inv, symbols, T, good, convention):
-    """Pitzer gammas per element: each good solution's species as one matrix row."""
+    """Pitzer gammas per element: each good solution's species as one matrix row.
+
+    Returns gammas per element, notes, reasons by ion and, per solution, whether its
+    salts are inside their fitted molality range.
+    """
     ns = T.size
     mat = np.zeros((ns, len(symbols)))
     np.add.at(mat, (codes, inv), m)
@@ -724,7 +763,9 @@ def _pitzer_long(m, codes, inv, symbols, T, good, convention):
     )
     gam[good] = res.gamma
     notes[good] = res.notes
-    return gam[codes, inv], notes, res.ion_reasons
+    salts_ok = np.ones(ns, dtype=bool)
+    salts_ok[good] = pitzer_salt_range(mat[good], symbols)[0]
+    return gam[codes, inv], notes, res.ion_reasons, salts_ok
 
 
 def mean_activity_coefficient(gamma_cation, gamma_anion, z_cation, z_anion):

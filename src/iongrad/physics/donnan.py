@@ -17,7 +17,9 @@ rows:
   Donnan experiment).
 
 :mod:`iongrad.tables.donnan` applies the open-system solver to the canonical long
-measurement table (one row per sample x ion).
+measurement table (one row per sample x ion); a sample needs a permeant cation and
+anion in the bath, its impermeant charge and no rejected row (see there). Status
+``"ok"`` always comes with finite numbers.
 
 Sign conventions: :math:`V_m = \phi_{in} - \phi_{out}`; the Donnan
 potential is :math:`V_D = -(RT/F)\ln r`, which equals every permeant ion's Nernst
@@ -74,8 +76,10 @@ BLOCK_ROWS: int = 1 << 15
 GAMMA_TOL: float = 1e-10
 
 #: Status labels, indexed by the ``int8`` status code of the results.
-DONNAN_STATUS = np.array(["ok", "no_equilibrium", "invalid_input", "not_converged"])
-OK, NO_EQUILIBRIUM, INVALID, NOT_CONVERGED = range(4)
+DONNAN_STATUS = np.array(
+    ["ok", "no_equilibrium", "invalid_input", "not_converged", "not_finite"]
+)
+OK, NO_EQUILIBRIUM, INVALID, NOT_CONVERGED, NOT_FINITE = range(5)
 #: Reason per status label.
 DONNAN_REASONS = {
     "ok": "",
@@ -84,6 +88,8 @@ DONNAN_REASONS = {
     "invalid_input": "a concentration is missing, negative or not finite, or the "
     "temperature is not above 0 K",
     "not_converged": "the solver did not reach the tolerance",
+    "not_finite": "the Donnan ratio or potential is not a finite number (bath "
+    "concentrations beyond floating-point range)",
 }
 
 #: Signature of an activity-coefficient callback: concentrations of every species of
@@ -199,7 +205,7 @@ def donnan_ratio_1to1(*, c_cation, c_anion, impermeant_charge_mM):
     cp = np.asarray(c_cation, dtype=float)
     cm = np.asarray(c_anion, dtype=float)
     X = np.asarray(impermeant_charge_mM, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         root = np.sqrt(X * X + 4.0 * cp * cm)
         r = np.where(X <= 0, (root - X) / (2.0 * cp), 2.0 * cm / (X + root))
     return np.where(np.isfinite(r) & (r > 0), r, np.nan)
@@ -339,8 +345,22 @@ def donnan_equilibrium(
             c, z, valence, impermeant_charge_mM, temperature_K, gamma_in, gamma_out,
             xtol=xtol, max_iter=max_iter, closed_form=closed_form,
         )  # fmt: skip
-    X = np.broadcast_to(np.asarray(impermeant_charge_mM, dtype=float), (n,)).copy()
-    T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,))
+    # Inputs near the float limits (c_out ~ 1e308, subnormal gammas) overflow inside
+    # the solve; such rows end up invalid, unconverged or "not_finite", so numpy's
+    # warnings would only repeat what the status says.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _solve_rows(
+            c, z, valence, impermeant_charge_mM, temperature_K, gamma_in, gamma_out,
+            xtol, max_iter, closed_form,
+        )  # fmt: skip
+
+
+def _solve_rows(c, z, valence, X, T, gamma_in, gamma_out, xtol, max_iter,
+                closed_form) -> DonnanResult:  # fmt: skip
+    """:func:`donnan_equilibrium` of at most :data:`BLOCK_ROWS` rows."""
+    n = c.shape[0]
+    X = np.broadcast_to(np.asarray(X, dtype=float), (n,)).copy()
+    T = np.broadcast_to(np.asarray(T, dtype=float), (n,))
     c_eff, g_in, g_out = _effective_bath(c, gamma_in, gamma_out)
     valid = _usable_rows(c_eff, X, T)
     if not valid.all():
@@ -529,7 +549,10 @@ def _inside(c, zf, u, ratio_g, X):
 def _open_result(c, z, X, T, u, g_in, g_out, valid, exists, solver_ok, closed, iters,
                  xtol):  # fmt: skip
     zf = z.astype(float)
-    ratio_g = None if g_in is None else np.broadcast_to(g_out / g_in, c.shape)
+    ratio_g = None
+    if g_in is not None:  # a gamma of 0 or NaN: that row is not usable (invalid)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio_g = np.broadcast_to(g_out / g_in, c.shape)
     c_in, charge, total = _inside(c, zf, u, ratio_g, X)
     # A posteriori: the Newton correction du = f/f' estimates the error in ln r,
     # with f' = sum z^2 c_in >= sum |z| c_in = total - |X|; so |f| <= xtol (total -
@@ -566,13 +589,24 @@ def _open_result(c, z, X, T, u, g_in, g_out, valid, exists, solver_ok, closed, i
     status[~converged] = NOT_CONVERGED
     status[~exists] = NO_EQUILIBRIUM
     status[~valid] = INVALID
+    with np.errstate(over="ignore", invalid="ignore"):
+        ratio, potential = np.exp(u), -thermal_voltage_mV(T) * u
+    # r beyond float range (u > 709) or an inside concentration that overflowed:
+    # never "ok" with a number that is not one.
+    not_finite = (status == OK) & ~(
+        np.isfinite(ratio) & np.isfinite(potential) & np.isfinite(total)
+    )
+    if not_finite.any():
+        status[not_finite] = NOT_FINITE
+        converged = converged & ~not_finite
     bad = status != OK
     if bad.any():
-        u = np.where(bad, np.nan, u)
+        ratio = np.where(bad, np.nan, ratio)
+        potential = np.where(bad, np.nan, potential)
         c_in[bad] = np.nan
     return DonnanResult(
-        ratio=np.exp(u),
-        potential_mV=-thermal_voltage_mV(T) * u,
+        ratio=ratio,
+        potential_mV=potential,
         c_in_mM=c_in,
         residual=np.where(bad, np.nan, residual),
         residual_mM=np.where(bad, np.nan, charge),
@@ -914,6 +948,15 @@ def donnan_closed(
     X1 = np.broadcast_to(np.asarray(impermeant_charge1_mM, float), (n,))
     X2 = np.broadcast_to(np.asarray(impermeant_charge2_mM, float), (n,))
     T = np.broadcast_to(np.asarray(temperature_K, float), (n,))
+    # Amounts near the float limits overflow inside the solve; such rows end up
+    # invalid, unconverged or "not_finite", which their status says.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _closed(c1, c2, z, V1, V2, X1, X2, T, xtol, max_iter)
+
+
+def _closed(c1, c2, z, V1, V2, X1, X2, T, xtol, max_iter) -> ClosedDonnanResult:
+    """The body of :func:`donnan_closed` (inputs broadcast to rows)."""
+    n = c1.shape[0]
     amount = c1 * V1[:, None] + c2 * V2[:, None]
     valid = np.all(np.isfinite(amount) & (c1 >= 0) & (c2 >= 0), axis=1)
     valid &= (V1 > 0) & (V2 > 0) & np.isfinite(X1) & np.isfinite(X2) & (T > 0)
@@ -974,10 +1017,15 @@ def _closed_result(amount, z, u, ok, V1, V2, X1, X2, T, valid, exists):
     status[~converged] = NOT_CONVERGED
     status[~exists] = NO_EQUILIBRIUM
     status[~valid] = INVALID
-    bad = ~exists
+    with np.errstate(over="ignore", invalid="ignore"):
+        ratio, potential = np.exp(u), -thermal_voltage_mV(T) * u
+    not_finite = (status == OK) & ~(np.isfinite(ratio) & np.isfinite(potential))
+    status[not_finite] = NOT_FINITE  # never "ok" with a number that is not one
+    converged &= ~not_finite
+    bad = ~exists | not_finite
     return ClosedDonnanResult(
-        ratio=np.where(bad, np.nan, np.exp(u)),
-        potential_mV=np.where(bad, np.nan, -thermal_voltage_mV(T) * u),
+        ratio=np.where(bad, np.nan, ratio),
+        potential_mV=np.where(bad, np.nan, potential),
         c1_mM=np.where(bad[:, None], np.nan, c1_eq),
         c2_mM=np.where(bad[:, None], np.nan, c2_eq),
         residual1=np.where(bad, np.nan, r1),

@@ -6,7 +6,9 @@ which the ionic currents sum to zero (:func:`ghk_voltage`). For monovalent ions 
 zero-current potential has the classic closed form (:func:`ghk_voltage_monovalent`);
 when divalent (or trivalent) ions carry current it is solved numerically for all
 samples at once. :mod:`iongrad.tables.ghk` applies it to the canonical measurement
-table, with the pump-leak balance of :mod:`iongrad.physics.pumpleak`.
+table, with the pump-leak balance of :mod:`iongrad.physics.pumpleak`, and solves a
+sample only with every ion of the permeabilities in use and no rejected row (see
+there). Status ``"ok"`` always comes with a finite potential.
 
 Sign conventions: :math:`V_m = \phi_{in} - \phi_{out}`; a positive
 current is outward (positive charge leaving the cell).
@@ -45,9 +47,10 @@ RESIDUAL_RTOL: float = 1e-9
 
 #: Status labels indexed by the ``int8`` status codes of :class:`GHKResult`.
 GHK_STATUS = np.array(
-    ["ok", "no_current_carrier", "no_zero_current", "invalid_input", "not_converged"]
-)
-OK, NO_CARRIER, NO_ROOT, INVALID, NOT_CONVERGED = range(5)
+    ["ok", "no_current_carrier", "no_zero_current", "invalid_input", "not_converged",
+     "not_finite"]
+)  # fmt: skip
+OK, NO_CARRIER, NO_ROOT, INVALID, NOT_CONVERGED, NOT_FINITE = range(6)
 #: Reason per status label.
 GHK_REASONS = {
     "ok": "",
@@ -57,6 +60,8 @@ GHK_REASONS = {
     "invalid_input": "a concentration or permeability is missing, negative or not "
     "finite, or the temperature is not above 0 K",
     "not_converged": "the zero-current solver did not reach the tolerance",
+    "not_finite": "the zero-current potential is not a finite number (concentrations "
+    "or permeability ratios beyond floating-point range)",
 }
 
 
@@ -65,8 +70,8 @@ def _phi(y):
     y = np.asarray(y, dtype=float)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         out = y / -np.expm1(-y)
-    small = np.abs(y) < 1e-4
-    return np.where(small, 1.0 + y / 2.0 + y * y / 12.0, out)
+        series = 1.0 + y / 2.0 + y * y / 12.0  # NaN/inf y: NaN, reported by callers
+    return np.where(np.abs(y) < 1e-4, series, out)
 
 
 def _dphi(y):
@@ -74,9 +79,9 @@ def _dphi(y):
     y = np.asarray(y, dtype=float)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         out = (1.0 - _phi(-y)) / -np.expm1(-y)
+        series = 0.5 + y / 6.0 - y**3 / 180.0
     out = np.where(np.isfinite(out), out, 0.0)
-    small = np.abs(y) < 1e-4
-    return np.where(small, 0.5 + y / 6.0 - y**3 / 180.0, out)
+    return np.where(np.abs(y) < 1e-4, series, out)
 
 
 def ghk_flux(*, c_in, c_out, valence, permeability, vm_mV, temperature_K):
@@ -126,12 +131,15 @@ def ghk_flux(*, c_in, c_out, valence, permeability, vm_mV, temperature_K):
     ...                vm_mV=0.0, temperature_K=310.0))
     1.35e-06
     """
-    v = np.asarray(vm_mV, dtype=float) / thermal_voltage_mV(temperature_K)
-    zv = np.asarray(valence) * v
-    P = np.asarray(permeability, dtype=float)
-    return P * (
-        np.asarray(c_in, float) * _phi(zv) - np.asarray(c_out, float) * _phi(-zv)
-    )
+    # Non-finite inputs or a flux beyond float range give NaN or inf (no warning):
+    # the callers report non-finite fluxes in their status.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        v = np.asarray(vm_mV, dtype=float) / thermal_voltage_mV(temperature_K)
+        zv = np.asarray(valence) * v
+        P = np.asarray(permeability, dtype=float)
+        return P * (
+            np.asarray(c_in, float) * _phi(zv) - np.asarray(c_out, float) * _phi(-zv)
+        )
 
 
 def ghk_current(*, c_in, c_out, valence, permeability, vm_mV, temperature_K):
@@ -183,10 +191,12 @@ def ghk_current(*, c_in, c_out, valence, permeability, vm_mV, temperature_K):
     True
     """
     z = np.asarray(valence)
-    return z * F * ghk_flux(
+    flux = ghk_flux(
         c_in=c_in, c_out=c_out, valence=z, permeability=permeability,
         vm_mV=vm_mV, temperature_K=temperature_K,
     )  # fmt: skip
+    with np.errstate(over="ignore", invalid="ignore"):  # as ghk_flux: no warning
+        return z * F * flux
 
 
 def ghk_voltage_monovalent(*, c_in, c_out, valence, permeability, temperature_K):
@@ -248,9 +258,9 @@ def ghk_voltage_monovalent(*, c_in, c_out, valence, permeability, temperature_K)
     if np.any((P != 0) & (np.abs(z) != 1)):
         raise ValueError("ghk_voltage_monovalent: an ion with P > 0 has |z| != 1")
     cat, an = (z == 1) & (P != 0), (z == -1) & (P != 0)
-    num = (np.where(cat, P * c_out, 0.0) + np.where(an, P * c_in, 0.0)).sum(axis=1)
-    den = (np.where(cat, P * c_in, 0.0) + np.where(an, P * c_out, 0.0)).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        num = (np.where(cat, P * c_out, 0.0) + np.where(an, P * c_in, 0.0)).sum(axis=1)
+        den = (np.where(cat, P * c_in, 0.0) + np.where(an, P * c_out, 0.0)).sum(axis=1)
         return thermal_voltage_mV(temperature_K) * np.log(num / den)
 
 
@@ -297,10 +307,13 @@ def _net_current(x, c_in, c_out, z, P):
     at its Nernst potential, so it is the scale of the residual.
     """
     zx = z * x[:, None]
-    efflux, influx = P * c_in * _phi(zx), P * c_out * _phi(-zx)
-    net = (z * (efflux - influx)).sum(axis=1)
-    gross = (np.abs(z) * (efflux + influx)).sum(axis=1)
-    d = (P * z * z * (c_in * _dphi(zx) + c_out * _dphi(-zx))).sum(axis=1)
+    # Concentrations near the float limit overflow the currents: the residual is
+    # then not finite and the sample is not converged (its status says so).
+    with np.errstate(over="ignore", invalid="ignore"):
+        efflux, influx = P * c_in * _phi(zx), P * c_out * _phi(-zx)
+        net = (z * (efflux - influx)).sum(axis=1)
+        gross = (np.abs(z) * (efflux + influx)).sum(axis=1)
+        d = (P * z * z * (c_in * _dphi(zx) + c_out * _dphi(-zx))).sum(axis=1)
     return net, gross, d
 
 
@@ -382,6 +395,17 @@ def ghk_voltage(
     """
     if method not in ("auto", "numeric"):
         raise ValueError(f"ghk_voltage: method {method!r} is not 'auto' or 'numeric'")
+    # Concentrations or permeabilities near the float limits overflow inside the
+    # solve; such samples end up unconverged or "not_finite" (their status says
+    # so), so numpy's warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _ghk_voltage(c_in, c_out, valence, permeability, temperature_K, xtol,
+                            max_iter, method)  # fmt: skip
+
+
+def _ghk_voltage(c_in, c_out, valence, permeability, temperature_K, xtol, max_iter,
+                 method) -> GHKResult:  # fmt: skip
+    """The body of :func:`ghk_voltage`."""
     cells = _carriers(c_in, c_out, valence, permeability, temperature_K)
     ci, co, z, Pc, T, carrier, n_carriers, valid, exists = cells
     n = T.size
@@ -432,8 +456,13 @@ def ghk_voltage(
     status[valid & ~exists] = NO_ROOT
     status[valid & (n_carriers == 0)] = NO_CARRIER
     status[~valid] = INVALID
+    with np.errstate(over="ignore", invalid="ignore"):
+        vm = x * VT
+    not_finite = (status == OK) & ~np.isfinite(vm)
+    status[not_finite] = NOT_FINITE  # never "ok" with NaN
+    converged &= ~not_finite
     return GHKResult(
-        vm_mV=np.where(status == OK, x * VT, np.nan),
+        vm_mV=np.where(status == OK, vm, np.nan),
         converged=converged,
         residual=residual,
         status=status,
@@ -500,11 +529,12 @@ def _solve_numeric(ci, co, z, P, carrier, xtol, max_iter):
         e = np.log(co / ci) / z  # Nernst potentials in units of RT/F
     e = np.where(carrier, e, np.nan)
     finite = np.where(np.isfinite(e), e, np.nan)
-    with np.errstate(invalid="ignore"):
-        lo = np.nan_to_num(np.nanmin(np.where(carrier, finite, np.inf), axis=1),
-                           posinf=0.0)  # fmt: skip
-        hi = np.nan_to_num(np.nanmax(np.where(carrier, finite, -np.inf), axis=1),
-                           neginf=0.0)  # fmt: skip
+    # fmin/fmax skip NaN like nanmin/nanmax, and give NaN (then 0) without a
+    # warning when a row has no finite Nernst potential at all.
+    lo = np.nan_to_num(np.fmin.reduce(np.where(carrier, finite, np.inf), axis=1),
+                       posinf=0.0)  # fmt: skip
+    hi = np.nan_to_num(np.fmax.reduce(np.where(carrier, finite, -np.inf), axis=1),
+                       neginf=0.0)  # fmt: skip
     lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
 
     def fun(xx, idx):

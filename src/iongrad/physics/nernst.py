@@ -46,10 +46,11 @@ STATUS_LABELS = np.array(
         "negative_concentration",
         "invalid_temperature",
         "invalid_gamma",
+        "not_finite",
     ]
 )
 OK, NEUTRAL, IMPERMEANT, MISSING, ZERO_IN, ZERO_OUT, ZERO_BOTH, NEGATIVE = range(8)
-BAD_TEMPERATURE, BAD_GAMMA = 8, 9
+BAD_TEMPERATURE, BAD_GAMMA, NOT_FINITE = 8, 9, 10
 
 #: Human-readable reason for each status label.
 STATUS_REASONS = {
@@ -62,7 +63,10 @@ STATUS_REASONS = {
     "zero_both": "c_in = c_out = 0: the Nernst potential is undefined",
     "negative_concentration": "a concentration is negative",
     "invalid_temperature": "temperature is missing or not above 0 K",
-    "invalid_gamma": "an activity coefficient is missing or not positive",
+    "invalid_gamma": "an activity coefficient is missing, not positive or not finite",
+    "not_finite": "E is not a finite number: the concentration ratio (times the "
+    "activity coefficients) is beyond floating-point range (a concentration far "
+    "outside any physical value?)",
 }
 
 #: Net-flux direction labels, indexed by code.
@@ -230,14 +234,18 @@ def _nernst_status(blk, ci, co, zz, tt, gi, go, perm, e, st, checks, ok):
 
 
 def _classify(ci, co, zz, tt, gi, go, perm) -> np.ndarray:
-    """Status code per suspect row; later assignments win (most fundamental last)."""
-    code = np.full(ci.size, OK, dtype=np.int8)
+    """Status code per suspect row; later assignments win (most fundamental last).
+
+    A suspect row that fits no other code has a non-finite E from finite, valid
+    inputs (the ratio overflowed or underflowed): ``"not_finite"``, never ``"ok"``.
+    """
+    code = np.full(ci.size, NOT_FINITE, dtype=np.int8)
     code[(ci == 0) & (co > 0)] = ZERO_IN
     code[(co == 0) & (ci > 0)] = ZERO_OUT
     code[(ci == 0) & (co == 0)] = ZERO_BOTH
     for g in (gi, go):
         if g is not None:
-            code[~(g > 0)] = BAD_GAMMA
+            code[~((g > 0) & (g < np.inf))] = BAD_GAMMA
     code[(ci < 0) | (co < 0)] = NEGATIVE
     code[np.isnan(ci) | np.isnan(co)] = MISSING
     code[~(tt > 0)] = BAD_TEMPERATURE
@@ -379,7 +387,9 @@ def nernst_potential(
     :math:`V_m = \phi_{in} - \phi_{out}`. Undefined rows never raise: z = 0 and
     impermeant species give NaN; c_in = 0 or c_out = 0 gives the signed infinity of the
     limit; both zero, a negative or missing concentration, a non-positive temperature
-    or gamma give NaN; each with its status code.
+    or a non-positive or infinite gamma give NaN; a concentration ratio beyond
+    floating-point range (c_in = 1e-320 mM) gives NaN with status ``"not_finite"``;
+    each with its status code. ``"ok"`` always comes with a finite E.
 
     References
     ----------

@@ -4,6 +4,8 @@ A Donnan equilibrium leaves more osmotically active particles on the side of the
 impermeant species; :func:`osmotic_pressure_kPa` turns that imbalance into the
 hydrostatic pressure that would balance it. One formula, used by
 :mod:`iongrad.physics.donnan` and anything else that reports an osmotic imbalance.
+Per sample of a measurement table (:mod:`iongrad.tables.donnan`) the imbalance is
+taken at the Donnan equilibrium and needs what that needs (``osmotic_status``).
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def osmotic_pressure_kPa(delta_osmolality_mOsm_kg, temperature_K):
     delta = np.asarray(delta_osmolality_mOsm_kg, dtype=float)
     T = np.asarray(temperature_K, dtype=float)
     # mOsm/kg * kg/L = mmol/L = mol/m^3; R T [J/mol] * mol/m^3 = Pa; /1000 -> kPa.
-    return R * T * (delta * WATER_KG_PER_L) / 1000.0
+    with np.errstate(over="ignore", invalid="ignore"):  # inf/NaN: callers' status
+        return R * T * (delta * WATER_KG_PER_L) / 1000.0
 
 
 def osmotic_imbalance_mOsm_kg(*, c_in, c_out, impermeant_in=0.0, impermeant_out=0.0):
@@ -99,8 +102,11 @@ def osmotic_imbalance_mOsm_kg(*, c_in, c_out, impermeant_in=0.0, impermeant_out=
     >>> round(float(d), 6)
     123.6
     """
-    inside = np.nansum(np.asarray(c_in, dtype=float), axis=-1)
-    outside = np.nansum(np.asarray(c_out, dtype=float), axis=-1)
-    return (inside + np.asarray(impermeant_in, dtype=float)) - (
-        outside + np.asarray(impermeant_out, dtype=float)
-    )
+    # Sums beyond float range give inf or NaN (inf - inf), not a warning: the
+    # callers report a non-finite imbalance in their status.
+    with np.errstate(over="ignore", invalid="ignore"):
+        inside = np.nansum(np.asarray(c_in, dtype=float), axis=-1)
+        outside = np.nansum(np.asarray(c_out, dtype=float), axis=-1)
+        return (inside + np.asarray(impermeant_in, dtype=float)) - (
+            outside + np.asarray(impermeant_out, dtype=float)
+        )

@@ -58,6 +58,7 @@ __all__ = [
     "pitzer_ions",
     "pitzer_ln_gamma",
     "pitzer_mean_activity_coefficient",
+    "pitzer_salt_range",
 ]
 
 #: Universal Pitzer parameter b, [kg^1/2 mol^-1/2] (Pitzer 1991, ch. 3).
@@ -164,6 +165,71 @@ def pitzer_coverage(ions) -> PitzerCoverage:
         if (c, a) in binary and not binary[(c, a)]["has_dT"]
     )
     return PitzerCoverage(unknown, missing, const)
+
+
+def pitzer_salt_range(molality, ions) -> tuple[np.ndarray, np.ndarray]:
+    r"""Whether every salt of each solution is inside its fitted molality range.
+
+    Parameters
+    ----------
+    molality : array_like, shape (n, k)
+        Molality of each ion, [mol/kg].
+    ions : sequence of str, length k
+        Canonical ion symbols.
+
+    Returns
+    -------
+    in_range : numpy.ndarray of bool, shape (n,)
+        No cation-anion pair with binary parameters exceeds the ``max_molality`` of
+        ``pitzer_binary.csv`` (the highest molality of the data the parameters were
+        fitted to; a blank limit is no limit).
+    notes : numpy.ndarray of str, shape (n,)
+        The salts beyond their range, their molality and the limit ('' if none).
+
+    Notes
+    -----
+    A salt's molality in a mixture is the most of it its ions can form,
+    :math:`\min(m_M/\nu_M, m_X/\nu_X)` with the salt's stoichiometry
+    (:math:`\nu_M z_M = \nu_X |z_X|`): the molality of a single-salt solution, and
+    in a mixture an upper bound on what the salt contributes.
+
+    Examples
+    --------
+    >>> ok, notes = pitzer_salt_range([[3.0, 3.0]], ["Na+", "HCO3-"])
+    >>> bool(ok[0]), str(notes[0]).split(": ")[1]
+    (False, 'Na+/HCO3- at 3 mol/kg (max_molality 1 mol/kg)')
+    """
+    binary = _tables()[0]
+    m = np.atleast_2d(np.asarray(molality, dtype=float))
+    ions = [lookup(s).symbol for s in ions]
+    z = [lookup(s).valence for s in ions]
+    over_texts: list[np.ndarray] = []
+    in_range = np.ones(m.shape[0], dtype=bool)
+    for i, cation in enumerate(ions):
+        for j, anion in enumerate(ions):
+            p = binary.get((cation, anion)) if z[i] > 0 > z[j] else None
+            if p is None or not p["max_molality"] > 0:
+                continue
+            g = math.gcd(z[i], -z[j])
+            salt = np.minimum(m[:, i] / (-z[j] // g), m[:, j] / (z[i] // g))
+            over = salt > p["max_molality"]
+            in_range &= ~over
+            text = np.full(m.shape[0], "", dtype=object)
+            if over.any():
+                amount = np.array([f"{v:.4g}" for v in salt[over]], dtype=object)
+                text[over] = (
+                    f"{cation}/{anion} at "
+                    + amount
+                    + f" mol/kg (max_molality {p['max_molality']:g} mol/kg)"
+                )
+            over_texts.append(text)
+    notes = np.full(m.shape[0], "", dtype=object)
+    for text in over_texts:
+        notes = np.where(
+            text == "", notes, np.where(notes == "", text, notes + ", " + text)
+        )
+    head = "Pitzer parameters used beyond the molality they were fitted to: "
+    return in_range, np.where(notes == "", "", head + notes).astype(object)
 
 
 def _g(x):
@@ -308,12 +374,22 @@ def pitzer_ln_gamma(molality, ions, temperature_K):
     >>> round(float(np.exp(lg.mean())), 4), float(I[0])
     (0.6565, 1.0)
     """
-    binary, theta_tab, psi_tab = _tables()
     ions = [lookup(s).symbol for s in ions]
     m = np.atleast_2d(np.asarray(molality, dtype=float))
-    n, k = m.shape
+    k = m.shape[1]
     if k != len(ions):
         raise ValueError(f"molality has {k} columns but {len(ions)} ions were given")
+    # Far beyond the parameters' range (molalities ~ 1e27) the terms overflow: ln
+    # gamma comes out inf or NaN, which the callers report (activity_valid, the
+    # Nernst status); numpy's warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _ln_gamma(m, ions, temperature_K)
+
+
+def _ln_gamma(m, ions, temperature_K):
+    """The body of :func:`pitzer_ln_gamma` (canonical ``ions``, 2-D ``m``)."""
+    binary, theta_tab, psi_tab = _tables()
+    n, k = m.shape
     T = np.broadcast_to(np.asarray(temperature_K, dtype=float), (n,)).astype(float)
     dT = T - T_REF_K
     z = np.array([lookup(s).valence for s in ions], dtype=float)

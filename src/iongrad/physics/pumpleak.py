@@ -6,7 +6,10 @@ steady state the active flux of every ion equals minus its passive flux. Given t
 concentrations, the membrane potential and the permeabilities, :func:`pump_leak`
 returns those fluxes and the Na+/K+ ratio they imply, to compare with the pump's
 3:2 stoichiometry; :func:`mullins_noda_potential` is the resting potential of a
-cell whose pump runs at a given ratio.
+cell whose pump runs at a given ratio. Per sample of a measurement table
+(:mod:`iongrad.tables.ghk`) the balance needs Na+ and K+ with both concentrations and
+a permeability, a membrane potential and a complete sample, else ``pump_status``
+says what is missing.
 """
 
 from __future__ import annotations
@@ -133,7 +136,7 @@ def pump_leak(
     jn, jk = _column(ions, "Na+"), _column(ions, "K+")
     na_out = active[:, jn] if jn is not None else np.full(n, np.nan)
     k_in = -active[:, jk] if jk is not None else np.full(n, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = np.where(k_in != 0, na_out / k_in, np.nan)
     return PumpLeakResult(
         passive_flux=passive, active_flux=active, na_out=na_out, k_in=k_in,
@@ -199,7 +202,7 @@ def mullins_noda_potential(
     jn, jk = _column(ions, "Na+"), _column(ions, "K+")
     if jn is None or jk is None:
         return np.full(n, np.nan)
-    num = pump_ratio * P[:, jk] * c_out[:, jk] + P[:, jn] * c_out[:, jn]
-    den = pump_ratio * P[:, jk] * c_in[:, jk] + P[:, jn] * c_in[:, jn]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        num = pump_ratio * P[:, jk] * c_out[:, jk] + P[:, jn] * c_out[:, jn]
+        den = pump_ratio * P[:, jk] * c_in[:, jk] + P[:, jn] * c_in[:, jn]
         return thermal_voltage_mV(temperature_K) * np.log(num / den)

@@ -42,7 +42,7 @@ _SCALE_LABEL = {
 }
 #: Per-solution notes of one compartment, by bit of the note flags.
 _INPUT_NOTES = [
-    "negative concentration: gamma undefined",
+    "negative or infinite concentration: gamma undefined",
     "unmeasured (NaN) species excluded from ionic strength",
 ]
 
