@@ -173,9 +173,22 @@ def test_ghk_table_squid_and_sources():
     assert cell.pump_vm_source == "measured"
     assert cell.pump_vm_mV == -70.0
     konly = out.loc["konly"]
+    # K+ alone under the default permeabilities: Na+ and Cl- are missing, so there is
+    # no GHK potential (it was E_K, labelled ok) and no pump-leak balance.
+    assert konly.ghk_status == "missing_ions"
+    assert "no Na+, Cl- row" in konly.ghk_reason
+    assert np.isnan(konly.vm_ghk_mV)
+    assert np.isnan(konly.pump_na_k_ratio)
+    assert konly.pump_status == "missing_ions"
+
+
+def test_ghk_table_single_measured_carrier_is_its_nernst_potential():
+    table = SQUID[SQUID.sample_id == "konly"].assign(permeability=1.0)
+    konly = ghk_table(table).iloc[0]
     # one carrier: its Nernst potential, E_K = (RT/F) ln(5/140) = -84.18 mV at 20 degC
     assert konly.vm_ghk_mV == pytest.approx(-84.18, abs=5e-3)
     assert str(konly.ghk_method) == "nernst"
+    assert konly.ghk_status == "ok"
     assert np.isnan(konly.pump_na_k_ratio)
 
 

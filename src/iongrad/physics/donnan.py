@@ -712,6 +712,8 @@ def donnan_equilibrium_activity(
         }
 
     def gammas(c_by_column, extra):
+        if not ions:  # no permeant ion: nothing to correct (no equilibrium either)
+            return np.ones((n, 0))
         comp = {s: c_by_column[:, j] for j, s in enumerate(ions)}
         for key, value in extra.items():
             comp[key] = comp.get(key, 0.0) + value
@@ -809,6 +811,8 @@ def activity_gamma_fn(model: str, *, scale: str = "molal", **model_params) -> Ga
     def gamma_fn(c_by_ion, temperature_K):
         symbols = list(c_by_ion)
         k = len(symbols)
+        if k == 0:
+            return {}
         T = np.asarray(temperature_K, dtype=float).reshape(-1)
         n = T.size
         # One element per sample x species, species by species (the order in which

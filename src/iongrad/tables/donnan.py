@@ -5,6 +5,22 @@ one open-system Donnan problem per sample, solves them all at once with
 :func:`iongrad.physics.donnan.donnan_equilibrium` (or its activity-corrected form)
 and returns a per-sample and a per-ion table; :func:`donnan_table` and
 :func:`donnan_ions` return one of the two.
+
+What a sample must contain (otherwise the prediction is NaN with a non-ok status
+that names what is missing; see :mod:`iongrad.tables.samples` for all predictions):
+
+* the bath composition: a permeant cation and a permeant anion (``missing_ions``
+  otherwise), and c_out of every permeant ion it has (``invalid_input`` naming
+  the ion);
+* the impermeant charge: impermeant rows with c_in, or else (the anion gap) c_in of
+  every permeant ion (``invalid_input`` naming the ions);
+* a complete sample (``incomplete_sample`` when validation rejected any of its rows,
+  the rejected rows named).
+
+``bath_charge_mM`` and an anion-gap ``impermeant_charge_mM`` are NaN where the sample
+fails these rules. The osmotic imbalance is computed at the Donnan equilibrium, so it
+follows the Donnan status (``osmotic_status``; ``not_finite`` where it overflows).
+Every number is finite where its status is ``"ok"``.
 """
 
 from __future__ import annotations
@@ -28,6 +44,7 @@ from iongrad.physics.donnan import (
 )
 from iongrad.physics.osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
 from iongrad.tables.locate import join_by_sample, where
+from iongrad.tables.requirements import apply_requirements, completeness
 
 __all__ = ["ANION_GAP_VALENCE", "donnan_ions", "donnan_table", "donnan_tables"]
 
@@ -56,6 +73,8 @@ class _Problems:
     z_col: np.ndarray
     C_out: np.ndarray
     missing_out: np.ndarray
+    missing_in: np.ndarray
+    missing_sides: np.ndarray
     X: np.ndarray
     has_imp: np.ndarray
 
@@ -138,10 +157,20 @@ def donnan_tables(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
     status = res.status.copy()
     status[t_mixed] = INVALID
     reason = _reasons(prob, res, status, T, t_mixed, activity_model)
+    comp = completeness(df, idx)
+    labels, reason, failed = apply_requirements(
+        DONNAN_STATUS[status], reason, prob.missing_sides != "", prob.missing_sides,
+        comp,
+    )  # fmt: skip
     samples = _sample_frame(
-        idx.frame, df, prob, res, status, reason, T, t_mixed, scale, model_name
+        idx.frame, df, prob, res, labels, reason, T, t_mixed, scale, model_name
     )
-    ions = _ion_frame(df, prob, res, status, model_name)
+    # The bath charge and an anion gap of a sample that lacks ions are wrong sums.
+    samples.loc[failed, "bath_charge_mM"] = np.nan
+    samples.loc[(failed & ~prob.has_imp) | ~comp.complete, "impermeant_charge_mM"] = (
+        np.nan
+    )
+    ions = _ion_frame(df, prob, res, labels, model_name)
     return samples, ions
 
 
@@ -200,6 +229,8 @@ def _problems(df, idx: SampleIndex) -> _Problems:
     C_out[key[pr], codes] = c_out_row[pr]
     nan_out = np.isnan(c_out_row[pr])
     missing_out = join_by_sample(key[pr][nan_out], ion_names[codes[nan_out]], ns)
+    bad_in = ~np.isfinite(c_in_row[pr])
+    missing_in = join_by_sample(key[pr][bad_in], ion_names[codes[bad_in]], ns)
 
     # Impermeant charge: measured impermeant rows, else the anion gap.
     charged_imp = ir[(z_row[ir] != 0) & ~np.isnan(c_in_row[ir])]
@@ -211,9 +242,24 @@ def _problems(df, idx: SampleIndex) -> _Problems:
     gap = -np.bincount(key[pr], weights=z_row[pr] * c_in_row[pr], minlength=ns)
     return _Problems(
         key=key, ns=ns, pr=pr, ir=ir, codes=codes, ion_names=ion_names, z_col=z_col,
-        C_out=C_out, missing_out=missing_out, X=np.where(has_imp, X_imp, gap),
-        has_imp=has_imp,
+        C_out=C_out, missing_out=missing_out, missing_in=missing_in,
+        missing_sides=_missing_sides(key, ns, pr, z_row),
+        X=np.where(has_imp, X_imp, gap), has_imp=has_imp,
     )  # fmt: skip
+
+
+def _missing_sides(key, ns, pr, z_row) -> np.ndarray:
+    """Per sample: the permeant cation or anion it has no row of ('' if both)."""
+    cation = np.bincount(key[pr[z_row[pr] > 0]], minlength=ns) > 0
+    anion = np.bincount(key[pr[z_row[pr] < 0]], minlength=ns) > 0
+    lacking = np.select(
+        [~cation & ~anion, ~cation, ~anion],
+        ["no permeant cation or anion row", "no permeant cation row",
+         "no permeant anion row"], "",
+    ).astype(object)  # fmt: skip
+    tail = ": the Donnan equilibrium needs a permeant cation and a permeant anion in "
+    text = np.where(lacking != "", lacking + tail + "the bath (c_out)", "")
+    return text.astype(object)
 
 
 def _activity_solve(df, prob: _Problems, T, scale, model, model_params):
@@ -286,6 +332,12 @@ def _reasons(prob: _Problems, res: DonnanResult, status, T, t_mixed, activity_mo
         "impermeant charge unknown: no impermeant rows with c_in and the anion gap "
         "needs every permeant ion's c_in"
     )
+    gap_lacks = ~np.isfinite(X) & ~prob.has_imp & (prob.missing_in != "")
+    reason[gap_lacks] = (
+        "impermeant charge unknown: no impermeant rows with c_in, and the anion gap "
+        "needs c_in of every permeant ion; not measured for "
+        + prob.missing_in[gap_lacks]
+    )
     has_missing = prob.missing_out != ""
     reason[has_missing] = (
         "c_out missing (not measured) for " + prob.missing_out[has_missing]
@@ -324,15 +376,17 @@ def _osmotic_imbalance(df, prob: _Problems, res: DonnanResult, ok) -> np.ndarray
 
 def _sample_frame(samples, df, prob: _Problems, res: DonnanResult, status, reason,
                   T, t_mixed, scale, model_name) -> pd.DataFrame:  # fmt: skip
-    """The per-sample table (columns of :func:`donnan_table`)."""
-    ok = status == OK
+    """The per-sample table (columns of :func:`donnan_table`); ``status``: labels."""
+    ok = status == "ok"
     d_osm = _osmotic_imbalance(df, prob, res, ok)
+    kPa = osmotic_pressure_kPa(d_osm, T)
+    osm_ok = ok & np.isfinite(d_osm) & np.isfinite(kPa)
     samples["temperature_K"] = T
     samples["donnan_ratio"] = np.where(ok, res.ratio, np.nan)
     samples["donnan_potential_mV"] = np.where(ok, res.potential_mV, np.nan)
     samples["donnan_residual"] = res.residual
-    samples["donnan_converged"] = res.converged & ~t_mixed
-    samples["donnan_status"] = DONNAN_STATUS[status]
+    samples["donnan_converged"] = res.converged & ~t_mixed & ok
+    samples["donnan_status"] = status
     samples["donnan_reason"] = reason
     samples["donnan_closed_form"] = res.closed_form & ok
     samples["donnan_iterations"] = res.iterations
@@ -340,22 +394,31 @@ def _sample_frame(samples, df, prob: _Problems, res: DonnanResult, status, reaso
     samples["impermeant_charge_source"] = np.where(
         prob.has_imp, "impermeant rows", "anion gap"
     ).astype(object)
-    samples["bath_charge_mM"] = (prob.C_out * prob.z_col).sum(axis=1)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN
+        samples["bath_charge_mM"] = (prob.C_out * prob.z_col).sum(axis=1)
     samples["donnan_ions"] = join_by_sample(
         prob.key[prob.pr], prob.ion_names[prob.codes], prob.ns
     )
-    samples["osmotic_imbalance_mOsm_kg"] = d_osm
-    samples["osmotic_imbalance_kPa"] = osmotic_pressure_kPa(d_osm, T)
+    samples["osmotic_imbalance_mOsm_kg"] = np.where(osm_ok, d_osm, np.nan)
+    samples["osmotic_imbalance_kPa"] = np.where(osm_ok, kPa, np.nan)
+    samples["osmotic_status"] = np.where(ok & ~osm_ok, "not_finite", status)
+    samples["osmotic_reason"] = np.where(
+        ok,
+        np.where(osm_ok, "", "the osmotic imbalance is not a finite number "
+                 "(concentrations beyond floating-point range)"),
+        "computed at the Donnan equilibrium, which has none (donnan_status "
+        + status + "): " + reason,
+    )  # fmt: skip
     samples["concentration_scale"] = scale
     samples["donnan_activity_model"] = model_name
     return samples
 
 
 def _ion_frame(df, prob: _Problems, res: DonnanResult, status, model_name):
-    """The per-ion table (columns of :func:`donnan_ions`)."""
+    """The per-ion table (columns of :func:`donnan_ions`); ``status``: labels."""
     pr, codes = prob.pr, prob.codes
     kp = prob.key[pr]
-    ok = status == OK
+    ok = status == "ok"
     keep = [c for c in ("dataset", "sample_id", "ion", "valence") if c in df.columns]
     ions = df.loc[pr, keep].reset_index(drop=True)
     ions["c_out_mM"] = df["c_out_mM"].to_numpy(dtype=float)[pr]
@@ -367,7 +430,7 @@ def _ion_frame(df, prob: _Problems, res: DonnanResult, status, model_name):
     if res.gamma_in is not None:
         ions["gamma_in_donnan"] = res.gamma_in[kp, codes]
         ions["gamma_out_donnan"] = res.gamma_out[kp, codes]
-    ions["donnan_status"] = DONNAN_STATUS[status][kp]
+    ions["donnan_status"] = status[kp]
     ions["donnan_activity_model"] = model_name
     for col in ("source_file", "source_row"):
         if col in df.columns:
@@ -396,14 +459,18 @@ def donnan_table(df: pd.DataFrame, *, temperature_K=None, activity_model=None,
         One row per (``dataset``, ``sample_id``) in order of first appearance:
         ``temperature_K`` [K], ``donnan_ratio`` [-], ``donnan_potential_mV`` [mV],
         ``donnan_residual`` [-] (electroneutrality residual / total charge),
-        ``donnan_converged`` (bool), ``donnan_status`` and ``donnan_reason``,
+        ``donnan_converged`` (bool), ``donnan_status`` (the labels of
+        :data:`iongrad.physics.donnan.DONNAN_STATUS`, ``missing_ions`` or
+        ``incomplete_sample``; see the module docstring) and ``donnan_reason``,
         ``donnan_closed_form``, ``donnan_iterations``, ``impermeant_charge_mM``
         [mM of charge], ``impermeant_charge_source`` (``"impermeant rows"`` or
         ``"anion gap"``), ``bath_charge_mM`` (:math:`\sum z c_{out}`, 0 for a
         neutral bath), ``donnan_ions`` (the permeant ions used),
         ``osmotic_imbalance_mOsm_kg`` [mOsm/kg], ``osmotic_imbalance_kPa`` [kPa],
-        ``concentration_scale``, ``donnan_activity_model``; plus ``cell_type`` when
-        present. Failed samples keep their row with NaN values and a reason.
+        ``osmotic_status`` and ``osmotic_reason`` (the Donnan status, or
+        ``not_finite``), ``concentration_scale``, ``donnan_activity_model``; plus
+        ``cell_type`` when present. Failed samples keep their row with NaN values
+        and a reason.
 
     Notes
     -----

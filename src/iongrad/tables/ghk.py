@@ -4,6 +4,23 @@ r"""GHK resting potential and pump-leak balance per sample of the canonical tabl
 a permeability) from the canonical long table, solves the GHK zero-current potential
 of every sample at once (:func:`iongrad.physics.ghk.ghk_voltage`) and adds the
 pump-leak balance of :mod:`iongrad.physics.pumpleak`.
+
+What a sample must contain (otherwise the prediction is NaN with a non-ok status
+that names what is missing; see :mod:`iongrad.tables.samples` for all predictions):
+
+* GHK potential: every ion of the permeabilities in use with finite c_in and c_out.
+  A sample whose current carriers all give a measured ``permeability`` uses those;
+  a sample that takes any permeability from the defaults (or gives none) uses the
+  default set, and each default ion with P > 0 (K+, Na+, Cl- by default) needs a row
+  (``missing_ions``, "no Na+ row: ..."). A carrier row without c_in or c_out gives
+  ``invalid_input`` naming the ion.
+* Pump-leak balance (``pump_status``): Na+ and K+, each with a row, a permeability
+  > 0 and finite c_in and c_out (``missing_ions``), and a membrane potential, the
+  measured one or else the GHK one (``no_potential``).
+* Both: a complete sample (``incomplete_sample`` when validation rejected any of its
+  rows, the rejected rows named).
+
+Every number of the result is finite where its status is ``"ok"``.
 """
 
 from __future__ import annotations
@@ -27,6 +44,14 @@ from iongrad.physics.pumpleak import (
     pump_leak,
 )
 from iongrad.tables.locate import join_by_sample, where
+from iongrad.tables.requirements import (
+    Completeness,
+    apply_requirements,
+    completeness,
+    join_problems,
+    missing_names,
+    rows_of,
+)
 
 __all__ = ["ghk_table"]
 
@@ -89,17 +114,21 @@ def ghk_table(
     -------
     pandas.DataFrame
         One row per (``dataset``, ``sample_id``): ``temperature_K``, ``vm_ghk_mV``
-        [mV], ``ghk_converged``, ``ghk_status``, ``ghk_reason``, ``ghk_residual``
-        [-], ``ghk_method``, ``ghk_ions`` (ions that carried current, with their
-        P), ``permeability_source`` (``"table"``, ``"default"``, or
+        [mV], ``ghk_converged``, ``ghk_status`` (the labels of
+        :data:`iongrad.physics.ghk.GHK_STATUS`, ``missing_ions`` or
+        ``incomplete_sample``; see the module docstring), ``ghk_reason``,
+        ``ghk_residual`` [-], ``ghk_method``, ``ghk_ions`` (ions that carried
+        current, with their P), ``permeability_source`` (``"table"``, ``"default"``, or
         ``"table+default"`` when mixed), ``vm_measured_mV`` (first measured vm_mV of
         the sample, NaN if none), and the pump-leak columns of
         :func:`iongrad.physics.pumpleak.pump_leak`: ``pump_vm_mV`` and
         ``pump_vm_source`` (``"measured"`` or ``"ghk"``), ``pump_na_out_rel`` and
         ``pump_k_in_rel`` (active Na+ extrusion and K+ uptake needed to balance the
         passive GHK leaks, in units of P_K x mM, i.e. mol m^-2 s^-1 per m s^-1 of
-        P_K), ``pump_na_k_ratio`` [-], ``pump_ratio_over_3to2`` [-], and
-        ``vm_mullins_noda_mV`` [mV].
+        P_K), ``pump_na_k_ratio`` [-], ``pump_ratio_over_3to2`` [-],
+        ``vm_mullins_noda_mV`` [mV], and ``pump_status`` (``ok``, ``missing_ions``,
+        ``no_potential``, ``not_finite``, ``incomplete_sample``) with
+        ``pump_reason``, which vouch for every pump-leak number.
 
     Notes
     -----
@@ -137,17 +166,48 @@ def ghk_table(
     car = _carriers(df, idx.key, idx.n, default_permeability)
     res = ghk_voltage(c_in=car.C_in, c_out=car.C_out, valence=car.Z,
                       permeability=car.P, temperature_K=T)  # fmt: skip
+    comp = completeness(df, idx)
+    lacking = _missing_carriers(df, idx, car, default_permeability)
+    status, reason, failed = apply_requirements(
+        GHK_STATUS[res.status], _reasons(car, res), lacking != "",
+        "no " + lacking + " row: the GHK potential needs every ion of the "
+        "permeabilities in use (" + _in_use(default_permeability) + "), each with "
+        "c_in and c_out", comp,
+    )  # fmt: skip
     out = idx.frame
     out["temperature_K"] = T
-    out["vm_ghk_mV"] = res.vm_mV
-    out["ghk_converged"] = res.converged
-    out["ghk_status"] = GHK_STATUS[res.status]
-    out["ghk_reason"] = _reasons(car, res)
-    out["ghk_residual"] = res.residual
-    out["ghk_method"] = res.method
+    out["vm_ghk_mV"] = np.where(failed, np.nan, res.vm_mV)
+    out["ghk_converged"] = res.converged & ~failed
+    out["ghk_status"] = status
+    out["ghk_reason"] = reason
+    out["ghk_residual"] = np.where(failed, np.nan, res.residual)
+    out["ghk_method"] = np.where(failed, "", res.method)
     _add_carried(out, car)
-    _add_pump_leak(out, df, car, res, T, pump_ratio)
+    _add_pump_leak(out, df, idx, car, T, pump_ratio, comp)
     return out
+
+
+def _in_use(default_permeability) -> str:
+    """The default permeabilities as text: 'default K+:1.0, Na+:0.05, Cl-:0.45'."""
+    pairs = ", ".join(
+        f"{s}:{p}" for s, p in default_permeability.items() if float(p) > 0
+    )
+    return f"default {pairs}"
+
+
+def _missing_carriers(df, idx, car: _Carriers, default_permeability) -> np.ndarray:
+    """Per sample: the default ions (P > 0) it uses and has no row of ('' if none).
+
+    A sample uses the default set unless every one of its current carriers gives a
+    measured permeability (a sample with no measured permeability uses it too).
+    """
+    key, rows, ns = car.key, car.rows, car.ns
+    table_rows = rows[car.from_table[rows]]
+    default_rows = rows[~car.from_table[rows] & (car.P_row[rows] > 0)]
+    measured = np.bincount(key[table_rows], minlength=ns) > 0
+    uses_default = (np.bincount(key[default_rows], minlength=ns) > 0) | ~measured
+    needed = [s for s, p in default_permeability.items() if float(p) > 0]
+    return missing_names(rows_of(df, idx, needed), ns, uses_default)
 
 
 def _carriers(df, key, ns, default_permeability) -> _Carriers:
@@ -228,14 +288,19 @@ def _add_carried(out: pd.DataFrame, car: _Carriers) -> None:
     out["permeability_source"] = labels[src_t.astype(int) + 2 * src_d.astype(int)]
 
 
-def _add_pump_leak(out, df, car: _Carriers, res: GHKResult, T, pump_ratio) -> None:
-    """Measured Vm and the pump-leak columns (where the sample has Na+ and K+)."""
+def _add_pump_leak(out, df, idx, car: _Carriers, T, pump_ratio,
+                   comp: Completeness) -> None:  # fmt: skip
+    """Measured Vm and the pump-leak columns, with ``pump_status``/``pump_reason``.
+
+    ``out`` already holds the GHK columns (``vm_ghk_mV`` NaN where not ok).
+    """
     ns, names = car.ns, car.names
     vm_meas = np.full(ns, np.nan)
     if "vm_mV" in df.columns:
         vm_rows = df["vm_mV"].to_numpy(float)
         vm_meas = pd.Series(vm_rows).groupby(car.key).first().to_numpy()  # skips NaN
-    vm_pump = np.where(np.isfinite(vm_meas), vm_meas, res.vm_mV)
+    vm_ghk = out["vm_ghk_mV"].to_numpy(dtype=float)
+    vm_pump = np.where(np.isfinite(vm_meas), vm_meas, vm_ghk)
     pump = pump_leak(
         c_in=car.C_in, c_out=car.C_out, valence=car.Z, permeability=car.P,
         vm_mV=vm_pump, temperature_K=T, ions=names,
@@ -247,13 +312,54 @@ def _add_pump_leak(out, df, car: _Carriers, res: GHKResult, T, pump_ratio) -> No
     out["vm_measured_mV"] = vm_meas
     out["pump_vm_mV"] = vm_pump
     out["pump_vm_source"] = np.where(np.isfinite(vm_meas), "measured", "ghk")
-    # Pump-leak numbers only where the sample has both Na+ and K+ with P > 0.
-    both = np.ones(ns, dtype=bool)
+    values = {
+        "pump_na_out_rel": pump.na_out,
+        "pump_k_in_rel": pump.k_in,
+        "pump_na_k_ratio": pump.na_k_ratio,
+        "pump_ratio_over_3to2": pump.na_k_ratio / NA_K_STOICHIOMETRY,
+        "vm_mullins_noda_mV": mn,
+    }
+    with np.errstate(invalid="ignore"):
+        finite = np.all([np.isfinite(v) for v in values.values()], axis=0)
+    no_vm = ~np.isfinite(vm_pump)
+    status = np.where(no_vm, "no_potential", np.where(finite, "ok", "not_finite"))
+    reason = np.where(
+        no_vm,
+        "no membrane potential: vm_mV not measured and no GHK potential (ghk_status "
+        + out["ghk_status"].to_numpy(dtype=object) + ")",
+        np.where(finite, "", "a pump-leak number is not finite (Vm at E_K, or "
+                 "concentrations beyond floating-point range)"),
+    )  # fmt: skip
+    lacking = _pump_inputs(df, idx, car)
+    status, reason, _ = apply_requirements(status, reason, lacking != "",
+                                           lacking, comp)  # fmt: skip
+    ok = status == "ok"
+    for col, v in values.items():
+        out[col] = np.where(ok, v, np.nan)
+    out["pump_status"] = status
+    out["pump_reason"] = reason
+
+
+def _pump_inputs(df, idx, car: _Carriers) -> np.ndarray:
+    """Per sample: what the pump-leak balance lacks of Na+ and K+ ('' if nothing)."""
+    ns, names = car.ns, car.names
+    has = rows_of(df, idx, ("Na+", "K+"))
+    problems = []
     for symbol in ("Na+", "K+"):
-        j = names.index(symbol) if symbol in names else None
-        both &= (car.P[:, j] > 0) if j is not None else False
-    out["pump_na_out_rel"] = np.where(both, pump.na_out, np.nan)
-    out["pump_k_in_rel"] = np.where(both, pump.k_in, np.nan)
-    out["pump_na_k_ratio"] = np.where(both, pump.na_k_ratio, np.nan)
-    out["pump_ratio_over_3to2"] = out["pump_na_k_ratio"] / NA_K_STOICHIOMETRY
-    out["vm_mullins_noda_mV"] = np.where(both, mn, np.nan)
+        if symbol in names:
+            j = names.index(symbol)
+            carrier = car.P[:, j] > 0
+            measured = np.isfinite(car.C_in[:, j]) & np.isfinite(car.C_out[:, j])
+        else:
+            carrier = measured = np.zeros(ns, dtype=bool)
+        problems += [
+            (~has[symbol], f"no {symbol} row"),
+            (
+                has[symbol] & ~carrier,
+                f"{symbol} carries no current (impermeant, or no permeability)",
+            ),
+            (carrier & ~measured, f"c_in or c_out missing for {symbol}"),
+        ]
+    lacking = join_problems(ns, problems)
+    tail = ": the pump-leak balance needs Na+ and K+, each with c_in, c_out and a "
+    return np.where(lacking != "", lacking + tail + "permeability", "").astype(object)

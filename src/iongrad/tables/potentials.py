@@ -18,6 +18,8 @@ from iongrad.constants import celsius_to_kelvin
 from iongrad.physics.nernst import (
     CURRENT_LABELS,
     FLUX_LABELS,
+    NOT_FINITE,
+    OK,
     STATUS_LABELS,
     STATUS_REASONS,
     electrochemical_state,
@@ -25,7 +27,15 @@ from iongrad.physics.nernst import (
 )
 from iongrad.tables.activity import activity_table
 
-__all__ = ["compute_potentials", "temperature_scan"]
+__all__ = ["DRIVING_FORCE_REASONS", "compute_potentials", "temperature_scan"]
+
+#: Status of the driving force Vm - E_act per row, and its reason.
+DRIVING_FORCE_REASONS = {
+    "ok": "",
+    "no_vm": "no measured membrane potential (vm_mV) for this sample",
+    "no_potential": "E_act is not defined (see status)",
+    "not_finite": "Vm - E_act is not a finite number",
+}
 
 
 def compute_potentials(
@@ -57,7 +67,12 @@ def compute_potentials(
         ``gamma_out_used`` (measured where given, else the model's), ``E_act_mV``,
         ``delta_act_mV`` (``E_act_mV - E_conc_mV``), ``driving_force_mV``
         (``vm_mV - E_act_mV``), ``flux_direction``, ``current_direction``,
-        ``status`` and ``status_reason`` (of ``E_act_mV``).
+        ``status`` and ``status_reason`` (of ``E_act_mV``, ``E_conc_mV`` and
+        ``delta_act_mV``: ``"ok"`` means all three are finite; an undefined activity
+        coefficient is explained with the model's reason), ``driving_force_status``
+        and ``driving_force_reason`` (of ``driving_force_mV``: ``"ok"``, ``"no_vm"``,
+        ``"no_potential"`` or ``"not_finite"``). Optional columns of ``df`` (e.g.
+        ``sample_complete``, ``sample_rejected``) are carried through.
     """
     out = df.reset_index(drop=True)
     n = len(out)
@@ -93,17 +108,25 @@ def compute_potentials(
         np.isnan(measured_out), new["gamma_out_model"].astype(float), measured_out
     )
     # E_act, DF = Vm - E_act and both directions in one cache-blocked pass.
+    vm = column("vm_mV", np.nan).astype(float)
     actr = electrochemical_state(
         **base,
         gamma_in=gamma_in,
         gamma_out=gamma_out,
-        vm_mV=column("vm_mV", np.nan).astype(float),
+        vm_mV=vm,
         atol_mV=atol_mV,
     )
     df_mV, flux, current = actr.driving_force_mV, actr.flux, actr.current
-    reasons = np.array([STATUS_REASONS[s] for s in STATUS_LABELS], dtype=object)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         delta = actr.E_mV - conc.E_mV
+    status = actr.status
+    # "ok" vouches for every number of the row: E_conc can overflow where E_act
+    # does not (and delta with them).
+    unfinished = (status == OK) & ~(
+        np.isfinite(conc.E_mV) & np.isfinite(actr.E_mV) & np.isfinite(delta)
+    )
+    if unfinished.any():
+        status = np.where(unfinished, NOT_FINITE, status).astype(np.int8)
     new.update(
         gamma_in_used=gamma_in,
         gamma_out_used=gamma_out,
@@ -113,12 +136,33 @@ def compute_potentials(
         driving_force_mV=df_mV,
         flux_direction=FLUX_LABELS[flux],
         current_direction=CURRENT_LABELS[current],
-        status=STATUS_LABELS[actr.status],
-        status_reason=reasons[actr.status],
+        status=STATUS_LABELS[status],
+        status_reason=_status_reasons(status, new["activity_reason"]),
+        **_driving_force_status(vm, status, df_mV),
     )
     # One concat instead of a column-by-column insert (much faster for small tables).
     kept = out.drop(columns=[c for c in new if c in out.columns])
     return pd.concat([kept, pd.DataFrame(new, index=kept.index)], axis=1)
+
+
+def _status_reasons(status: np.ndarray, activity_reason: np.ndarray) -> np.ndarray:
+    """Reason per row; an undefined gamma says why, in the activity model's words."""
+    reasons = np.array([STATUS_REASONS[s] for s in STATUS_LABELS], dtype=object)
+    out = reasons[status]
+    why = (STATUS_LABELS[status] == "invalid_gamma") & (activity_reason != "")
+    if why.any():
+        out = np.where(why, out + " (" + activity_reason.astype(object) + ")", out)
+    return out
+
+
+def _driving_force_status(vm, status, df_mV) -> dict[str, np.ndarray]:
+    """``driving_force_status`` and ``driving_force_reason`` per row."""
+    labels = np.array(list(DRIVING_FORCE_REASONS), dtype=object)
+    code = np.where(
+        np.isnan(vm), 1, np.where(status != OK, 2, np.where(np.isfinite(df_mV), 0, 3))
+    )
+    texts = np.array(list(DRIVING_FORCE_REASONS.values()), dtype=object)
+    return {"driving_force_status": labels[code], "driving_force_reason": texts[code]}
 
 
 def temperature_scan(

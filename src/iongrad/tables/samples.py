@@ -3,6 +3,46 @@
 :func:`compute_samples` takes the potentials table and returns one row per sample
 (plus the per-ion Donnan table), calling the table adapters of
 :mod:`iongrad.tables.donnan` and :mod:`iongrad.tables.ghk`.
+
+What a sample must contain
+--------------------------
+A sample-level prediction made from part of a sample is a wrong number (the GHK
+potential of a sample that lost its K+ and Na+ rows is E_Cl), so each prediction
+states what it needs. A sample that lacks it gets NaN for the prediction and a
+non-ok status whose reason names the missing or rejected ions:
+
+====================  ============================================================
+prediction            needs (status when not met)
+====================  ============================================================
+every one below       a complete sample: no row of it rejected by validation
+                      (``incomplete_sample``, the rejected rows named from
+                      ``sample_rejected``)
+GHK potential         every ion of the permeabilities in use, each with finite c_in
+(``ghk_status``)      and c_out: the measured ``permeability`` values when every
+                      current carrier of the sample gives one, else the default
+                      permeabilities (config ``ghk.default_permeability``: K+, Na+,
+                      Cl-) (``missing_ions`` "no Na+ row: ...", or ``invalid_input``
+                      naming an ion without c_in or c_out)
+Donnan                a permeant cation and a permeant anion with c_out (the bath;
+(``donnan_status``)   ``missing_ions``, or ``invalid_input`` naming a missing c_out),
+                      and the impermeant charge: impermeant rows with c_in, or else
+                      c_in of every permeant ion, whose anion gap stands for it
+                      (``invalid_input`` naming the ions)
+pump-leak             Na+ and K+, each with a permeability and finite c_in and c_out
+(``pump_status``)     (``missing_ions``), and a membrane potential: measured, else
+                      the GHK one (``no_potential``)
+osmotic imbalance     the Donnan equilibrium it is computed at (``osmotic_status``
+(``osmotic_status``)  follows ``donnan_status``)
+====================  ============================================================
+
+Completeness comes from the optional per-row columns ``sample_complete`` (False when
+validation rejected a row of the sample) and ``sample_rejected`` (the rejected rows
+in words); without them a sample counts as complete. They are carried into
+``samples.parquet`` when present. ``bath_charge_mM`` and an anion-gap
+``impermeant_charge_mM`` are NaN when the Donnan needs are not met. Per-row Nernst
+potentials of accepted rows are facts about those rows and stay as they are. Any
+number that comes out non-finite gets ``not_finite``: a status ``"ok"`` always comes
+with finite numbers.
 """
 
 from __future__ import annotations
@@ -12,14 +52,19 @@ from typing import Any
 
 import pandas as pd
 
-from iongrad.canonical import CANONICAL_COLUMNS
+from iongrad.canonical import CANONICAL_COLUMNS, sample_index
 from iongrad.tables.donnan import donnan_tables
 from iongrad.tables.ghk import ghk_table
+from iongrad.tables.requirements import COMPLETENESS_COLUMNS, completeness
 
 __all__ = ["compute_samples"]
 
-#: Columns of the canonical measurement table that the per-sample solvers read.
-MEASUREMENT_COLUMNS = tuple(CANONICAL_COLUMNS)
+#: Columns of the canonical measurement table that the per-sample solvers read (the
+#: completeness columns when the table has them).
+MEASUREMENT_COLUMNS = (
+    *CANONICAL_COLUMNS,
+    *(c for c in COMPLETENESS_COLUMNS if c not in CANONICAL_COLUMNS),
+)
 
 
 def compute_samples(
@@ -43,7 +88,8 @@ def compute_samples(
     -------
     samples, donnan_ions : pandas.DataFrame
         One row per (dataset, sample_id): cell type, temperature, measured vm_mV,
-        ionic strengths, then the columns of
+        ionic strengths, ``sample_complete`` and ``sample_rejected`` (when the
+        potentials carry them), then the columns of
         :func:`iongrad.tables.donnan.donnan_table` and
         :func:`iongrad.tables.ghk.ghk_table`; and one row per sample x permeant ion
         from :func:`iongrad.tables.donnan.donnan_ions`.
@@ -74,6 +120,8 @@ def compute_samples(
             pd.MultiIndex.from_frame(samples[keys])
         ).to_numpy()
     measurements = potentials[[c for c in MEASUREMENT_COLUMNS if c in potentials]]
+    if set(COMPLETENESS_COLUMNS) & set(potentials.columns):
+        samples = samples.merge(_completeness(measurements), on=keys, how="left")
     donnan_ions = pd.DataFrame(columns=[*keys, "ion", "c_in_donnan_mM"])
     if donnan.get("enabled", True):
         model = donnan.get("activity_model", "ideal")
@@ -90,6 +138,17 @@ def compute_samples(
         )
         samples = samples.merge(_per_sample(gk), on=keys, how="left")
     return samples, donnan_ions
+
+
+def _completeness(measurements: pd.DataFrame) -> pd.DataFrame:
+    """``sample_complete`` and ``sample_rejected`` per (dataset, sample_id)."""
+    table = measurements.reset_index(drop=True)
+    idx = sample_index(table)
+    comp = completeness(table, idx)
+    out = idx.frame[["dataset", "sample_id"]].copy()
+    out["sample_complete"] = comp.complete
+    out["sample_rejected"] = comp.rejected
+    return out
 
 
 def _per_sample(table: pd.DataFrame) -> pd.DataFrame:
