@@ -91,3 +91,19 @@ def test_bad_input_exits_2(capsys, argv, message):
     status, _, err = run(capsys, "activity", *args)
     assert status == 2
     assert message in err
+
+
+def test_a_neutral_solute_in_the_solution_is_carried_with_gamma_one(capsys):
+    # Issue #14 item 2: a neutral solute crashed the Debye-Hueckel family.
+    status, out, _ = run(
+        capsys, "activity", "--solution", "Na+=100, Cl-=100, glucose=5",
+        "--temperature", "25C", "--json",
+    )  # fmt: skip
+    assert status == 0
+    data = json.loads(out)
+    by_ion = {i["ion"]: i for i in data["ions"]}
+    assert by_ion["glucose"]["gamma"] == 1.0
+    assert by_ion["glucose"]["valence"] == 0
+    assert data["valid"] is True
+    # I is that of the ions alone, so gamma_pm is NaCl's.
+    assert data["salt"] == "Na+ Cl-"

@@ -113,3 +113,28 @@ def test_extreme_inputs_raise_no_runtime_warning(model):
                vm=-70.0)  # fmt: skip
     out = compute_potentials(df, activity_model=model)
     assert (out["status"] != "ok").all()
+
+
+def test_neutral_solutes_are_neutral_rows_and_count_in_the_osmotic_balance():
+    from iongrad.tables.samples import compute_samples
+
+    base = table(["K+", "Na+", "Cl-"], [140.0, 10.0, 100.0], [5.0, 140.0, 145.0])
+    extra = base.iloc[:2].assign(
+        ion=["glucose", "mannitol"], valence=0, c_in_mM=[5.0, 20.0],
+        c_out_mM=[5.0, 0.0], permeant=[True, False],
+    )  # fmt: skip
+    df = pd.concat([base.assign(permeant=True), extra], ignore_index=True)
+    out = compute_potentials(df)
+    neutral = out.set_index("ion").loc[["glucose", "mannitol"]]
+    assert neutral["status"].tolist() == ["neutral", "neutral"]
+    assert (neutral["status_reason"] != "").all()
+    assert (out.set_index("ion").loc[["K+", "Na+", "Cl-"], "status"] == "ok").all()
+    settings = dict(donnan={"enabled": True}, ghk={"enabled": True})
+    with_solutes = compute_samples(out, **settings)[0].iloc[0]
+    without = compute_samples(compute_potentials(base), **settings)[0].iloc[0]
+    # Permeant glucose cancels; 20 mM impermeant mannitol inside adds 20 mOsm/kg.
+    assert with_solutes.osmotic_status == "ok"
+    assert with_solutes.osmotic_imbalance_mOsm_kg == pytest.approx(
+        without.osmotic_imbalance_mOsm_kg + 20.0, abs=1e-9
+    )
+    assert with_solutes.donnan_ratio == without.donnan_ratio
