@@ -12,11 +12,13 @@ and reviewed in the diff.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
 RESULT_TABLES = (
@@ -29,6 +31,8 @@ RESULT_TABLES = (
 #: validation.json keys that depend on the machine, not on the data (and the
 #: contract's path, which depends on where the package is installed).
 VOLATILE_KEYS = ("input",)
+#: Relative tolerance for floats: refactoring may reorder a sum, never change a value.
+RTOL = 1e-9
 
 
 def datasets(workdir: Path) -> list[str]:
@@ -56,6 +60,30 @@ def snapshot(workdir: Path) -> dict[str, str]:
     for csv in sorted((workdir / "reports").glob("*.csv")):
         out[f"reports__{csv.name}"] = csv.read_text()
     return out
+
+
+def _approx(expected):
+    if isinstance(expected, float):
+        return pytest.approx(expected, rel=RTOL, nan_ok=True)
+    if isinstance(expected, dict):
+        return {k: _approx(v) for k, v in expected.items()}
+    if isinstance(expected, list):
+        return [_approx(v) for v in expected]
+    return expected
+
+
+def assert_reproduced(workdir: Path) -> None:
+    """The finished run in ``workdir`` gives every recorded output, value for value."""
+    actual = snapshot(workdir)
+    recorded = {p.name: p.read_text() for p in GOLDEN.iterdir()}
+    assert sorted(actual) == sorted(recorded)
+    for name, text in recorded.items():
+        if name.endswith(".json"):
+            assert json.loads(actual[name]) == _approx(json.loads(text)), name
+        else:
+            exp = pd.read_csv(io.StringIO(text), keep_default_na=False)
+            got = pd.read_csv(io.StringIO(actual[name]), keep_default_na=False)
+            pd.testing.assert_frame_equal(got, exp, rtol=RTOL, obj=name)
 
 
 def write(workdir: Path) -> None:

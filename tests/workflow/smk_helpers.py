@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,25 +35,32 @@ class Run:
     output: str
 
 
-def snakemake(workdir: Path, *args: str, timeout: int = RUN_TIMEOUT_S) -> Run:
-    """Run Snakemake with the default profile in ``workdir`` (stdout + stderr)."""
-    cmd = [
-        SNAKEMAKE,
-        "--cores",
-        "2",
-        "--workflow-profile",
-        "workflow/profiles/default",
-        *args,
-    ]
-    env = local_env()
+def snakemake_command(*args: str) -> list[str]:
+    """The command line of a local run with the default profile."""
+    profile = ["--workflow-profile", "workflow/profiles/default"]
+    return [SNAKEMAKE, "--cores", "2", *profile, *args]
+
+
+def snakemake(
+    workdir: Path,
+    *args: str,
+    timeout: int = RUN_TIMEOUT_S,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Run:
+    """Run Snakemake with the default profile in ``workdir`` (stdout + stderr).
+
+    ``preexec_fn`` runs in the child before Snakemake starts (a umask, dropped
+    privileges).
+    """
     proc = subprocess.run(
-        cmd,
+        snakemake_command(*args),
         cwd=workdir,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env=local_env(),
         check=False,
+        preexec_fn=preexec_fn,
     )
     return Run(proc.returncode, proc.stdout + proc.stderr)
 

@@ -5,19 +5,32 @@ as threads of its own process, where Python's global interpreter lock lets one j
 compute at a time and slows Snakemake's scheduler too. A function decorated with
 :func:`in_worker_process` runs, after :func:`use_worker_processes`, in one of ``n``
 warm worker processes instead; the calling thread only waits.
+
+Workers die with the process that owns the pool (Snakemake), even when it is killed
+with ``kill -9``, and never write after it died. Each worker watches, in a thread, a
+pipe whose only writing end the owner holds: the owner's death closes it, the read
+returns end-of-file at once, and the worker ends itself on the spot
+(:func:`_watch_owner`). Neither ``prctl(PR_SET_PDEATHSIG)`` nor a watch on
+``os.getppid()`` would do: a worker's parent is the forkserver, not the owner, and
+the forkserver lives on as long as any worker holds its "alive" pipe, so the
+workers' parent never dies. The pipe is also event-driven (no polling delay) and
+works wherever multiprocessing does, not only on Linux.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.connection import Connection
 from typing import Any
 
 __all__ = ["in_worker_process", "use_worker_processes"]
 
-_WORKERS: dict[str, Any] = {"n": 0, "pool": None}
+_WORKERS: dict[str, Any] = {"n": 0, "pool": None, "lifeline": None}
 _WORKERS_LOCK = threading.Lock()
 
 
@@ -34,6 +47,9 @@ def use_worker_processes(n: int) -> None:
         if pool is not None and _WORKERS["n"] == 0:
             _WORKERS["pool"] = None
             pool.shutdown(wait=True)
+            for end in _WORKERS["lifeline"]:
+                end.close()
+            _WORKERS["lifeline"] = None
 
 
 def _pool() -> ProcessPoolExecutor | None:
@@ -41,11 +57,35 @@ def _pool() -> ProcessPoolExecutor | None:
         if _WORKERS["pool"] is None and _WORKERS["n"] > 0:
             import multiprocessing
 
+            context = multiprocessing.get_context("forkserver")
+            # The owner keeps both ends: the reading end is handed to every worker
+            # it starts (also later ones), the writing end to no one.
+            reader, writer = context.Pipe(duplex=False)
+            _WORKERS["lifeline"] = (reader, writer)
             _WORKERS["pool"] = ProcessPoolExecutor(
                 max_workers=_WORKERS["n"],
-                mp_context=multiprocessing.get_context("forkserver"),
+                mp_context=context,
+                initializer=_watch_owner,
+                initargs=(reader,),
             )
         return _WORKERS["pool"]
+
+
+def _watch_owner(lifeline: Connection) -> None:
+    """Pool initializer: end this worker the moment the pool's owner dies.
+
+    ``lifeline`` is the reading end of a pipe whose writing end only the owner
+    holds; nothing is ever sent, so the read returns only when the owner's end is
+    closed, which the kernel does when the owner dies. The worker then exits at
+    once (``os._exit``: no cleanup, no further write), whatever its job was doing.
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv_bytes()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="iongrad-owner-watch", daemon=True).start()
 
 
 def _plain(value: Any) -> Any:
