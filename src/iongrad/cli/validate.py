@@ -1,7 +1,12 @@
 """``iongrad validate``: check measurement tables against the contract.
 
+A directory stands for every table in it (``.csv``, ``.tsv``, ``.txt``,
+``.parquet``); hidden and lock files there (``._x.csv``, ``.~lock.x.csv#``,
+``~$x.csv``) are skipped and named on standard error.
+
 Exit status: 0 every file passed (warnings allowed), 1 errors were found, 2 an
-argument was unusable or a file could not be read (the message names it).
+argument was unusable, a file could not be read or the contract is missing (the
+message names it).
 """
 
 from __future__ import annotations
@@ -9,9 +14,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 
 from iongrad.cli.common import CLIError, emit_json
+from iongrad.gate.contract import SchemaDefinitionError, load_contract
 from iongrad.gate.ingest import IngestError
+from iongrad.gate.readers import table_files
 from iongrad.gate.validation import validate_file
 
 _DATASET = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -26,7 +34,12 @@ def register(sub) -> None:
         "(file, row, column, value, rule). Exit 0 valid, 1 errors found, "
         "2 unusable arguments or unreadable file.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="CSV or parquet file")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="CSV or parquet file, or a directory (every table in it)",
+    )
     p.add_argument(
         "--lenient",
         action="store_true",
@@ -44,8 +57,12 @@ def run(args: argparse.Namespace) -> int:
             f"--dataset: {args.dataset!r} may only contain letters, digits, _ and -"
         )
     mode = "lenient" if args.lenient else "strict"
+    try:
+        load_contract()
+    except SchemaDefinitionError as err:
+        raise CLIError(str(err)) from None
     reports, unreadable, failed = [], [], False
-    for path in args.files:
+    for path in _tables(args.files):
         try:
             result = validate_file(path, dataset=args.dataset, mode=mode)
         except IngestError as err:
@@ -64,3 +81,31 @@ def run(args: argparse.Namespace) -> int:
              "files": reports, "unreadable": unreadable}
         )  # fmt: skip
     return status
+
+
+def _tables(paths: list[str]) -> list[str]:
+    """The files to validate: each path, a directory replaced by its tables.
+
+    Skipped hidden and lock files are named on standard error; a directory without
+    any table is an unusable argument.
+    """
+    out = []
+    for path in paths:
+        if not Path(path).is_dir():
+            out.append(path)
+            continue
+        tables, skipped = table_files(path)
+        if skipped:
+            names = ", ".join(p.name for p in skipped)
+            print(
+                f"iongrad validate: {path}: skipped {len(skipped)} hidden or lock "
+                f"file(s) (names starting with '.' or '~$'): {names}",
+                file=sys.stderr,
+            )
+        if not tables:
+            raise CLIError(
+                f"{path} is a directory without any table (.csv, .tsv, .txt, "
+                ".parquet) in it"
+            )
+        out += [str(p) for p in tables]
+    return out

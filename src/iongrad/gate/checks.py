@@ -14,6 +14,9 @@ Examples
 >>> import pandas as pd
 >>> get_check("in_range")(pd.Series([1.0, 5.0, float("nan")]), min=0, max=2).tolist()
 [True, False, True]
+>>> get_check("in_range")(pd.Series([0.0, 1e-30, 1.0]), min=1e-9, max=2,
+...                       allow_zero=True).tolist()
+[True, False, True]
 """
 
 from __future__ import annotations
@@ -153,12 +156,21 @@ def in_range(
     max: float,
     include_min: bool = True,
     include_max: bool = True,
+    allow_zero: bool = False,
 ) -> pd.Series:
-    """Value within ``[min, max]`` (open ends with ``include_min/max=False``)."""
+    """Value within ``[min, max]`` (open ends with ``include_min/max=False``).
+
+    ``allow_zero=True`` lets exactly 0 pass whatever the range: a concentration
+    range starts above 0 (a smaller non-zero value is a unit mistake) while 0 means
+    the ion is absent.
+    """
     v = s.to_numpy(dtype=float, na_value=np.nan)
     lo = v >= min if include_min else v > min
     hi = v <= max if include_max else v < max
-    return pd.Series((lo & hi) | np.isnan(v), index=s.index)
+    ok = (lo & hi) | np.isnan(v)
+    if allow_zero:
+        ok |= v == 0
+    return pd.Series(ok, index=s.index)
 
 
 @register("nonnegative_finite", "column", elementwise=True)

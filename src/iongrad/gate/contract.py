@@ -205,8 +205,16 @@ def _plan(schema: pa.DataFrameSchema, rules: dict[str, Rule]) -> tuple:
 @lru_cache(maxsize=16)
 def _load(path: str, mtime_ns: int, size: int) -> Contract:
     """Compile ``path``; the stat fields key the cache (a changed file recompiles)."""
-    with open(path, encoding="utf-8") as handle:
-        doc = yaml.safe_load(handle)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = yaml.safe_load(handle)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise SchemaDefinitionError(
+            f"the measurement contract {path} cannot be read "
+            f"({type(err).__name__}: {err}); reinstall iongrad if it is the bundled one"
+        ) from None
+    if not isinstance(doc, dict):
+        raise SchemaDefinitionError(f"{path}: the contract is not a YAML mapping")
     rules: dict[str, Rule] = {}
 
     def add(rule: Rule) -> None:
@@ -323,7 +331,8 @@ def load_contract(path: str | Path | None = None) -> Contract:
     Raises
     ------
     SchemaDefinitionError
-        When the YAML names an unknown dtype, check, severity or column.
+        When the file cannot be read, or the YAML names an unknown dtype, check,
+        severity or column.
     """
     resolved = str(Path(path or DEFAULT_CONTRACT).resolve())
     try:

@@ -31,13 +31,15 @@ import pyarrow.parquet as pq
 
 from iongrad.gate.failures import Failure, IngestError, RowFailure
 
-__all__ = ["Source", "read_source"]
+__all__ = ["TABLE_SUFFIXES", "Source", "hidden_file", "read_source", "table_files"]
 
 #: File name suffixes read as parquet and as CSV.
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 #: Separators accepted in a CSV file, in order of preference on a tie.
 SEPARATORS = (",", ";", "\t")
+#: Every suffix read as a table.
+TABLE_SUFFIXES = PARQUET_SUFFIXES | CSV_SUFFIXES
 
 
 @dataclass
@@ -93,6 +95,13 @@ def read_source(path: str | os.PathLike) -> Source:
     """
     p = Path(path)
     name = str(path)
+    if p.is_dir():
+        raise IngestError(
+            name,
+            "this is a directory, not a table (`iongrad validate DIRECTORY` "
+            "validates every table in it)",
+            rule="is_directory",
+        )
     if not p.is_file():
         raise IngestError(name, "no such file", rule="file_not_found")
     suffix = p.suffix.lower()
@@ -101,6 +110,30 @@ def read_source(path: str | os.PathLike) -> Source:
     if suffix in CSV_SUFFIXES:
         return _read_csv(p, name)
     raise IngestError(name, "unknown file type; use .csv or .parquet", rule="file_type")
+
+
+def hidden_file(name: str) -> bool:
+    """Hidden or lock file: macOS ``._x``, LibreOffice ``.~lock.x#``, Excel ``~$x``.
+
+    >>> [hidden_file(n) for n in ("._a.csv", ".~lock.a.csv#", "~$a.csv", "a.csv")]
+    [True, True, True, False]
+    """
+    return name.startswith((".", "~$"))
+
+
+def table_files(directory: str | os.PathLike) -> tuple[list[Path], list[Path]]:
+    """The tables in ``directory`` (sorted) and the hidden or lock files skipped.
+
+    A table is a file with a suffix :func:`read_source` reads; hidden and lock files
+    (:func:`hidden_file`) are skipped whatever their suffix, other files ignored.
+    """
+    tables, skipped = [], []
+    for path in sorted(Path(directory).iterdir()):
+        if hidden_file(path.name):
+            skipped.append(path)
+        elif path.is_file() and path.suffix.lower() in TABLE_SUFFIXES:
+            tables.append(path)
+    return tables, skipped
 
 
 def _read_csv(path: Path, name: str) -> Source:

@@ -33,7 +33,7 @@ import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
 from iongrad.canonical import CANONICAL_COLUMNS
-from iongrad.files import jsonable, write_text
+from iongrad.files import csv_text, jsonable, write_text
 from iongrad.gate import parallel
 from iongrad.gate.checks import (
     BIG_TABLE,
@@ -204,7 +204,9 @@ def _schema_failures(
         if rule_name.startswith("dtype("):
             rule_name = "dtype"
         idx = None if index is None or pd.isna(index) else int(index)
-        key = (idx, col, rule_name)
+        # One failure per cell: its first rule in the contract's order (-1 mM is
+        # reported as negative, not also as below the range).
+        key = (idx, col) if idx is not None else (idx, col, rule_name)
         if key in seen:
             continue
         seen.add(key)
@@ -572,7 +574,9 @@ def write_outputs(
     """Write ``validation.json`` and ``rejected.csv`` (always, header-only if empty).
 
     Each file is written to a temporary name and renamed: whole or not at all.
+    ``rejected.csv`` is for people: written through :func:`iongrad.files.csv_text`,
+    so a cell such as a sample id ``=HYPERLINK(...)`` opens as text, not a formula.
     """
     text = json.dumps(result.report, indent=2, allow_nan=False, default=str)
     write_text(validation_json, text + "\n")
-    write_text(rejected_csv, result.rejected.to_csv(index=False))
+    write_text(rejected_csv, csv_text(result.rejected))
