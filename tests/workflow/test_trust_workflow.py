@@ -43,6 +43,8 @@ from smk_helpers import (
     snakemake_command,
 )
 
+from iongrad.pipeline import config as cfgmod
+
 #: The datasets of the shared finished run: a lenient one with rejected rows, a
 #: wide table and a long one.
 SUBSET = ("human_red_blood_cell", "plant_nitella_translucens", "squid_giant_axon")
@@ -244,12 +246,57 @@ def test_kill_9_mid_run_leaves_no_worker_and_recovers_to_the_same_results(tmp_pa
 
 
 # ------------------------------------- 12, 13: one's own folder, hidden files
+def test_unknown_lenient_names_are_a_note_and_leave_datasets_strict(tmp_path):
+    (tmp_path / "a.csv").write_text("x\n")
+    notes: list[str] = []
+    cfg = cfgmod.resolve(
+        {
+            "raw_dir": str(tmp_path),
+            "validation": {"lenient_datasets": ["a", "human_red_blood_cell"]},
+        },
+        notes=notes,
+    )
+    assert cfg["datasets"]["a"]["validation_mode"] == "lenient"
+    assert len(notes) == 1
+    assert "human_red_blood_cell" in notes[0]
+    assert "lenient_datasets" in notes[0]
+    cfg = cfgmod.resolve(
+        {"raw_dir": str(tmp_path), "validation": {"lenient_datasets": ["zz"]}}
+    )
+    assert cfg["datasets"]["a"]["validation_mode"] == "strict"
 
 
 HIDDEN = ("._axon.csv", ".~lock.axon.csv#", "~$axon.csv", ".DS_Store", ".axon.csv")
 
 
+def test_hidden_and_lock_files_are_skipped_and_named(tmp_path):
+    (tmp_path / "axon.csv").write_text("x\n")
+    for name in HIDDEN:
+        (tmp_path / name).write_bytes(b"\x00\x05binary")
+    notes: list[str] = []
+    assert list(cfgmod.discover_datasets(tmp_path, notes=notes)) == ["axon"]
+    assert len(notes) == 1
+    for name in ("._axon.csv", ".~lock.axon.csv#", "~$axon.csv", ".axon.csv"):
+        assert name in notes[0]
+
+
 # ------------------------------------------------------ 15: names starting with -
+@pytest.mark.parametrize("stem", ["--help", "-x"])
+def test_a_file_name_starting_with_a_dash_is_refused(tmp_path, stem):
+    (tmp_path / f"{stem}.csv").write_text("x\n")
+    with pytest.raises(cfgmod.ConfigError) as info:
+        cfgmod.discover_datasets(tmp_path)
+    message = str(info.value)
+    assert str(tmp_path / f"{stem}.csv") in message
+    assert "must start with a letter, a digit or '_'" in message
+
+
+def test_a_listed_dataset_starting_with_a_dash_is_refused():
+    with pytest.raises(cfgmod.ConfigError) as info:
+        cfgmod.resolve({"datasets": {"--help": {"path": "x.csv"}}})
+    message = str(info.value)
+    assert "'--help'" in message
+    assert "must start with a letter, a digit or '_'" in message
 
 
 # --------------------------------------------- 17: a dry run writes nothing

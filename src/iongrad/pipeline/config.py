@@ -11,11 +11,19 @@ so the resolved config names every dataset, its file and its validation mode.
 All mappings in the resolved config are key-sorted, so the parameters the workflow
 derives from it are canonical: the same settings always give the same params and
 Snakemake's params trigger reruns only when a value really changed.
+
+What resolving skips rather than refuses is said in ``notes`` (a list the caller
+passes and prints): hidden and lock files in ``raw_dir`` (``._x.csv`` from macOS,
+``.~lock.x.csv#`` from LibreOffice, ``~$x.csv`` from Excel), and names in
+``validation.lenient_datasets`` that match no dataset (the shipped config names an
+example dataset; running on one's own folder leaves every dataset strict, the safe
+direction).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -32,17 +40,23 @@ __all__ = [
     "TABLE_SUFFIXES",
     "ConfigError",
     "batches",
+    "check_dataset_name",
     "dataset_settings",
     "discover_datasets",
     "load",
     "resolve",
+    "resolved_sha256",
+    "resolved_text",
     "schema",
     "schema_path",
     "write_resolved",
 ]
 
-#: Dataset names become file names and Snakemake wildcards.
-DATASET_PATTERN = r"^[A-Za-z0-9_-]+$"
+#: Dataset names become file names and Snakemake wildcards: letters, digits, '_' and
+#: '-', not starting with '-' (``reports/--help.html`` reads as an option on a
+#: command line).
+DATASET_WILDCARD = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
+DATASET_PATTERN = rf"^{DATASET_WILDCARD}$"
 #: Names a dataset may not take: their report would overwrite the index report.
 RESERVED_DATASET_NAMES = frozenset({"index"})
 #: File name suffixes discovered as input tables in ``raw_dir``.
@@ -51,6 +65,41 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")
 
 class ConfigError(ValueError):
     """A configuration that does not satisfy the schema or names unusable datasets."""
+
+
+def _name_rule(name: str) -> str | None:
+    """The rule a dataset name breaks, in words, or None when it is a usable name."""
+    if name.startswith("-"):
+        return (
+            "starts with '-'; a dataset name must start with a letter, a digit or "
+            "'_' (it becomes a file name, and a name starting with '-' reads as an "
+            "option on a command line)"
+        )
+    if not re.match(DATASET_PATTERN, name):
+        return (
+            f"may only contain letters, digits, '_' and '-' (pattern {DATASET_PATTERN})"
+        )
+    if name in RESERVED_DATASET_NAMES:
+        return "is reserved (reports/index.html is the cross-dataset report)"
+    return None
+
+
+def check_dataset_name(name: str, where: str, cure: str = "rename it") -> None:
+    """Raise :class:`ConfigError` unless ``name`` may name a dataset.
+
+    ``where`` says where the name came from (the file, or the config key), so the
+    message names it with the rule, then ``cure``.
+
+    >>> check_dataset_name("squid_2024", "data/raw/squid_2024.csv")
+    >>> try:
+    ...     check_dataset_name("--help", "data/raw/--help.csv")
+    ... except ConfigError as err:
+    ...     print(str(err).split(";")[0])
+    data/raw/--help.csv: the dataset name '--help' starts with '-'
+    """
+    rule = _name_rule(name)
+    if rule is not None:
+        raise ConfigError(f"{where}: the dataset name {name!r} {rule}: {cure}")
 
 
 def schema_path() -> Path:
@@ -86,7 +135,12 @@ def _validate(config: Mapping[str, Any]) -> None:
         lines = []
         for err in errors:
             where = "/".join(str(p) for p in err.path) or "<top level>"
-            lines.append(f"  config key {where}: {err.message}")
+            message = err.message
+            if err.validator == "pattern" and err.validator_value == DATASET_PATTERN:
+                # The rule in words, as for a discovered file's name.
+                message = f"the dataset name {err.instance!r} "
+                message += str(_name_rule(str(err.instance)))
+            lines.append(f"  config key {where}: {message}")
         raise ConfigError(
             f"config does not match {schema_path().name} "
             f"({len(errors)} error(s)):\n" + "\n".join(lines)
@@ -128,8 +182,23 @@ def _sorted(value: Any) -> Any:
     return value
 
 
-def discover_datasets(raw_dir: str | Path) -> dict[str, str]:
+def _hidden(name: str) -> bool:
+    """Hidden or lock file: macOS ``._x``, LibreOffice ``.~lock.x#``, Excel ``~$x``."""
+    return name.startswith((".", "~$"))
+
+
+def _table_like(name: str) -> bool:
+    """A name that, but for its lock mark, would be an input table."""
+    return name.lower().rstrip("#~").endswith(TABLE_SUFFIXES)
+
+
+def discover_datasets(
+    raw_dir: str | Path, notes: list[str] | None = None
+) -> dict[str, str]:
     """Map dataset name (file stem) -> path for every table in ``raw_dir``.
+
+    Hidden and lock files (names starting with '.' or '~$') are skipped; those that
+    look like tables are named in one line appended to ``notes``.
 
     Raises
     ------
@@ -140,31 +209,45 @@ def discover_datasets(raw_dir: str | Path) -> dict[str, str]:
     if not raw.is_dir():
         raise ConfigError(f"raw_dir {str(raw)!r} is not a directory")
     found: dict[str, str] = {}
+    skipped: list[str] = []
     for path in sorted(raw.iterdir()):
+        if _hidden(path.name):
+            if _table_like(path.name):
+                skipped.append(path.name)
+            continue
         if path.suffix.lower() not in TABLE_SUFFIXES or not path.is_file():
             continue
         name = path.stem
-        if not re.match(DATASET_PATTERN, name):
-            raise ConfigError(
-                f"{path}: the file stem {name!r} is not a valid dataset name "
-                f"(pattern {DATASET_PATTERN}); rename the file or list it under "
-                "`datasets` with a valid name"
-            )
+        cure = "rename the file, or list it under `datasets` with another name"
+        check_dataset_name(name, str(path), cure)
         if name in found:
             raise ConfigError(
                 f"{path} and {found[name]} give the same dataset name {name!r}"
             )
         found[name] = path.as_posix()
+    if skipped and notes is not None:
+        notes.append(
+            f"raw_dir {raw.as_posix()}: skipped {len(skipped)} hidden or lock "
+            f"file(s) (names starting with '.' or '~$', left by macOS, LibreOffice "
+            f"or Excel): {', '.join(skipped)}"
+        )
     return found
 
 
-def resolve(config: Mapping[str, Any] | None) -> dict[str, Any]:
+def resolve(
+    config: Mapping[str, Any] | None, notes: list[str] | None = None
+) -> dict[str, Any]:
     """Validate a config and return it with every default filled in and sorted.
 
     Parameters
     ----------
     config : mapping or None
         The config as loaded (Snakemake's ``config`` object or :func:`load`).
+    notes : list, optional
+        Receives one line per thing skipped rather than refused: hidden or lock
+        files in ``raw_dir``, names in ``validation.lenient_datasets`` that match no
+        dataset (those names are ignored: every dataset they do not name stays
+        strict).
 
     Returns
     -------
@@ -176,8 +259,8 @@ def resolve(config: Mapping[str, Any] | None) -> dict[str, Any]:
     ------
     ConfigError
         Schema violations (all at once, each naming its key; a key left empty, i.e.
-        null, means its default), an unknown dataset in
-        ``validation.lenient_datasets``, or no dataset at all.
+        null, means its default), a dataset name that cannot name files (see
+        :func:`check_dataset_name`), or no dataset at all.
 
     Examples
     --------
@@ -190,25 +273,23 @@ def resolve(config: Mapping[str, Any] | None) -> dict[str, Any]:
     cfg = _fill_defaults(raw_config, schema())
     if cfg["datasets"]:
         datasets = {k: dict(v) for k, v in cfg["datasets"].items()}
+        for name in datasets:
+            check_dataset_name(name, f"config key datasets/{name}")
     else:
-        found = discover_datasets(cfg["raw_dir"])
+        found = discover_datasets(cfg["raw_dir"], notes)
         datasets = {name: {"path": path} for name, path in found.items()}
     if not datasets:
         raise ConfigError(
             f"no datasets: list them under `datasets` or put tables in "
             f"{cfg['raw_dir']!r}"
         )
-    reserved = sorted(set(datasets) & RESERVED_DATASET_NAMES)
-    if reserved:
-        raise ConfigError(
-            f"dataset name(s) {reserved} are reserved (reports/index.html is the "
-            "cross-dataset report); rename the file or the `datasets` key"
-        )
     lenient = set(cfg["validation"]["lenient_datasets"])
     unknown = sorted(lenient - set(datasets))
-    if unknown:
-        raise ConfigError(
-            f"config key validation/lenient_datasets names unknown datasets: {unknown}"
+    if unknown and notes is not None:
+        notes.append(
+            f"config key validation/lenient_datasets names {unknown}, which match "
+            "no dataset of this run: ignored (every other dataset is validated "
+            f"in {cfg['validation']['mode']} mode)"
         )
     for name, settings in datasets.items():
         if settings.get("validation_mode") is None:
@@ -260,17 +341,39 @@ def batches(cfg: Mapping[str, Any]) -> dict[str, list[str]]:
     return {f"batch{i + 1:0{width}d}": chunk for i, chunk in enumerate(chunks)}
 
 
+def resolved_text(cfg: Mapping[str, Any]) -> str:
+    """The resolved config as the YAML text of ``results/config.resolved.yaml``."""
+    return yaml.safe_dump(dict(cfg), sort_keys=True, default_flow_style=False)
+
+
+def resolved_sha256(cfg: Mapping[str, Any]) -> str:
+    """SHA-256 of :func:`resolved_text`: a short param that changes with the config."""
+    return hashlib.sha256(resolved_text(cfg).encode("utf-8")).hexdigest()
+
+
 def write_resolved(cfg: Mapping[str, Any], path: str | Path) -> bool:
     """Write the resolved config as YAML unless the file already holds it.
 
     Returns True when the file was (re)written. Leaving an identical file untouched
     keeps its modification time, so nothing downstream sees a change.
+
+    Raises
+    ------
+    OSError
+        Naming ``path`` (not the temporary file beside it) when it cannot be
+        written, e.g. a read-only ``results/``.
     """
-    text = yaml.safe_dump(dict(cfg), sort_keys=True, default_flow_style=False)
+    text = resolved_text(cfg)
     path = Path(path)
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
-    # Atomic: every SLURM job parses the Snakefile and may get here at the same time;
-    # each writes the same text under its own temporary name, then renames it.
-    files.write_text(path, text)
+    try:
+        # Atomic: written under a temporary name beside it, then renamed.
+        files.write_text(path, text)
+    except OSError as exc:
+        raise OSError(
+            exc.errno,
+            f"cannot write {path.as_posix()}: {exc.strerror} (its folder "
+            f"{path.parent.as_posix()}/ must be writable)",
+        ) from None
     return True
