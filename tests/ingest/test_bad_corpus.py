@@ -31,7 +31,7 @@ CASES = [
     ("wrong_separator.csv", 1, "separator", 1, "dataset|sample_id|cell_type|"
      "temperature_C|ion|c_in_mM|c_out_mM"),
     ("wrong_types.parquet", 1, "parquet_dtype", 2, "c_in"),
-    ("two_temperatures.csv", 1, "one_temperature_per_sample", 3, "temperature_K"),
+    ("two_temperatures.csv", 1, "one_temperature_per_sample", 3, "temperature_C"),
     ("two_cell_types.csv", 1, "one_cell_type_per_sample", 2, "cell_type"),
     ("two_vm.csv", 1, "one_vm_per_sample", 3, "vm_mV"),
     ("gamma_out_of_range.csv", 1, "gamma_in_range", 2, "gamma_in"),
@@ -150,7 +150,7 @@ def test_many_files_exit_status_is_the_worst(capsys):
     # The human summary: one header line per file, then the failures.
     assert "long_mM.csv: OK (strict)" in text
     assert "negative_concentration.csv: FAILED (strict)" in text
-    assert "row 2, column 'c_in_mM': value -400.0: rule c_in_nonnegative_finite" in text
+    assert "row 2, column 'c_in_mM': value '-400': rule c_in_nonnegative_finite" in text
     code, _, err = _validate(
         capsys, good, str(BAD / "negative_concentration.csv"), str(BAD / "empty.csv")
     )

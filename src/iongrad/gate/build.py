@@ -68,6 +68,7 @@ __all__ = [
     "long_records",
     "plan_columns",
     "sample_columns",
+    "source_headers",
     "wide_records",
 ]
 
@@ -79,6 +80,13 @@ _SCALES = ("", "molar", "molal")
 _SCALE_CODE = {"molar": 1, "molal": 2}
 #: Potential fields -> canonical columns.
 _POTENTIALS = {"vm": "vm_mV", "erev": "erev_mV", "ljp": "ljp_mV"}
+#: Contract fields -> the canonical column their cells go to (the others: same name).
+_CANONICAL = {
+    "temperature": "temperature_K",
+    "c_in": "c_in_mM",
+    "c_out": "c_out_mM",
+    **_POTENTIALS,
+}
 #: Accepted spellings of a permeant flag (lower case).
 _BOOLEANS = {
     "true": True, "yes": True, "1": True, "y": True, "t": True,
@@ -223,6 +231,23 @@ def plan_columns(source: Source, found: Findings) -> HeaderPlan:
     found.info["ignored_columns"] = plan.ignored
     found.file.extend(failures)
     return plan
+
+
+def source_headers(plan: HeaderPlan) -> tuple[dict[str, str], dict[tuple, str]]:
+    """Where each canonical column's cells come from, in the file's own headers.
+
+    Returns ``{canonical column: header}`` for the contract's fields and, for a
+    wide file, ``{(canonical column, ion): header}`` for its ion columns
+    (``("c_in_mM", "Ca2+"): "Ca_in [nM]"``). Unit columns are not listed: their
+    cells go to no canonical column of their own.
+    """
+    fields = {
+        _CANONICAL.get(key, key): role.header
+        for key, role in plan.fields.items()
+        if key in CANONICAL_COLUMNS or key in _CANONICAL
+    }
+    ions = {(f"c_{role.comp}_mM", role.name): role.header for role in plan.wide}
+    return fields, ions
 
 
 # ------------------------------------------------------------------- step 2: values
@@ -658,11 +683,13 @@ def assemble(
     records: pd.DataFrame | None,
     per_sample: dict | None,
     found: Findings,
+    layout: str,
 ) -> tuple[pd.DataFrame, list[Failure], dict]:
     """The canonical table, its failures located by table index, and its factors.
 
     ``records`` and ``per_sample`` are :func:`build_columns`' (None after a
-    failure of the whole file: one placeholder record per source row).
+    failure of the whole file: one placeholder record per source row); ``layout``
+    the plan's (a wide cell's failure goes to its own ion's record).
     """
     if records is None:
         records = pd.DataFrame({"_raw_pos": np.arange(source.n)})
@@ -690,7 +717,8 @@ def assemble(
     ordered = [*CANONICAL_COLUMNS, "_raw_pos"]
     table = pd.DataFrame({k: cols[k] for k in ordered}, copy=False)
     failures = [replace(f, index=None, source_column=f.column) for f in found.file]
-    failures += _locate(pos, found.rows.items)
+    ions = records["ion"].to_numpy(dtype=object) if "ion" in records else None
+    failures += _locate(pos, ions, found.rows.items, layout == "wide")
     return table, failures, factors
 
 
@@ -751,22 +779,28 @@ def concentration_scale(records: pd.DataFrame, found: Findings) -> pd.Series:
     return _str_take(list(_SCALES[1:]), codes)
 
 
-def _locate(pos: np.ndarray, items: list[RowFailure]) -> list[Failure]:
+def _locate(
+    pos: np.ndarray, ions: np.ndarray | None, items: list[RowFailure], wide: bool
+) -> list[Failure]:
     """Source-row failures as table-index failures (``pos``: each record's row).
 
-    A source row's failure goes to every record of the row, whatever its ion: a
-    wide row's failing cell is reported once per ion record of that row.
+    A failure of a wide file's ion cell (``item.ion``) goes to that ion's record
+    of the row and names the ion; any other failure of a row (its temperature, its
+    sample id) goes to every record of the row, which it concerns as a whole.
     """
     if not items:
         return []
     by_pos: dict[int, list[int]] = {}
     for idx, p in enumerate(pos):
         by_pos.setdefault(int(p), []).append(idx)
-    return [
-        replace(item.failure, index=idx)
-        for item in items
-        for idx in by_pos.get(item.pos, [])
-    ]
+    out = []
+    for item in items:
+        at = by_pos.get(item.pos, [])
+        ion = item.ion if wide else None
+        if ion is not None and ions is not None and len(at) > 1:
+            at = [i for i in at if ions[i] == ion] or at
+        out += [replace(item.failure, index=i, ion=ion) for i in at]
+    return out
 
 
 # ---------------------------------------------------------------- str column helpers

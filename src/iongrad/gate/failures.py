@@ -55,6 +55,9 @@ class Failure:
     file, row : optional
         The input file and the line a spreadsheet shows (header = line 1), set
         when the failure is reported.
+    ion : str, optional
+        The ion a wide file's column implies (``Ca_in [nM]``: ``Ca2+``); None for a
+        long file's cells and for cells that belong to the whole row.
     """
 
     rule: str
@@ -66,6 +69,7 @@ class Failure:
     source_column: str | None = None
     file: str | None = None
     row: int | None = None
+    ion: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -78,13 +82,14 @@ class Failure:
         return self.source_column or self.column
 
     def to_dict(self) -> dict:
-        """The ``validation.json`` record: file, row, column, value, rule, severity,
-        message (``value`` as JSON can hold it)."""
+        """The ``validation.json`` record: file, row, column, value, ion, rule,
+        severity, message (``value`` as JSON can hold it)."""
         return {
             "file": self.file,
             "row": self.row,
             "column": self.column,
             "value": jsonable(self.value),
+            "ion": self.ion,
             "rule": self.rule,
             "severity": self.severity,
             "message": self.message,

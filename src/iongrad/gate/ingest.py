@@ -42,6 +42,7 @@ from iongrad.gate.build import (
     assemble,
     build_columns,
     plan_columns,
+    source_headers,
 )
 from iongrad.gate.failures import Failure, IngestError
 from iongrad.gate.readers import read_source
@@ -68,6 +69,11 @@ class Ingested:
     holds ``values[codes[i]]`` (code -1: missing). They are the columns the reader
     built from a few values (ion symbols, the concentration scale, constants), so
     validation can judge each value once instead of a million cells.
+
+    ``sources`` maps a canonical column to the file's header its cells come from,
+    and ``ion_sources`` a wide file's ``(column, ion)`` to its header
+    (:func:`iongrad.gate.build.source_headers`), so that a failure found in the
+    canonical table is reported at the cell the user wrote (:meth:`source_cell`).
     """
 
     path: str
@@ -78,6 +84,22 @@ class Ingested:
     failures: list[Failure] = field(default_factory=list)
     info: dict = field(default_factory=dict)
     factors: dict[str, tuple[np.ndarray, list]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    ion_sources: dict[tuple, str] = field(default_factory=dict)
+
+    def source_header(self, index: int, column: str) -> tuple[str | None, str | None]:
+        """The header of the cell behind ``table[column][index]``, and its ion.
+
+        The ion is named when a wide file's column implies it; ``(None, None)``
+        when the value comes from no single cell (a constant dataset name, the
+        concentration scale).
+        """
+        if self.ion_sources:
+            ion = self.table["ion"].iat[index]
+            header = self.ion_sources.get((column, ion))
+            if header is not None:
+                return header, ion
+        return self.sources.get(column), None
 
     @property
     def file_failures(self) -> list[Failure]:
@@ -98,10 +120,11 @@ def ingest(path: str | os.PathLike, *, dataset: str | None = None) -> Ingested:
     found = Findings(source.failures)
     plan = plan_columns(source, found)
     per_sample, records = build_columns(source, plan, dataset, found)
-    table, failures, factors = assemble(source, records, per_sample, found)
+    table, failures, factors = assemble(source, records, per_sample, found, plan.layout)
     info = source.info
     info.update(found.info)
     info["layout"] = plan.layout
+    sources, ion_sources = source_headers(plan)
     return Ingested(
         path=source.path,
         layout=plan.layout,
@@ -111,6 +134,8 @@ def ingest(path: str | os.PathLike, *, dataset: str | None = None) -> Ingested:
         failures=failures,
         info=info,
         factors=factors,
+        sources=sources,
+        ion_sources=ion_sources,
     )
 
 

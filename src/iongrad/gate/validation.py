@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -364,6 +364,7 @@ def _ion_hint(value: str) -> str:
 def _describe(failure: Failure, file: str, row, column, value, contract) -> str:
     where = f"{file}" + (f", row {row}" if row is not None else "")
     where += f", column {column!r}" if column else ""
+    where += f" ({failure.ion})" if failure.ion else ""
     what = f": value {value!r}" if value is not None else ""
     text = failure.message or contract.describe(failure.rule)
     if failure.rule == "known_ion" and value is not None:
@@ -417,8 +418,27 @@ def validate_file(
         for f in _contract_failures(canonical, spec, ing.factors):
             if (f.index, f.column) in parsed:
                 continue  # already reported as unparsable
-            failures.append(f)
+            failures.append(_at_source(ing, f))
     return _split(ing, failures, spec, mode, dataset)
+
+
+def _at_source(ing: Ingested, failure: Failure) -> Failure:
+    """A failure of the canonical table told at the cell the user wrote.
+
+    The file's header replaces the canonical column and the cell as written the
+    canonical value (``temperature_C`` '98.6', not ``temperature_K`` 371.75); a
+    wide file's ion column names its ion. The canonical ``column`` stays, for the
+    gate's own bookkeeping.
+    """
+    if failure.index is None or failure.column is None:
+        return failure
+    header, ion = ing.source_header(failure.index, failure.column)
+    if header is None:
+        return failure
+    value = ing.raw[header].iat[int(ing.table["_raw_pos"].iat[failure.index])]
+    if isinstance(value, str):
+        value = value.strip() or None  # an empty cell holds no value
+    return replace(failure, source_column=header, value=value, ion=ion)
 
 
 def _split(
@@ -477,25 +497,33 @@ def _reported(
     row), the table rows with errors, and each such row's short reasons."""
     n = len(ing.table)
     rows = ing.table["source_row"].to_numpy() if n else np.array([], np.int64)
+    raw_pos = ing.table["_raw_pos"].to_numpy()
     header_row = ing.info.get("header_row")
     bad = np.zeros(n, dtype=bool)
     reasons: dict[int, list[str]] = {}
     records = []
+    cells: set[tuple] = set()  # (source row, header, rule) reported so far
     for f in sorted(failures, key=lambda f: (f.index is not None, f.index or 0)):
         idx = f.index
         row = header_row if idx is None else int(rows[idx])
         column = f.reported_column
         value = jsonable(f.value)
-        reported = Failure(
-            rule=f.rule,
-            message=_describe(f, ing.path, row, column, value, spec),
-            column=column,
-            value=value,
-            severity=f.severity,
-            file=ing.path,
-            row=row,
-        )
-        records.append(reported.to_dict())
+        # A wide row's cell that concerns the whole row (its temperature) fails
+        # every record of the row, but is one cell: reported once.
+        cell = None if idx is None else (int(raw_pos[idx]), column, f.rule)
+        if ing.layout != "wide" or cell not in cells:
+            cells.add(cell)
+            reported = Failure(
+                rule=f.rule,
+                message=_describe(f, ing.path, row, column, value, spec),
+                column=column,
+                value=value,
+                severity=f.severity,
+                file=ing.path,
+                row=row,
+                ion=f.ion,
+            )
+            records.append(reported.to_dict())
         if not f.is_error:
             continue
         short = f"{f.rule} ({column}={value!r})"
