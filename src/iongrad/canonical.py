@@ -3,6 +3,11 @@
 Every table the gate accepts has these columns (one row per sample x ion); the
 tables layer and the reports group its rows by (``dataset``, ``sample_id``) with
 :func:`sample_index`, the one grouping used everywhere.
+
+``sample_complete`` is False on every accepted row of a sample of which validation
+rejected a row (lenient mode), and ``sample_rejected`` names those rows in the
+file's words (``row 9 K+ (number_format: c_in_mM '14O')``; empty when complete):
+a sample with a rejected row must not be computed as if it were whole.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ CANONICAL_COLUMNS = [
     "permeability",
     "ljp_mV",
     "ljp_corrected",
+    "sample_complete",
+    "sample_rejected",
     "source_file",
     "source_row",
 ]

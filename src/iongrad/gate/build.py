@@ -707,6 +707,9 @@ def assemble(
             if rows == "raw" and not identity:
                 codes = codes[pos]
             factors[name] = (codes, values)
+    # complete until validation rejects a row of the sample
+    cols["sample_complete"] = np.ones(n, dtype=bool)
+    cols["sample_rejected"] = _str_full("", n).array
     cols["source_row"] = source.lines[pos] if source.n else np.array([], np.int64)
     cols["_raw_pos"] = pos
     for name in CANONICAL_COLUMNS:

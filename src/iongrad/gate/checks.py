@@ -509,7 +509,7 @@ def _explain_bath(df: pd.DataFrame, idx: np.ndarray) -> list[str]:
     sample = df["sample_id"].to_numpy(dtype=object)
     return [
         f"sample {sample[i]!r}: sum z c_out = {charge[i]:+.3g} mM "
-        f"of {total[i]:.3g} mM (|{100 * abs(charge[i]) / total[i]:.1f}| %)"
+        f"of {total[i]:.3g} mM ({100 * abs(charge[i]) / total[i]:.1f} %)"
         for i in idx
     ]
 

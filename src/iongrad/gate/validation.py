@@ -312,18 +312,29 @@ def _typed(plan: tuple[ColumnPlan, ...], df: pd.DataFrame) -> bool:
 
 
 def _contract_failures(
-    frame: pd.DataFrame, spec: Contract, factors: dict | None = None
+    frame: pd.DataFrame,
+    spec: Contract,
+    factors: dict | None = None,
+    unclean: np.ndarray | None = None,
 ) -> list[Failure]:
+    """The contract's failures on ``frame``: column rules, then table rules.
+
+    The table rules (sums and comparisons over a sample) run on the rows without
+    errors only: neither the rows of ``unclean`` (errors found while reading) nor
+    those a column rule rejects, so that a rejected value (-142 mM) never enters
+    a sum.
+    """
     screens = (
         (spec.column_error_schema, "error", spec.column_error_plan),
         (spec.column_warning_schema, "warning", spec.column_warning_plan),
     )
     workers = parallel.threads(len(frame))
-    if workers > 1 and all(_typed(plan, frame) for _, _, plan in screens):
+    clean_read = unclean is None or not unclean.any()
+    if workers > 1 and clean_read and all(_typed(p, frame) for _, _, p in screens):
         # No dtype failure is possible, so the table rules will run: screen the
         # columns (one task each) while this thread numbers the samples, then run
         # the table rules. Pandera, for a screen that found something, runs
-        # afterwards in this thread.
+        # afterwards in this thread (and the table rules again, on the clean rows).
         with ThreadPoolExecutor(workers) as pool:
             passed = [
                 [pool.submit(_plan_passes, (col,), frame, factors) for col in plan]
@@ -331,11 +342,13 @@ def _contract_failures(
             ]
             table = _table_failures(frame, spec, factors, pool)
             clean = [all(f.result() for f in futures) for futures in passed]
+        if all(clean):
+            return table
         failures = []
         for (schema, severity, _), ok in zip(screens, clean, strict=True):
             if not ok:
                 failures += _schema_failures(schema, frame, spec, severity)
-        return failures + table
+        return failures + _clean_table_failures(frame, spec, factors, failures)
     failures = [
         *_schema_failures(
             spec.column_error_schema, frame, spec, "error", spec.column_error_plan,
@@ -348,8 +361,34 @@ def _contract_failures(
     ]  # fmt: skip
     # Table rules need well-typed key columns; skip them if a dtype check failed.
     if not any(f.rule == "dtype" for f in failures):
-        failures += _table_failures(frame, spec, factors)
+        failures += _clean_table_failures(frame, spec, factors, failures, unclean)
     return failures
+
+
+def _clean_table_failures(
+    frame: pd.DataFrame,
+    spec: Contract,
+    factors: dict | None,
+    failures: list[Failure],
+    unclean: np.ndarray | None = None,
+) -> list[Failure]:
+    """The table rules on the rows of ``frame`` without an error (of ``failures``
+    or ``unclean``), located by ``frame``'s index."""
+    bad = np.zeros(len(frame), dtype=bool) if unclean is None else unclean.copy()
+    for f in failures:
+        if f.is_error and f.index is not None:
+            bad[f.index] = True
+    if not bad.any():
+        return _table_failures(frame, spec, factors)
+    keep = np.flatnonzero(~bad)
+    if not len(keep):
+        return []
+    part = frame.take(keep).reset_index(drop=True)
+    sub = {k: (codes[keep], values) for k, (codes, values) in (factors or {}).items()}
+    return [
+        replace(f, index=int(keep[f.index]))
+        for f in _table_failures(part, spec, sub or None)
+    ]
 
 
 @cache
@@ -415,7 +454,9 @@ def validate_file(
             if f.column == "concentration_scale"
             for col in ("c_in_mM", "c_out_mM")
         }
-        for f in _contract_failures(canonical, spec, ing.factors):
+        unclean = np.zeros(len(table), dtype=bool)
+        unclean[[f.index for f in ing.failures if f.is_error]] = True
+        for f in _contract_failures(canonical, spec, ing.factors, unclean):
             if (f.index, f.column) in parsed:
                 continue  # already reported as unparsable
             failures.append(_at_source(ing, f))
@@ -464,6 +505,8 @@ def _split(
         accepted = table[CANONICAL_COLUMNS]
     if not len(accepted):
         accepted = empty_frame(spec)[CANONICAL_COLUMNS]
+    elif reject.any():
+        _mark_incomplete(ing.table, accepted, ~reject, reasons)
     rejected = _rejected_frame(ing, np.flatnonzero(reject), reasons, withheld)
     if mode == "strict":
         ok = n_errors == 0 and n > 0
@@ -490,17 +533,77 @@ def _split(
     return ValidationResult(accepted=accepted, rejected=rejected, report=report)
 
 
+#: At most this many rejected rows are named in a sample's ``sample_rejected``.
+REJECTED_NAMED = 10
+
+
+def _mark_incomplete(
+    table: pd.DataFrame, accepted: pd.DataFrame, kept: np.ndarray, reasons: dict
+) -> None:
+    """Fill ``accepted``'s ``sample_complete`` and ``sample_rejected`` (in place).
+
+    ``kept`` says which rows of ``table`` were accepted; ``reasons`` holds each
+    rejected row's errors (:func:`_reported`). A sample (dataset, sample_id) with a
+    rejected row is incomplete, and its rejected rows are named as the file gives
+    them: ``row 9 K+ (number_format: c_in_mM '14O')``.
+    """
+    codes = sample_codes(table)
+    rows = table["source_row"].to_numpy()
+    ions = table["ion"].to_numpy(dtype=object)
+    named: dict[int, list[str]] = {}
+    for i in sorted(reasons):
+        named.setdefault(int(codes[i]), []).append(
+            _rejected_words(rows[i], ions[i], reasons[i])
+        )
+    text = np.full(int(codes.max()) + 1, "", dtype=object)
+    for code, words in named.items():
+        more = len(words) - REJECTED_NAMED
+        text[code] = "; ".join(words[:REJECTED_NAMED]) + (
+            f"; and {more} more row(s)" if more > 0 else ""
+        )
+    mine = codes[kept]
+    accepted["sample_complete"] = text[mine] == ""
+    accepted["sample_rejected"] = pd.array(text[mine], dtype="str")
+
+
+def _rejected_words(row, ion, errors: list[tuple]) -> str:
+    """One rejected row: ``row 9 K+ (number_format: c_in_mM '14O')``."""
+    what = "; ".join(
+        " ".join(
+            [f"{rule}:"]
+            + ([str(column)] if column is not None else [])
+            + [_as_written(value)]
+        )
+        for rule, column, value in errors
+    )
+    name = f" {ion}" if isinstance(ion, str) and ion else ""
+    return f"row {row}{name} ({what})"
+
+
+def _as_written(value) -> str:
+    """A cell for a sentence: a number bare, a text quoted, nothing as 'empty'."""
+    if value is None:
+        return "empty"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return repr(value)
+    return str(value)
+
+
 def _reported(
     ing: Ingested, failures: list[Failure], spec: Contract
-) -> tuple[list[dict], np.ndarray, dict[int, list[str]]]:
+) -> tuple[list[dict], np.ndarray, dict[int, list[tuple]]]:
     """The ``validation.json`` records of ``failures`` (file-level first, then by
-    row), the table rows with errors, and each such row's short reasons."""
+    row), the table rows with errors, and each such row's errors as
+    ``(rule, column, value)`` in the file's words."""
     n = len(ing.table)
     rows = ing.table["source_row"].to_numpy() if n else np.array([], np.int64)
     raw_pos = ing.table["_raw_pos"].to_numpy()
     header_row = ing.info.get("header_row")
     bad = np.zeros(n, dtype=bool)
-    reasons: dict[int, list[str]] = {}
+    reasons: dict[int, list[tuple]] = {}
     records = []
     cells: set[tuple] = set()  # (source row, header, rule) reported so far
     for f in sorted(failures, key=lambda f: (f.index is not None, f.index or 0)):
@@ -526,7 +629,7 @@ def _reported(
             records.append(reported.to_dict())
         if not f.is_error:
             continue
-        short = f"{f.rule} ({column}={value!r})"
+        short = (f.rule, column, value)
         if idx is None:
             bad[:] = True
             for i in range(n):
@@ -588,7 +691,10 @@ def _rejected_frame(
     reason = np.full(len(idx), default, dtype=object)
     rows = np.fromiter(reasons, dtype=np.int64, count=len(reasons))
     for row, at in zip(rows, np.searchsorted(idx, rows), strict=True):
-        reason[at] = "; ".join(reasons[int(row)])  # every row with errors is in idx
+        # every row with errors is in idx
+        reason[at] = "; ".join(
+            f"{rule} ({column}={value!r})" for rule, column, value in reasons[int(row)]
+        )
     out["reason"] = pd.array(reason, dtype="str")
     return out
 
