@@ -264,14 +264,20 @@ def test_an_infinite_activity_coefficient_is_invalid_gamma():
     assert "finite" in r.reasons[0]
 
 
-def test_cli_nernst_says_why_a_result_is_not_finite(capsys):
+def test_cli_nernst_never_says_ok_with_a_number_that_is_not_one(capsys):
     import json
 
     from iongrad.cli import main
 
+    # Issue #6: this printed "E_mV": "nan" with status ok. The CLI now refuses the
+    # value by the contract's c_in_range (exit 2); should it ever pass, the physics
+    # says not_finite.
     status = main(["nernst", "--c-in", "1e-320", "--c-out", "5", "--ion", "K+",
                    "--temperature", "37C", "--json"])  # fmt: skip
     data = json.loads(capsys.readouterr().out)
-    assert status == 0
-    assert data["status"] == "not_finite"
-    assert "finite" in data["reason"]
+    if status == 0:
+        assert data["status"] == "not_finite"
+        assert "finite" in data["reason"]
+    else:
+        assert status == 2
+        assert "c_in" in data["error"]
