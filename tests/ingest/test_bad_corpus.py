@@ -58,6 +58,12 @@ CASES = [
     ("wide_mixed_scale.csv", 1, "mixed_scale", 2, "concentration_scale"),
     ("temperature_unit_unknown.csv", 1, "unknown_unit", 2, "temperature_unit"),
     ("unit_conflict.parquet", 1, "unit_conflict", None, "c_in_mM"),
+    ("repeated_header.csv", 1, "duplicate_header", 1, "c_in_mM"),
+    ("nul_in_header.csv", 1, "header_character", 1, "c_out\x00_mM"),
+    ("no_c_out_column.csv", 1, "required_column", 1, "c_out"),
+    ("wide_no_in_column.csv", 1, "required_column", 1, "c_in"),
+    ("warn_empty_column.csv", 0, "empty_column", 1, "vm_mV"),
+    ("warn_na_text.csv", 0, "na_text", 1, "c_in_mM"),
     ("warn_bath_not_neutral.csv", 0, "bath_electroneutral", 4, "c_out_mM"),
     ("warn_intracellular_calcium.csv", 0, "plausible_c_in", 3, "c_in_mM"),
 ]  # fmt: skip

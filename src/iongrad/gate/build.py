@@ -65,6 +65,7 @@ __all__ = [
     "Findings",
     "assemble",
     "build_columns",
+    "column_warnings",
     "long_records",
     "plan_columns",
     "sample_columns",
@@ -121,6 +122,8 @@ class Findings:
         self.file: list[Failure] = []
         self.info: dict = {}
         self.factors: dict[str, tuple[str, np.ndarray, list]] = {}
+        #: header -> positions of its cells spelled as a missing value ("NaN")
+        self.na_cells: dict[str, np.ndarray] = {}
 
     def file_fail(self, column, value, rule, message, severity="error") -> None:
         """Record a failure of the whole file."""
@@ -137,6 +140,7 @@ class Findings:
         self.file.extend(other.file)
         self.info.update(other.info)
         self.factors.update(other.factors)
+        self.na_cells.update(other.na_cells)
 
 
 @dataclass
@@ -170,6 +174,7 @@ class Cells:
             column=column,
             fails=self.found.rows,
             ion=ion,
+            na_cells=self.found.na_cells,
         )
 
     def text(self, key: str, default: str | None = None) -> pd.Series:
@@ -226,7 +231,10 @@ def plan_columns(source: Source, found: Findings) -> HeaderPlan:
             found.file.append(failure)
             return HeaderPlan({}, [], "long", [])
     plan, failures = plan_headers(
-        headers, source.info.get("field_units", {}), source.info.get("separator", "n/a")
+        source.info.get("headers", headers),
+        source.info.get("field_units", {}),
+        source.info.get("separator", "n/a"),
+        names=headers,
     )
     found.info["ignored_columns"] = plan.ignored
     found.file.extend(failures)
@@ -276,7 +284,71 @@ def build_columns(
     per_sample, table = _side_by_side(source.n, samples, records, found)
     if found.has_file_errors:
         return None, None
+    found.file += column_warnings(source, plan, found.na_cells)
     return per_sample, table
+
+
+#: At most this many rows are listed in a warning about cells of one column.
+ROWS_LISTED = 10
+
+
+def column_warnings(
+    source: Source, plan: HeaderPlan, na_cells: dict[str, np.ndarray]
+) -> list[Failure]:
+    """Warnings about whole columns read, in the file's column order.
+
+    ``empty_column``: every cell of the column is empty (or spells a missing
+    value); ``na_text``: cells spelled as a missing value (``NaN``, ``NA``, ``-``)
+    were read as empty, listed with their rows (at most :data:`ROWS_LISTED`).
+    """
+    read = {role.header for role in plan.fields.values()}
+    read |= {role.header for role in plan.wide}
+    out = []
+    for header in source.cells.columns:
+        if header not in read:
+            continue
+        if _all_empty(source.cells[header]):
+            out.append(
+                Failure(
+                    rule="empty_column",
+                    message="every cell of this column is empty: it gives no value",
+                    column=header,
+                    severity="warning",
+                )
+            )
+        elif header in na_cells:
+            out.append(_na_text_warning(source, header, na_cells[header]))
+    return out
+
+
+def _all_empty(cells: pd.Series) -> bool:
+    """Every cell is missing, blank or an NA spelling (first cell first: cheap)."""
+    if not len(cells):
+        return False
+    first = cells.iat[0]
+    if (
+        isinstance(first, str)
+        and first.strip()
+        and not is_na_text(pd.Series([first.strip()], dtype="str")).all()
+    ):
+        return False
+    return bool(is_na_text(cell_text(cells)).all())
+
+
+def _na_text_warning(source: Source, header: str, positions: np.ndarray) -> Failure:
+    text = source.cells[header].iloc[positions].astype(str).str.strip()
+    tokens = ", ".join(repr(t) for t in dict.fromkeys(text))
+    lines = [str(int(r)) for r in source.lines[positions[:ROWS_LISTED]]]
+    more = len(positions) - len(lines)
+    listed = ", ".join(lines) + (f" and {more} more" if more > 0 else "")
+    return Failure(
+        rule="na_text",
+        message=f"{len(positions)} cell(s) spelled as a missing value ({tokens}) "
+        f"were read as empty: rows {listed}",
+        column=header,
+        value=tokens,
+        severity="warning",
+    )
 
 
 def _side_by_side(n: int, first: Callable, second: Callable, found: Findings):

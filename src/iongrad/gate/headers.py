@@ -24,6 +24,7 @@ HeaderRole(header='Cl- (uM) out', role='wide', name='Cl-', comp='out', unit='uM'
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from iongrad.gate.failures import Failure
@@ -34,6 +35,7 @@ __all__ = [
     "HeaderPlan",
     "HeaderRole",
     "classify",
+    "column_position",
     "plan_headers",
     "separator_failure",
     "split_header",
@@ -202,21 +204,87 @@ def separator_failure(headers: list[str]) -> Failure | None:
     )
 
 
+def column_position(index: int) -> str:
+    """Column ``index`` (0-based) as a person finds it: ``6 (F)``, ``28 (AB)``.
+
+    >>> column_position(5), column_position(27)
+    ('6 (F)', '28 (AB)')
+    """
+    letters, k = "", index + 1
+    while k:
+        k, rest = divmod(k - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{index + 1} ({letters})"
+
+
+def _positions(indices: list[int]) -> str:
+    named = [column_position(i) for i in indices]
+    return ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def _header_failures(headers: list[str]) -> tuple[set[int], list[Failure]]:
+    """Headers that cannot be read as written: repeated, or with a control character.
+
+    Returns the positions not to classify (every repeat after the first, every
+    header with a control character) and one error per such header.
+    """
+    skip: set[int] = set()
+    failures = []
+    where: dict[str, list[int]] = {}
+    for i, header in enumerate(headers):
+        if any(unicodedata.category(ch) == "Cc" for ch in header):
+            skip.add(i)
+            failures.append(
+                Failure(
+                    rule="header_character",
+                    message=f"the header {header!r} in column {column_position(i)} "
+                    "holds a control character (shown as \\x..), which cannot be "
+                    "read as a name; retype the header",
+                    column=header,
+                    value=header,
+                )
+            )
+        elif header.strip():  # blank headers: ignored columns, by position
+            where.setdefault(header, []).append(i)
+    for header, at in where.items():
+        if len(at) > 1:
+            skip.update(at[1:])
+            failures.append(
+                Failure(
+                    rule="duplicate_header",
+                    message=f"the header {header!r} appears in columns "
+                    f"{_positions(at)}; each header must appear once (which "
+                    "column holds the values?)",
+                    column=header,
+                    value=header,
+                )
+            )
+    return skip, failures
+
+
 def plan_headers(
-    headers: list[str], field_units: dict[str, str], separator: str
+    headers: list[str],
+    field_units: dict[str, str],
+    separator: str,
+    names: list[str] | None = None,
 ) -> tuple[HeaderPlan, list[Failure]]:
     """Classify every header; return the plan and the failures of the whole file.
 
-    The failures come in the order a reader checks them: each header's own problem
-    (unit conflict, unknown ion, a field given twice), the ignored columns
-    (warnings), both layouts at once, then each missing required column.
+    ``headers`` are the file's, ``names`` the unique names its cells are held
+    under (default: the headers). The failures come in the order a reader checks
+    them: headers that cannot be read (repeated, control characters), each
+    header's own problem (unit conflict, unknown ion, a field given twice), the
+    ignored columns (warnings), both layouts at once, then each missing required
+    column.
     """
     fields: dict[str, HeaderRole] = {}
     wide: list[HeaderRole] = []
     ignored: list[str] = []
-    failures: list[Failure] = []
-    for header in headers:
-        role, failure = classify(header, field_units.get(header))
+    skip, failures = _header_failures(headers)
+    for i, (header, name) in enumerate(zip(headers, names or headers, strict=True)):
+        if i in skip:
+            continue
+        role, failure = classify(name, field_units.get(name))
         if failure:
             failures.append(failure)
         if role.role == "field":
@@ -242,16 +310,19 @@ def plan_headers(
                 )
             wide.append(role)
         elif not failure:
-            ignored.append(header)
+            ignored.append(name)
     failures += [
         Failure(
             rule="ignored_column",
             message="this column is not part of the measurement contract and was "
-            "not read (check its spelling if it should be)",
+            "not read (check its spelling if it should be)"
+            if header.strip()
+            else f"column {column_position(i)} has no header and was not read",
             column=header,
             severity="warning",
         )
-        for header in ignored
+        for i, (header, name) in enumerate(zip(headers, names or headers, strict=True))
+        if name in ignored
     ]
     layout = "wide" if wide else "long"
     failures += _layout_failures(headers, fields, wide, separator)
@@ -276,19 +347,32 @@ def _layout_failures(
                 value="ion + " + wide[0].header,
             )
         )
-    required = list(_REQUIRED)
-    if not wide:
-        required += ["ion"]
-        if "c_in" not in fields and "c_out" not in fields:
-            required += ["c_in", "c_out"]
     seen = ", ".join(repr(h) for h in headers)
+    missing = [need for need in _REQUIRED if need not in fields]
+    if not wide and "ion" not in fields:
+        missing.append("ion")
     failures += [
         Failure(
             rule="required_column",
             message=f"no {need} column; columns seen: {seen} (separator {separator!r})",
             column=need,
         )
-        for need in required
-        if need not in fields
+        for need in missing
     ]
+    # Every potential needs both compartments (Nernst, GHK), and a Donnan
+    # prediction the bath and the inside's impermeant charge: a table without any
+    # value of one compartment gives no number at all. One ion measured on one
+    # side only (an impermeant anion inside) is fine.
+    for comp, words in (("in", "inside (intracellular)"), ("out", "bath (outside)")):
+        given = any(w.comp == comp for w in wide) if wide else f"c_{comp}" in fields
+        if not given:
+            spelled = f"<ion>_{comp} columns" if wide else f"a c_{comp} column"
+            failures.append(
+                Failure(
+                    rule="required_column",
+                    message=f"no {words} concentrations ({spelled}): no potential "
+                    f"can be computed from this table; columns seen: {seen}",
+                    column=f"c_{comp}",
+                )
+            )
     return failures

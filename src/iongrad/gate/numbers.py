@@ -27,7 +27,7 @@ import pandas as pd
 
 from iongrad.gate.checks import BIG_TABLE
 from iongrad.gate.failures import RowFailures
-from iongrad.gate.text import may_have_edge_space
+from iongrad.gate.text import blank_cells, may_have_edge_space
 from iongrad.units import UnitError, parse_temperature
 
 __all__ = [
@@ -78,6 +78,7 @@ def parse_number(
     column: str,
     fails: RowFailures,
     ion: str | None = None,
+    na_cells: dict | None = None,
 ) -> np.ndarray:
     """Parse a number column explicitly; unparsable cells become failures.
 
@@ -95,6 +96,9 @@ def parse_number(
         Receives one failure per cell that is not a number, by row position.
     ion : str, optional
         The ion of a wide file's column.
+    na_cells : dict, optional
+        Receives ``{header: positions}`` of the cells that spell a missing value
+        (``NaN``, ``NA``, ``-``...: read as empty, but reported), when there are any.
 
     Returns
     -------
@@ -121,6 +125,10 @@ def parse_number(
         return series.to_numpy(dtype=float, na_value=np.nan, copy=True)
     text = cell_text(series)
     na = is_na_text(text)
+    if na_cells is not None and na.any():
+        spelled = na & ~blank_cells(text)
+        if spelled.any():
+            na_cells[str(series.name)] = np.flatnonzero(spelled)
     cleaned = text.where(~na, None)
     if decimal == ",":
         both = cleaned.str.contains(",", regex=False) & cleaned.str.contains(

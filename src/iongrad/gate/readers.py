@@ -229,13 +229,25 @@ def _count_outside_quotes(line: str, sep: str) -> int:
 
 
 def _unique_names(header: list[str]) -> list[str]:
-    """Headers made unique as pandas does: repeats get ``.1``, ``.2``..."""
+    """Headers made unique as pandas does: repeats get ``.1``, ``.2``...
+
+    Internal names only (the cells need unique column names): a repeated header
+    is an error of the file, reported under the name it has there
+    (:func:`iongrad.gate.headers.plan_headers`). A made-up name never takes one
+    the file has (``a``, ``a``, ``a.1`` gives ``a``, ``a.2``, ``a.1``).
+    """
+    taken = set(header)
     seen: dict[str, int] = {}
     out = []
     for h in header:
         n = seen.get(h, 0)
-        seen[h] = n + 1
-        out.append(h if n == 0 else f"{h}.{n}")
+        name = h
+        while n and name in taken:
+            name = f"{h}.{n}"
+            n += 1
+        seen[h] = max(n, 1)
+        taken.add(name)
+        out.append(name)
     return out
 
 
@@ -254,11 +266,12 @@ def _read_parquet(path: Path, name: str) -> Source:
         if unit is not None:
             units[f.name] = unit.decode("utf-8")
     cells = table.to_pandas()
-    cells.columns = _unique_names([str(c) for c in cells.columns])
+    headers = [str(c) for c in cells.columns]
+    cells.columns = _unique_names(headers)
     info = {
         "format": "parquet",
         "field_units": units,
-        "headers": list(cells.columns),
+        "headers": headers,
         "header_row": None,
     }
     lines = np.arange(1, len(cells) + 1, dtype=np.int64)
