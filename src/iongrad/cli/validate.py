@@ -19,6 +19,7 @@ from pathlib import Path
 from iongrad.cli.common import CLIError, emit_json
 from iongrad.gate.contract import SchemaDefinitionError, load_contract
 from iongrad.gate.ingest import IngestError
+from iongrad.gate.numbers import stated_format
 from iongrad.gate.readers import table_files
 from iongrad.gate.validation import validate_file
 
@@ -47,6 +48,17 @@ def register(sub) -> None:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--dataset", help="dataset name (default: column or file stem)")
+    p.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        help="the CSV files' decimal mark (default: ',' in ';'-separated files, "
+        "else '.'); stating it reads every cell that way",
+    )
+    p.add_argument(
+        "--thousands",
+        help="the CSV files' thousands separator (with --decimal); without it, a "
+        "number such as 140.000 in a decimal-comma file is an error",
+    )
     p.set_defaults(func=run)
 
 
@@ -57,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             f"--dataset: {args.dataset!r} may only contain letters, digits, _ and -"
         )
     mode = "lenient" if args.lenient else "strict"
+    number_format = _number_format(args)
     try:
         load_contract()
     except SchemaDefinitionError as err:
@@ -64,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
     reports, unreadable, failed = [], [], False
     for path in _tables(args.files):
         try:
-            result = validate_file(path, dataset=args.dataset, mode=mode)
+            result = validate_file(
+                path, dataset=args.dataset, mode=mode, number_format=number_format
+            )
         except IngestError as err:
             unreadable.append({"file": path, "rule": err.rule, "message": str(err)})
             if not args.json:
@@ -81,6 +96,20 @@ def run(args: argparse.Namespace) -> int:
              "files": reports, "unreadable": unreadable}
         )  # fmt: skip
     return status
+
+
+def _number_format(args: argparse.Namespace) -> dict | None:
+    """The stated number format of --decimal/--thousands (None: not stated)."""
+    if args.decimal is None:
+        if args.thousands is not None:
+            raise CLIError("--thousands needs --decimal (the files' decimal mark)")
+        return None
+    fmt = {"decimal": args.decimal, "thousands": args.thousands}
+    try:
+        stated_format(fmt)
+    except ValueError as err:
+        raise CLIError(f"--decimal/--thousands: {err}") from None
+    return fmt
 
 
 def _tables(paths: list[str]) -> list[str]:

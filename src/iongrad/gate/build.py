@@ -175,6 +175,8 @@ class Cells:
             fails=self.found.rows,
             ion=ion,
             na_cells=self.found.na_cells,
+            thousands=self.source.thousands,
+            stated=self.source.stated,
         )
 
     def text(self, key: str, default: str | None = None) -> pd.Series:
@@ -734,6 +736,8 @@ def valence(cells: Cells, ions, positions: np.ndarray, factor=None) -> np.ndarra
         fmt=cells.source.fmt,
         column="valence",
         fails=sub,
+        thousands=cells.source.thousands,
+        stated=cells.source.stated,
     )
     # inf is no whole number either (it would become a garbage int64)
     noint = ~np.isnan(declared) & (

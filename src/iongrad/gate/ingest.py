@@ -15,8 +15,10 @@ Accepted inputs
   Temperature as ``temperature_C``, ``temperature_K``, ``temperature [degC]`` or with a
   ``temperature_unit`` column. Potentials are mV.
 * **CSV dialects.** UTF-8 with or without BOM; ``,``, ``;`` or tab separator sniffed
-  from the header; decimal comma when the separator is ``;``; quoted fields; blank
-  lines are skipped (their line numbers still count).
+  from the header; decimal comma when the separator is ``;`` unless the number
+  format is stated (``number_format``); a number whose reading is ambiguous
+  (``140.000`` in a decimal-comma file) is refused; quoted fields; blank lines are
+  skipped (their line numbers still count).
 
 Every value is parsed explicitly: a text cell in a number column is a failure naming
 file, line, column and value, never a silent NaN. ``source_file`` and ``source_row``
@@ -107,16 +109,23 @@ class Ingested:
         return [f for f in self.failures if f.index is None and f.is_error]
 
 
-def ingest(path: str | os.PathLike, *, dataset: str | None = None) -> Ingested:
+def ingest(
+    path: str | os.PathLike,
+    *,
+    dataset: str | None = None,
+    number_format: dict | None = None,
+) -> Ingested:
     """Read ``path`` into the canonical table, collecting every failure.
 
     The steps are :mod:`iongrad.gate.build`'s: read the cells, plan the columns
-    from the headers, parse the values, assemble the table.
+    from the headers, parse the values, assemble the table. ``number_format``
+    states a CSV file's ``{"decimal": ",", "thousands": "."}``
+    (:func:`iongrad.gate.numbers.stated_format`; a ValueError when unusable).
 
     Raises :class:`IngestError` only for files that cannot be read at all (missing,
     empty, not UTF-8, corrupt parquet); everything else is a failure in the result.
     """
-    source = read_source(path)
+    source = read_source(path, number_format)
     found = Findings(source.failures)
     plan = plan_columns(source, found)
     per_sample, records = build_columns(source, plan, dataset, found)
@@ -140,7 +149,12 @@ def ingest(path: str | os.PathLike, *, dataset: str | None = None) -> Ingested:
 
 
 # ---------------------------------------------------------------------- public API
-def read_table(path: str | os.PathLike, *, dataset: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | os.PathLike,
+    *,
+    dataset: str | None = None,
+    number_format: dict | None = None,
+) -> pd.DataFrame:
     """Read a CSV or parquet measurement table into the canonical long table.
 
     Parameters
@@ -149,6 +163,8 @@ def read_table(path: str | os.PathLike, *, dataset: str | None = None) -> pd.Dat
         ``.csv`` (any accepted dialect) or ``.parquet`` file.
     dataset : str, optional
         Dataset name for files without a ``dataset`` column (default: the file stem).
+    number_format : dict, optional
+        The file's decimal mark and thousands separator, as :func:`ingest` takes.
 
     Returns
     -------
@@ -164,7 +180,7 @@ def read_table(path: str | os.PathLike, *, dataset: str | None = None) -> pd.Dat
         temperature per sample, ...) are
         :func:`iongrad.gate.validation.validate_file`'s.
     """
-    result = ingest(path, dataset=dataset)
+    result = ingest(path, dataset=dataset, number_format=number_format)
     errors = [f for f in result.failures if f.is_error]
     if errors:
         first = errors[0]

@@ -1,10 +1,21 @@
 """Cells to numbers, explicitly: a cell that is not a number is a failure, never NaN.
 
 Text cells are stripped; the tokens of :data:`NA_TOKENS` (any case) and empty cells
-mean "no value". With a decimal comma (``;``-separated files) ``1,5`` is 1.5 and a
-cell holding both ``,`` and ``.`` is refused (a thousands separator would change the
-number). Parquet number columns are taken as stored; a parquet text or boolean
-column where a number belongs is refused as a whole.
+mean "no value". Parquet number columns are taken as stored; a parquet text or
+boolean column where a number belongs is refused as a whole.
+
+A CSV file's number format is stated (:func:`stated_format`: ``{"decimal": ",",
+"thousands": "."}``, applied to every cell of the file) or follows from its
+separator: a decimal comma in ``;``-separated files (where a decimal point is read
+too), a decimal point otherwise. Without a stated format a cell whose reading is
+ambiguous is refused (``ambiguous_number``), never guessed: one that reads as
+digits grouped in threes by the file's *other* mark (``'.'`` in a decimal-comma
+file, ``','`` in a decimal-point file), i.e. a first group of 1 to 3 digits not
+starting with 0, then one or more groups of exactly three digits each after the
+other mark, optionally followed by the decimal mark and digits: ``140.000``,
+``1.500``, ``1.000,5`` in a ``;`` file, ``140,000`` in a ``,`` file. ``1.5``,
+``0.140`` and ``0.0001`` are not ambiguous. A cell holding both marks in another
+order (``1,000.5`` in a ``;`` file) is no number there.
 
 Examples
 --------
@@ -15,12 +26,15 @@ Examples
 >>> parse_number(cells, decimal=",", fmt="csv", column="c_in_mM", fails=fails)
 array([1.5, 2. , nan, nan])
 >>> [(item.pos, item.failure.rule) for item in fails.items]
-[(3, 'number_format')]
+[(3, 'ambiguous_number')]
 >>> temperature_offset("degC")
 (1.0, 273.15)
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -36,11 +50,61 @@ __all__ = [
     "is_na_text",
     "is_typed",
     "parse_number",
+    "stated_format",
     "temperature_offset",
 ]
 
 #: Cell texts that mean "no value" in number columns.
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "none", "null", "-", "--"})
+#: Decimal marks and thousands separators a stated number format may name.
+DECIMALS = (".", ",")
+THOUSANDS = (".", ",", " ", "'", "\u00a0", "\u202f")
+#: Without a stated format: digits grouped in threes by the mark that is not the
+#: file's decimal mark (key: the decimal mark), see the module docstring.
+_GROUPED = {
+    ",": re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?"),
+    ".": re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?"),
+}
+_AMBIGUOUS = (
+    "ambiguous number: {other!r} followed by three digits may be a thousands "
+    "separator (140{other}000 = 140000) or a decimal mark (140{other}000 = 140); "
+    "state the file's number format (number_format: {{decimal: '{dec}', "
+    "thousands: '{other}'}} for its dataset, or iongrad validate --decimal "
+    "'{dec}' --thousands '{other}') or write the number without grouping"
+)
+
+
+def stated_format(spec: Mapping | None) -> tuple[str, str | None] | None:
+    """``(decimal, thousands)`` of a stated number format; None when not stated.
+
+    ``spec`` is ``{"decimal": "," or ".", "thousands": one of THOUSANDS or None}``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or mark, no decimal mark, or the same mark twice.
+
+    >>> stated_format({"decimal": ",", "thousands": "."})
+    (',', '.')
+    """
+    if spec is None:
+        return None
+    unknown = set(spec) - {"decimal", "thousands"}
+    decimal, thousands = spec.get("decimal"), spec.get("thousands") or None
+    if (
+        unknown
+        or decimal not in DECIMALS
+        or (
+            thousands is not None
+            and (thousands not in THOUSANDS or thousands == decimal)
+        )
+    ):
+        raise ValueError(
+            f"number_format {dict(spec)!r}: expected {{decimal: '.' or ',', "
+            f"thousands: one of {list(THOUSANDS)} other than the decimal mark, or "
+            "none}"
+        )
+    return decimal, thousands
 
 
 def is_typed(series: pd.Series) -> bool:
@@ -79,6 +143,8 @@ def parse_number(
     fails: RowFailures,
     ion: str | None = None,
     na_cells: dict | None = None,
+    thousands: str | None = None,
+    stated: bool = False,
 ) -> np.ndarray:
     """Parse a number column explicitly; unparsable cells become failures.
 
@@ -99,6 +165,11 @@ def parse_number(
     na_cells : dict, optional
         Receives ``{header: positions}`` of the cells that spell a missing value
         (``NaN``, ``NA``, ``-``...: read as empty, but reported), when there are any.
+    thousands : str, optional
+        The thousands separator of a stated number format.
+    stated : bool
+        Whether ``decimal`` and ``thousands`` were stated for the file (else the
+        decimal mark follows from the separator and ambiguous cells are refused).
 
     Returns
     -------
@@ -130,25 +201,85 @@ def parse_number(
         if spelled.any():
             na_cells[str(series.name)] = np.flatnonzero(spelled)
     cleaned = text.where(~na, None)
-    if decimal == ",":
-        both = cleaned.str.contains(",", regex=False) & cleaned.str.contains(
-            ".", regex=False
-        )
-        cleaned = cleaned.mask(both, "x").str.replace(",", ".", regex=False)
-    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
+    if stated:
+        values = _read_stated(cleaned, decimal, thousands)
+        ambiguous = None
+    else:
+        values, ambiguous = _read_sniffed(cleaned, decimal)
     bad = ~na & np.isnan(values)
+    where = {"column": column, "source_column": str(series.name), "ion": ion}
+    if ambiguous is not None:
+        bad &= ~ambiguous
+        other = "." if decimal == "," else ","
+        fails.add_mask(
+            ambiguous, text, rule="ambiguous_number",
+            message=_AMBIGUOUS.format(other=other, dec=decimal), **where,
+        )  # fmt: skip
     sep_hint = "decimal comma" if decimal == "," else "decimal point"
+    if stated:
+        sep_hint += f" and thousands separator {thousands!r}" if thousands else ""
+        sep_hint += " (the file's stated number format)"
     fails.add_mask(
-        bad,
-        text,
-        column=column,
-        source_column=str(series.name),
-        rule="number_format",
+        bad, text, rule="number_format",
         message=f"not a number (expected digits with a {sep_hint}; units belong "
         "in the header or a unit column)",
-        ion=ion,
-    )
+        **where,
+    )  # fmt: skip
     return values
+
+
+def _contains(text: pd.Series, mark: str) -> np.ndarray:
+    return text.str.contains(mark, regex=False).to_numpy(dtype=bool, na_value=False)
+
+
+def _read_sniffed(cleaned: pd.Series, decimal: str) -> tuple[np.ndarray, object]:
+    """Numbers of a file whose format follows from its separator, and the mask of
+    its ambiguous cells (None when there is none), which read as NaN."""
+    written = cleaned
+    if decimal == ",":
+        candidates = _contains(cleaned, ".")  # '.' in a decimal-comma file
+        if candidates.any():  # both marks: a number only when grouped (refused)
+            cleaned = cleaned.mask(candidates & _contains(cleaned, ","), "x")
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
+    if decimal == ".":  # a ',' makes no number here: only cells that failed
+        candidates = np.isnan(values) & written.notna().to_numpy()
+    if not candidates.any():
+        return values, None
+    at = np.flatnonzero(candidates)
+    grouped = written.iloc[at].str.fullmatch(_GROUPED[decimal].pattern)
+    hit = grouped.to_numpy(dtype=bool, na_value=False)
+    if not hit.any():
+        return values, None
+    ambiguous = np.zeros(len(values), dtype=bool)
+    ambiguous[at[hit]] = True
+    values = np.where(ambiguous, np.nan, values)
+    return values, ambiguous
+
+
+def _read_stated(cleaned: pd.Series, decimal: str, thousands: str | None) -> np.ndarray:
+    """Numbers in the file's stated format; a cell that does not fit it is NaN.
+
+    Thousands separators must group digits in threes before the decimal mark; the
+    mark that is neither the decimal mark nor the separator makes no number.
+    """
+    bad = np.zeros(len(cleaned), dtype=bool)
+    if thousands:
+        has = _contains(cleaned, thousands)
+        if has.any():
+            sep, dec = re.escape(thousands), re.escape(decimal)
+            pattern = rf"[+-]?\d{{1,3}}(?:{sep}\d{{3}})+(?:{dec}\d*)?(?:[eE][+-]?\d+)?"
+            ok = cleaned[has].str.fullmatch(pattern).to_numpy(bool, na_value=False)
+            bad[np.flatnonzero(has)[~ok]] = True
+            cleaned = cleaned.str.replace(thousands, "", regex=False)
+    other = "," if decimal == "." else "."
+    if other != thousands:
+        bad |= _contains(cleaned, other)
+    if bad.any():
+        cleaned = cleaned.mask(bad, "x")
+    if decimal == ",":
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    return pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
 
 
 def temperature_offset(unit: str) -> tuple[float, float] | None:

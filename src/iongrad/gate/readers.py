@@ -2,7 +2,8 @@
 
 CSV: UTF-8 with or without BOM (UTF-16 and other encodings are refused with a hint);
 ``,``, ``;`` or tab separator sniffed from the header line (the separator that occurs
-most often outside quotes); decimal comma when the separator is ``;``; quoted fields;
+most often outside quotes); decimal comma when the separator is ``;``, unless the
+caller states the file's number format; quoted fields;
 blank lines are skipped but still counted, so every record keeps the line number a
 spreadsheet shows. Every cell stays text: numbers are parsed later, explicitly.
 
@@ -30,6 +31,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from iongrad.gate.failures import Failure, IngestError, RowFailure
+from iongrad.gate.numbers import stated_format
 
 __all__ = ["TABLE_SUFFIXES", "Source", "hidden_file", "read_source", "table_files"]
 
@@ -83,9 +85,23 @@ class Source:
         """The decimal mark of the number cells."""
         return self.info.get("decimal", ".")
 
+    @property
+    def thousands(self) -> str | None:
+        """The thousands separator of a stated number format (else None)."""
+        return self.info.get("thousands")
 
-def read_source(path: str | os.PathLike) -> Source:
+    @property
+    def stated(self) -> bool:
+        """Whether the number format was stated (else it follows the separator)."""
+        return self.info.get("number_format") == "stated"
+
+
+def read_source(path: str | os.PathLike, number_format: dict | None = None) -> Source:
     """Read ``path`` (CSV or parquet, by its suffix) into cells.
+
+    ``number_format`` states a CSV file's decimal mark and thousands separator
+    (:func:`iongrad.gate.numbers.stated_format`); without it the decimal mark
+    follows from the separator. Parquet numbers are typed: it does not apply.
 
     Raises
     ------
@@ -104,11 +120,12 @@ def read_source(path: str | os.PathLike) -> Source:
         )
     if not p.is_file():
         raise IngestError(name, "no such file", rule="file_not_found")
+    stated_format(number_format)  # an unusable format is the caller's error
     suffix = p.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         return _read_parquet(p, name)
     if suffix in CSV_SUFFIXES:
-        return _read_csv(p, name)
+        return _read_csv(p, name, stated_format(number_format))
     raise IngestError(name, "unknown file type; use .csv or .parquet", rule="file_type")
 
 
@@ -136,8 +153,8 @@ def table_files(directory: str | os.PathLike) -> tuple[list[Path], list[Path]]:
     return tables, skipped
 
 
-def _read_csv(path: Path, name: str) -> Source:
-    """Read a CSV as text cells."""
+def _read_csv(path: Path, name: str, stated: tuple | None) -> Source:
+    """Read a CSV as text cells; ``stated`` is its ``(decimal, thousands)``."""
     data = path.read_bytes()
     text = _decode(data, name)
     sep = _sniff_separator(text)
@@ -176,7 +193,9 @@ def _read_csv(path: Path, name: str) -> Source:
         "format": "csv",
         "encoding": "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8",
         "separator": sep,
-        "decimal": "," if sep == ";" else ".",
+        "decimal": stated[0] if stated else "," if sep == ";" else ".",
+        "thousands": stated[1] if stated else None,
+        "number_format": "stated" if stated else "from the separator",
         "header_row": header_row,
         "headers": header,
     }

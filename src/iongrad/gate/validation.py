@@ -417,6 +417,7 @@ def validate_file(
     dataset: str | None = None,
     mode: str = "strict",
     contract: str | os.PathLike | None = None,
+    number_format: dict | None = None,
 ) -> ValidationResult:
     """Validate one CSV or parquet file and split its rows into accepted/rejected.
 
@@ -430,18 +431,22 @@ def validate_file(
         See the module docstring.
     contract : str or path-like, optional
         YAML contract (default ``schemas/measurements.yaml``).
+    number_format : dict, optional
+        A CSV file's stated ``{"decimal": ",", "thousands": "."}``, applied to
+        every cell (default: the decimal mark follows the separator, and an
+        ambiguous number such as ``140.000`` in a ``;`` file is an error).
 
     Raises
     ------
     iongrad.gate.ingest.IngestError
         Only when the file cannot be read at all (missing, empty, not UTF-8, corrupt).
     ValueError
-        For an unknown ``mode``.
+        For an unknown ``mode`` or an unusable ``number_format``.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     spec = load_contract(contract)
-    ing = ingest(path, dataset=dataset)
+    ing = ingest(path, dataset=dataset, number_format=number_format)
     table = ing.table
     failures = list(ing.failures)
     if not ing.file_failures:
