@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "FAILURES_FILE",
     "INDEX_COMPANIONS",
     "OPTIONAL_COMPANIONS",
     "REPORT_COMPANIONS",
@@ -52,6 +53,10 @@ RESULT_FILES = (
     "donnan.parquet",
     "provenance.json",
 )
+
+#: Every validation failure of a dataset, one row each, when the gate writes them as
+#: a table (``results/<dataset>/failures.parquet``); else they are in validation.json.
+FAILURES_FILE = "failures.parquet"
 
 #: Files written beside ``reports/<dataset>.html`` (``_failures.csv`` only when the
 #: failures overflow the page). ``_validation.json`` and ``_rejected.csv`` are copies

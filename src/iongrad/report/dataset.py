@@ -22,7 +22,7 @@ import pandas as pd
 
 from iongrad import __version__, files
 from iongrad.constants import celsius_to_kelvin, kelvin_to_celsius
-from iongrad.report import ladder, plots, style
+from iongrad.report import companions, ladder, plots, style
 from iongrad.report.changes import Changes, compare_potentials
 from iongrad.report.directions import NO_VM, WITHIN_NOISE
 from iongrad.report.findings import failure_frame, rule_groups
@@ -37,6 +37,7 @@ from iongrad.report.tables import (
     Table,
     fmt_number,
     frame_table,
+    potentials_summary,
     summary_by_group,
 )
 from iongrad.report.validity import permeability_ratios, validity_checks
@@ -283,14 +284,20 @@ def render_dataset_report(
         the page), ``validation.json``, ``rejected.csv``, ``provenance.json``.
     output : path
         The HTML file to write (``reports/<dataset>.html``). Beside it, always:
-        ``<stem>_potentials.csv`` (every row), ``<stem>_summary.csv`` (per cell type,
-        temperature and ion), ``<stem>_samples.csv`` (Donnan/GHK per sample; only a
-        header when samples.parquet is missing) and the figures as
+        ``<stem>_potentials.csv`` (every row, or above
+        :data:`iongrad.report.companions.ROW_LIMIT` rows a summary per cell type,
+        temperature and ion: the page then names potentials.parquet),
+        ``<stem>_summary.csv`` (per cell type, temperature and ion, over the samples
+        that count), ``<stem>_samples.csv`` (Donnan/GHK per sample, or status counts
+        above the limit; only a header when samples.parquet is missing) and the
+        figures (scatter plots of at most 2,000 points) as
         ``<stem>_{ladder,temperature,activity,donnan,ghk}.svg`` (a figure that cannot
         be drawn says why); copies of the results' ``validation.json`` and
         ``rejected.csv`` as ``<stem>_validation.json`` and ``<stem>_rejected.csv``
-        when the results have them (formulas in the rejected cells neutralised);
-        ``<stem>_failures.csv`` when the validation failures exceed the table cap.
+        when the results have them and are small (formulas in the rejected cells
+        neutralised; a big one is named, not copied); ``<stem>_failures.csv`` when
+        the validation failures exceed the table cap (every failure, or above the
+        limit their counts per rule and column with the first examples of each).
     config : mapping, optional
         The dataset's resolved workflow config, shown in the provenance section;
         its ``driving_force.atol_mV`` is the tolerance of the stated directions
@@ -317,10 +324,12 @@ def render_dataset_report(
     pot["temperature_C"] = kelvin_to_celsius(pot["temperature_K"].to_numpy(float))
     atol = _tolerance(config, res.provenance)
     use = sample_use(res.samples)
-    used = pot[~pot["sample_id"].astype(str).isin(use.excluded)]
+    used = (
+        pot[~pot["sample_id"].astype(str).isin(use.excluded)] if use.excluded else pot
+    )
     groups = group_figures(use.predictions())
     summary, potentials_section = _potentials_section(
-        pot, used, groups, atol or 0.0, output
+        pot, used, groups, atol or 0.0, output, res.results_dir
     )
     validation_section = _validation_section(res, output)
     temperatures_K = [float(celsius_to_kelvin(float(t))) for t in temperatures_C]
@@ -330,7 +339,7 @@ def render_dataset_report(
         **validation_section,
         "checks": validity_checks(pot, use, groups, settings=config, atol_mV=atol),
         "missing": res.missing,
-        "samples_table": _samples_table(res.samples, use, output),
+        "samples_table": _samples_table(res, use, output),
         "plots": _figures(res, used, use, summary, groups, temperatures_K, output),
         "provenance": res.provenance,
         "config": dict(config) if config is not None else None,
@@ -351,12 +360,15 @@ def _overview(dataset: str, pot: pd.DataFrame, use: SampleUse) -> dict[str, Any]
         if "activity_valid" in pot
         else 0
     )
-    left_out = []
+    left_out, n_left_out = [], 0
     if use.frame is not None:
         part = use.frame[use.frame["left_out"] != ""]
+        n_left_out = len(part)
         left_out = [
             (str(s), str(w))
-            for s, w in zip(part["sample_id"], part["left_out"], strict=True)
+            for s, w in zip(
+                part["sample_id"].iloc[:8], part["left_out"].iloc[:8], strict=True
+            )
         ]
     return {
         "dataset": dataset,
@@ -373,6 +385,7 @@ def _overview(dataset: str, pot: pd.DataFrame, use: SampleUse) -> dict[str, Any]
         "n_activity_invalid": n_invalid,
         "n_undefined": int((pot["status"].astype(str) != "ok").sum()),
         "left_out": left_out,
+        "n_left_out": n_left_out,
     }
 
 
@@ -398,17 +411,28 @@ def _potentials_section(
     groups: pd.DataFrame,
     atol_mV: float,
     output: Path,
+    results_dir: Path,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The potentials CSVs, the summary per cell type and temperature (over the
-    samples that count), every row.
+    """The potentials CSVs (every row up to the companions' limit, else a summary
+    of them), the summary per cell type and temperature (over the samples that
+    count), the first rows.
 
     Returns the summary (the ladder figure draws it) and the section's context.
     """
     csv_pot = files.companion(output, "_potentials.csv")
-    _write_csv(csv_pot, pot.drop(columns=["temperature_C"]))
+    small = len(pot) <= companions.ROW_LIMIT  # else the rows are not written
+    written = companions.write_rows_or_summary(
+        csv_pot,
+        pot.drop(columns=["temperature_C"]) if small else pot,
+        lambda: potentials_summary(pot),
+        results_dir / "potentials.parquet",
+    )
     summary = summary_by_group(used, atol_mV)
     csv_summary = files.companion(output, "_summary.csv")
-    _write_csv(csv_summary, summary)
+    text, _ = companions.head_csv(
+        summary, companions.ROW_LIMIT, companions.BYTE_LIMITS["_summary.csv"]
+    )
+    files.write_text(csv_summary, text)
     group_tables, groups_left_out = _group_tables(summary, groups)
     shown = pot.iloc[:MAX_TABLE_ROWS].copy()
     shown["activity_check"] = _activity_check(shown)
@@ -422,6 +446,7 @@ def _potentials_section(
         extra=_FLAG_KEYS,
     )
     detail.total_rows = len(pot)
+    _name_elsewhere(detail, written, "summary per cell type, temperature and ion")
     if not _has_vm(pot):
         detail.notes.append(_NO_VM_NOTE)
     return summary, {
@@ -501,19 +526,33 @@ def _group_tables(
     return group_tables, max(0, len(parts) - MAX_GROUP_TABLES)
 
 
-def _samples_table(
-    samples: pd.DataFrame | None, use: SampleUse, output: Path
-) -> Table | None:
-    """The per-sample table (Donnan, GHK, what is left out and why) and its CSV.
+def _name_elsewhere(table: Table, written: companions.Written, label: str) -> None:
+    """When the companion CSV holds a summary, the table names the results file
+    with every row instead of offering the CSV as the full data."""
+    if not written.full:
+        table.elsewhere = written.elsewhere
+        table.csv_label = label
+        table.row_limit = companions.ROW_LIMIT
+
+
+def _samples_table(res: DatasetResults, use: SampleUse, output: Path) -> Table | None:
+    """The per-sample table (Donnan, GHK, what is left out and why) and its CSV
+    (every sample up to the companions' limit, else status counts).
 
     Without samples.parquet the CSV is still written, with the header only, so the
     set of files a report writes stays fixed; the page says why it is empty.
     """
     csv_smp = files.companion(output, "_samples.csv")
+    samples = res.samples
     if samples is None or use.frame is None:
         _write_csv(csv_smp, pd.DataFrame(columns=[c.key for c in _SAMPLE_COLUMNS]))
         return None
-    _write_csv(csv_smp, samples)
+    written = companions.write_rows_or_summary(
+        csv_smp,
+        samples,
+        lambda: companions.sample_status_counts(use.frame),
+        res.results_dir / "samples.parquet",
+    )
     smp = use.frame.iloc[:MAX_TABLE_ROWS].copy()
     if "temperature_K" in smp:
         smp["temperature_C"] = kelvin_to_celsius(smp["temperature_K"].to_numpy(float))
@@ -550,72 +589,119 @@ def _samples_table(
         flags=_flag_samples,
     )
     table.total_rows = len(use.frame)
+    _name_elsewhere(table, written, "status counts per cell type and temperature")
     return table
 
 
 def _copy_companions(res: DatasetResults, output: Path) -> dict[str, str | None]:
-    """Copy validation.json and rejected.csv beside the page (the rejected cells
-    with spreadsheet formulas neutralised) and return the links to the copies; a
-    stale copy of a file the results no longer have is removed."""
+    """Copy validation.json and rejected.csv beside the page when they are small
+    (the rejected cells with spreadsheet formulas neutralised) and return the links
+    to the copies, or where a big one is (``*_elsewhere``: not copied); a stale copy
+    of a file the results no longer have, or no longer copies, is removed."""
     links: dict[str, str | None] = {}
-    source = res.results_dir / "validation.json"
-    target = files.companion(output, "_validation.json")
-    if res.validation is not None:
-        files.copy_file(source, target)
-        links["validation_href"] = _href(target, output)
-    else:
-        target.unlink(missing_ok=True)
-        links["validation_href"] = None
-    target = files.companion(output, "_rejected.csv")
-    if res.rejected_csv is not None:
-        try:
-            rejected = pd.read_csv(res.rejected_csv, dtype=str, keep_default_na=False)
-        except pd.errors.EmptyDataError:
-            rejected = pd.DataFrame()
-        _write_csv(target, rejected)
-        links["rejected_href"] = _href(target, output)
-    else:
-        target.unlink(missing_ok=True)
-        links["rejected_href"] = None
+    for name, key, suffix in (
+        ("validation.json", "validation", "_validation.json"),
+        ("rejected.csv", "rejected", "_rejected.csv"),
+    ):
+        source, target = res.results_dir / name, files.companion(output, suffix)
+        links[f"{key}_href"] = links[f"{key}_elsewhere"] = None
+        if not source.is_file() or (key == "validation" and res.validation is None):
+            target.unlink(missing_ok=True)
+            continue
+        size = source.stat().st_size
+        if size > companions.COPY_LIMIT_BYTES:
+            target.unlink(missing_ok=True)
+            links[f"{key}_elsewhere"] = (
+                f"{companions.where(source)} ({size / 1e6:,.1f} MB, not copied here)"
+            )
+            continue
+        if key == "validation":
+            files.copy_file(source, target)
+        else:
+            try:
+                rejected = pd.read_csv(source, dtype=str, keep_default_na=False)
+            except pd.errors.EmptyDataError:
+                rejected = pd.DataFrame()
+            _write_csv(target, rejected)
+        links[f"{key}_href"] = _href(target, output)
     return links
+
+
+def _failures_companion(
+    res: DatasetResults, frame: pd.DataFrame, output: Path
+) -> companions.Written | None:
+    """``_failures.csv`` when the failures overflow the page: every failure up to
+    the companions' limit, else their counts per rule and column with the first
+    examples; the rest are in failures.parquet (when the gate wrote one) or
+    validation.json."""
+    if len(frame) <= MAX_TABLE_ROWS:
+        return None
+    source = res.failures_parquet or res.results_dir / "validation.json"
+    return companions.write_rows_or_summary(
+        files.companion(output, "_failures.csv"),
+        frame,
+        lambda: companions.failure_digest(frame),
+        source,
+    )
+
+
+def _failure_records(res: DatasetResults) -> pd.DataFrame | list:
+    """Every failure: the table of failures.parquet, else validation.json's list
+    (or its warnings, when it keeps them apart)."""
+    if res.failures_parquet is not None:
+        return pd.read_parquet(res.failures_parquet)
+    val = res.validation or {}
+    failures = list(val.get("failures") or [])
+    if not failures and isinstance(val.get("warnings"), list):
+        failures = _warnings(res.validation)[1]  # warnings kept apart
+    return failures
 
 
 def _validation_section(res: DatasetResults, output: Path) -> dict[str, Any]:
     """Validation counts, the rejected rows (with sample and ion), the warnings
     grouped by rule, and links to the copies of the validation files."""
     val = res.validation or {}
-    n_warn, warn_records = _warnings(res.validation)
-    failures = list(val.get("failures") or [])
-    if not failures and isinstance(val.get("warnings"), list):
-        failures = warn_records  # warnings kept apart from the failures
-    frame = failure_frame(failures, res.potentials, res.rejected_csv)
-    csv_fail = None
-    if len(frame) > MAX_TABLE_ROWS:
-        csv_fail = files.companion(output, "_failures.csv")
-        _write_csv(csv_fail, frame)
+    frame = failure_frame(_failure_records(res), res.potentials, res.rejected_csv)
+    written = _failures_companion(res, frame, output)
+    href = _href(written.path, output) if written else None
+    label = "failures counted per rule and column, with the first examples of each"
     errors = frame[frame["severity"].astype(str) != "warning"].reset_index(drop=True)
     rejected_table = frame_table(
         errors,
         _FAILURE_COLUMNS,
         id="rejected",
         caption="Rejected rows (not in any number of this report)",
-        csv_href=_href(csv_fail, output) if csv_fail else None,
+        csv_href=href,
     )
-    warning_groups = [
-        {
-            "rule": g.rule,
-            "count": g.count,
-            "samples": g.samples,
-            "message": g.message,
-            "table": frame_table(
-                g.frame,
-                _FAILURE_COLUMNS,
-                id=f"warnings-{k}",
-                caption=f"Warnings of rule {g.rule}",
-            ),
-        }
-        for k, g in enumerate(rule_groups(frame))
-    ]
+    tables = [rejected_table]
+    warnings = frame["severity"].astype(str) == "warning"
+    # the warning tables share the page's table cap when the failures overflow it
+    rules = max(1, frame.loc[warnings, "rule"].astype(str).nunique())
+    shown = max(5, MAX_TABLE_ROWS // rules) if written else None
+    warning_groups = []
+    for k, g in enumerate(rule_groups(frame, shown=shown)):
+        table = frame_table(
+            g.frame,
+            _FAILURE_COLUMNS,
+            id=f"warnings-{k}",
+            caption=f"Warnings of rule {g.rule}",
+            csv_href=href,
+        )
+        table.total_rows = g.count
+        tables.append(table)
+        warning_groups.append(
+            {
+                "rule": g.rule,
+                "count": g.count,
+                "samples": g.samples,
+                "message": g.message,
+                "table": table,
+            }
+        )
+    if written is not None:
+        for table in tables:
+            _name_elsewhere(table, written, label)
+    first = errors.drop_duplicates(["file", "row"])
     return {
         **_copy_companions(res, output),
         "validation": val,
@@ -624,18 +710,24 @@ def _validation_section(res: DatasetResults, output: Path) -> dict[str, Any]:
         "rows_rejected": val.get("rows_rejected"),
         "validation_mode": val.get("mode"),
         "validation_ok": val.get("ok"),
-        "n_warnings": n_warn,
+        "n_warnings": _warnings(res.validation)[0] or int(warnings.sum()),
         "n_errors": len(errors),
+        "n_failures": len(frame),
         "rejected_table": rejected_table,
-        "rejected_rows": [
-            " ".join(str(v) for v in (r.sample_id, r.ion) if v) + f" (row {r.row})"
-            if r.sample_id or r.ion
-            else f"row {r.row}"
-            for r in errors.drop_duplicates(["file", "row"]).itertuples()
-        ],
+        "rejected_rows": [_row_words(r) for r in first.iloc[:8].itertuples()],
+        "n_rejected_rows": len(first),
         "warning_groups": warning_groups,
-        "failures_href": _href(csv_fail, output) if csv_fail else None,
+        "failures_href": href,
+        "failures_label": label if written and not written.full else "",
+        "failures_elsewhere": written.elsewhere if written else "",
     }
+
+
+def _row_words(r) -> str:
+    """``sample ion (row n)`` of a failure record, or ``row n``."""
+    if r.sample_id or r.ion:
+        return " ".join(str(v) for v in (r.sample_id, r.ion) if v) + f" (row {r.row})"
+    return f"row {r.row}"
 
 
 def _figures(

@@ -44,12 +44,15 @@ class RuleGroup:
     message: str
 
 
-def _row_owners(pot: pd.DataFrame, rejected: Path | None) -> dict:
-    """(file, row) -> (sample_id, ion) for every source row the results know."""
-    owners: dict = {}
+def _owner_rows(pot: pd.DataFrame, rejected: Path | None, wanted) -> pd.DataFrame:
+    """(source_file, source_row, sample_id, ion) of the results' rows whose source
+    row is one of ``wanted``: the potentials first, then rejected.csv; the first
+    owner of a (file, row) wins."""
     frames = []
     if {"source_file", "source_row"} <= set(pot.columns):
-        frames.append(pot[["source_file", "source_row", "sample_id", "ion"]])
+        rows = pd.to_numeric(pot["source_row"], errors="coerce").to_numpy(float)
+        part = pot.loc[np.isin(rows, wanted)]
+        frames.append(part[["source_file", "source_row", "sample_id", "ion"]])
     if rejected is not None and rejected.is_file():
         try:
             rej = pd.read_csv(rejected, dtype=str, keep_default_na=False)
@@ -60,85 +63,80 @@ def _row_owners(pot: pd.DataFrame, rejected: Path | None) -> dict:
                 if col not in rej:
                     rej[col] = ""
             frames.append(rej[["source_file", "source_row", "sample_id", "ion"]])
-    for frame in frames:
-        rows = pd.to_numeric(frame["source_row"], errors="coerce")
-        for f, r, s, i in zip(
-            frame["source_file"].astype(str),
-            rows,
-            frame["sample_id"],
-            frame["ion"],
-            strict=True,
-        ):
-            if np.isfinite(r):
-                owners.setdefault((f, int(r)), (str(s), str(i)))
-    return owners
+    if not frames:
+        return pd.DataFrame(columns=["source_file", "source_row", "sample_id", "ion"])
+    owners = pd.concat(frames, ignore_index=True)
+    owners["source_row"] = pd.to_numeric(owners["source_row"], errors="coerce")
+    owners = owners[np.isfinite(owners["source_row"].to_numpy(float))]
+    owners = owners.astype({"source_file": str, "source_row": float})
+    owners = owners.astype({"sample_id": str, "ion": str}).astype(object)
+    return owners.drop_duplicates(["source_file", "source_row"], keep="first")
 
 
-def _short_message(message, rule) -> str:
-    """The message without the "file, row, column, value, rule:" it repeats."""
-    if isinstance(message, str) and rule and f"rule {rule}: " in message:
-        return message.split(f"rule {rule}: ", 1)[1]
-    return message
+def _short_messages(frame: pd.DataFrame) -> pd.Series:
+    """The messages without the "file, row, column, value, rule:" they repeat."""
+    messages = frame["message"].astype(object)
+    text = messages.where(messages.map(lambda m: isinstance(m, str)))
+    for rule in frame["rule"].dropna().astype(str).unique():
+        cut = f"rule {rule}: "
+        hit = (frame["rule"].astype(str) == rule) & text.str.contains(cut, regex=False)
+        hit = hit.fillna(False).to_numpy(dtype=bool)
+        if hit.any():
+            messages.loc[hit] = text[hit].str.split(cut, n=1).str[1]
+    return messages
 
 
 def failure_frame(
-    records: list, pot: pd.DataFrame, rejected: Path | None = None
+    records, pot: pd.DataFrame, rejected: Path | None = None
 ) -> pd.DataFrame:
-    """The failures of validation.json as a table with the sample and ion of their
-    row; errors first, each severity in source-row order."""
+    """The failures of validation.json (a list of records, or the table of a
+    failures.parquet) with the sample and ion of their row; errors first, each
+    severity in source-row order."""
     cols = list(FAILURE_KEYS)
-    if not records:
+    if records is None or not len(records):
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-    rows = [r if isinstance(r, dict) else {"message": str(r)} for r in records]
-    frame = pd.DataFrame(rows)
+    if isinstance(records, pd.DataFrame):
+        frame = records.reset_index(drop=True)
+    else:
+        rows = [r if isinstance(r, dict) else {"message": str(r)} for r in records]
+        frame = pd.DataFrame(rows)
     for c in cols:
         if c not in frame:
             frame[c] = None
     frame = frame[cols].astype(object).where(frame[cols].notna(), None)
-    owners = _row_owners(pot, rejected)
-    found = [
-        owners.get((str(f), int(r))) if _is_row(r) else None
-        for f, r in zip(frame["file"], frame["row"], strict=True)
-    ]
-    frame["sample_id"] = [
-        o[0] if o else _sample_in(m)
-        for o, m in zip(found, frame["message"], strict=True)
-    ]
-    frame["ion"] = [o[1] if o else None for o in found]
-    frame["message"] = [
-        _short_message(m, r)
-        for m, r in zip(frame["message"], frame["rule"], strict=True)
-    ]
-    rank = frame["severity"].map({"error": 0, "warning": 1}).fillna(2)
     row = pd.to_numeric(frame["row"], errors="coerce")
+    keys = pd.DataFrame({"source_file": frame["file"].astype(str), "source_row": row})
+    owners = _owner_rows(pot, rejected, row.dropna().unique())
+    found = keys.merge(owners, on=["source_file", "source_row"], how="left")
+    known = found["sample_id"].notna().to_numpy()
+    named = frame["message"].astype(object)
+    named = named.where(named.map(lambda m: isinstance(m, str)))
+    in_message = named.str.extract(_SAMPLE_IN_MESSAGE.pattern, expand=False)
+    frame["sample_id"] = np.where(known, found["sample_id"], in_message)
+    frame["ion"] = np.where(known, found["ion"], None)
+    frame[["sample_id", "ion"]] = frame[["sample_id", "ion"]].astype(object)
+    frame[["sample_id", "ion"]] = frame[["sample_id", "ion"]].where(
+        frame[["sample_id", "ion"]].notna(), None
+    )
+    frame["message"] = _short_messages(frame)
+    rank = frame["severity"].map({"error": 0, "warning": 1}).fillna(2)
     order = np.lexsort((row.fillna(np.inf).to_numpy(), rank.to_numpy()))
     return frame.iloc[order].reset_index(drop=True)
-
-
-def _is_row(value) -> bool:
-    try:
-        return np.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
 
 
 _SAMPLE_IN_MESSAGE = re.compile(r"\(sample '([^']*)'")
 
 
-def _sample_in(message) -> str | None:
-    """The sample a sample-level message names, ``(sample 'x': ...)``."""
-    if not isinstance(message, str):
-        return None
-    m = _SAMPLE_IN_MESSAGE.search(message)
-    return m.group(1) if m else None
-
-
-def rule_groups(frame: pd.DataFrame, severity: str = "warning") -> list[RuleGroup]:
-    """The failures of one severity grouped by rule, most frequent rule first."""
+def rule_groups(
+    frame: pd.DataFrame, severity: str = "warning", shown: int | None = None
+) -> list[RuleGroup]:
+    """The failures of one severity grouped by rule, most frequent rule first; each
+    group's ``frame`` holds its first ``shown`` failures (all when None), its count
+    and samples are over all of them."""
     part = frame[frame["severity"].astype(str) == severity]
     groups = []
     for rule, rows in part.groupby(part["rule"].astype(str), sort=False):
-        samples = [str(s) for s in dict.fromkeys(rows["sample_id"].dropna())]
+        samples = [str(s) for s in rows["sample_id"].dropna().astype(str).unique()]
         first = rows["message"].dropna()
         groups.append(
             RuleGroup(
@@ -146,7 +144,7 @@ def rule_groups(frame: pd.DataFrame, severity: str = "warning") -> list[RuleGrou
                 severity=severity,
                 count=len(rows),
                 samples=samples,
-                frame=rows.reset_index(drop=True),
+                frame=rows.iloc[:shown].reset_index(drop=True),
                 message=_rule_text(str(first.iloc[0])) if len(first) else "",
             )
         )

@@ -4,7 +4,8 @@ What the report reads from ``results/<dataset>/``: ``potentials.parquet``
 (required), ``samples.parquet`` and ``donnan.parquet`` (optional: a missing file is
 reported in the page, never papered over), ``temperature_scan.parquet`` (optional:
 potentials recomputed at the configured temperatures), ``validation.json``,
-``rejected.csv`` and ``provenance.json``. Direction and status columns may arrive
+``rejected.csv``, ``provenance.json`` and, when the gate writes every failure as a
+table, ``failures.parquet``. Direction and status columns may arrive
 as labels or as the ``int8`` codes of :mod:`iongrad.physics.nernst`; they are turned
 into labels here, once.
 """
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from iongrad import files
 from iongrad.physics.nernst import CURRENT_LABELS, FLUX_LABELS, STATUS_LABELS
 
 __all__ = [
@@ -68,6 +70,7 @@ class DatasetResults:
     validation: dict[str, Any] | None = None
     provenance: dict[str, Any] | None = None
     rejected_csv: Path | None = None
+    failures_parquet: Path | None = None
     missing: list[str] = field(default_factory=list)
 
 
@@ -144,4 +147,6 @@ def load_results(results_dir: str | os.PathLike) -> DatasetResults:
         res.temperature_scan = pd.read_parquet(root / "temperature_scan.parquet")
     if (root / "rejected.csv").is_file():
         res.rejected_csv = root / "rejected.csv"
+    if (root / files.FAILURES_FILE).is_file():
+        res.failures_parquet = root / files.FAILURES_FILE
     return res

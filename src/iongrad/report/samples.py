@@ -66,28 +66,32 @@ def _status_ok(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _reasons(frame: pd.DataFrame, complete, sample_ok, ghk_ok, donnan_ok) -> list:
-    """Why each sample (or one of its predictions) is left out, in words."""
-    texts = []
-    for i in range(len(frame)):
-        why = []
-        if not complete[i]:
-            why.append("incomplete (rows of this sample were rejected)")
-        if not sample_ok[i]:
-            why.append(f"sample status {frame['sample_status'].iloc[i]}")
-        for ok, name, prefix in (
-            (ghk_ok, "GHK", "ghk"),
-            (donnan_ok, "Donnan", "donnan"),
-        ):
-            if not ok[i]:
-                reason = (
-                    frame[f"{prefix}_reason"].iloc[i]
-                    if f"{prefix}_reason" in frame
-                    else ""
-                )
-                status = frame[f"{prefix}_status"].iloc[i]
-                why.append(f"{name} {status}" + (f": {reason}" if reason else ""))
-        texts.append("; ".join(why))
-    return texts
+    """Why each sample (or one of its predictions) is left out, in words (built
+    column by column: a big table has hundreds of thousands of samples)."""
+    empty = np.full(len(frame), "", dtype=object)
+    parts = []
+    if not complete.all():
+        parts.append(
+            np.where(complete, "", "incomplete (rows of this sample were rejected)")
+        )
+    if not sample_ok.all():
+        status = frame["sample_status"].astype(str).to_numpy(dtype=object)
+        parts.append(np.where(sample_ok, "", "sample status " + status))
+    for ok, name, prefix in ((ghk_ok, "GHK", "ghk"), (donnan_ok, "Donnan", "donnan")):
+        if ok.all():
+            continue
+        status = frame[f"{prefix}_status"].astype(str).to_numpy(dtype=object)
+        text = f"{name} " + status
+        if f"{prefix}_reason" in frame:
+            reason = frame[f"{prefix}_reason"].fillna("").astype(str)
+            reason = reason.to_numpy(dtype=object)
+            text = np.where(reason != "", text + ": " + reason, text)
+        parts.append(np.where(ok, "", text))
+    out = empty
+    for part in parts:
+        both = (out != "") & (part != "")
+        out = np.where(both, out + "; " + part, out + part)
+    return out.tolist()
 
 
 def sample_use(samples: pd.DataFrame | None) -> SampleUse:

@@ -40,6 +40,7 @@ __all__ = [
     "Table",
     "fmt_number",
     "frame_table",
+    "potentials_summary",
     "summary_by_group",
 ]
 
@@ -95,7 +96,12 @@ class Cell:
 
 @dataclass
 class Table:
-    """A rendered table: id, caption, columns, rows (already capped), CSV link."""
+    """A rendered table: id, caption, columns, rows (already capped), CSV link.
+
+    ``elsewhere`` names the results file holding every row when the CSV beside the
+    page holds only a summary of them (more than ``row_limit`` rows); ``csv_label``
+    is then the link text of that summary.
+    """
 
     id: str
     caption: str
@@ -104,6 +110,9 @@ class Table:
     total_rows: int
     csv_href: str | None = None
     notes: list[str] = field(default_factory=list)
+    elsewhere: str = ""
+    csv_label: str = ""
+    row_limit: int = 0
 
     @property
     def capped(self) -> bool:
@@ -333,4 +342,53 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
     out["current_direction"] = np.where(no_vm, NO_VM, current)
     out = out.rename(columns={"temperature_key": "temperature_K"})
     out["temperature_C"] = kelvin_to_celsius(out["temperature_K"].to_numpy())
+    return out
+
+
+#: Columns :func:`potentials_summary` describes (mean, SD, min, max of finite values).
+_DESCRIBED = ("E_conc_mV", "E_act_mV", "delta_act_mV", "driving_force_mV", "vm_mV")
+
+
+def potentials_summary(pot: pd.DataFrame) -> pd.DataFrame:
+    """Every row of the potentials table, summarised per (cell type, temperature,
+    ion): how many rows (``rows``) and how many of each status (``rows_<status>``),
+    rows outside the activity model's range, and the mean, SD, min and max of the
+    finite values of each potential (``E_act_mV_mean`` ...) and the mean
+    concentrations. Unlike :func:`summary_by_group`, no sample is left out: this is
+    what the per-row file holds, in short.
+    """
+    keys = ["cell_type", "temperature_K", "ion"]
+    cols = [c for c in _DESCRIBED if c in pot]
+    conc = [c for c in ("c_in_mM", "c_out_mM") if c in pot]
+    df = pd.DataFrame(
+        {
+            "cell_type": pot["cell_type"],
+            "temperature_K": pot["temperature_K"].round(6),
+            "ion": pot["ion"],
+            "valence": pot["valence"],
+            "status": pot["status"].astype(str),
+            "invalid": (
+                ~pot["activity_valid"].fillna(False).astype(bool)
+                if "activity_valid" in pot
+                else False
+            ),
+            **{c: pot[c].where(np.isfinite(pot[c].astype(float))) for c in cols},
+            **{c: pot[c] for c in conc},
+        },
+        index=pot.index,
+    )
+    g = df.groupby(keys, sort=True, dropna=False)
+    out = pd.DataFrame({"valence": g["valence"].first(), "rows": g.size()})
+    counts = df.groupby([*keys, "status"], sort=True, dropna=False).size()
+    out = out.join(counts.unstack(fill_value=0).rename(columns=lambda s: f"rows_{s}"))
+    out["rows_activity_invalid"] = g["invalid"].sum()
+    stats = {"mean": g[cols].mean(), "sd": g[cols].std()}
+    stats.update(min=g[cols].min(), max=g[cols].max())
+    for c in cols:
+        for name, frame in stats.items():
+            out[f"{c}_{name}"] = frame[c]
+    for c in conc:
+        out[f"{c}_mean"] = g[c].mean()
+    out = out.reset_index()
+    out.insert(2, "temperature_C", kelvin_to_celsius(out["temperature_K"].to_numpy()))
     return out
