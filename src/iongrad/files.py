@@ -29,6 +29,7 @@ __all__ = [
     "FAILURES_FILE",
     "INDEX_COMPANIONS",
     "OPTIONAL_COMPANIONS",
+    "PREVIOUS_SNAPSHOT",
     "REPORT_COMPANIONS",
     "RESULT_FILES",
     "atomic_path",
@@ -57,6 +58,11 @@ RESULT_FILES = (
 #: Every validation failure of a dataset, one row each, when the gate writes them as
 #: a table (``results/<dataset>/failures.parquet``); else they are in validation.json.
 FAILURES_FILE = "failures.parquet"
+
+#: What a dataset's report keeps in ``results/<dataset>/previous/`` for the next
+#: rendering's "What changed" (:mod:`iongrad.report.changes`): summaries and
+#: checksums (JSON), and the values of at most 10,000 tracked rows (parquet).
+PREVIOUS_SNAPSHOT = ("snapshot.json", "values.parquet")
 
 #: Files written beside ``reports/<dataset>.html`` (``_failures.csv`` only when the
 #: failures overflow the page). ``_validation.json`` and ``_rejected.csv`` are copies

@@ -1,14 +1,32 @@
-"""The "what changed" section lists the potentials that moved and by how much."""
+"""The "what changed" section lists the potentials that moved and by how much,
+from a snapshot of the previous rendering whose size does not grow with the table."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from pagedata import parse_page
 from synthetic import compute_columns, potentials_frame, write_results
 
-from iongrad.report import render_dataset_report
+from iongrad import files
+from iongrad.report import changes, render_dataset_report
 from iongrad.report.changes import CHANGE_ATOL_MV, compare_potentials
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _kept(prev: Path) -> pd.DataFrame:
+    """The tracked values of the snapshot in ``prev``, one column per quantity."""
+    values = pd.read_parquet(prev / files.PREVIOUS_SNAPSHOT[1])
+    return values.pivot_table(
+        index=["sample_id", "ion", "k"],
+        columns="quantity",
+        values="value",
+        dropna=False,
+    )
 
 
 def test_first_rendering_says_nothing_to_compare(tmp_path):
@@ -18,9 +36,13 @@ def test_first_rendering_says_nothing_to_compare(tmp_path):
     render_dataset_report(dataset="d", results_dir=res, output=out, previous_dir=prev)
     page = parse_page(out)
     assert "first rendering" in page.ids["changes-message"]
-    # the snapshot is kept for the next rendering
-    kept = pd.read_parquet(prev / "potentials.parquet")
-    pd.testing.assert_frame_equal(kept, pd.read_parquet(res / "potentials.parquet"))
+    # the snapshot is kept for the next rendering: every row's compared values
+    kept = _kept(prev)
+    pot = pd.read_parquet(res / "potentials.parquet").set_index(["sample_id", "ion"])
+    for col in changes.COMPARED_COLUMNS:
+        got = kept[col].droplevel("k").reindex(pot.index)
+        pd.testing.assert_series_equal(got, pot[col], check_names=False)
+    assert not (prev / "potentials.parquet").exists()  # no full copy
 
 
 def test_changed_input_lists_moved_potentials(tmp_path):
@@ -46,11 +68,8 @@ def test_changed_input_lists_moved_potentials(tmp_path):
         ("s2", "K+", "E_act_mV"),
         ("s2", "K+", "driving_force_mV"),
     }
-    expected = (
-        new.loc[k, "E_act_mV"]
-        - pd.read_parquet(prev / "potentials.parquet").loc[k, "E_act_mV"]
-    )
-    assert float(expected.iloc[0]) == 0.0  # the snapshot was refreshed
+    kept = _kept(prev).loc[("s2", "K+", 0), "E_act_mV"]
+    assert kept == float(new.loc[k, "E_act_mV"].iloc[0])  # the snapshot was refreshed
     # (k/e) T ln 2 at 300 K (exact SI k/e = 8.617333262e-5 V/K): +17.919 mV
     delta = float(moved[("s2", "K+", "E_act_mV")]["delta"]["value"])
     assert delta == pytest.approx(8.617333262e-2 * 300 * 0.6931471805599453, rel=1e-6)
@@ -119,10 +138,121 @@ def test_per_sample_donnan_and_ghk_changes(tmp_path):
     assert rows[0]["ion"] == "(per sample)"
     assert rows[0]["quantity"] == "vm_ghk_mV"
     assert rows[0]["delta"] == pytest.approx(-2.0, abs=1e-9)
-    # the rendering refreshes both snapshots
+    # the rendering replaces the full copies by the snapshot, per-sample values too
     out = tmp_path / "reports" / "d.html"
     render_dataset_report(dataset="d", results_dir=res, output=out, previous_dir=prev)
-    pd.testing.assert_frame_equal(
-        pd.read_parquet(prev / "samples.parquet"),
-        pd.read_parquet(res / "samples.parquet"),
-    )
+    assert sorted(p.name for p in prev.iterdir()) == sorted(files.PREVIOUS_SNAPSHOT)
+    kept = _kept(prev).xs(changes.PER_SAMPLE, level="ion")["vm_ghk_mV"]
+    now = pd.read_parquet(res / "samples.parquet").set_index("sample_id")["vm_ghk_mV"]
+    assert kept.droplevel("k").reindex(now.index).tolist() == now.tolist()
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir())
+
+
+def test_previous_folder_size_does_not_grow_with_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(changes, "TRACKED_ROWS", 200)
+    sizes = {}
+    for n in (100, 1000):  # samples x 5 ions: 500 and 5,000 rows
+        res = write_results(
+            tmp_path / f"r{n}", "d", [("c", 300.0, n // 2), ("b", 310.0, n // 2)]
+        )
+        prev = tmp_path / f"prev{n}"
+        out = tmp_path / f"reports{n}" / "d.html"
+        render_dataset_report(
+            dataset="d", results_dir=res, output=out, previous_dir=prev
+        )
+        tracked = pd.read_parquet(prev / files.PREVIOUS_SNAPSHOT[1])
+        rows = tracked[tracked["ion"] != changes.PER_SAMPLE]
+        assert len(rows.drop_duplicates(["sample_id", "ion", "k"])) <= 200
+        sizes[n] = _folder_bytes(prev)
+    assert sizes[1000] <= 1.2 * sizes[100]
+    assert sizes[1000] < 400_000
+
+
+def _shift(res: Path, sample: str, ion: str, factor: float) -> pd.DataFrame:
+    """Multiply c_out of one row by ``factor``, recompute, rewrite the results."""
+    pot = pd.read_parquet(res / "potentials.parquet")
+    row = (pot["sample_id"] == sample) & (pot["ion"] == ion)
+    assert row.sum() == 1
+    pot.loc[row, "c_out_mM"] *= factor
+    new = compute_columns(pot)
+    write_results(res.parent, res.name, [], potentials=new)
+    return new
+
+
+def test_beyond_the_tracked_rows_changes_are_counted(tmp_path, monkeypatch):
+    monkeypatch.setattr(changes, "TRACKED_ROWS", 100)
+    res = write_results(tmp_path / "results", "d", [("c", 300.0, 300)])
+    prev, out = res / "previous", tmp_path / "reports" / "d.html"
+    render_dataset_report(dataset="d", results_dir=res, output=out, previous_dir=prev)
+    tracked = set(pd.read_parquet(prev / files.PREVIOUS_SNAPSHOT[1])["sample_id"])
+    inside = sorted(tracked)[0]
+    outside = sorted(f"s{i}" for i in range(1, 301) if f"s{i}" not in tracked)[0]
+    _shift(res, inside, "K+", 2.0)
+    _shift(res, outside, "Na+", 2.0)
+    render_dataset_report(dataset="d", results_dir=res, output=out, previous_dir=prev)
+    page = parse_page(out)
+    # the tracked sample's values are listed one by one
+    moved = {(r["sample_id"]["v"], r["ion"]["v"]) for r in page.records("changes")}
+    assert moved == {(inside, "K+")}
+    # the other one is counted by the fingerprints of its sample group
+    notes = out.read_text(encoding="utf-8")
+    assert "at least 2 sample(s) changed" in notes
+    # and the means of both ions of cell type c moved
+    groups = {r["ion"]["v"] for r in page.records("changes-groups")}
+    assert groups == {"K+", "Na+"}
+    assert "potentials.parquet" in page.ids["changes-files"]
+    # rendering again: nothing moved, every fingerprint is the same
+    render_dataset_report(dataset="d", results_dir=res, output=out, previous_dir=prev)
+    html = out.read_text(encoding="utf-8")
+    assert "No tracked potential moved" in html
+    assert "no sample changed" in html
+
+
+def test_example_data_change_is_reported(tmp_path, monkeypatch):
+    """The squid axon example through the pipeline's jobs: an edited input value
+    shows as moved potentials in the next rendering."""
+    from iongrad.pipeline import jobs
+
+    raw = tmp_path / "squid.csv"
+    shutil.copy(REPO / "data" / "raw" / "squid_giant_axon.csv", raw)
+    res, out = tmp_path / "results" / "squid", tmp_path / "reports" / "squid.html"
+    settings = {"temperatures_C": [20]}
+
+    def run():
+        jobs.validate_job(
+            raw=str(raw),
+            dataset="squid",
+            mode="strict",
+            validation_json=str(res / "validation.json"),
+            rejected_csv=str(res / "rejected.csv"),
+            measurements=str(res / "measurements.parquet"),
+        )
+        jobs.potentials_job(
+            measurements=str(res / "measurements.parquet"),
+            validation_json=str(res / "validation.json"),
+            potentials=str(res / "potentials.parquet"),
+            temperature_scan_path=str(res / "temperature_scan.parquet"),
+            activity={"model": "truesdell-jones", "convention": "macinnes"},
+            driving_force={"atol_mV": 5.0},
+            temperatures_C=[20],
+        )
+        jobs.report_job(
+            dataset="squid",
+            results_dir=str(res),
+            output=str(out),
+            settings=settings,
+            previous_dir=str(res / "previous"),
+        )
+
+    run()
+    text = raw.read_text()
+    assert "hodgkin1964,squid_giant_axon,20,K+,400,20," in text
+    raw.write_text(text.replace(",K+,400,20,", ",K+,400,40,", 1))
+    run()
+    page = parse_page(out)
+    moved = {(r["sample_id"]["v"], r["ion"]["v"]) for r in page.records("changes")}
+    assert ("hodgkin1964", "K+") in moved
+    assert "moved" in page.ids["changes-message"]

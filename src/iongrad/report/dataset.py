@@ -23,7 +23,7 @@ import pandas as pd
 from iongrad import __version__, files
 from iongrad.constants import celsius_to_kelvin, kelvin_to_celsius
 from iongrad.report import companions, ladder, plots, style
-from iongrad.report.changes import Changes, compare_potentials
+from iongrad.report.changes import Changes, build_snapshot, compare, keep_snapshot
 from iongrad.report.directions import NO_VM, WITHIN_NOISE
 from iongrad.report.findings import failure_frame, rule_groups
 from iongrad.report.formats import fmt_pm, fmt_temp_C
@@ -42,7 +42,7 @@ from iongrad.report.tables import (
 )
 from iongrad.report.validity import permeability_ratios, validity_checks
 
-__all__ = ["MAX_GROUP_TABLES", "keep_previous", "render_dataset_report"]
+__all__ = ["MAX_GROUP_TABLES", "render_dataset_report"]
 
 #: Per cell type x temperature summary tables shown; the rest are in the summary CSV.
 MAX_GROUP_TABLES = 24
@@ -307,11 +307,13 @@ def render_dataset_report(
         with the measured ones, the range of the E-versus-temperature plot when the
         results hold no temperature scan.
     previous_dir : path, optional
-        Where the previous results of this dataset are kept, for the "what changed"
-        section: ``previous_dir/potentials.parquet`` is compared with the current
-        potentials and, once the page is written, replaced by a copy of them, so the
-        next rendering compares against this one (e.g. ``results/<dataset>/previous``,
-        a folder Snakemake does not delete when it reruns the dataset's jobs).
+        Where a snapshot of the previous results of this dataset is kept, for the
+        "what changed" section (:mod:`iongrad.report.changes`): it is compared with
+        the current results and, once the page is written, replaced by a snapshot of
+        them (summaries, checksums and at most 10,000 tracked rows: its size does not
+        grow with the table), so the next rendering compares against this one (e.g.
+        ``results/<dataset>/previous``, a folder Snakemake does not delete when it
+        reruns the dataset's jobs).
 
     Raises
     ------
@@ -345,12 +347,19 @@ def render_dataset_report(
         "config": dict(config) if config is not None else None,
         "max_rows": MAX_TABLE_ROWS,
     }
-    changes = compare_potentials(pot, previous_dir, samples=res.samples)
-    context.update(changes=changes, changes_table=_changes_table(changes))
+    snapshot = build_snapshot(
+        pot, res.samples, results_dir=res.results_dir, provenance=res.provenance
+    )
+    changes = compare(snapshot, previous_dir)
+    context.update(
+        changes=changes,
+        changes_table=_changes_table(changes),
+        changes_groups=_changes_groups(changes),
+    )
     html = _env().get_template("dataset.html.j2").render(**context)
     files.write_text(output, html)
     if previous_dir is not None:
-        keep_previous(res.results_dir, previous_dir)
+        keep_snapshot(snapshot, previous_dir)
 
 
 def _overview(dataset: str, pot: pd.DataFrame, use: SampleUse) -> dict[str, Any]:
@@ -778,16 +787,27 @@ def _changes_table(changes: Changes) -> Table | None:
     )
 
 
-def keep_previous(results_dir: str | os.PathLike, previous_dir: str | os.PathLike):
-    """Copy potentials.parquet (and samples.parquet, or drop a stale copy of it)
-    from ``results_dir`` into ``previous_dir``, each atomically."""
-    Path(previous_dir).mkdir(parents=True, exist_ok=True)
-    for name in ("potentials.parquet", "samples.parquet"):
-        source, target = Path(results_dir) / name, Path(previous_dir) / name
-        if not source.is_file():
-            target.unlink(missing_ok=True)
-            continue
-        files.copy_file(source, target)
+def _changes_groups(changes: Changes) -> Table | None:
+    """The means per cell type, temperature and ion that moved (datasets with more
+    rows than the snapshot tracks one by one)."""
+    if not (changes.available and len(changes.groups)):
+        return None
+    return frame_table(
+        changes.groups,
+        [
+            Column("cell_type", "Cell type"),
+            Column("temperature_C", "T", "°C", kind="temp"),
+            Column("ion", "Ion", kind="ion"),
+            Column("quantity", "Quantity"),
+            Column("rows_prev", "Rows before", "", kind="count"),
+            Column("rows", "Rows now", "", kind="count"),
+            Column("previous", "Previous mean", "mV", kind="mV"),
+            Column("current", "Current mean", "mV", kind="mV"),
+            Column("delta", "Change", "mV", fmt="+.3g"),
+        ],
+        id="changes-groups",
+        caption="Means per cell type, temperature and ion that moved",
+    )
 
 
 def _donnan_used(donnan: pd.DataFrame | None, pot: pd.DataFrame, use: SampleUse):
