@@ -135,26 +135,38 @@ def test_warning_tables_together_stay_within_the_cap(tmp_path):
     assert page.ids["rule-0"].count("400 warning(s)") == 1
 
 
-def test_big_results_files_are_not_copied_the_page_says_where(tmp_path, monkeypatch):
+def test_big_results_files_are_carried_as_excerpts_the_page_says_where(
+    tmp_path, monkeypatch
+):
+    # the workflow declares the copies as outputs: they are always written, a big
+    # one as its beginning, and the page names the complete file
     monkeypatch.setattr(companions, "COPY_LIMIT_BYTES", 1_000)
     res = write_results(
         tmp_path / "results",
         "d",
         GROUPS,
-        failures=_warnings(30),
+        failures=_warnings(300),
         rejected=[
             {"source_file": "f", "source_row": i, "sample_id": "s", "ion": "K+"}
             for i in range(100)
         ],
     )
     page, html = _render(res, tmp_path / "reports" / "d.html")
-    assert not (tmp_path / "reports" / "d_validation.json").exists()
-    assert not (tmp_path / "reports" / "d_rejected.csv").exists()
-    assert "d_validation.json" not in page.links
+    excerpt = json.loads((tmp_path / "reports" / "d_validation.json").read_text())
+    full = json.loads((res / "validation.json").read_text())
+    assert excerpt["failures"] == full["failures"][: len(excerpt["failures"])]
+    assert 0 < len(excerpt["failures"]) < 300
+    assert excerpt["failures_total"] == 300
+    assert excerpt["rows_read"] == full["rows_read"]
+    rejected = pd.read_csv(tmp_path / "reports" / "d_rejected.csv")
+    assert 0 < len(rejected) < 100
+    assert (tmp_path / "reports" / "d_rejected.csv").stat().st_size <= 1_000
+    assert "d_validation.json" in page.links
     assert (res / "validation.json").as_posix() in html
     assert (res / "rejected.csv").as_posix() in html
-    # small files are still carried
+    # small files are copied whole
     monkeypatch.setattr(companions, "COPY_LIMIT_BYTES", 10**7)
     page, _ = _render(res, tmp_path / "reports" / "d.html")
     copied = json.loads((tmp_path / "reports" / "d_validation.json").read_text())
-    assert copied == json.loads((res / "validation.json").read_text())
+    assert copied == full
+    assert len(pd.read_csv(tmp_path / "reports" / "d_rejected.csv")) == 100

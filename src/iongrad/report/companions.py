@@ -35,6 +35,7 @@ __all__ = [
     "failure_digest",
     "head_csv",
     "sample_status_counts",
+    "validation_excerpt",
     "where",
     "write_rows_or_summary",
 ]
@@ -55,6 +56,8 @@ BYTE_LIMITS = {
 COPY_LIMIT_BYTES = 1_000_000
 #: Failures listed per (severity, rule, column) when the failures are summarised.
 FAILURE_EXAMPLES = 20
+#: Failures the excerpt of a big validation.json keeps (the first ones).
+EXCERPT_FAILURES = 100
 
 
 @dataclass
@@ -172,3 +175,17 @@ def failure_digest(frame: pd.DataFrame, examples: int | None = None) -> pd.DataF
     out.insert(0, "count", count.to_numpy()[keep])
     rest = [c for c in out.columns if c not in ("count", *keys)]
     return out[[*keys, "count", *rest]].reset_index(drop=True)
+
+
+def validation_excerpt(report: dict, failures: int | None = None) -> dict:
+    """validation.json with only its first ``failures`` failures (default
+    :data:`EXCERPT_FAILURES`): every other key as it is, plus ``failures_total``
+    (how many the file has) and ``failures_shown``."""
+    n = EXCERPT_FAILURES if failures is None else failures
+    out = dict(report)
+    for key in ("failures", "warnings"):
+        if isinstance(report.get(key), list):
+            out[key] = report[key][:n]
+            out[f"{key}_total"] = len(report[key])
+            out[f"{key}_shown"] = len(out[key])
+    return out

@@ -603,10 +603,12 @@ def _samples_table(res: DatasetResults, use: SampleUse, output: Path) -> Table |
 
 
 def _copy_companions(res: DatasetResults, output: Path) -> dict[str, str | None]:
-    """Copy validation.json and rejected.csv beside the page when they are small
-    (the rejected cells with spreadsheet formulas neutralised) and return the links
-    to the copies, or where a big one is (``*_elsewhere``: not copied); a stale copy
-    of a file the results no longer have, or no longer copies, is removed."""
+    """Copy validation.json and rejected.csv beside the page (the rejected cells
+    with spreadsheet formulas neutralised) and return the links to the copies. A
+    file over the companions' copy limit is carried as its beginning
+    (:func:`iongrad.report.companions.validation_excerpt`, the first rejected rows)
+    and ``*_elsewhere`` names the complete one; a stale copy of a file the results
+    no longer have is removed."""
     links: dict[str, str | None] = {}
     for name, key, suffix in (
         ("validation.json", "validation", "_validation.json"),
@@ -617,22 +619,28 @@ def _copy_companions(res: DatasetResults, output: Path) -> dict[str, str | None]
         if not source.is_file() or (key == "validation" and res.validation is None):
             target.unlink(missing_ok=True)
             continue
-        size = source.stat().st_size
-        if size > companions.COPY_LIMIT_BYTES:
-            target.unlink(missing_ok=True)
-            links[f"{key}_elsewhere"] = (
-                f"{companions.where(source)} ({size / 1e6:,.1f} MB, not copied here)"
-            )
-            continue
-        if key == "validation":
-            files.copy_file(source, target)
-        else:
-            try:
-                rejected = pd.read_csv(source, dtype=str, keep_default_na=False)
-            except pd.errors.EmptyDataError:
-                rejected = pd.DataFrame()
-            _write_csv(target, rejected)
         links[f"{key}_href"] = _href(target, output)
+        size = source.stat().st_size
+        whole = size <= companions.COPY_LIMIT_BYTES
+        if not whole:
+            links[f"{key}_elsewhere"] = (
+                f"{companions.where(source)} ({size / 1e6:,.1f} MB)"
+            )
+        if key == "validation":
+            if whole:
+                files.copy_file(source, target)
+            else:
+                excerpt = companions.validation_excerpt(res.validation)
+                files.write_json(target, excerpt)
+            continue
+        rows = None if whole else companions.ROW_LIMIT
+        try:
+            rejected = pd.read_csv(source, dtype=str, keep_default_na=False, nrows=rows)
+        except pd.errors.EmptyDataError:
+            rejected = pd.DataFrame()
+        limit = float("inf") if whole else companions.COPY_LIMIT_BYTES
+        text, _ = companions.head_csv(rejected, len(rejected), limit)
+        files.write_text(target, text)
     return links
 
 
