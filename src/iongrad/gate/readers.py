@@ -185,7 +185,10 @@ def _read_csv(path: Path, name: str, stated: tuple | None) -> Source:
             record = (record + [""] * len(header))[: len(header)]
         rows.append(record)
         lines.append(start)
-    assert header is not None  # _decode refused a blank file
+    if header is None:  # only blank lines, or separators without any text
+        raise IngestError(
+            name, "the file has no header: every line is blank", rule="empty_file"
+        )
     cells = pd.DataFrame(rows, columns=_unique_names(header), dtype=object)
     if not rows:
         cells = pd.DataFrame(columns=_unique_names(header), dtype=object)
