@@ -5,6 +5,7 @@
 #
 # Layout of what it writes (one folder per dataset, named after its input file):
 #   results/config.resolved.yaml      the config in force, all defaults explicit
+#                                     (a job: a dry run writes nothing)
 #   results/<dataset>/validation.json, rejected.csv, measurements.parquet
 #   results/<dataset>/potentials.parquet, temperature_scan.parquet
 #   results/<dataset>/samples.parquet, donnan.parquet, provenance.json
@@ -24,6 +25,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/resolved_config.smk"
 
 
 # Stages 1-4 per dataset, or per batch of datasets (config batch_size > 1).

@@ -3,7 +3,7 @@
 One run on the example data plus the dataset that fails strict validation, with
 ``batch_size: 3`` written into the copy's config/config.yaml as a user would:
 
-- the plan is one job per batch, plus the index;
+- the plan is one job per batch, plus the index and the resolved config;
 - every result file of a dataset computed in both modes is byte-identical to the
   per-dataset run (the shared ``workflow_run``) and the provenance records the same
   inputs, outputs and settings;
@@ -81,7 +81,8 @@ def test_plan_is_one_job_per_batch_plus_the_index(batched):
     _, plan, _ = batched
     groups = members()
     assert len(groups) == 3  # 8 datasets in batches of 3
-    expected = sorted([f"process_{b}" for b in groups] + ["render_index", "all"])
+    others = ["render_index", "write_resolved_config", "all"]
+    expected = sorted([f"process_{b}" for b in groups] + others)
     assert sorted(rules_of(plan.output)) == expected, plan.output
 
 
@@ -177,5 +178,6 @@ def test_reruns_follow_batches(batched):
     assert "Params have changed since last execution" in dry.output
     planned = rules_of(dry.output)
     assert sorted(planned) == sorted(
-        [f"process_{b}" for b in current] + ["render_index", "all"]
+        [f"process_{b}" for b in current]
+        + ["render_index", "write_resolved_config", "all"]
     ), dry.output

@@ -151,6 +151,7 @@ def test_dataset_status_and_index_entries(tmp_path, monkeypatch):
     assert good == {
         "dataset": "good",
         "status": "ok",
+        "problem": "",
         "results_dir": "results/good",
         "report_href": "good.html",
     }

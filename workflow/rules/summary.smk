@@ -26,6 +26,8 @@ rule render_index:
             subcategory="all datasets",
             labels={"dataset": "all", "item": "table: same cell type across datasets"},
         ),
+        datasets_csv=files.report_file("index", "_datasets.csv"),
+        cell_types_csv=files.report_file("index", "_cell_types.csv"),
     log:
         "logs/render_index/index.log",
     threads: 1

@@ -14,6 +14,7 @@ from typing import Any
 
 from iongrad import files
 from iongrad.pipeline.jobs import (
+    DamagedResultError,
     DatasetFailedError,
     potentials_job,
     provenance_job,
@@ -115,8 +116,9 @@ def compute_batch(
     named input, output and log lists); the settings are the rule's params. The
     same job functions and files as the per-dataset rules (``compute_potentials``,
     ``compute_samples``, ``write_provenance``). Every dataset is attempted; when any
-    failed (strict validation, no accepted row) :class:`DatasetFailedError` names
-    each one after the others are done, and the batch's job fails.
+    failed (strict validation, no accepted row, a damaged input file)
+    :class:`DatasetFailedError` names each one after the others are done, and the
+    batch's job fails.
     """
     failures: dict[str, str] = {}
     members = _members(
@@ -145,7 +147,7 @@ def compute_batch(
                 temperatures_C=temperatures_C,
                 log=m["potentials_log"],
             )
-        except DatasetFailedError as exc:
+        except (DatasetFailedError, DamagedResultError) as exc:
             failures[m["dataset"]] = str(exc)
             continue
         _samples_and_provenance(m, donnan, ghk, settings[m["dataset"]])

@@ -17,6 +17,9 @@ Strict-mode gate: :func:`validate_job` never fails on bad data (it always writes
 whose file could not be read at all, or with no accepted row) with the validation
 summary in its log and in the error message.
 
+Results files are read through :mod:`iongrad.pipeline.integrity`: a damaged one is
+removed (the next run rebuilds it) and named in a one-line error.
+
 Execution: the job functions run where they are called, or, after
 :func:`iongrad.pipeline.workers.use_worker_processes` (the workflow enables it for
 jobs that Snakemake runs inside its own process), in warm worker processes, one per
@@ -36,6 +39,8 @@ import pandas as pd
 from iongrad import files
 from iongrad.gate.ingest import IngestError
 from iongrad.gate.validation import validate_file, write_outputs
+from iongrad.pipeline.config import write_resolved
+from iongrad.pipeline.integrity import DamagedResultError, read_json, read_parquet
 from iongrad.pipeline.logs import job_log
 from iongrad.pipeline.provenance import build_provenance
 from iongrad.pipeline.workers import in_worker_process
@@ -44,13 +49,18 @@ from iongrad.tables.potentials import compute_potentials, temperature_scan
 from iongrad.tables.samples import compute_samples
 
 __all__ = [
+    "DATASET_RESULTS",
+    "REMOVED_REPORTS",
+    "DamagedResultError",
     "DatasetFailedError",
     "dataset_status",
     "index_entries",
     "index_job",
+    "move_removed_reports",
     "potentials_job",
     "provenance_job",
     "report_job",
+    "resolved_config_job",
     "samples_job",
     "validate_job",
 ]
@@ -58,6 +68,20 @@ __all__ = [
 
 class DatasetFailedError(RuntimeError):
     """A dataset that failed validation in strict mode (or could not be read)."""
+
+
+#: Every file under ``results/<dataset>/`` a user reads, in the order the stages
+#: write them (validation, potentials, Donnan and GHK, provenance).
+DATASET_RESULTS = (
+    "validation.json",
+    "rejected.csv",
+    "measurements.parquet",
+    "potentials.parquet",
+    "temperature_scan.parquet",
+    "samples.parquet",
+    "donnan.parquet",
+    "provenance.json",
+)
 
 
 _UNIT_SUFFIXES = {
@@ -167,6 +191,32 @@ def _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv) ->
     files.write_text(rejected_csv, "source_file,source_row,reason\n")
 
 
+def _failure_line(failure: Mapping[str, Any]) -> str:
+    """One failure of a validation.json: where (the parts it has), rule, message.
+
+    >>> _failure_line({"row": 4, "column": "c_in_mM", "value": "14O",
+    ...                "rule": "number_format", "message": "not a number"})
+    "row 4, column c_in_mM, value '14O': number_format: not a number"
+    >>> _failure_line({"row": None, "rule": "readable_file", "message": "empty"})
+    'readable_file: empty'
+    """
+    where = [
+        f"{label} {text}"
+        for label, text in (
+            ("row", failure.get("row")),
+            ("column", failure.get("column")),
+            ("value", None if failure.get("value") is None else repr(failure["value"])),
+        )
+        if text is not None
+    ]
+    what = f"{failure.get('rule')}: {failure.get('message')}"
+    return f"{', '.join(where)}: {what}" if where else what
+
+
+def _errors(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [f for f in report.get("failures", []) if f.get("severity") == "error"]
+
+
 def _summary_of(report: Mapping[str, Any], limit: int = 20) -> str:
     """A short text summary of a validation.json (for logs and error messages)."""
     lines = [
@@ -174,12 +224,9 @@ def _summary_of(report: Mapping[str, Any], limit: int = 20) -> str:
         f"{report.get('rows_accepted')} accepted, {report.get('rows_rejected')} "
         f"rejected ({report.get('mode')} mode)"
     ]
-    errors = [f for f in report.get("failures", []) if f.get("severity") == "error"]
+    errors = _errors(report)
     for f in errors[:limit]:
-        lines.append(
-            f"  row {f.get('row')}, column {f.get('column')}, value "
-            f"{f.get('value')!r}: {f.get('rule')}: {f.get('message')}"
-        )
+        lines.append(f"  {_failure_line(f)}")
     if len(errors) > limit:
         lines.append(f"  ... and {len(errors) - limit} more (see validation.json)")
     return "\n".join(lines)
@@ -220,10 +267,10 @@ def potentials_job(
 ) -> None:
     """Strict gate, then potentials.parquet and temperature_scan.parquet."""
     with job_log(log) as log_:
-        report = json.loads(Path(validation_json).read_text(encoding="utf-8"))
+        report = read_json(validation_json)
         log_.info("%s", _summary_of(report))
         _gate(report)
-        df = pd.read_parquet(measurements)
+        df = read_parquet(measurements)
         settings = {
             "activity_model": activity["model"],
             "activity_convention": activity["convention"],
@@ -249,7 +296,7 @@ def samples_job(
 ) -> None:
     """samples.parquet (Donnan and GHK per sample) and donnan.parquet (per ion)."""
     with job_log(log) as log_:
-        pot = pd.read_parquet(potentials)
+        pot = read_parquet(potentials)
         per_sample, per_ion = compute_samples(pot, donnan=donnan, ghk=ghk)
         log_.info("%d samples, %d Donnan ion rows", len(per_sample), len(per_ion))
         _write_parquet(per_sample, samples)
@@ -275,6 +322,19 @@ def provenance_job(
             "input sha256 %s", {k: v["sha256"] for k, v in record["inputs"].items()}
         )
         files.write_json(provenance, record)
+
+
+def resolved_config_job(
+    *, config: Mapping[str, Any], output: str, log: str | None = None
+) -> None:
+    """``results/config.resolved.yaml``: the config in force, every default explicit.
+
+    A job rather than a write while the workflow is parsed, so that a dry run (or
+    ``--lint``, ``--summary``) writes nothing.
+    """
+    with job_log(log) as log_:
+        written = write_resolved(config, output)
+        log_.info("%s %s", output, "written" if written else "unchanged")
 
 
 # ------------------------------------------------------------------------- reports
@@ -308,8 +368,95 @@ def report_job(
         )
 
 
+#: What a dataset's status depends on, in the order the stages write it: file ->
+#: the stage (the workflow's rule, and its log folder under ``logs/``) writing it.
+_STAGE_OF = {
+    "potentials.parquet": "compute_potentials",
+    "samples.parquet": "compute_samples",
+    "donnan.parquet": "compute_samples",
+    "provenance.json": "write_provenance",
+}
+#: What each stage does, for the index's "problem" column.
+_STAGE_WORDS = {
+    "validate_dataset": "validation",
+    "compute_potentials": "computation of the potentials",
+    "compute_samples": "computation of Donnan and GHK",
+    "write_provenance": "provenance",
+    "render_dataset_report": "report",
+}
+#: Folder of ``reports/`` the reports of datasets no longer configured are moved to.
+REMOVED_REPORTS = "removed_datasets"
+_GENERATOR = b'<meta name="generator" content="iongrad'
+
+
+def _logged_error(log: Path) -> str | None:
+    """The error a job's log ends with (the traceback's last line), or None."""
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if " ERROR " not in text:
+        return None
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else None
+
+
+def _stage_problem(path: Path, stage: str, dataset: str, logs_root: str) -> str:
+    """What the index says when ``path``, written by ``stage``, is missing or old."""
+    log = Path(logs_root, stage, f"{dataset}.log")
+    error = _logged_error(log)
+    if error is not None:
+        return f"{_STAGE_WORDS[stage]} failed ({stage}): {error}; see {log.as_posix()}"
+    state = "missing" if not path.is_file() else "older than validation.json"
+    return (
+        f"{path.as_posix()} is {state}: the run stopped before {stage} finished, or "
+        "removed it after a failed job; run the workflow again"
+    )
+
+
+def _validation_problem(report: Mapping[str, Any]) -> str:
+    """What the index says of a dataset its validation stops."""
+    errors = _errors(report)
+    first = f"; first: {_failure_line(errors[0])}" if errors else ""
+    if report.get("unreadable"):
+        return f"the table could not be read{first}"
+    if report.get("mode", "strict") == "strict" and not report.get("ok", False):
+        return f"failed validation (strict mode): {len(errors)} error(s){first}"
+    return f"no row passed validation ({report.get('mode')} mode){first}"
+
+
+def _dataset_state(
+    results: Path, report_html: str | None, logs_root: str
+) -> tuple[str, str]:
+    """(status, problem) of one dataset from its files (see :func:`dataset_status`)."""
+    name, vj = results.name, results / "validation.json"
+    if not vj.is_file():
+        return "failed", _stage_problem(vj, "validate_dataset", name, logs_root)
+    try:
+        report = json.loads(vj.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return "failed", f"{vj.as_posix()} cannot be read ({err}); run the workflow"
+    try:
+        _gate(report)
+    except DatasetFailedError:
+        return "failed", _validation_problem(report)
+    newest_input = vj.stat().st_mtime
+    for file, stage in _STAGE_OF.items():
+        path = results / file
+        if not path.is_file() or path.stat().st_mtime < newest_input:
+            return "failed", _stage_problem(path, stage, name, logs_root)
+    if report_html is not None and not Path(report_html).is_file():
+        stage = "render_dataset_report"
+        return "failed", _stage_problem(Path(report_html), stage, name, logs_root)
+    if report.get("rows_rejected", 0) or report.get("warnings"):
+        return "warnings", ""
+    return "ok", ""
+
+
 def dataset_status(
-    results_dir: str | os.PathLike, report_html: str | None = None
+    results_dir: str | os.PathLike,
+    report_html: str | None = None,
+    logs_root: str = "logs",
 ) -> str:
     """``"ok"``, ``"warnings"`` or ``"failed"`` from a dataset's result files.
 
@@ -319,25 +466,7 @@ def dataset_status(
     than job states lets the index render after ``--keep-going`` runs and from
     ``onerror``.
     """
-    results = Path(results_dir)
-    vj = results / "validation.json"
-    if not vj.is_file():
-        return "failed"
-    report = json.loads(vj.read_text(encoding="utf-8"))
-    try:
-        _gate(report)
-    except DatasetFailedError:
-        return "failed"
-    newest_input = vj.stat().st_mtime
-    for name in files.RESULT_FILES:
-        path = results / name
-        if not path.is_file() or path.stat().st_mtime < newest_input:
-            return "failed"
-    if report_html is not None and not Path(report_html).is_file():
-        return "failed"
-    if report.get("rows_rejected", 0) or report.get("warnings"):
-        return "warnings"
-    return "ok"
+    return _dataset_state(Path(results_dir), report_html, logs_root)[0]
 
 
 def index_entries(
@@ -345,21 +474,64 @@ def index_entries(
     *,
     results_root: str = "results",
     reports_dir: str = "reports",
+    logs_root: str = "logs",
 ) -> list[dict[str, str]]:
-    """Entries for :func:`iongrad.report.render_index`, one per dataset (sorted)."""
+    """Entries for :func:`iongrad.report.render_index`, one per dataset (sorted).
+
+    Each says the dataset's status and, when it failed, its ``problem``: what
+    failed (validation, which computation with its log, or which result is missing).
+    """
     entries = []
     for name in sorted(datasets):
         html = files.report_file(name, reports_dir=reports_dir)
         results_dir = f"{results_root}/{name}"
+        status, problem = _dataset_state(Path(results_dir), html, logs_root)
         entries.append(
             {
                 "dataset": name,
-                "status": dataset_status(results_dir, html),
+                "status": status,
+                "problem": problem,
                 "results_dir": results_dir,
                 "report_href": f"{name}.html",
             }
         )
     return entries
+
+
+def _generated_page(page: Path) -> bool:
+    """True for an HTML page iongrad rendered (its generator tag), not a user's."""
+    try:
+        with open(page, "rb") as fh:
+            return _GENERATOR in fh.read(4096)
+    except OSError:
+        return False
+
+
+def move_removed_reports(datasets: Sequence[str], reports_dir: str) -> list[str]:
+    """Move the report files of datasets no longer configured out of ``reports_dir``.
+
+    A dataset report (``<name>.html`` rendered by iongrad, with its companions) whose
+    dataset is not in ``datasets`` goes to ``<reports_dir>/removed_datasets/``: the
+    reports folder then holds what the index lists, and nothing is deleted. Returns
+    the names moved.
+    """
+    reports, keep = Path(reports_dir), {*datasets, "index"}
+    names = [
+        page.stem
+        for page in sorted(reports.glob("*.html"))
+        if page.stem not in keep and _generated_page(page)
+    ]
+    target = reports / REMOVED_REPORTS
+    for name in names:
+        page = reports / f"{name}.html"
+        for path in (
+            page,
+            *(files.companion(page, s) for s in files.REPORT_COMPANIONS),
+        ):
+            if path.is_file():
+                target.mkdir(exist_ok=True)
+                os.replace(path, target / path.name)
+    return names
 
 
 def index_job(
@@ -368,14 +540,30 @@ def index_job(
     output: str,
     results_root: str = "results",
     reports_dir: str = "reports",
+    logs_root: str = "logs",
     log: str | None = None,
 ) -> list[dict[str, str]]:
-    """Render ``reports/index.html``; also called from the workflow's ``onerror``."""
+    """Render ``reports/index.html``; also called from the workflow's ``onerror``.
+
+    First moves the reports of datasets no longer configured aside
+    (:func:`move_removed_reports`), saying so in the log.
+    """
     with job_log(log) as log_:
+        moved = move_removed_reports(datasets, reports_dir)
+        if moved:
+            log_.info(
+                "datasets no longer configured: %s; their reports were moved to %s/%s/",
+                ", ".join(moved),
+                reports_dir,
+                REMOVED_REPORTS,
+            )
         entries = index_entries(
-            datasets, results_root=results_root, reports_dir=reports_dir
+            datasets,
+            results_root=results_root,
+            reports_dir=reports_dir,
+            logs_root=logs_root,
         )
         for e in entries:
-            log_.info("%s: %s", e["dataset"], e["status"])
+            log_.info("%s: %s %s", e["dataset"], e["status"], e["problem"])
         render_index(entries=entries, output=output)
         return entries

@@ -126,7 +126,11 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
         info["atol_mV"] = _read_tolerance(root / "provenance.json")
     elif status != "failed":
         info["problem"] = "potentials.parquet is missing"
-    if status == "failed" and not info["problem"]:
+    if status == "failed" and entry.get("problem"):
+        # What failed, as the pipeline found it: validation, a stage (with its log)
+        # or a missing result (iongrad.pipeline.jobs.index_entries).
+        info["problem"] = str(entry["problem"])
+    elif status == "failed" and not info["problem"]:
         fails = info["validation"].get("failures") or []
         errors = [
             f
