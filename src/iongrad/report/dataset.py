@@ -249,7 +249,7 @@ def _flag_samples(record: dict, key: str, cell: Cell) -> None:
 def _unique(series: pd.Series | None) -> list[str]:
     if series is None:
         return []
-    return [str(v) for v in dict.fromkeys(series.dropna().astype(str))]
+    return [str(v) for v in series.dropna().astype(str).unique()]
 
 
 def _tolerance(config: Mapping | None, provenance: Mapping | None) -> float | None:
@@ -760,7 +760,7 @@ def _figures(
     for Snakemake's own report."""
     lines = groups.rename(columns={"vm_mean": "vm_mV", "ghk_mean": "vm_ghk_mV"})
     scan = res.temperature_scan
-    if scan is not None and "sample_id" in scan:
+    if scan is not None and "sample_id" in scan and use.excluded:
         scan = scan[~scan["sample_id"].astype(str).isin(use.excluded)]
     figures = [
         ladder.ladder_plot(summary, lines),
@@ -824,8 +824,10 @@ def _donnan_used(donnan: pd.DataFrame | None, pot: pd.DataFrame, use: SampleUse)
     if donnan is None:
         return None
     if use.frame is not None and "sample_id" in donnan:
-        keep = set(use.frame.loc[use.frame["use_donnan"], "sample_id"].astype(str))
-        donnan = donnan[donnan["sample_id"].astype(str).isin(keep)]
+        unused = use.frame.loc[~use.frame["use_donnan"], "sample_id"]
+        if len(unused):
+            keep = use.frame.loc[use.frame["use_donnan"], "sample_id"].astype(str)
+            donnan = donnan[donnan["sample_id"].astype(str).isin(keep)]
     if "c_in_mM" in donnan.columns:
         return donnan
     keys = [k for k in ("sample_id", "ion") if k in donnan.columns]

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["FAILURE_KEYS", "RuleGroup", "failure_frame", "rule_groups"]
 
@@ -73,17 +75,31 @@ def _owner_rows(pot: pd.DataFrame, rejected: Path | None, wanted) -> pd.DataFram
     return owners.drop_duplicates(["source_file", "source_row"], keep="first")
 
 
+def _texts(values: pd.Series) -> pa.Array:
+    """``values`` as an arrow string array: text as it is, anything else null."""
+    items = values.to_numpy(dtype=object)
+    return pa.array([v if isinstance(v, str) else None for v in items], pa.string())
+
+
+def _re2_literal(text: str) -> str:
+    """``text`` as a literal in an RE2 pattern (arrow's regular expressions)."""
+    return re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", text)
+
+
 def _short_messages(frame: pd.DataFrame) -> pd.Series:
-    """The messages without the "file, row, column, value, rule:" they repeat."""
+    """The messages without the "file, row, column, value, rule:" they repeat: the
+    text after the first ``rule <rule>: `` of each message that has one (per rule,
+    in arrow's compute kernels: a big table has hundreds of thousands)."""
     messages = frame["message"].astype(object)
-    text = messages.where(messages.map(lambda m: isinstance(m, str)))
+    text = _texts(messages)
+    rules = frame["rule"].astype(str).to_numpy(dtype=object)
+    out = text
     for rule in frame["rule"].dropna().astype(str).unique():
-        cut = f"rule {rule}: "
-        hit = (frame["rule"].astype(str) == rule) & text.str.contains(cut, regex=False)
-        hit = hit.fillna(False).to_numpy(dtype=bool)
-        if hit.any():
-            messages.loc[hit] = text[hit].str.split(cut, n=1).str[1]
-    return messages
+        prefix = "(?s)^.*?" + _re2_literal(f"rule {rule}: ")
+        cut = pc.replace_substring_regex(text, prefix, "", max_replacements=1)
+        out = pc.if_else(pa.array(rules == rule), cut, out)
+    short = pd.Series(out.to_numpy(zero_copy_only=False), index=frame.index)
+    return short.where(short.notna(), messages)
 
 
 def failure_frame(
@@ -109,9 +125,11 @@ def failure_frame(
     owners = _owner_rows(pot, rejected, row.dropna().unique())
     found = keys.merge(owners, on=["source_file", "source_row"], how="left")
     known = found["sample_id"].notna().to_numpy()
-    named = frame["message"].astype(object)
-    named = named.where(named.map(lambda m: isinstance(m, str)))
-    in_message = named.str.extract(_SAMPLE_IN_MESSAGE.pattern, expand=False)
+    in_message = np.full(len(frame), None, dtype=object)
+    if not known.all():  # a sample-level message names its sample
+        named = _texts(frame["message"][~known]).to_pandas()
+        found_in = named.str.extract(_SAMPLE_IN_MESSAGE.pattern, expand=False)
+        in_message[~known] = found_in.to_numpy(dtype=object)
     frame["sample_id"] = np.where(known, found["sample_id"], in_message)
     frame["ion"] = np.where(known, found["ion"], None)
     frame[["sample_id", "ion"]] = frame[["sample_id", "ion"]].astype(object)

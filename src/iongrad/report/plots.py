@@ -46,6 +46,7 @@ from iongrad.constants import ZERO_CELSIUS_K
 from iongrad.physics.nernst import nernst_potential
 from iongrad.report import style
 from iongrad.report.formats import fmt_mV, fmt_pm, fmt_temp_C
+from iongrad.report.results import SCAN_COLUMNS
 
 __all__ = [
     "FONT",
@@ -355,6 +356,18 @@ def _points(ax, x, y, *, size: float, marker: str = "o", hollow=False, **kw):
     )
 
 
+#: Columns of the potentials and of the temperature scan the temperature figure uses.
+_TEMPERATURE_COLUMNS = (
+    "cell_type",
+    "ion",
+    "valence",
+    "permeant",
+    "c_in_mM",
+    "c_out_mM",
+    "temperature_K",
+)
+
+
 def e_vs_temperature_plot(
     pot: pd.DataFrame,
     temperatures_K: list[float],
@@ -372,7 +385,11 @@ def e_vs_temperature_plot(
     of the configured and measured temperatures, and the caption says so.
     """
     title = "Equilibrium potential versus temperature"
-    cells = list(dict.fromkeys(pot["cell_type"].astype(str)))
+    # only the columns drawn: every filter below copies what it keeps
+    pot = pot[[c for c in _TEMPERATURE_COLUMNS if c in pot]]
+    if scan is not None:
+        scan = scan[[c for c in SCAN_COLUMNS if c in scan]]
+    cells = [str(c) for c in pot["cell_type"].astype(str).unique()]
     note = ""
     if len(cells) > MAX_FACETS:
         note = f"First {MAX_FACETS} of {len(cells)} cell types shown."
@@ -449,13 +466,13 @@ def _temperature_span(
     """
     if scan is not None:
         span = scan["temperature_K"].to_numpy(dtype=float)
-        span = span[np.isfinite(span)].tolist()
     else:
-        measured = sorted(set(np.round(pot["temperature_K"].to_numpy(dtype=float), 6)))
-        span = [t for t in [*temperatures_K, *measured] if np.isfinite(t)]
-    if not span:
+        measured = np.unique(np.round(pot["temperature_K"].to_numpy(dtype=float), 6))
+        span = np.concatenate([np.asarray(temperatures_K, dtype=float), measured])
+    span = span[np.isfinite(span)]
+    if not len(span):
         return None
-    lo, hi = min(span), max(span)
+    lo, hi = float(span.min()), float(span.max())
     if scan is not None:
         caption = (
             f"Mean over samples of each ion's activity-corrected E (solid, with the "

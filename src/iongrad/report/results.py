@@ -20,12 +20,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from iongrad import files
 from iongrad.physics.nernst import CURRENT_LABELS, FLUX_LABELS, STATUS_LABELS
 
 __all__ = [
     "REQUIRED_POTENTIAL_COLUMNS",
+    "SCAN_COLUMNS",
     "DatasetResults",
     "ResultsError",
     "load_results",
@@ -48,6 +50,18 @@ REQUIRED_POTENTIAL_COLUMNS = (
     "flux_direction",
     "current_direction",
     "status",
+)
+
+
+#: Columns of ``temperature_scan.parquet`` the report reads (the scan has a row per
+#: sample, ion and temperature: three times the potentials or more).
+SCAN_COLUMNS = (
+    "sample_id",
+    "cell_type",
+    "ion",
+    "temperature_K",
+    "E_act_mV",
+    "E_conc_mV",
 )
 
 
@@ -143,8 +157,11 @@ def load_results(results_dir: str | os.PathLike) -> DatasetResults:
             setattr(res, attr, _read_json(path))
         else:
             res.missing.append(f"{name} is missing: {what}.")
-    if (root / "temperature_scan.parquet").is_file():
-        res.temperature_scan = pd.read_parquet(root / "temperature_scan.parquet")
+    scan = root / "temperature_scan.parquet"
+    if scan.is_file():
+        names = pq.read_schema(scan).names
+        columns = [c for c in SCAN_COLUMNS if c in names]
+        res.temperature_scan = pd.read_parquet(scan, columns=columns)
     if (root / "rejected.csv").is_file():
         res.rejected_csv = root / "rejected.csv"
     if (root / files.FAILURES_FILE).is_file():

@@ -11,7 +11,6 @@ tolerance under which a driving force counts as within noise.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,12 +47,22 @@ class Check:
         return STATE_TEXT[self.state]
 
 
+def _counts(values: pd.Series) -> dict[str, int]:
+    """How many times each text of ``values`` occurs, in order of first occurrence
+    (as ``collections.Counter`` counts, without a Python loop over the values)."""
+    text = values.astype(str)
+    counts = text.value_counts(sort=False)
+    return {str(v): int(counts[v]) for v in text.unique()}
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _names(values, limit: int = 6) -> str:
     """``a, b, c`` (and how many more)."""
+    if isinstance(values, pd.Series):  # first appearance order, without a loop
+        values = values.dropna().unique()
     values = [str(v) for v in dict.fromkeys(values)]
     text = ", ".join(values[:limit])
     return text + (f" and {len(values) - limit} more" if len(values) > limit else "")
@@ -80,9 +89,7 @@ def permeability_ratios(carriers) -> str:
 
 def _activity(pot: pd.DataFrame) -> Check:
     """The activity model's ionic-strength range against the data."""
-    models = [
-        str(m) for m in dict.fromkeys(pot.get("activity_model", pd.Series()).dropna())
-    ]
+    models = [str(m) for m in pot.get("activity_model", pd.Series()).dropna().unique()]
     if not models:
         return Check(
             "validity-activity",
@@ -158,9 +165,9 @@ def _permeabilities(use, groups: pd.DataFrame) -> Check:
             "unknown",
             "No GHK results: permeabilities unknown.",
         )
-    sources = Counter(str(s) for s in smp["permeability_source"].fillna("none"))
-    sets = Counter(str(s) for s in smp.get("ghk_ions", pd.Series(dtype=str)).dropna())
-    used = permeability_ratios(sets.most_common(1)[0][0] if sets else None)
+    sources = _counts(smp["permeability_source"].fillna("none"))
+    sets = _counts(smp.get("ghk_ions", pd.Series(dtype=str)).dropna())
+    used = permeability_ratios(max(sets, key=sets.get) if sets else None)
     n = len(smp)
     gap = ""
     if (
@@ -206,6 +213,7 @@ def _donnan(use, settings: dict) -> Check:
         smp.get("impermeant_charge_source", pd.Series(["not recorded"])).dropna()
     )
     listed = smp.get("donnan_ions", pd.Series(dtype=str)).dropna().astype(str)
+    listed = listed.unique()  # one text per distinct set of ions, not per sample
     ions = ", ".join(style.ion_order(i.strip() for t in listed for i in t.split(",")))
     model = _names(
         smp.get("donnan_activity_model", pd.Series(dtype=str)).dropna()
@@ -233,7 +241,8 @@ def _donnan(use, settings: dict) -> Check:
 def _ljp(pot: pd.DataFrame) -> Check:
     """Whether the measured Vm was corrected for the liquid junction potential."""
     title = "Liquid junction potential"
-    first = pot.drop_duplicates("sample_id")
+    cols = [c for c in ("sample_id", "vm_mV", "ljp_corrected") if c in pot]
+    first = pot[cols].drop_duplicates("sample_id")
     vm = first["vm_mV"].astype(float)
     if not np.isfinite(vm.to_numpy()).any():
         return Check(
@@ -251,9 +260,10 @@ def _ljp(pot: pd.DataFrame) -> Check:
             "The table does not say whether Vm was corrected for the LJP.",
         )
     words = {"yes": "corrected", "no": "not corrected", "unreported": "unreported"}
-    counts = Counter(
-        words.get(str(v), str(v)) for v in with_vm["ljp_corrected"].fillna("unreported")
-    )
+    counts: dict[str, int] = {}
+    for value, n in _counts(with_vm["ljp_corrected"].fillna("unreported")).items():
+        word = words.get(value, value)
+        counts[word] = counts.get(word, 0) + n
     text = "Measured Vm: " + ", ".join(
         f"LJP {k} in {_plural(v, 'sample')}" for k, v in counts.items()
     )
