@@ -172,12 +172,23 @@ def test_samples_carry_donnan_and_ghk_per_sample(workflow_run):
         pot = results(workflow_run.workdir, dataset, "potentials.parquet")
         samples = results(workflow_run.workdir, dataset, "samples.parquet")
         assert sorted(samples.sample_id) == sorted(set(pot.sample_id))
+        # Samples that lost rows to quarantine get no sample-level number (and say
+        # why); every complete sample of the examples gets both predictions.
+        complete = samples.sample_complete.to_numpy(dtype=bool)
+        assert (samples.donnan_status[~complete] == "incomplete_sample").all()
+        assert (samples.ghk_status[~complete] == "incomplete_sample").all()
+        assert samples.donnan_potential_mV[~complete].isna().all()
+        assert samples.vm_ghk_mV[~complete].isna().all()
+        whole = samples[complete]
         for col in ("donnan_potential_mV", "vm_ghk_mV", "temperature_K"):
-            assert samples[col].notna().all(), (dataset, col)
-        assert samples.donnan_converged.all()
-        assert samples.ghk_converged.all()
+            assert whole[col].notna().all(), (dataset, col)
+        assert whole.donnan_converged.all()
+        assert whole.ghk_converged.all()
         donnan = results(workflow_run.workdir, dataset, "donnan.parquet")
         assert set(donnan.sample_id) == set(samples.sample_id)
+        partial = donnan.sample_id.isin(samples.sample_id[~complete])
+        assert donnan.c_in_donnan_mM[partial].isna().all()
+        assert (donnan.donnan_status[partial] == "incomplete_sample").all()
 
 
 def test_ghk_matches_the_closed_form_for_monovalent_ions(workflow_run):
@@ -264,7 +275,9 @@ def test_index_marks_the_failed_dataset(workflow_run):
     status = {e["dataset"]: e["status"] for e in workflow_run.entries}
     assert status[BAD_DATASET] == "failed"
     assert status["human_red_blood_cell"] == "warnings"
-    assert status["squid_giant_axon"] == "ok"
+    # squid's table has an empty vm_mV column: a warning (every cell empty).
+    assert status["squid_giant_axon"] == "warnings"
+    assert status["mammalian_neuron"] == "ok"
     html = workflow_run.index_html
     assert html is not None, "onerror must render reports/index.html"
     assert BAD_DATASET in html
