@@ -485,10 +485,12 @@ def _status_notes(cur: Snapshot, prev: Snapshot) -> list[str]:
     return notes
 
 
-def compare(current: Snapshot, previous_dir: str | os.PathLike | None) -> Changes:
+def compare(
+    current: Snapshot | None, previous_dir: str | os.PathLike | None
+) -> Changes:
     """Compare the snapshot of this rendering with the one kept in
     ``previous_dir``; None or nothing kept means nothing to compare (said so)."""
-    if previous_dir is None:
+    if previous_dir is None or current is None:
         return Changes(False, "No previous results were given for comparison.")
     where = Path(previous_dir) / files.PREVIOUS_SNAPSHOT[0]
     prev = load_snapshot(previous_dir)

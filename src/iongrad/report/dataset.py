@@ -347,9 +347,11 @@ def render_dataset_report(
         "config": dict(config) if config is not None else None,
         "max_rows": MAX_TABLE_ROWS,
     }
-    snapshot = build_snapshot(
-        pot, res.samples, results_dir=res.results_dir, provenance=res.provenance
-    )
+    snapshot = None
+    if previous_dir is not None:  # nothing to compare, nothing to keep otherwise
+        snapshot = build_snapshot(
+            pot, res.samples, results_dir=res.results_dir, provenance=res.provenance
+        )
     changes = compare(snapshot, previous_dir)
     context.update(
         changes=changes,
@@ -358,7 +360,7 @@ def render_dataset_report(
     )
     html = _env().get_template("dataset.html.j2").render(**context)
     files.write_text(output, html)
-    if previous_dir is not None:
+    if snapshot is not None:
         keep_snapshot(snapshot, previous_dir)
 
 
