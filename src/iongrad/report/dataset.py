@@ -1,13 +1,16 @@
 """The per-dataset HTML report: ``results/<dataset>/`` -> ``reports/<dataset>.html``.
 
 :func:`render_dataset_report` reads the results (:func:`iongrad.report.results.
-load_results`), writes the full tables as CSV, the figures as SVG and copies of
-``validation.json`` and ``rejected.csv`` beside the page (the names are
-:data:`iongrad.files.REPORT_COMPANIONS`; the page links only to files beside it, so
-``reports/`` can be shared on its own), then the page itself: an alert when rows
-were rejected, the model-validity box, summaries per cell type and temperature,
-figures, every row, samples (Donnan and GHK), validation, what changed since the
-last rendering, provenance.
+load_results`), writes the tables as CSV (every row up to
+:data:`iongrad.report.companions.ROW_LIMIT` rows, summaries beyond: the page then
+names the results file with every row), the figures as SVG and copies of
+``validation.json`` and ``rejected.csv`` (their beginning when big) beside the page
+(the names are :data:`iongrad.files.REPORT_COMPANIONS`; the page links only to files
+beside it, so ``reports/`` can be shared on its own), then the page itself: an alert
+when rows were rejected, the model-validity box, summaries per cell type and
+temperature, figures, the first rows, samples (Donnan and GHK), validation, what
+changed since the last rendering, provenance. What it writes is bounded for any
+table size: the page under 5 MB, the files beside it under 20 MB together.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """The validation section: rejected rows with their sample and ion, warnings grouped.
 
-Every failure of ``validation.json`` names a file and a row; the sample and the ion
-of that row come from ``rejected.csv`` (rows the gate quarantined) or the potentials
-table (rows that were accepted). Errors (rejected rows) are listed one by one;
-warnings are grouped by rule, with how many rows and which samples each rule
-concerns, and their rows behind a click.
+Every failure (of ``validation.json``, or of ``failures.parquet`` when the gate
+writes one) names a file and a row; the sample and the ion of that row come from
+``rejected.csv`` (rows the gate quarantined) or the potentials table (rows that were
+accepted), looked up for the failures' rows only. Errors (rejected rows) are listed
+one by one; warnings are grouped by rule, with how many rows and which samples each
+rule concerns, and their first rows behind a click.
 """
 
 from __future__ import annotations

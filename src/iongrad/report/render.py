@@ -3,7 +3,8 @@ relative links, CSV companions and the reading of validation warnings.
 
 Pages are self-contained (inline CSS, a small inline sort script, inline SVG plots, no
 network), autoescaped (every user string is text, never markup) and written
-atomically (:mod:`iongrad.files`). Full tables are written as CSV beside the HTML.
+atomically (:mod:`iongrad.files`). Tables are written as CSV beside the HTML, every
+row up to a limit and summaries beyond it (:mod:`iongrad.report.companions`).
 The per-dataset page is :mod:`iongrad.report.dataset`, the cross-dataset index
 :mod:`iongrad.report.index`.
 """

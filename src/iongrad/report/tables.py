@@ -5,8 +5,9 @@ cells carrying the displayed text (in the formats of :mod:`iongrad.report.format
 the exact value (``data-value``, used by the inline sort script and by tests that
 compare the page with the results files), a CSS class for flags, a tooltip and, for
 ions, the ion's marker in its colour (:mod:`iongrad.report.style`). Long tables are
-capped at :data:`MAX_TABLE_ROWS` rows; the full data go to a CSV file beside the
-HTML and the table links to it.
+capped at :data:`MAX_TABLE_ROWS` rows; the table links to the CSV file beside the
+HTML with every row or, for a table too long for one
+(:mod:`iongrad.report.companions`), names the results file that has them.
 """
 
 from __future__ import annotations
