@@ -348,6 +348,7 @@ def test_vm_predictions_plot_draws_a_subset_of_many_samples():
     smp = samples_frame(pot)
     p = plots.vm_predictions_plot(smp)
     assert "random subset, seed 0" in p.note
+    assert f"of up to {n:,}" in p.note  # n shown of N
     assert p.svg.count("<use ") <= plots.MAX_PLOT_POINTS + 30
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", p.svg)
     assert sum(f"(n = {n})" in t for t in texts) == 6  # means over all samples

@@ -755,13 +755,13 @@ def vm_predictions_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> 
     # each row's samples drawn up to an equal share of MAX_PLOT_POINTS; the means
     # and SDs are over every sample
     share = max(20, MAX_PLOT_POINTS // (3 * len(groups)))
-    thinned = False
+    largest = 0  # the most samples a row had when a subset of them was drawn
     for g, ((_, part), name) in enumerate(zip(groups, names, strict=True)):
-        thinned |= _prediction_group(ax, part, 4 * g, name, share)
-    if thinned:
+        largest = max(largest, _prediction_group(ax, part, 4 * g, name, share))
+    if largest:
         note = (note + " " if note else "") + (
-            f"At most {share:,} samples per row drawn (random subset, seed 0); "
-            "means and SDs over all."
+            f"At most {share:,} samples per row drawn (of up to {largest:,}; random "
+            "subset, seed 0); means and SDs over all."
         )
     ticks = [4 * g + 1 + r for g in range(len(groups)) for r in range(3)]
     ax.set_yticks(ticks, [s.label for _ in groups for _, s in _PREDICTION_ROWS])
@@ -785,10 +785,11 @@ def _group_name(key, keys: list[str]) -> str:
 def _prediction_group(ax, part: pd.DataFrame, y0: int, name: str, share: int):
     """One group of :func:`vm_predictions_plot`: its name at ``y0``, then one row
     per potential with samples (at most ``share`` drawn), mean ± SD and the figures
-    at the right. Returns True when some row drew only a subset of its samples."""
+    at the right. Returns the most samples a row had when it drew only a subset of
+    them (0 when every row drew all)."""
     # x in axes fractions (0 = left edge, 1 = right edge), y in data
     at_right = blended_transform_factory(ax.transAxes, ax.transData)
-    thinned = False
+    thinned = 0
     ax.text(
         0.0,
         y0 + 0.25,
@@ -818,7 +819,7 @@ def _prediction_group(ax, part: pd.DataFrame, y0: int, name: str, share: int):
         shown = v
         if len(v) > share:
             shown = np.random.default_rng(0).choice(v, share, replace=False)
-            thinned = True
+            thinned = max(thinned, len(v))
         _points(
             ax,
             shown,
