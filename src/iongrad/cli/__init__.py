@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from iongrad.cli import activity, donnan, ghk, nernst, validate
+from iongrad.cli import activity, donnan, ghk, ljp, nernst, validate
 from iongrad.cli.common import CLIError, emit_error_json
 
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``iongrad --help`` lists them.
-SUBCOMMANDS = (nernst, validate, activity, donnan, ghk)
+SUBCOMMANDS = (nernst, validate, activity, donnan, ghk, ljp)
 
 
 def build_parser() -> argparse.ArgumentParser:
