@@ -814,7 +814,7 @@ def _newton_step(jac, r):
 
 def nernst_planck_ljp(
     *, c_pipette, c_bath, valence, mobility, temperature_K, tol=1e-12, max_iter=60,
-    block_size=4096,
+    block_size=1024,
 ):  # fmt: skip
     r"""Stationary Nernst-Planck liquid junction potentials for many junctions.
 
