@@ -603,3 +603,17 @@ def test_mobility_table_has_a_source_on_every_row_and_matches_the_registry():
 
 def test_corrected_vm():
     assert float(corrected_vm(-60.0, 15.0)) == -75.0
+
+
+def test_low_level_nernst_planck_reports_empty_solutions_as_nan():
+    sol = nernst_planck_ljp(
+        c_pipette=[[0, 0], [1, 1]], c_bath=[[0, 0], [2, 2]], valence=[1, -1],
+        mobility=[1, 2], temperature_K=298.15,
+    )  # fmt: skip
+    assert np.isnan(sol.ljp_mV[0]) and not sol.converged[0]
+    assert bool(sol.converged[1])
+    with pytest.raises(ValueError, match="nonzero"):
+        nernst_planck_ljp(
+            c_pipette=[1, 1], c_bath=[1, 1], valence=[1, 0], mobility=[1, 1],
+            temperature_K=298.15,
+        )  # fmt: skip
