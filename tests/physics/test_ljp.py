@@ -610,7 +610,8 @@ def test_low_level_nernst_planck_reports_empty_solutions_as_nan():
         c_pipette=[[0, 0], [1, 1]], c_bath=[[0, 0], [2, 2]], valence=[1, -1],
         mobility=[1, 2], temperature_K=298.15,
     )  # fmt: skip
-    assert np.isnan(sol.ljp_mV[0]) and not sol.converged[0]
+    assert np.isnan(sol.ljp_mV[0])
+    assert not sol.converged[0]
     assert bool(sol.converged[1])
     with pytest.raises(ValueError, match="nonzero"):
         nernst_planck_ljp(
