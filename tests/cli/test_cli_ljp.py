@@ -4,21 +4,13 @@ import json
 
 import pytest
 
-from iongrad.cli import main
-
 PIPETTE = "K+=145, Na+=13, Cl-=10, gluconate=145, Mg2+=1, HEPES=5"
 BATH = "Na+=145, K+=2.8, Cl-=148.8, Mg2+=2, Ca2+=1, HEPES=5"
 BASE = ["ljp", "--pipette", PIPETTE, "--bath", BATH, "--temperature", "20C"]
 
 
-def run(capsys, *argv):
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def test_text_output(capsys):
-    status, out, err = run(capsys, *BASE)
+def test_text_output(capsys, cli):
+    status, out, err = cli(*BASE)
     assert status == 0, err
     assert "LJP = +16.05 mV (bath - pipette; nernst-planck" in out
     assert "Vm = Vm_measured - (+16.05 mV)" in out
@@ -27,8 +19,8 @@ def test_text_output(capsys):
     assert "Ng & Barry 1995" in out
 
 
-def test_json_contract(capsys):
-    status, out, _ = run(capsys, *BASE, "--json")
+def test_json_contract(capsys, cli):
+    status, out, _ = cli(*BASE, "--json")
     assert status == 0
     data = json.loads(out)
     assert data["ljp_mV"] == pytest.approx(16.0544, abs=1e-4)
@@ -51,8 +43,8 @@ def test_json_contract(capsys):
     }  # fmt: skip
 
 
-def test_henderson_method(capsys):
-    status, out, _ = run(capsys, *BASE, "--method", "henderson", "--json")
+def test_henderson_method(capsys, cli):
+    status, out, _ = cli(*BASE, "--method", "henderson", "--json")
     assert status == 0
     data = json.loads(out)
     assert data["method"] == "henderson"
@@ -60,9 +52,9 @@ def test_henderson_method(capsys):
     assert data["iterations"] == 0
 
 
-def test_net_charge_is_exit_2_naming_it(capsys):
-    status, out, err = run(
-        capsys, "ljp", "--pipette", "K+=145, Na+=13, Cl-=10, gluconate=145, Mg2+=1",
+def test_net_charge_is_exit_2_naming_it(capsys, cli):
+    status, out, err = cli(
+        "ljp", "--pipette", "K+=145, Na+=13, Cl-=10, gluconate=145, Mg2+=1",
         "--bath", "Na+=145, K+=2.8, Cl-=148.8, Mg2+=2, Ca2+=1", "--temperature", "20C",
     )  # fmt: skip
     assert status == 2
@@ -74,9 +66,9 @@ def test_net_charge_is_exit_2_naming_it(capsys):
     assert "--adjust ION" in err
 
 
-def test_adjustment_is_reported(capsys):
-    status, out, _ = run(
-        capsys, "ljp", "--pipette", "K+=145, Na+=13, Cl-=10, gluconate=145, Mg2+=1",
+def test_adjustment_is_reported(capsys, cli):
+    status, out, _ = cli(
+        "ljp", "--pipette", "K+=145, Na+=13, Cl-=10, gluconate=145, Mg2+=1",
         "--bath", "Na+=145, K+=2.8, Cl-=148.8, Mg2+=2, Ca2+=1", "--temperature", "20C",
         "--adjust", "Cl-", "--json",
     )  # fmt: skip
@@ -89,17 +81,16 @@ def test_adjustment_is_reported(capsys):
         "unit": "mM",
     }
     assert data["ions"]["Cl-"]["pipette"] == 15.0
-    status, out, _ = run(
-        capsys, "ljp", "--pipette", "K+=140, Cl-=130", "--bath", "Na+=140, Cl-=140",
+    status, out, _ = cli(
+        "ljp", "--pipette", "K+=140, Cl-=130", "--bath", "Na+=140, Cl-=140",
         "--temperature", "25C", "--adjust", "Cl",
     )  # fmt: skip
     assert status == 0
     assert "adjusted Cl- for electroneutrality: pipette +10 mM, bath +0 mM" in out
 
 
-def test_units_and_neutral_solutes(capsys):
-    status, out, _ = run(
-        capsys, "ljp", "--pipette", "K+=0.14M, Cl-=140mM, glucose=10",
+def test_units_and_neutral_solutes(capsys, cli):
+    status, out, _ = cli("ljp", "--pipette", "K+=0.14M, Cl-=140mM, glucose=10",
         "--bath", "Na+=140000uM, Cl-=140", "--temperature", "298.15K", "--json",
     )  # fmt: skip
     assert status == 0
@@ -123,20 +114,20 @@ def test_units_and_neutral_solutes(capsys):
         (["--pipette", "glucose=10"], "contains no ions"),
     ],
 )
-def test_bad_arguments_exit_2_with_one_line(capsys, argv, needle):
+def test_bad_arguments_exit_2_with_one_line(capsys, argv, needle, cli):
     args = list(BASE)
     for flag, value in zip(argv[::2], argv[1::2], strict=True):
         if flag in args:
             args[args.index(flag) + 1] = value
         else:
             args += [flag, value]
-    status, out, err = run(capsys, *args)
+    status, out, err = cli(*args)
     assert status == 2, out
     assert err.count("\n") == 1, err
     assert needle in err
 
 
-def test_bad_arguments_under_json_print_json(capsys):
-    status, out, _ = run(capsys, *BASE[:-1], "20", "--json")
+def test_bad_arguments_under_json_print_json(capsys, cli):
+    status, out, _ = cli(*BASE[:-1], "20", "--json")
     assert status == 2
     assert json.loads(out)["exit_status"] == 2

@@ -4,18 +4,9 @@ import json
 
 import pytest
 
-from iongrad.cli import main
 
-
-def run(capsys, *argv):
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def test_json_contract(capsys):
-    status, out, _ = run(
-        capsys, "nernst", "--ion", "K+", "--c-in", "140", "--c-out", "5",
+def test_json_contract(capsys, cli):
+    status, out, _ = cli("nernst", "--ion", "K+", "--c-in", "140", "--c-out", "5",
         "--temperature", "37C", "--vm", "-65", "--json",
     )  # fmt: skip
     assert status == 0
@@ -37,18 +28,17 @@ def test_json_contract(capsys):
         ("140000uM", "5000µM", "310.15 K"),
     ],
 )
-def test_units_are_equivalent(capsys, c_in, c_out, temperature):
-    status, out, _ = run(
-        capsys, "nernst", "--ion", "potassium", "--c-in", c_in, "--c-out", c_out,
+def test_units_are_equivalent(capsys, c_in, c_out, temperature, cli):
+    status, out, _ = cli(
+        "nernst", "--ion", "potassium", "--c-in", c_in, "--c-out", c_out,
         "--temperature", temperature, "--json",
     )  # fmt: skip
     assert status == 0
     assert json.loads(out)["E_mV"] == pytest.approx(-89.0585, abs=1e-3)
 
 
-def test_activity_text_output(capsys):
-    status, out, _ = run(
-        capsys, "nernst", "--ion", "K", "--c-in", "140", "--c-out", "4",
+def test_activity_text_output(capsys, cli):
+    status, out, _ = cli("nernst", "--ion", "K", "--c-in", "140", "--c-out", "4",
         "--temperature", "310K", "--gamma-in", "0.85", "--gamma-out", "0.70",
     )  # fmt: skip
     assert status == 0
@@ -66,26 +56,24 @@ def test_activity_text_output(capsys):
         (["--ion", "K+", "--c-in", "140", "--c-out", "0.005mol/kg"], "molal"),
     ],
 )
-def test_bad_input_exit_2(capsys, args, needle):
-    status, _, err = run(capsys, "nernst", *args, "--temperature", "37C")
+def test_bad_input_exit_2(capsys, args, needle, cli):
+    status, _, err = cli("nernst", *args, "--temperature", "37C")
     assert status == 2
     assert needle in err
     assert len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("temperature", ["-300C", "-1K", "37", "37F"])
-def test_bad_temperature_exit_2(capsys, temperature):
-    status, _, err = run(
-        capsys, "nernst", "--ion", "K+", "--c-in", "140", "--c-out", "5",
+def test_bad_temperature_exit_2(capsys, temperature, cli):
+    status, _, err = cli("nernst", "--ion", "K+", "--c-in", "140", "--c-out", "5",
         f"--temperature={temperature}",
     )  # fmt: skip
     assert status == 2
     assert "--temperature" in err
 
 
-def test_unknown_ion_suggests(capsys):
-    status, _, err = run(
-        capsys, "nernst", "--ion", "Na++", "--c-in", "1", "--c-out", "2",
+def test_unknown_ion_suggests(capsys, cli):
+    status, _, err = cli("nernst", "--ion", "Na++", "--c-in", "1", "--c-out", "2",
         "--temperature", "20C",
     )  # fmt: skip
     assert status == 2

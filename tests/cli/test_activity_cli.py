@@ -7,15 +7,8 @@ import pytest
 from iongrad.cli import main
 
 
-def run(capsys, *argv):
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def test_pitzer_nacl_json(capsys):
-    status, out, _ = run(
-        capsys, "activity", "--model", "pitzer",
+def test_pitzer_nacl_json(capsys, cli):
+    status, out, _ = cli("activity", "--model", "pitzer",
         "--solution", "Na+=0.1mol/kg, Cl-=0.1mol/kg", "--temperature", "25C", "--json",
     )  # fmt: skip
     assert status == 0
@@ -31,9 +24,9 @@ def test_pitzer_nacl_json(capsys):
     assert data["concentration_scale_used"] == "molal (given)"
 
 
-def test_default_model_text_output_and_molar_input(capsys):
-    status, out, _ = run(
-        capsys, "activity", "--solution", "K=140, Cl=140", "--temperature", "37C"
+def test_default_model_text_output_and_molar_input(capsys, cli):
+    status, out, _ = cli(
+        "activity", "--solution", "K=140, Cl=140", "--temperature", "37C"
     )
     assert status == 0
     assert "truesdell-jones" in out
@@ -42,18 +35,16 @@ def test_default_model_text_output_and_molar_input(capsys):
     assert "dilute" in out
 
 
-def test_out_of_range_is_reported(capsys):
-    status, out, _ = run(
-        capsys, "activity", "--model", "debye-huckel",
+def test_out_of_range_is_reported(capsys, cli):
+    status, out, _ = cli("activity", "--model", "debye-huckel",
         "--solution", "Na+=150, Cl-=150", "--temperature", "37C", "--json",
     )  # fmt: skip
     assert status == 0
     assert json.loads(out)["valid"] is False
 
 
-def test_mixture_has_no_gamma_pm(capsys):
-    status, out, _ = run(
-        capsys, "activity", "--model", "pitzer", "--json",
+def test_mixture_has_no_gamma_pm(capsys, cli):
+    status, out, _ = cli("activity", "--model", "pitzer", "--json",
         "--solution", "Na+=140, K+=5, Cl-=145", "--temperature", "37C",
     )  # fmt: skip
     assert status == 0
@@ -76,7 +67,7 @@ def test_mixture_has_no_gamma_pm(capsys):
         (["--davies-coefficient", "0.2"], "only for --model davies"),
     ],
 )  # fmt: skip
-def test_bad_input_exits_2(capsys, argv, message):
+def test_bad_input_exits_2(capsys, argv, message, cli):
     base = {"--solution": "Na+=0.1mol/kg, Cl-=0.1mol/kg", "--temperature": "25C"}
     args = list(argv)
     for key, value in base.items():
@@ -88,15 +79,14 @@ def test_bad_input_exits_2(capsys, argv, message):
         assert exc.value.code == 2
         assert message in capsys.readouterr().err
         return
-    status, _, err = run(capsys, "activity", *args)
+    status, _, err = cli("activity", *args)
     assert status == 2
     assert message in err
 
 
-def test_a_neutral_solute_in_the_solution_is_carried_with_gamma_one(capsys):
+def test_a_neutral_solute_in_the_solution_is_carried_with_gamma_one(capsys, cli):
     # Issue #14 item 2: a neutral solute crashed the Debye-Hueckel family.
-    status, out, _ = run(
-        capsys, "activity", "--solution", "Na+=100, Cl-=100, glucose=5",
+    status, out, _ = cli("activity", "--solution", "Na+=100, Cl-=100, glucose=5",
         "--temperature", "25C", "--json",
     )  # fmt: skip
     assert status == 0

@@ -4,18 +4,9 @@ import json
 
 import pytest
 
-from iongrad.cli import main
 
-
-def run(capsys, *argv):
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def test_donnan_json_contract(capsys):
-    status, out, _ = run(
-        capsys, "donnan", "--bath", "K+=100, Cl-=100", "--impermeant", "100",
+def test_donnan_json_contract(capsys, cli):
+    status, out, _ = cli("donnan", "--bath", "K+=100, Cl-=100", "--impermeant", "100",
         "--impermeant-valence", "-1", "--temperature", "25C", "--json",
     )  # fmt: skip
     assert status == 0
@@ -29,9 +20,9 @@ def test_donnan_json_contract(capsys):
     assert data["osmotic_imbalance_mOsm_kg"] == pytest.approx(123.6068, abs=1e-4)
 
 
-def test_donnan_text_and_activity_model(capsys):
-    status, out, _ = run(
-        capsys, "donnan", "--bath", "Na+=140, K+=5, Cl-=145", "--impermeant", "100",
+def test_donnan_text_and_activity_model(capsys, cli):
+    status, out, _ = cli(
+        "donnan", "--bath", "Na+=140, K+=5, Cl-=145", "--impermeant", "100",
         "--impermeant-valence", "-1", "--temperature", "37C",
         "--activity-model", "davies",
     )  # fmt: skip
@@ -41,9 +32,8 @@ def test_donnan_text_and_activity_model(capsys):
     assert "converged" in out
 
 
-def test_donnan_divalent_bath(capsys):
-    status, out, _ = run(
-        capsys, "donnan", "--bath", "Ca2+=50, Cl-=100", "--impermeant", "100",
+def test_donnan_divalent_bath(capsys, cli):
+    status, out, _ = cli("donnan", "--bath", "Ca2+=50, Cl-=100", "--impermeant", "100",
         "--temperature", "25C", "--json",
     )  # fmt: skip
     assert status == 0
@@ -96,8 +86,8 @@ def test_donnan_divalent_bath(capsys):
         ),
     ],
 )
-def test_donnan_bad_input_exits_2_with_one_line(capsys, argv, needle):
-    status, out, err = run(capsys, "donnan", *argv, "--temperature", "25C")
+def test_donnan_bad_input_exits_2_with_one_line(capsys, argv, needle, cli):
+    status, out, err = cli("donnan", *argv, "--temperature", "25C")
     assert status == 2
     assert out == ""
     assert needle in err
@@ -107,9 +97,8 @@ def test_donnan_bad_input_exits_2_with_one_line(capsys, argv, needle):
 SQUID = ["--c-in", "K+=400, Na+=50, Cl-=40", "--c-out", "K+=20, Na+=440, Cl-=560"]
 
 
-def test_ghk_squid_json(capsys):
-    status, out, _ = run(
-        capsys, "ghk", *SQUID, "--perm", "K+=1, Na+=0.04, Cl-=0.45",
+def test_ghk_squid_json(capsys, cli):
+    status, out, _ = cli("ghk", *SQUID, "--perm", "K+=1, Na+=0.04, Cl-=0.45",
         "--temperature", "20C", "--json",
     )  # fmt: skip
     assert status == 0
@@ -122,9 +111,9 @@ def test_ghk_squid_json(capsys):
     assert data["pump_na_k_ratio"] == pytest.approx(1.2444, abs=5e-4)
 
 
-def test_ghk_divalent_and_absolute_units(capsys):
-    status, out, _ = run(
-        capsys, "ghk", "--c-in", "K+=140, Ca2+=0.0001", "--c-out", "K+=5, Ca2+=2",
+def test_ghk_divalent_and_absolute_units(capsys, cli):
+    status, out, _ = cli(
+        "ghk", "--c-in", "K+=140, Ca2+=0.0001", "--c-out", "K+=5, Ca2+=2",
         "--perm", "K+=1e-6, Ca2+=2e-7", "--perm-unit", "cm/s",
         "--temperature", "37C", "--vm", "-60", "--json",
     )  # fmt: skip
@@ -137,9 +126,8 @@ def test_ghk_divalent_and_absolute_units(capsys):
     assert data["pump_na_k_ratio"] is None
 
 
-def test_ghk_text(capsys):
-    status, out, _ = run(
-        capsys, "ghk", *SQUID, "--perm", "K+=1, Na+=0.04, Cl-=0.45",
+def test_ghk_text(capsys, cli):
+    status, out, _ = cli("ghk", *SQUID, "--perm", "K+=1, Na+=0.04, Cl-=0.45",
         "--temperature", "20C",
     )  # fmt: skip
     assert status == 0
@@ -166,19 +154,18 @@ def test_ghk_text(capsys):
         ([*SQUID, "--perm", "K+=1, Na+=0.04, Cl-=0.45", "--vm", "x"], "not a number"),
     ],
 )
-def test_ghk_bad_input_exits_2_with_one_line(capsys, argv, needle):
-    status, out, err = run(capsys, "ghk", *argv, "--temperature", "20C")
+def test_ghk_bad_input_exits_2_with_one_line(capsys, argv, needle, cli):
+    status, out, err = cli("ghk", *argv, "--temperature", "20C")
     assert status == 2
     assert out == ""
     assert needle in err
     assert len(err.strip().splitlines()) == 1
 
 
-def test_donnan_closed_system_textbook_experiment(capsys):
+def test_donnan_closed_system_textbook_experiment(capsys, cli):
     # side 1: 100 mM K+A-, side 2: 100 mM KCl, equal volumes, 25 degC -> r = 2 and
     # -17.81 mV (issue 5; Boron & Boulpaep fig. 5-8 type experiment)
-    status, out, _ = run(
-        capsys, "donnan", "--bath", "K+=100, Cl-=100", "--inside", "K+=100",
+    status, out, _ = cli("donnan", "--bath", "K+=100, Cl-=100", "--inside", "K+=100",
         "--impermeant", "100", "--temperature", "25C", "--json",
     )  # fmt: skip
     assert status == 0
@@ -198,9 +185,8 @@ def test_donnan_closed_system_textbook_experiment(capsys):
         (["--inside", "K+=100", "--activity-model", "davies"], "ideally only"),
     ],
 )
-def test_donnan_closed_bad_input(capsys, argv, needle):
-    status, out, err = run(
-        capsys, "donnan", "--bath", "K+=100, Cl-=100", "--impermeant", "100",
+def test_donnan_closed_bad_input(capsys, argv, needle, cli):
+    status, out, err = cli("donnan", "--bath", "K+=100, Cl-=100", "--impermeant", "100",
         "--temperature", "25C", *argv,
     )  # fmt: skip
     assert status == 2
