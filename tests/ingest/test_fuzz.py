@@ -237,3 +237,17 @@ def test_the_corpus_itself_passes_the_invariants(scratch):
     for path in itertools.chain(CORPUS, PARQUET):
         for mode in ("strict", "lenient"):
             _check(path, mode)
+
+
+def test_parquet_text_that_is_not_utf8_is_unreadable(scratch):
+    """Found by the mutated corpus: bytes that are not UTF-8 in a text column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    offsets = pa.py_buffer(b"\x00\x00\x00\x00\x02\x00\x00\x00")
+    data = pa.py_buffer(b"\xff\x80")
+    text = pa.Array.from_buffers(pa.string(), 1, [None, offsets, data])
+    path = scratch / "not_utf8.parquet"
+    pq.write_table(pa.table({"sample_id": text}), path)
+    with pytest.raises(IngestError, match="UTF8"):
+        validate_file(path)

@@ -49,6 +49,7 @@ from iongrad.gate.headers import (
     unit_text,
 )
 from iongrad.gate.numbers import (
+    NA_TOKENS,
     cell_text,
     is_na_text,
     parse_number,
@@ -305,11 +306,12 @@ def column_warnings(
     """
     read = {role.header for role in plan.fields.values()}
     read |= {role.header for role in plan.wide}
+    first = source.cells.iloc[0].to_numpy(dtype=object) if source.n else []
     out = []
-    for header in source.cells.columns:
+    for header, cell in zip(source.cells.columns, first, strict=False):
         if header not in read:
             continue
-        if _all_empty(source.cells[header]):
+        if not _has_value(cell) and _all_empty(source.cells[header]):
             out.append(
                 Failure(
                     rule="empty_column",
@@ -323,17 +325,15 @@ def column_warnings(
     return out
 
 
+def _has_value(cell) -> bool:
+    """A cell holds a value: neither missing, blank nor an NA spelling."""
+    if isinstance(cell, str):
+        return cell.strip().lower() not in NA_TOKENS
+    return not pd.isna(cell)
+
+
 def _all_empty(cells: pd.Series) -> bool:
-    """Every cell is missing, blank or an NA spelling (first cell first: cheap)."""
-    if not len(cells):
-        return False
-    first = cells.iat[0]
-    if (
-        isinstance(first, str)
-        and first.strip()
-        and not is_na_text(pd.Series([first.strip()], dtype="str")).all()
-    ):
-        return False
+    """Every cell is missing, blank or an NA spelling."""
     return bool(is_na_text(cell_text(cells)).all())
 
 
@@ -776,7 +776,7 @@ def assemble(
     cols = _record_columns(records, per_sample, pos, identity)
     if "scale_in" in records:
         cols["concentration_scale"] = concentration_scale(records, found).array
-    cols["source_file"] = _str_full(source.path, n).array
+    cols["source_file"] = _str_array(source.path, n)
     factors = {"source_file": (np.zeros(n, dtype=np.intp), [source.path])}
     if per_sample:  # no factors after a file-level failure
         for name, (rows, codes, values) in found.factors.items():
@@ -785,7 +785,7 @@ def assemble(
             factors[name] = (codes, values)
     # complete until validation rejects a row of the sample
     cols["sample_complete"] = np.ones(n, dtype=bool)
-    cols["sample_rejected"] = _str_full("", n).array
+    cols["sample_rejected"] = _str_array("", n)
     cols["source_row"] = source.lines[pos] if source.n else np.array([], np.int64)
     cols["_raw_pos"] = pos
     for name in CANONICAL_COLUMNS:
@@ -796,8 +796,9 @@ def assemble(
     ordered = [*CANONICAL_COLUMNS, "_raw_pos"]
     table = pd.DataFrame({k: cols[k] for k in ordered}, copy=False)
     failures = [replace(f, index=None, source_column=f.column) for f in found.file]
-    ions = records["ion"].to_numpy(dtype=object) if "ion" in records else None
-    failures += _locate(pos, ions, found.rows.items, layout == "wide")
+    wide = layout == "wide" and "ion" in records and bool(found.rows.items)
+    ions = records["ion"].to_numpy(dtype=object) if wide else None
+    failures += _locate(pos, ions, found.rows.items, wide)
     return table, failures, factors
 
 
@@ -884,7 +885,12 @@ def _locate(
 
 # ---------------------------------------------------------------- str column helpers
 def _str_full(value: str | None, n: int) -> pd.Series:
-    """``str`` Series of ``n`` copies of ``value`` (None: all missing); no list.
+    """``str`` Series of ``n`` copies of ``value`` (None: all missing); no list."""
+    return pd.Series(_str_array(value, n))
+
+
+def _str_array(value: str | None, n: int):
+    """``str`` array of ``n`` copies of ``value`` (None: all missing); no list.
 
     The arrow column is one block of up to :data:`_FULL_CHUNK` copies, repeated:
     arrow buffers are immutable, so the chunks may share it, and a million-row
@@ -898,10 +904,10 @@ def _str_full(value: str | None, n: int) -> pd.Series:
         else pa.repeat(pa.scalar(value, kind), size)
     )
     if n <= _FULL_CHUNK:
-        return pd.Series(pd.array(block, dtype="str"))
+        return pd.array(block, dtype="str")
     whole, rest = divmod(n, _FULL_CHUNK)
     chunks = [block] * whole + ([block.slice(0, rest)] if rest else [])
-    return pd.Series(pd.array(pa.chunked_array(chunks, kind), dtype="str"))
+    return pd.array(pa.chunked_array(chunks, kind), dtype="str")
 
 
 def _str_take(values: list, codes: np.ndarray) -> pd.Series:

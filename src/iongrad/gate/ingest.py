@@ -75,7 +75,7 @@ class Ingested:
     ``sources`` maps a canonical column to the file's header its cells come from,
     and ``ion_sources`` a wide file's ``(column, ion)`` to its header
     (:func:`iongrad.gate.build.source_headers`), so that a failure found in the
-    canonical table is reported at the cell the user wrote (:meth:`source_cell`).
+    canonical table is reported at the cell the user wrote.
     """
 
     path: str
@@ -88,20 +88,6 @@ class Ingested:
     factors: dict[str, tuple[np.ndarray, list]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     ion_sources: dict[tuple, str] = field(default_factory=dict)
-
-    def source_header(self, index: int, column: str) -> tuple[str | None, str | None]:
-        """The header of the cell behind ``table[column][index]``, and its ion.
-
-        The ion is named when a wide file's column implies it; ``(None, None)``
-        when the value comes from no single cell (a constant dataset name, the
-        concentration scale).
-        """
-        if self.ion_sources:
-            ion = self.table["ion"].iat[index]
-            header = self.ion_sources.get((column, ion))
-            if header is not None:
-                return header, ion
-        return self.sources.get(column), None
 
     @property
     def file_failures(self) -> list[Failure]:

@@ -205,7 +205,7 @@ def parse_number(
         values = _read_stated(cleaned, decimal, thousands)
         ambiguous = None
     else:
-        values, ambiguous = _read_sniffed(cleaned, decimal)
+        values, ambiguous = _read_sniffed(cleaned, decimal, na)
     bad = ~na & np.isnan(values)
     where = {"column": column, "source_column": str(series.name), "ion": ion}
     if ambiguous is not None:
@@ -232,9 +232,14 @@ def _contains(text: pd.Series, mark: str) -> np.ndarray:
     return text.str.contains(mark, regex=False).to_numpy(dtype=bool, na_value=False)
 
 
-def _read_sniffed(cleaned: pd.Series, decimal: str) -> tuple[np.ndarray, object]:
+def _read_sniffed(
+    cleaned: pd.Series, decimal: str, na: np.ndarray
+) -> tuple[np.ndarray, object]:
     """Numbers of a file whose format follows from its separator, and the mask of
-    its ambiguous cells (None when there is none), which read as NaN."""
+    its ambiguous cells (None when there is none), which read as NaN.
+
+    ``na`` marks the cells without a value (missing in ``cleaned``).
+    """
     written = cleaned
     if decimal == ",":
         candidates = _contains(cleaned, ".")  # '.' in a decimal-comma file
@@ -243,7 +248,7 @@ def _read_sniffed(cleaned: pd.Series, decimal: str) -> tuple[np.ndarray, object]
         cleaned = cleaned.str.replace(",", ".", regex=False)
     values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
     if decimal == ".":  # a ',' makes no number here: only cells that failed
-        candidates = np.isnan(values) & written.notna().to_numpy()
+        candidates = np.isnan(values) & ~na
     if not candidates.any():
         return values, None
     at = np.flatnonzero(candidates)

@@ -28,10 +28,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from iongrad.gate.failures import Failure, IngestError, RowFailure
 from iongrad.gate.numbers import stated_format
+from iongrad.gate.text import ascii_only
 
 __all__ = ["TABLE_SUFFIXES", "Source", "hidden_file", "read_source", "table_files"]
 
@@ -273,10 +275,24 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
+def _check_text(table: pa.Table) -> None:
+    """Raise for a text column that is not UTF-8.
+
+    Parquet text is read without a check, and bytes that are not UTF-8 would fail
+    on first use, wherever that is; an ASCII column needs no check.
+    """
+    for column in table.itercolumns():
+        kind = column.type
+        text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if text and not ascii_only(column):
+            column.validate(full=True)
+
+
 def _read_parquet(path: Path, name: str) -> Source:
     """Read a parquet file's typed columns and their ``unit`` field metadata."""
     try:
         table = pq.read_table(path)
+        _check_text(table)
     except Exception as err:  # pyarrow raises several types for corrupt files
         raise IngestError(
             name, f"cannot read parquet ({type(err).__name__}: {err})", rule="parquet"

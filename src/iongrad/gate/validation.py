@@ -461,30 +461,45 @@ def validate_file(
         }
         unclean = np.zeros(len(table), dtype=bool)
         unclean[[f.index for f in ing.failures if f.is_error]] = True
-        for f in _contract_failures(canonical, spec, ing.factors, unclean):
-            if (f.index, f.column) in parsed:
-                continue  # already reported as unparsable
-            failures.append(_at_source(ing, f))
+        found = _contract_failures(canonical, spec, ing.factors, unclean)
+        failures += _at_source(
+            ing, [f for f in found if (f.index, f.column) not in parsed]
+        )  # a cell already reported as unparsable is not judged again
     return _split(ing, failures, spec, mode, dataset)
 
 
-def _at_source(ing: Ingested, failure: Failure) -> Failure:
-    """A failure of the canonical table told at the cell the user wrote.
+def _at_source(ing: Ingested, failures: list[Failure]) -> list[Failure]:
+    """Failures of the canonical table told at the cells the user wrote.
 
     The file's header replaces the canonical column and the cell as written the
     canonical value (``temperature_C`` '98.6', not ``temperature_K`` 371.75); a
     wide file's ion column names its ion. The canonical ``column`` stays, for the
     gate's own bookkeeping.
     """
-    if failure.index is None or failure.column is None:
-        return failure
-    header, ion = ing.source_header(failure.index, failure.column)
-    if header is None:
-        return failure
-    value = ing.raw[header].iat[int(ing.table["_raw_pos"].iat[failure.index])]
-    if isinstance(value, str):
-        value = value.strip() or None  # an empty cell holds no value
-    return replace(failure, source_column=header, value=value, ion=ion)
+    if not failures:
+        return failures
+    raw_pos = ing.table["_raw_pos"].to_numpy()
+    ions = ing.table["ion"].array
+    cells: dict[str, object] = {}  # header -> its raw cells (no copy)
+    out = []
+    for f in failures:
+        header, ion = None, None
+        if f.index is not None and f.column is not None:
+            if ing.ion_sources:
+                ion = ions[f.index]
+                header = ing.ion_sources.get((f.column, ion))
+            if header is None:
+                header, ion = ing.sources.get(f.column), None
+        if header is None:
+            out.append(f)
+            continue
+        if header not in cells:
+            cells[header] = ing.raw[header].array
+        value = cells[header][raw_pos[f.index]]
+        if isinstance(value, str):
+            value = value.strip() or None  # an empty cell holds no value
+        out.append(replace(f, source_column=header, value=value, ion=ion))
+    return out
 
 
 def _split(
