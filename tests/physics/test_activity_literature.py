@@ -1,7 +1,7 @@
 """Literature pins for the activity models (one parametrized case per published value).
 
 Every value, its source, table, page and transcription status live in
-``tests/activity/data/*.csv``; the tolerances are stated per test below.
+``tests/physics/data/*.csv``; the tolerances are stated per test below.
 """
 
 from pathlib import Path
