@@ -276,7 +276,7 @@ def test_strict_failure_fails_its_slurm_job_and_others_complete(
     assert states[good[0]] == "COMPLETED"
     # The validation summary (file, row, column, value, rule) reached the output.
     assert (
-        "data/raw/bad_squid.csv, row 3, column 'c_in_mM': value -50.0" in run.output
+        "data/raw/bad_squid.csv, row 3, column 'c_in_mM': value '-50'" in run.output
     ), _tail(run.output)
     # The good dataset completed; the bad one left no results behind.
     for name in ("potentials.parquet", "samples.parquet", "provenance.json"):
