@@ -380,3 +380,28 @@ def test_batch_lists_must_align_with_the_datasets():
         batch.report_batch(
             datasets=["a", "b"], html=["a.html"], settings={}, logs=["a", "b"]
         )
+
+
+def test_a_job_finishing_first_does_not_silence_another_jobs_log(tmp_path):
+    """Two job threads: the first to finish used to restore the shared logger level
+    while the other still ran, so the other's INFO lines (the index job's note on
+    moved reports) were lost and its log came out empty."""
+    import threading as _threading
+
+    from iongrad.pipeline.logs import job_log as _job_log
+
+    inside, release = _threading.Event(), _threading.Event()
+
+    def first():
+        with _job_log(tmp_path / "first.log"):
+            inside.set()
+            release.wait(5)
+
+    worker = _threading.Thread(target=first)
+    worker.start()
+    inside.wait(5)
+    with _job_log(tmp_path / "second.log") as log:
+        release.set()
+        worker.join(5)
+        log.info("still heard")
+    assert "still heard" in (tmp_path / "second.log").read_text()

@@ -52,6 +52,16 @@ def get_validation_mode(wildcards):
     return config["datasets"][wildcards.dataset]["validation_mode"]
 
 
+def get_number_format(wildcards):
+    """The dataset's stated number format ({decimal, thousands}), or None."""
+    return config["datasets"][wildcards.dataset].get("number_format")
+
+
+def get_number_formats(datasets):
+    """get_number_format for each dataset of a batch (dataset -> format or None)."""
+    return {d: config["datasets"][d].get("number_format") for d in datasets}
+
+
 def get_dataset_settings(wildcards):
     """The resolved config one dataset's results depend on (sorted, no paths)."""
     return iongrad_config.dataset_settings(config, wildcards.dataset)

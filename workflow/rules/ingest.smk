@@ -28,6 +28,7 @@ rule validate_dataset:
         runtime=10,
     params:
         mode=get_validation_mode,
+        number_format=get_number_format,
     run:
         jobs.validate_job(
             raw=input.table,
@@ -37,4 +38,5 @@ rule validate_dataset:
             rejected_csv=output.rejected,
             measurements=output.measurements,
             log=log[0],
+            number_format=params.number_format,
         )

@@ -72,6 +72,7 @@ def validate_batch(
     rejected_csv: Sequence[str],
     measurements: Sequence[str],
     logs: Sequence[str],
+    number_formats: Mapping[str, Any] | None = None,
 ) -> None:
     """:func:`validate_job` for each dataset of a batch (lists aligned with datasets).
 
@@ -86,7 +87,10 @@ def validate_batch(
         measurements=measurements,
         log=logs,
     ):
-        validate_job(**m, mode=modes[m["dataset"]])
+        name = m["dataset"]
+        validate_job(
+            **m, mode=modes[name], number_format=(number_formats or {}).get(name)
+        )
 
 
 def compute_batch(
@@ -204,6 +208,7 @@ def process_batch(
     report_logs: Sequence[str],
     modes: Mapping[str, str],
     settings: Mapping[str, Mapping[str, Any]],
+    number_formats: Mapping[str, Any] | None = None,
     **compute: Any,
 ) -> None:
     """Every stage for a batch of datasets: what the batched workflow rule runs.
@@ -223,6 +228,7 @@ def process_batch(
         rejected_csv=rejected,
         measurements=measurements,
         logs=validate_logs,
+        number_formats=number_formats,
     )
     compute_batch(
         datasets=datasets,

@@ -136,6 +136,7 @@ def validate_job(
     rejected_csv: str,
     measurements: str,
     log: str | None = None,
+    number_format: Mapping[str, Any] | None = None,
 ) -> None:
     """Validate one input table and write its validation outputs (never fails on data).
 
@@ -143,11 +144,18 @@ def validate_job(
     :func:`iongrad.gate.validation.write_outputs`) and the accepted rows as
     ``measurements.parquet``. A file that cannot be read at all gets a
     ``validation.json`` with ``ok: false`` and the reading error as its failure.
+    ``number_format`` is the dataset's stated number format (config
+    ``datasets/<name>/number_format``), applied to every cell of the file.
     """
     with job_log(log) as log_:
         log_.info("validating %s as dataset %s (%s mode)", raw, dataset, mode)
         try:
-            result = validate_file(raw, dataset=dataset, mode=mode)
+            result = validate_file(
+                raw,
+                dataset=dataset,
+                mode=mode,
+                number_format=dict(number_format) if number_format else None,
+            )
         except IngestError as exc:
             log_.error("cannot read %s: %s", raw, exc)
             _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv)

@@ -37,9 +37,7 @@ def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
     handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     handler.addFilter(_ThreadFilter(threading.get_ident()))
-    previous = root.level
-    if root.level == logging.NOTSET or root.level > logging.INFO:
-        root.setLevel(logging.INFO)
+    _lower_level(root)
     root.addHandler(handler)
     try:
         yield root
@@ -48,5 +46,28 @@ def job_log(path: str | os.PathLike | None) -> Iterator[logging.Logger]:
         raise
     finally:
         root.removeHandler(handler)
-        root.setLevel(previous)
+        _restore_level(root)
         handler.close()
+
+
+# The logger's level is shared by every job thread: it is lowered to INFO while any
+# job log is open and restored when the last one closes. Restoring it per job let a
+# job that finished first silence the INFO lines of a job still running.
+_LEVEL_LOCK = threading.Lock()
+_OPEN = {"logs": 0, "previous": logging.NOTSET}
+
+
+def _lower_level(root: logging.Logger) -> None:
+    with _LEVEL_LOCK:
+        if _OPEN["logs"] == 0:
+            _OPEN["previous"] = root.level
+            if root.level == logging.NOTSET or root.level > logging.INFO:
+                root.setLevel(logging.INFO)
+        _OPEN["logs"] += 1
+
+
+def _restore_level(root: logging.Logger) -> None:
+    with _LEVEL_LOCK:
+        _OPEN["logs"] -= 1
+        if _OPEN["logs"] == 0:
+            root.setLevel(_OPEN["previous"])
