@@ -34,6 +34,7 @@ from typing import Any
 import yaml
 
 from iongrad import files
+from iongrad.gate.readers import hidden_file
 
 __all__ = [
     "DATASET_PATTERN",
@@ -182,11 +183,6 @@ def _sorted(value: Any) -> Any:
     return value
 
 
-def _hidden(name: str) -> bool:
-    """Hidden or lock file: macOS ``._x``, LibreOffice ``.~lock.x#``, Excel ``~$x``."""
-    return name.startswith((".", "~$"))
-
-
 def _table_like(name: str) -> bool:
     """A name that, but for its lock mark, would be an input table."""
     return name.lower().rstrip("#~").endswith(TABLE_SUFFIXES)
@@ -211,7 +207,7 @@ def discover_datasets(
     found: dict[str, str] = {}
     skipped: list[str] = []
     for path in sorted(raw.iterdir()):
-        if _hidden(path.name):
+        if hidden_file(path.name):
             if _table_like(path.name):
                 skipped.append(path.name)
             continue
