@@ -71,7 +71,7 @@ for batch, members in BATCHES.items():
         params:
             datasets=members,
             modes=get_modes(members),
-            number_formats=get_number_formats(members),
+            read_options=get_read_options_of(members),
             activity=config["activity"],
             driving_force=config["driving_force"],
             temperatures_C=config["temperatures_C"],

@@ -52,14 +52,14 @@ def get_validation_mode(wildcards):
     return config["datasets"][wildcards.dataset]["validation_mode"]
 
 
-def get_number_format(wildcards):
-    """The dataset's stated number format ({decimal, thousands}), or None."""
-    return config["datasets"][wildcards.dataset].get("number_format")
+def get_read_options(wildcards):
+    """How the dataset's file is read: its number_format, sheet, header_row... keys."""
+    return iongrad_config.read_settings(config, wildcards.dataset)
 
 
-def get_number_formats(datasets):
-    """get_number_format for each dataset of a batch (dataset -> format or None)."""
-    return {d: config["datasets"][d].get("number_format") for d in datasets}
+def get_read_options_of(datasets):
+    """get_read_options for each dataset of a batch (dataset -> its read keys)."""
+    return {d: iongrad_config.read_settings(config, d) for d in datasets}
 
 
 def get_dataset_settings(wildcards):

@@ -28,7 +28,7 @@ rule validate_dataset:
         runtime=10,
     params:
         mode=get_validation_mode,
-        number_format=get_number_format,
+        read_options=get_read_options,
     run:
         jobs.validate_job(
             raw=input.table,
@@ -38,5 +38,5 @@ rule validate_dataset:
             rejected_csv=output.rejected,
             measurements=output.measurements,
             log=log[0],
-            number_format=params.number_format,
+            read_options=params.read_options,
         )

@@ -34,7 +34,9 @@ anything in the file is wrong; :func:`iongrad.gate.validation.validate_file` use
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +49,7 @@ from iongrad.gate.build import (
     source_headers,
 )
 from iongrad.gate.failures import Failure, IngestError
-from iongrad.gate.readers import read_source
+from iongrad.gate.readers import ReadOptions, read_source
 
 __all__ = [
     "IngestError",
@@ -99,19 +101,22 @@ def ingest(
     path: str | os.PathLike,
     *,
     dataset: str | None = None,
-    number_format: dict | None = None,
+    options: ReadOptions | Mapping[str, Any] | None = None,
+    number_format: Mapping[str, Any] | None = None,
 ) -> Ingested:
     """Read ``path`` into the canonical table, collecting every failure.
 
     The steps are :mod:`iongrad.gate.build`'s: read the cells, plan the columns
-    from the headers, parse the values, assemble the table. ``number_format``
-    states a CSV file's ``{"decimal": ",", "thousands": "."}``
+    from the headers, parse the values, assemble the table. ``options`` say how
+    the file is read (:class:`~iongrad.gate.readers.ReadOptions`, or a dataset's
+    config entry); ``number_format`` (also one of the options) states a CSV file's
+    ``{"decimal": ",", "thousands": "."}``
     (:func:`iongrad.gate.numbers.stated_format`; a ValueError when unusable).
 
     Raises :class:`IngestError` only for files that cannot be read at all (missing,
     empty, not UTF-8, corrupt parquet); everything else is a failure in the result.
     """
-    source = read_source(path, number_format)
+    source = read_source(path, options, number_format=number_format)
     found = Findings(source.failures)
     plan = plan_columns(source, found)
     per_sample, records = build_columns(source, plan, dataset, found)
@@ -139,7 +144,8 @@ def read_table(
     path: str | os.PathLike,
     *,
     dataset: str | None = None,
-    number_format: dict | None = None,
+    options: ReadOptions | Mapping[str, Any] | None = None,
+    number_format: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV or parquet measurement table into the canonical long table.
 
@@ -149,6 +155,9 @@ def read_table(
         ``.csv`` (any accepted dialect) or ``.parquet`` file.
     dataset : str, optional
         Dataset name for files without a ``dataset`` column (default: the file stem).
+    options : ReadOptions or mapping, optional
+        How the file is read (sheet, header and units rows...), as :func:`ingest`
+        takes.
     number_format : dict, optional
         The file's decimal mark and thousands separator, as :func:`ingest` takes.
 
@@ -166,7 +175,7 @@ def read_table(
         temperature per sample, ...) are
         :func:`iongrad.gate.validation.validate_file`'s.
     """
-    result = ingest(path, dataset=dataset, number_format=number_format)
+    result = ingest(path, dataset=dataset, options=options, number_format=number_format)
     errors = [f for f in result.failures if f.is_error]
     if errors:
         first = errors[0]

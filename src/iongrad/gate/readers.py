@@ -23,8 +23,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,15 +37,129 @@ from iongrad.gate.failures import Failure, IngestError, RowFailure
 from iongrad.gate.numbers import stated_format
 from iongrad.gate.text import ascii_only
 
-__all__ = ["TABLE_SUFFIXES", "Source", "hidden_file", "read_source", "table_files"]
+__all__ = [
+    "READ_KEYS",
+    "TABLE_SUFFIXES",
+    "ReadOptions",
+    "Source",
+    "hidden_file",
+    "read_options",
+    "read_source",
+    "table_files",
+]
 
 #: File name suffixes read as parquet and as CSV.
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 #: Separators accepted in a CSV file, in order of preference on a tie.
 SEPARATORS = (",", ";", "\t")
+#: Workbook suffixes (read by :mod:`iongrad.gate.sheets`).
+SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 #: Every suffix read as a table.
-TABLE_SUFFIXES = PARQUET_SUFFIXES | CSV_SUFFIXES
+TABLE_SUFFIXES = PARQUET_SUFFIXES | CSV_SUFFIXES | SHEET_SUFFIXES
+
+
+#: A dataset's config keys that say how its file is read (:class:`ReadOptions`).
+READ_KEYS = (
+    "number_format",
+    "sheet",
+    "header_row",
+    "units_row",
+    "skip_rows",
+    "columns",
+)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How one file is read, as its dataset's config states it (all optional).
+
+    Attributes
+    ----------
+    number_format : dict, optional
+        A CSV file's ``{"decimal": ",", "thousands": "."}``
+        (:func:`iongrad.gate.numbers.stated_format`).
+    sheet : str, optional
+        The workbook sheet to read (a spreadsheet with several sheets that hold
+        data needs it).
+    header_row : int, optional
+        The row of the column names, 1-based as a spreadsheet or editor shows it
+        (default: found, after any title or notes lines).
+    units_row : int, optional
+        A row of units below the names (``mM``, ``(mM)``, ``degC``), each the unit
+        of its column as if written in its header.
+    skip_rows : tuple of int
+        Rows that are no data (a totals line, a comment), 1-based.
+    columns : dict, optional
+        The user's header -> what it means; carried to the header reader.
+
+    >>> ReadOptions.from_settings({"path": "a.xlsx", "sheet": "Run 1"}).sheet
+    'Run 1'
+    >>> ReadOptions(header_row=3, units_row=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: units_row 3 must be below header_row 3
+    """
+
+    number_format: Mapping[str, Any] | None = None
+    sheet: str | None = None
+    header_row: int | None = None
+    units_row: int | None = None
+    skip_rows: tuple[int, ...] = ()
+    columns: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        stated_format(self.number_format)  # a ValueError when unusable
+        for key in ("header_row", "units_row"):
+            value = getattr(self, key)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                raise ValueError(f"{key} must be a row number >= 1, not {value!r}")
+        skip = tuple(self.skip_rows or ())
+        if any(isinstance(r, bool) or not isinstance(r, int) or r < 1 for r in skip):
+            raise ValueError(f"skip_rows must be row numbers >= 1, not {skip!r}")
+        object.__setattr__(self, "skip_rows", tuple(sorted(set(skip))))
+        below = self.header_row is not None and self.units_row is not None
+        if below and self.units_row <= self.header_row:
+            raise ValueError(
+                f"units_row {self.units_row} must be below header_row {self.header_row}"
+            )
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any] | None) -> ReadOptions:
+        """The read options of a dataset's config entry (other keys ignored)."""
+        settings = settings or {}
+        given = {k: settings[k] for k in READ_KEYS if settings.get(k) is not None}
+        if "skip_rows" in given:
+            given["skip_rows"] = tuple(given["skip_rows"])
+        return cls(**given)
+
+    def settings(self) -> dict[str, Any]:
+        """The options that differ from the defaults, as config spells them."""
+        out: dict[str, Any] = {}
+        for key in READ_KEYS:
+            value = getattr(self, key)
+            if value is not None and value != ():
+                out[key] = list(value) if key == "skip_rows" else value
+        return out
+
+
+def read_options(
+    options: ReadOptions | Mapping[str, Any] | None = None,
+    number_format: Mapping[str, Any] | None = None,
+) -> ReadOptions:
+    """``options`` as :class:`ReadOptions`; a ``number_format`` given on its own
+    (the older keyword) fills the one ``options`` lacks."""
+    if not isinstance(options, ReadOptions):
+        options = ReadOptions.from_settings(options)
+    if number_format is not None:
+        if options.number_format is not None and dict(options.number_format) != dict(
+            number_format
+        ):
+            raise ValueError("number_format given twice, with different values")
+        options = ReadOptions(**{**options.__dict__, "number_format": number_format})
+    return options
 
 
 @dataclass
@@ -98,12 +214,19 @@ class Source:
         return self.info.get("number_format") == "stated"
 
 
-def read_source(path: str | os.PathLike, number_format: dict | None = None) -> Source:
+def read_source(
+    path: str | os.PathLike,
+    options: ReadOptions | Mapping[str, Any] | None = None,
+    *,
+    number_format: Mapping[str, Any] | None = None,
+) -> Source:
     """Read ``path`` (CSV or parquet, by its suffix) into cells.
 
-    ``number_format`` states a CSV file's decimal mark and thousands separator
+    ``options`` (:class:`ReadOptions`, or a dataset's config entry) say how:
+    its ``number_format`` states a CSV file's decimal mark and thousands separator
     (:func:`iongrad.gate.numbers.stated_format`); without it the decimal mark
     follows from the separator. Parquet numbers are typed: it does not apply.
+    ``number_format`` may also be given on its own.
 
     Raises
     ------
@@ -122,12 +245,12 @@ def read_source(path: str | os.PathLike, number_format: dict | None = None) -> S
         )
     if not p.is_file():
         raise IngestError(name, "no such file", rule="file_not_found")
-    stated_format(number_format)  # an unusable format is the caller's error
+    opts = read_options(options, number_format)  # unusable options: ValueError
     suffix = p.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         return _read_parquet(p, name)
     if suffix in CSV_SUFFIXES:
-        return _read_csv(p, name, stated_format(number_format))
+        return _read_csv(p, name, stated_format(opts.number_format))
     raise IngestError(name, "unknown file type; use .csv or .parquet", rule="file_type")
 
 

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +47,7 @@ from iongrad.gate.checks import (
 from iongrad.gate.contract import ColumnPlan, Contract, empty_frame, load_contract
 from iongrad.gate.failures import Failure
 from iongrad.gate.ingest import Ingested, ingest
+from iongrad.gate.readers import ReadOptions
 from iongrad.ions import UnknownIonError, lookup
 
 __all__ = [
@@ -417,7 +420,8 @@ def validate_file(
     dataset: str | None = None,
     mode: str = "strict",
     contract: str | os.PathLike | None = None,
-    number_format: dict | None = None,
+    options: ReadOptions | Mapping[str, Any] | None = None,
+    number_format: Mapping[str, Any] | None = None,
 ) -> ValidationResult:
     """Validate one CSV or parquet file and split its rows into accepted/rejected.
 
@@ -431,6 +435,10 @@ def validate_file(
         See the module docstring.
     contract : str or path-like, optional
         YAML contract (default ``schemas/measurements.yaml``).
+    options : ReadOptions or mapping, optional
+        How the file is read (:class:`~iongrad.gate.readers.ReadOptions`, or the
+        dataset's config entry: ``number_format``, ``sheet``, ``header_row``,
+        ``units_row``, ``skip_rows``).
     number_format : dict, optional
         A CSV file's stated ``{"decimal": ",", "thousands": "."}``, applied to
         every cell (default: the decimal mark follows the separator, and an
@@ -441,12 +449,12 @@ def validate_file(
     iongrad.gate.ingest.IngestError
         Only when the file cannot be read at all (missing, empty, not UTF-8, corrupt).
     ValueError
-        For an unknown ``mode`` or an unusable ``number_format``.
+        For an unknown ``mode`` or unusable ``options`` or ``number_format``.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     spec = load_contract(contract)
-    ing = ingest(path, dataset=dataset, number_format=number_format)
+    ing = ingest(path, dataset=dataset, options=options, number_format=number_format)
     table = ing.table
     failures = list(ing.failures)
     if not ing.file_failures:

@@ -73,6 +73,7 @@ def validate_batch(
     measurements: Sequence[str],
     logs: Sequence[str],
     number_formats: Mapping[str, Any] | None = None,
+    read_options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """:func:`validate_job` for each dataset of a batch (lists aligned with datasets).
 
@@ -89,7 +90,10 @@ def validate_batch(
     ):
         name = m["dataset"]
         validate_job(
-            **m, mode=modes[name], number_format=(number_formats or {}).get(name)
+            **m,
+            mode=modes[name],
+            number_format=(number_formats or {}).get(name),
+            read_options=(read_options or {}).get(name),
         )
 
 
@@ -209,6 +213,7 @@ def process_batch(
     modes: Mapping[str, str],
     settings: Mapping[str, Mapping[str, Any]],
     number_formats: Mapping[str, Any] | None = None,
+    read_options: Mapping[str, Mapping[str, Any]] | None = None,
     **compute: Any,
 ) -> None:
     """Every stage for a batch of datasets: what the batched workflow rule runs.
@@ -229,6 +234,7 @@ def process_batch(
         measurements=measurements,
         logs=validate_logs,
         number_formats=number_formats,
+        read_options=read_options,
     )
     compute_batch(
         datasets=datasets,

@@ -34,7 +34,8 @@ from typing import Any
 import yaml
 
 from iongrad import files
-from iongrad.gate.readers import hidden_file
+from iongrad.gate import readers
+from iongrad.gate.readers import READ_KEYS, ReadOptions, hidden_file
 
 __all__ = [
     "DATASET_PATTERN",
@@ -45,6 +46,7 @@ __all__ = [
     "dataset_settings",
     "discover_datasets",
     "load",
+    "read_settings",
     "resolve",
     "resolved_sha256",
     "resolved_text",
@@ -60,8 +62,8 @@ DATASET_WILDCARD = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
 DATASET_PATTERN = rf"^{DATASET_WILDCARD}$"
 #: Names a dataset may not take: their report would overwrite the index report.
 RESERVED_DATASET_NAMES = frozenset({"index"})
-#: File name suffixes discovered as input tables in ``raw_dir``.
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")
+#: File name suffixes discovered as input tables in ``raw_dir``: those the gate reads.
+TABLE_SUFFIXES = tuple(sorted(readers.TABLE_SUFFIXES))
 
 
 class ConfigError(ValueError):
@@ -279,7 +281,12 @@ def resolve(
             f"no datasets: list them under `datasets` or put tables in "
             f"{cfg['raw_dir']!r}"
         )
-    lenient = set(cfg["validation"]["lenient_datasets"])
+    for name, settings in datasets.items():
+        try:
+            ReadOptions.from_settings(settings)
+        except ValueError as err:  # what the schema cannot say (units below header)
+            raise ConfigError(f"config key datasets/{name}: {err}") from None
+        lenient = set(cfg["validation"]["lenient_datasets"])
     unknown = sorted(lenient - set(datasets))
     if unknown and notes is not None:
         notes.append(
@@ -309,6 +316,19 @@ def dataset_settings(cfg: Mapping[str, Any], dataset: str) -> dict[str, Any]:
     return _sorted(out)
 
 
+def read_settings(cfg: Mapping[str, Any], dataset: str) -> dict[str, Any]:
+    """The keys of a dataset's entry that say how its file is read (sorted).
+
+    They become :class:`iongrad.gate.readers.ReadOptions` in the validation job.
+
+    >>> cfg = {"datasets": {"a": {"path": "a.xlsx", "sheet": "Run 1"}}}
+    >>> read_settings(cfg, "a")
+    {'sheet': 'Run 1'}
+    """
+    entry = cfg["datasets"][dataset]
+    return _sorted({k: entry[k] for k in READ_KEYS if entry.get(k) is not None})
+
+
 def batches(cfg: Mapping[str, Any]) -> dict[str, list[str]]:
     """Datasets grouped into the workflow's batches, ``batch_size`` per batch.
 
@@ -332,6 +352,14 @@ def batches(cfg: Mapping[str, Any]) -> dict[str, list[str]]:
         raise ConfigError(f"config key batch_size must be >= 1, got {size}")
     if size == 1:
         return {name: [name] for name in names}
+    split = [n for n in names if cfg["datasets"][n].get("partitions", 1) > 1]
+    if split:
+        # A batch job computes its datasets one after the other in one job, the
+        # opposite of spreading one dataset over several.
+        raise ConfigError(
+            f"config key batch_size is {size}, but datasets {split} set "
+            "`partitions`: partitioned datasets need batch_size 1"
+        )
     chunks = [names[i : i + size] for i in range(0, len(names), size)]
     width = max(3, len(str(len(chunks))))
     return {f"batch{i + 1:0{width}d}": chunk for i, chunk in enumerate(chunks)}

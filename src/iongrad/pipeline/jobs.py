@@ -137,6 +137,7 @@ def validate_job(
     measurements: str,
     log: str | None = None,
     number_format: Mapping[str, Any] | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> None:
     """Validate one input table and write its validation outputs (never fails on data).
 
@@ -144,8 +145,10 @@ def validate_job(
     :func:`iongrad.gate.validation.write_outputs`) and the accepted rows as
     ``measurements.parquet``. A file that cannot be read at all gets a
     ``validation.json`` with ``ok: false`` and the reading error as its failure.
-    ``number_format`` is the dataset's stated number format (config
-    ``datasets/<name>/number_format``), applied to every cell of the file.
+    ``read_options`` are the dataset's config keys that say how its file is read
+    (:func:`iongrad.pipeline.config.read_settings`: ``number_format``, ``sheet``,
+    ``header_row``, ``units_row``, ``skip_rows``, ``columns``); ``number_format``
+    may also be given on its own.
     """
     with job_log(log) as log_:
         log_.info("validating %s as dataset %s (%s mode)", raw, dataset, mode)
@@ -154,6 +157,7 @@ def validate_job(
                 raw,
                 dataset=dataset,
                 mode=mode,
+                options=dict(read_options or {}),
                 number_format=dict(number_format) if number_format else None,
             )
         except IngestError as exc:

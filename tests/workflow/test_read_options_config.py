@@ -1,0 +1,81 @@
+"""A dataset's read options in config (#18): schema-checked, resolved, and carried
+to the validation job (per dataset and batched)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from iongrad.pipeline import config as cfgmod
+from iongrad.pipeline.batch import validate_batch
+from iongrad.pipeline.jobs import validate_job
+
+TABLE = (
+    "sample_id;cell_type;temperature_C;ion;c_in_uM;c_out_mM\n"
+    "s1;neuron;37;K+;140.000;5\n"
+)
+STATED = {"decimal": ",", "thousands": "."}
+
+
+def _resolve(**entry):
+    return cfgmod.resolve({"datasets": {"cells": {"path": "cells.xlsx", **entry}}})
+
+
+def test_read_keys_are_resolved_and_carried():
+    cfg = _resolve(sheet="Run 1", header_row=3, units_row=4, skip_rows=[30])
+    assert cfgmod.read_settings(cfg, "cells") == {
+        "header_row": 3, "sheet": "Run 1", "skip_rows": [30], "units_row": 4
+    }  # fmt: skip
+    assert cfgmod.read_settings(_resolve(), "cells") == {}
+    # the dataset's provenance and report see them too
+    assert cfgmod.dataset_settings(cfg, "cells")["dataset"]["sheet"] == "Run 1"
+
+
+@pytest.mark.parametrize(
+    ("entry", "words"),
+    [
+        ({"header_row": 0}, "datasets/cells/header_row"),
+        ({"header_row": "two"}, "datasets/cells/header_row"),
+        ({"units_row": 1}, "datasets/cells/units_row"),
+        ({"skip_rows": [3, 3]}, "datasets/cells/skip_rows"),
+        ({"skip_rows": 3}, "datasets/cells/skip_rows"),
+        ({"sheet": ""}, "datasets/cells/sheet"),
+        ({"sheets": "every"}, "datasets/cells/sheets"),
+        ({"sheets": []}, "datasets/cells/sheets"),
+        ({"sheetname": "A"}, "sheetname"),
+        ({"header_row": 5, "units_row": 4}, "units_row 4 must be below header_row 5"),
+    ],
+)
+def test_bad_read_keys_are_refused_naming_the_key(entry, words):
+    with pytest.raises(cfgmod.ConfigError, match=words):
+        _resolve(**entry)
+
+
+def _paths(tmp_path):
+    out = tmp_path / "results" / "cells"
+    return {
+        "validation_json": str(out / "validation.json"),
+        "rejected_csv": str(out / "rejected.csv"),
+        "measurements": str(out / "measurements.parquet"),
+    }
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_read_options_reach_the_gate(tmp_path, batched):
+    raw = tmp_path / "cells.csv"
+    raw.write_text(TABLE)
+    paths = _paths(tmp_path)
+    options = {"number_format": STATED}
+    if batched:
+        validate_batch(
+            datasets=["cells"], raw=[str(raw)], modes={"cells": "strict"},
+            logs=[str(tmp_path / "v.log")], read_options={"cells": options},
+            **{k: [v] for k, v in paths.items()},
+        )  # fmt: skip
+    else:
+        validate_job(raw=str(raw), dataset="cells", mode="strict",
+                     read_options=options, **paths)  # fmt: skip
+    report = json.loads(Path(paths["validation_json"]).read_text())
+    assert report["ok"], report["failures"]
