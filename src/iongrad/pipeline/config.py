@@ -286,7 +286,7 @@ def resolve(
             ReadOptions.from_settings(settings)
         except ValueError as err:  # what the schema cannot say (units below header)
             raise ConfigError(f"config key datasets/{name}: {err}") from None
-        lenient = set(cfg["validation"]["lenient_datasets"])
+    lenient = set(cfg["validation"]["lenient_datasets"])
     unknown = sorted(lenient - set(datasets))
     if unknown and notes is not None:
         notes.append(
