@@ -1,0 +1,44 @@
+"""join_by_sample: the labels of each sample joined in table order, at any size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iongrad.tables.locate import join_by_sample
+
+
+def _reference(keys, labels, n):
+    """One Python join per sample: what join_by_sample must give."""
+    out = [[] for _ in range(n)]
+    for k, label in zip(keys, labels, strict=True):
+        out[int(k)].append(str(label))
+    return [", ".join(x) for x in out]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_join_by_sample_equals_one_join_per_sample(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60))
+    rows = int(rng.integers(0, 400))
+    keys = rng.integers(0, n, rows)
+    pool = np.array(["K+", "Na+", "Cl-", "Ca2+", "A-", "K+:1.0", "Mg2+"], dtype=object)
+    labels = pool[rng.integers(0, len(pool) if seed % 2 else 3, rows)]
+    assert join_by_sample(keys, labels, n).tolist() == _reference(keys, labels, n)
+
+
+def test_a_sample_whose_labels_are_a_prefix_of_anothers_keeps_its_own_text():
+    keys = np.array([0, 0, 1, 1, 1, 2])
+    labels = np.array(["K+", "Na+", "K+", "Na+", "Cl-", "K+"])
+    assert join_by_sample(keys, labels, 4).tolist() == [
+        "K+, Na+",
+        "K+, Na+, Cl-",
+        "K+",
+        "",
+    ]
+
+
+def test_join_by_sample_takes_pandas_string_labels():
+    labels = pd.array(["Cl-", "K+"], dtype="str")
+    assert join_by_sample(np.array([0, 0]), labels, 1).tolist() == ["Cl-, K+"]
