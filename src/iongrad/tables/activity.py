@@ -121,7 +121,7 @@ def activity_table(
     sides = {}
     for side in ("in", "out"):
         c = df[f"c_{side}_mM"].to_numpy(dtype=float)
-        m = np.where(scale == "molal", c / 1000.0, molar_to_molal(c, T))
+        m = np.where(scale, c / 1000.0, molar_to_molal(c, T))
         sides[side] = _compartment(
             m, ion, canon, z, codes, group_T, model, convention, model_params
         )
@@ -129,28 +129,29 @@ def activity_table(
 
 
 def _scales(df: pd.DataFrame) -> np.ndarray:
-    """``concentration_scale`` per row (default "molar"); unknown values raise."""
-    if "concentration_scale" in df.columns:
-        scale = df["concentration_scale"].fillna("molar").astype(str).to_numpy()
-    else:
-        scale = np.full(len(df), "molar", dtype=object)
-    bad = ~np.isin(scale, list(_SCALE_LABEL))
-    if bad.any():
-        rows = np.flatnonzero(bad)
-        raise ValueError(
-            f"activity_table: column 'concentration_scale' has value "
-            f"{scale[rows[0]]!r} at {where(df, rows)}; "
-            "rule: must be 'molar' or 'molal'"
-        )
-    return scale
+    """Whether each row is molal (``concentration_scale``, default "molar");
+    unknown values raise. Each distinct value is looked at once."""
+    if "concentration_scale" not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    codes, values = pd.factorize(df["concentration_scale"], use_na_sentinel=True)
+    names = ["molar" if pd.isna(v) else str(v) for v in values]
+    for i, name in enumerate(names):
+        if name not in _SCALE_LABEL:
+            rows = np.flatnonzero(codes == i)
+            raise ValueError(
+                f"activity_table: column 'concentration_scale' has value "
+                f"{name!r} at {where(df, rows)}; rule: must be 'molar' or 'molal'"
+            )
+    molal = np.array([n == "molal" for n in names] + [False])  # NaN: molar
+    return molal[codes]
 
 
 def _ions(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """Ion name code per row and the canonical symbol of each name; unknown raise."""
-    raw = df["ion"].astype(str).to_numpy()
-    names, code = np.unique(raw, return_inverse=True)
+    code, names = pd.factorize(df["ion"], use_na_sentinel=False)
     canon = []
-    for i, name in enumerate(names):
+    for i, value in enumerate(names):
+        name = str(value)
         try:
             canon.append(lookup(name).symbol)
         except UnknownIonError as err:
@@ -159,7 +160,7 @@ def _ions(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
                 f"activity_table: column 'ion' has value {name!r} at "
                 f"{where(df, rows)}; rule: must be an ion of the registry ({err})"
             ) from None
-    return code.reshape(-1), canon
+    return np.asarray(code, dtype=np.int64), canon
 
 
 def _solutions(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -180,13 +181,14 @@ def _solutions(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Side(NamedTuple):
-    """One compartment's results per row."""
+    """One compartment's results per row (``note`` and ``reason`` as codes into
+    their texts)."""
 
     gamma: np.ndarray
     ionic_strength: np.ndarray
     valid: np.ndarray
-    note: np.ndarray
-    reason: np.ndarray
+    note: pd.Categorical
+    reason: pd.Categorical
 
 
 def _compartment(m, ion, canon, z, codes, group_T, model, convention, model_params):
@@ -204,13 +206,23 @@ def _compartment(m, ion, canon, z, codes, group_T, model, convention, model_para
         gamma=res.gamma,
         ionic_strength=res.ionic_strength_molal[codes],
         valid=res.valid[codes],
-        note=note[codes],
-        reason=reason[ion],
+        note=_spread(note, codes),
+        reason=_spread(reason, ion),
     )
 
 
-def _frame(df, inside: _Side, outside: _Side, scale, model, convention):
-    """The result table: measured gammas override the model, reasons in words."""
+def _spread(texts: np.ndarray, index: np.ndarray) -> pd.Categorical:
+    """``texts[index]`` as a categorical: one copy of each distinct text."""
+    codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
+    return pd.Categorical.from_codes(codes[index], categories=pd.Index(uniques))
+
+
+def _frame(df, inside: _Side, outside: _Side, molal, model, convention):
+    """The result table: measured gammas override the model, reasons in words.
+
+    The text columns are categoricals; each reason is written once per distinct
+    combination of its parts (ion reasons, notes, which gammas were measured).
+    """
     n = len(df)
     g_in, g_out = inside.gamma, outside.gamma
     meas_in = np.zeros(n, dtype=bool)
@@ -223,65 +235,114 @@ def _frame(df, inside: _Side, outside: _Side, scale, model, convention):
         go = df["gamma_out"].to_numpy(dtype=float)
         meas_out = ~np.isnan(go)
         g_out = np.where(meas_out, go, g_out)
-    source = np.where(
-        meas_in & meas_out, "measured", np.where(meas_in | meas_out, "mixed", "model")
-    )
-    reason_in = np.where(meas_in, "", inside.reason)
-    reason_out = np.where(meas_out | (outside.reason == reason_in), "", outside.reason)
-    note_in = np.where(meas_in, "", inside.note)
-    note_out = np.where(meas_out, "", outside.note)
-    same = note_in == note_out
-    reason = _join_reasons(
-        reason_in,
-        reason_out,
-        np.where(same, _prefix("in and out: ", note_in), _prefix("in: ", note_in)),
-        np.where(same, "", _prefix("out: ", note_out)),
-        np.where(meas_in | meas_out, "measured gamma overrides the model", ""),
-    )
+    source = np.where(meas_in & meas_out, 0, np.where(meas_in | meas_out, 1, 2))
     valid = (
         (inside.valid | meas_in)
         & (outside.valid | meas_out)
         & np.isfinite(g_in)
         & np.isfinite(g_out)
     )
-    scale_used = np.array([_SCALE_LABEL[s] for s in ("molal", "molar")], dtype=object)
+    scale_used = [_SCALE_LABEL[s] for s in ("molar", "molal")]
     return pd.DataFrame(
         {
             "gamma_in_model": inside.gamma,
             "gamma_out_model": outside.gamma,
             "gamma_in_used": g_in,
             "gamma_out_used": g_out,
-            "gamma_source": source,
+            "gamma_source": _labels(source, ["measured", "mixed", "model"]),
             "ionic_strength_in_molal": inside.ionic_strength,
             "ionic_strength_out_molal": outside.ionic_strength,
-            "activity_model": model,
-            "activity_convention": convention,
+            "activity_model": _labels(np.zeros(n, dtype=np.int8), [model]),
+            "activity_convention": _labels(np.zeros(n, dtype=np.int8), [convention]),
             "activity_valid": valid,
-            "concentration_scale_used": scale_used[(scale == "molar").astype(int)],
-            "activity_reason": reason,
+            "concentration_scale_used": _labels(molal.astype(np.int8), scale_used),
+            "activity_reason": _row_reasons(inside, outside, meas_in, meas_out),
         },
         index=df.index,
     )
 
 
-def _prefix(prefix: str, notes) -> np.ndarray:
-    return _join_reasons(np.asarray(notes, dtype=object), prefix=prefix)
+def _labels(codes: np.ndarray, texts: list[str]) -> pd.Categorical:
+    """Categorical of ``texts[codes]`` (only the texts used become categories)."""
+    used = np.unique(codes)
+    remap = np.zeros(len(texts), dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return pd.Categorical.from_codes(
+        remap[codes], categories=pd.Index([texts[i] for i in used], dtype=object)
+    )
 
 
-def _join_reasons(*parts, prefix: str = "") -> np.ndarray:
+def _row_reasons(inside: _Side, outside: _Side, meas_in, meas_out) -> pd.Categorical:
+    """``activity_reason`` per row, written once per distinct combination of the
+    sides' reasons and notes and of which gammas were measured."""
+    parts = [
+        (inside.reason.codes, inside.reason.categories),
+        (outside.reason.codes, outside.reason.categories),
+        (inside.note.codes, inside.note.categories),
+        (outside.note.codes, outside.note.categories),
+        (meas_in.astype(np.int64), [False, True]),
+        (meas_out.astype(np.int64), [False, True]),
+    ]
+    key = np.zeros(len(meas_in), dtype=np.int64)
+    for codes, values in parts:
+        key = key * len(values) + codes
+    combo, keys = pd.factorize(key)
+    texts = []
+    for k in keys.tolist():
+        values = []
+        for _, cats in reversed(parts):
+            k, c = divmod(k, len(cats))
+            values.append(cats[c])
+        texts.append(_reason_text(*reversed(values)))
+    codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
+    return pd.Categorical.from_codes(codes[combo], categories=pd.Index(uniques))
+
+
+def _reason_text(reason_in, reason_out, note_in, note_out, m_in, m_out) -> str:
+    """One row's ``activity_reason``: the ion reasons, the notes (one text when
+    both sides have the same), and that a measured gamma overrides the model."""
+    if m_in:
+        reason_in = note_in = ""
+    if m_out or reason_out == reason_in:
+        reason_out = ""
+    if m_out:
+        note_out = ""
+    same = note_in == note_out
+    parts = [
+        reason_in,
+        reason_out,
+        _prefixed("in and out: " if same else "in: ", note_in),
+        "" if same else _prefixed("out: ", note_out),
+        "measured gamma overrides the model" if m_in or m_out else "",
+    ]
+    return "; ".join(str(p) for p in parts if p)
+
+
+def _prefixed(prefix: str, note: str) -> str:
+    return prefix + note if note else ""
+
+
+def _join_reasons(*parts) -> np.ndarray:
     """Join arrays of notes elementwise with '; ', dropping empty parts.
 
-    Works on the unique combinations only (a table has few distinct notes), so the
-    cost is one factorization per call, not one Python operation per row.
+    Each distinct combination is joined once (a table has few distinct notes): the
+    cost is one factorization per part, not one Python operation per element.
     """
-    arrays = [np.asarray(p, dtype=object) for p in parts]
-    n = arrays[0].shape[0] if arrays else 0
+    n = len(parts[0]) if parts else 0
     if n == 0:
         return np.empty(0, dtype=object)
-    codes, uniques = pd.MultiIndex.from_arrays(arrays).factorize()
+    key = np.zeros(n, dtype=np.int64)
+    values = []
+    for part in parts:
+        codes, uniques = pd.factorize(np.asarray(part, dtype=object))
+        key = key * len(uniques) + codes
+        values.append([str(u) for u in uniques])
+    combo, keys = pd.factorize(key)
     texts = []
-    for combo in uniques:
-        items = [str(x) for x in (combo if isinstance(combo, tuple) else (combo,))]
-        text = "; ".join(x for x in items if x)
-        texts.append(prefix + text if text else "")
-    return np.asarray(texts, dtype=object)[codes]
+    for k in keys.tolist():
+        items = []
+        for names in reversed(values):
+            k, c = divmod(k, len(names))
+            items.append(names[c])
+        texts.append("; ".join(x for x in reversed(items) if x))
+    return np.asarray(texts, dtype=object)[combo]
