@@ -12,7 +12,8 @@
 #   reports/<dataset>.html, reports/index.html
 #   logs/<rule>/<dataset>.log (+ .benchmark.tsv for compute rules)
 #
-# config batch_size > 1 runs stages 1-4 per batch of datasets (same files, fewer jobs).
+# config batch_size > 1 runs stages 1-4 per batch of datasets (same files, fewer jobs);
+# a dataset with `partitions: N` is computed in N parts by sample, then gathered.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -39,6 +40,7 @@ else:
     include: "workflow/rules/compute.smk"
     include: "workflow/rules/provenance.smk"
     include: "workflow/rules/report.smk"
+    include: "workflow/rules/partition.smk"
 
 
 include: "workflow/rules/summary.smk"
