@@ -7,7 +7,8 @@ from iongrad.pipeline import partition
 
 #: Names of the partitioned datasets, as a wildcard pattern ("(?!)" matches nothing).
 PARTITIONED_WILDCARD = (
-    "|".join(d for d in DATASETS if config["datasets"][d].get("partitions", 1) > 1) or "(?!)"
+    "|".join(d for d in DATASETS if config["datasets"][d].get("partitions", 1) > 1)
+    or "(?!)"
 )
 
 
@@ -32,11 +33,11 @@ rule split_partition:
         validation="results/{dataset}/validation.json",
     output:
         measurements=temp("results/{dataset}/parts/{part}/measurements.parquet"),
+    log:
+        "logs/split_partition/{dataset}/{part}.log",
     wildcard_constraints:
         dataset=PARTITIONED_WILDCARD,
         part=r"\d{3}",
-    log:
-        "logs/split_partition/{dataset}/{part}.log",
     threads: 1
     resources:
         mem_mb=4000,
@@ -61,13 +62,13 @@ use rule compute_potentials as compute_potentials_part with:
     output:
         potentials=temp("results/{dataset}/parts/{part}/potentials.parquet"),
         temperature_scan=temp("results/{dataset}/parts/{part}/temperature_scan.parquet"),
-    wildcard_constraints:
-        dataset=PARTITIONED_WILDCARD,
-        part=r"\d{3}",
     log:
         "logs/compute_potentials/{dataset}/{part}.log",
     benchmark:
         "logs/compute_potentials/{dataset}/{part}.benchmark.tsv"
+    wildcard_constraints:
+        dataset=PARTITIONED_WILDCARD,
+        part=r"\d{3}",
     group:
         "partition"
 
@@ -78,13 +79,13 @@ use rule compute_samples as compute_samples_part with:
     output:
         samples=temp("results/{dataset}/parts/{part}/samples.parquet"),
         donnan=temp("results/{dataset}/parts/{part}/donnan.parquet"),
-    wildcard_constraints:
-        dataset=PARTITIONED_WILDCARD,
-        part=r"\d{3}",
     log:
         "logs/compute_samples/{dataset}/{part}.log",
     benchmark:
         "logs/compute_samples/{dataset}/{part}.benchmark.tsv"
+    wildcard_constraints:
+        dataset=PARTITIONED_WILDCARD,
+        part=r"\d{3}",
     group:
         "partition"
 
@@ -101,12 +102,12 @@ rule gather_partitions:
         temperature_scan="results/{dataset}/temperature_scan.parquet",
         samples="results/{dataset}/samples.parquet",
         donnan="results/{dataset}/donnan.parquet",
-    wildcard_constraints:
-        dataset=PARTITIONED_WILDCARD,
     log:
         "logs/gather_partitions/{dataset}.log",
     benchmark:
         "logs/gather_partitions/{dataset}.benchmark.tsv"
+    wildcard_constraints:
+        dataset=PARTITIONED_WILDCARD,
     threads: 1
     resources:
         mem_mb=4000,
