@@ -10,7 +10,7 @@ import sys
 
 from iongrad import files
 from iongrad.pipeline import config as iongrad_config
-from iongrad.pipeline import integrity, jobs
+from iongrad.pipeline import integrity, jobs, partition
 from iongrad.pipeline.workers import use_worker_processes
 
 # What resolving skipped rather than refused (hidden files, unknown lenient names).
@@ -185,3 +185,27 @@ def render_index_after_error():
         jobs.index_job(datasets=DATASETS, output=files.report_file("index"))
     except Exception as exc:  # the run already failed; say why the index did too
         print(f"iongrad: could not render reports/index.html: {exc}")
+
+
+# ------------------------------------------------------------ partitioned datasets
+# (partition.smk: config datasets/<name>/partitions: N > 1)
+#: Names of the partitioned datasets, as a wildcard pattern ("(?!)" matches nothing).
+PARTITIONED_WILDCARD = (
+    "|".join(d for d in DATASETS if config["datasets"][d].get("partitions", 1) > 1)
+    or "(?!)"
+)
+
+
+def get_partitions(wildcards):
+    """Number of parts of a partitioned dataset."""
+    return config["datasets"][wildcards.dataset].get("partitions", 1)
+
+
+def get_part_files(name):
+    """Input function: ``name`` in every part folder of the dataset, in part order."""
+
+    def files_of(wildcards):
+        n = config["datasets"][wildcards.dataset].get("partitions", 1)
+        return partition.part_paths("results", wildcards.dataset, n, name)
+
+    return files_of

@@ -3,29 +3,6 @@
 # jobs (on SLURM, separate submissions), gathered into the dataset's usual results
 # files (iongrad.pipeline.partition). For other datasets these rules match nothing.
 
-from iongrad.pipeline import partition
-
-#: Names of the partitioned datasets, as a wildcard pattern ("(?!)" matches nothing).
-PARTITIONED_WILDCARD = (
-    "|".join(d for d in DATASETS if config["datasets"][d].get("partitions", 1) > 1)
-    or "(?!)"
-)
-
-
-def get_partitions(wildcards):
-    """Number of parts of a partitioned dataset."""
-    return config["datasets"][wildcards.dataset].get("partitions", 1)
-
-
-def get_part_files(name):
-    """Input function: ``name`` in every part folder of the dataset, in part order."""
-
-    def files_of(wildcards):
-        n = config["datasets"][wildcards.dataset].get("partitions", 1)
-        return partition.part_paths("results", wildcards.dataset, n, name)
-
-    return files_of
-
 
 rule split_partition:
     input:
