@@ -44,6 +44,8 @@ CANONICAL_COLUMNS = [
     "permeability",
     "ljp_mV",
     "ljp_corrected",
+    "pipette_solution",
+    "bath_solution",
     "sample_complete",
     "sample_rejected",
     "source_file",

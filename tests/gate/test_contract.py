@@ -69,6 +69,14 @@ BREAKS = {
     "one_temperature_per_sample": (_set("temperature_K", 300.0, [0]), 3),
     "one_cell_type_per_sample": (_set("cell_type", "frog", [0]), 2),
     "one_vm_per_sample": (_vm_split, 1),
+    "one_pipette_solution_per_sample": (
+        _set("pipette_solution", ["KGlu", "CsMe", "KGlu", "KGlu"]),
+        1,
+    ),
+    "one_bath_solution_per_sample": (
+        _set("bath_solution", ["ACSF", None, "aCSF", None]),
+        2,
+    ),
     "bath_electroneutral": (_set("c_out_mM", 100.0, [2]), 0),
     "plausible_c_in": (_set("c_in_mM", 20.0, [3]), 3),
     "plausible_c_out": (_set("c_out_mM", 2000.0, [0]), 0),

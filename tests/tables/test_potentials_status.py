@@ -46,13 +46,15 @@ def test_sulfate_without_truesdell_jones_parameters_says_why():
 
 
 def test_driving_force_has_its_own_status():
+    # ljp_corrected "yes": a Vm whose junction potential is in doubt has a status
+    # of its own (tests/tables/test_ljp_table.py)
     out = compute_potentials(
         pd.concat([
             table(["K+", "Na+"], [140.0, 10.0], [5.0, 140.0], vm=-70.0),
             table(["K+", "Na+"], [140.0, 10.0], [5.0, 140.0]).assign(sample_id="t"),
             table(["K+", "Na+"], [140.0, NAN], [5.0, 140.0], vm=-70.0).assign(
                 sample_id="u"),
-        ], ignore_index=True)
+        ], ignore_index=True).assign(ljp_corrected="yes")
     )  # fmt: skip
     assert out["driving_force_status"].tolist() == [
         "ok",

@@ -83,7 +83,7 @@ def test_changing_the_activity_model_reruns_computations_not_validation(
     assert "compute_potentials" in rules
     assert "Params have changed since last execution" in run.output
     datasets = {d for rule, d in jobs if rule == "compute_potentials"}
-    assert len(datasets) == 7
+    assert len(datasets) == 8  # the example datasets
 
 
 def test_changing_a_donnan_setting_reruns_from_compute_samples(clean_workdir):

@@ -23,6 +23,7 @@ rule compute_potentials:
         activity=config["activity"],
         driving_force=config["driving_force"],
         temperatures_C=config["temperatures_C"],
+        ljp=lambda wildcards: iongrad_config.ljp_settings(config, wildcards.dataset),
     run:
         jobs.potentials_job(
             measurements=input.measurements,

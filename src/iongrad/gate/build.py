@@ -9,7 +9,7 @@
 
    * :func:`sample_columns`, one value per source row: ``dataset``,
      ``sample_id``, ``cell_type``, ``temperature_K``, ``vm_mV``, ``ljp_mV``,
-     ``ljp_corrected``;
+     ``ljp_corrected``, ``pipette_solution``, ``bath_solution``;
    * :func:`long_records` or :func:`wide_records`, one record per source row and
      ion (a wide row is melted into one record per ion it has a value for):
      ``ion``, ``valence``, ``permeant``, the concentrations with their scale,
@@ -413,6 +413,8 @@ def sample_columns(cells: Cells, dataset: str | None) -> dict[str, object]:
         "vm_mV": potential(cells, "vm"),
         "ljp_mV": potential(cells, "ljp"),
         "ljp_corrected": ljp,
+        "pipette_solution": cells.text("pipette_solution"),
+        "bath_solution": cells.text("bath_solution"),
     }
 
 

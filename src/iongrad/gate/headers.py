@@ -64,6 +64,8 @@ _FIELD_ALIASES = {
     "permeability": ["permeability", "p_rel", "relative_permeability"],
     "ljp": ["ljp", "liquid_junction_potential"],
     "ljp_corrected": ["ljp_corrected"],
+    "pipette_solution": ["pipette_solution", "pipette", "internal_solution"],
+    "bath_solution": ["bath_solution", "external_solution"],
 }
 _ALIAS = {alias: name for name, aliases in _FIELD_ALIASES.items() for alias in aliases}
 _TEMPERATURE_WORDS = {"c", "degc", "°c", "ºc", "celsius", "k", "kelvin"}

@@ -154,6 +154,9 @@ def compute_batch(
                 driving_force=driving_force,
                 temperatures_C=temperatures_C,
                 log=m["potentials_log"],
+                ljp={  # dataset_settings holds the dataset's ljp_settings
+                    k: settings[m["dataset"]].get(k) for k in ("solutions", "recording")
+                },
             )
         except (DatasetFailedError, DamagedResultError) as exc:
             failures[m["dataset"]] = str(exc)

@@ -36,6 +36,7 @@ import yaml
 from iongrad import files
 from iongrad.gate import readers
 from iongrad.gate.readers import READ_KEYS, ReadOptions, hidden_file
+from iongrad.tables.ljp import SolutionError, check_recording, parse_solutions
 
 __all__ = [
     "DATASET_PATTERN",
@@ -45,6 +46,7 @@ __all__ = [
     "check_dataset_name",
     "dataset_settings",
     "discover_datasets",
+    "ljp_settings",
     "load",
     "read_settings",
     "resolve",
@@ -300,7 +302,36 @@ def resolve(
                 "lenient" if name in lenient else cfg["validation"]["mode"]
             )
     cfg["datasets"] = datasets
+    _check_recordings(cfg)
     return _sorted(cfg)
+
+
+def _check_recordings(cfg: Mapping[str, Any]) -> None:
+    """Every solution parses and every recording names configured solutions that
+    give a junction potential (what the schema cannot say)."""
+    for name, text in cfg["solutions"].items():
+        try:
+            parse_solutions({name: text})
+        except SolutionError as err:
+            raise ConfigError(f"config key solutions/{name}: {err}") from None
+    where = {"recording": cfg["recording"]}
+    for name, entry in cfg["datasets"].items():
+        if entry.get("recording"):
+            where[f"datasets/{name}/recording"] = ljp_settings(cfg, name)["recording"]
+    for key, recording in where.items():
+        try:
+            check_recording(recording, cfg["solutions"], f"config key {key}")
+        except SolutionError as err:
+            raise ConfigError(str(err)) from None
+
+
+def ljp_settings(cfg: Mapping[str, Any], dataset: str) -> dict[str, Any]:
+    """``{"solutions": ..., "recording": ...}`` of one dataset: the dataset's own
+    ``recording`` keys over the top-level ones (for
+    :func:`iongrad.tables.potentials.compute_potentials`)."""
+    own = cfg["datasets"][dataset].get("recording") or {}
+    recording = {**cfg["recording"], **own}
+    return _sorted({"solutions": dict(cfg["solutions"]), "recording": recording})
 
 
 def dataset_settings(cfg: Mapping[str, Any], dataset: str) -> dict[str, Any]:
@@ -312,6 +343,7 @@ def dataset_settings(cfg: Mapping[str, Any], dataset: str) -> dict[str, Any]:
     """
     keys = ("activity", "donnan", "driving_force", "ghk", "temperatures_C")
     out = {k: cfg[k] for k in keys}
+    out.update(ljp_settings(cfg, dataset))  # solutions, and this dataset's recording
     out["dataset"] = {"name": dataset, **cfg["datasets"][dataset]}
     return _sorted(out)
 

@@ -276,8 +276,15 @@ def potentials_job(
     driving_force: Mapping[str, Any],
     temperatures_C: Sequence[float],
     log: str | None = None,
+    ljp: Mapping[str, Any] | None = None,
 ) -> None:
-    """Strict gate, then potentials.parquet and temperature_scan.parquet."""
+    """Strict gate, then potentials.parquet and temperature_scan.parquet.
+
+    ``ljp`` is the dataset's ``{"solutions": ..., "recording": ...}``
+    (:func:`iongrad.pipeline.config.ljp_settings`): each sample's liquid junction
+    potential and LJP-corrected Vm (:mod:`iongrad.tables.ljp`) go into the
+    potentials; the temperature scan holds no Vm and does without them.
+    """
     with job_log(log) as log_:
         report = read_json(validation_json)
         log_.info("%s", _summary_of(report))
@@ -289,9 +296,17 @@ def potentials_job(
             "activity_params": activity.get("params", {}),
             "atol_mV": driving_force.get("atol_mV", 0.0),
         }
-        pot = compute_potentials(df, **settings)
+        junction = dict(ljp or {})
+        pot = compute_potentials(
+            df,
+            **settings,
+            solutions=junction.get("solutions"),
+            recording=junction.get("recording"),
+        )
         scan = temperature_scan(df, temperatures_C, **settings)
         log_.info("%d rows: %s", len(pot), pot["status"].value_counts().to_dict())
+        ljp_counts = pot.drop_duplicates(["dataset", "sample_id"])["ljp_status"]
+        log_.info("LJP per sample: %s", ljp_counts.value_counts().to_dict())
         _write_parquet(pot, potentials)
         _write_parquet(scan, temperature_scan_path)
 

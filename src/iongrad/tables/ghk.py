@@ -122,7 +122,9 @@ def ghk_table(
         ``"table+default"`` when mixed), ``vm_measured_mV`` (first measured vm_mV of
         the sample, NaN if none), and the pump-leak columns of
         :func:`iongrad.physics.pumpleak.pump_leak`: ``pump_vm_mV`` and
-        ``pump_vm_source`` (``"measured"`` or ``"ghk"``), ``pump_na_out_rel`` and
+        ``pump_vm_source`` (``"measured"``: ``vm_corrected_mV`` when ``df`` has it,
+        the measured Vm corrected for the liquid junction potential; or ``"ghk"``),
+        ``pump_na_out_rel`` and
         ``pump_k_in_rel`` (active Na+ extrusion and K+ uptake needed to balance the
         passive GHK leaks, in units of P_K x mM, i.e. mol m^-2 s^-1 per m s^-1 of
         P_K), ``pump_na_k_ratio`` [-], ``pump_ratio_over_3to2`` [-],
@@ -299,8 +301,12 @@ def _add_pump_leak(out, df, idx, car: _Carriers, T, pump_ratio,
     if "vm_mV" in df.columns:
         vm_rows = df["vm_mV"].to_numpy(float)
         vm_meas = pd.Series(vm_rows).groupby(car.key).first().to_numpy()  # skips NaN
+    vm_used = vm_meas  # the pump balances the membrane's Vm: LJP-corrected if known
+    if "vm_corrected_mV" in df.columns:
+        vm_rows = df["vm_corrected_mV"].to_numpy(float)
+        vm_used = pd.Series(vm_rows).groupby(car.key).first().to_numpy()
     vm_ghk = out["vm_ghk_mV"].to_numpy(dtype=float)
-    vm_pump = np.where(np.isfinite(vm_meas), vm_meas, vm_ghk)
+    vm_pump = np.where(np.isfinite(vm_used), vm_used, vm_ghk)
     pump = pump_leak(
         c_in=car.C_in, c_out=car.C_out, valence=car.Z, permeability=car.P,
         vm_mV=vm_pump, temperature_K=T, ions=names,

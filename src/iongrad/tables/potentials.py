@@ -26,6 +26,7 @@ from iongrad.physics.nernst import (
     nernst_potential,
 )
 from iongrad.tables.activity import activity_table
+from iongrad.tables.ljp import ljp_columns
 
 __all__ = ["DRIVING_FORCE_REASONS", "compute_potentials", "temperature_scan"]
 
@@ -35,6 +36,10 @@ DRIVING_FORCE_REASONS = {
     "no_vm": "no measured membrane potential (vm_mV) for this sample",
     "no_potential": "E_act is not defined (see status)",
     "not_finite": "Vm - E_act is not a finite number",
+    # computed from a Vm whose liquid junction potential is in doubt (the reason is
+    # the sample's ljp_reason; see iongrad.tables.ljp)
+    "vm_ljp_uncorrected": "Vm is not corrected for the liquid junction potential",
+    "vm_ljp_disagrees": "the file's and the computed LJP disagree",
 }
 
 
@@ -45,6 +50,8 @@ def compute_potentials(
     activity_convention: str = "macinnes",
     activity_params: Mapping[str, Any] | None = None,
     atol_mV: float = 0.0,
+    solutions: Mapping[str, str] | None = None,
+    recording: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Nernst, activity-corrected potentials and driving forces per row.
 
@@ -58,6 +65,10 @@ def compute_potentials(
         Extra model parameters for :func:`iongrad.tables.activity.activity_table`.
     atol_mV : float
         Driving forces with :math:`|DF| \\le` ``atol_mV`` [mV] count as no flux.
+    solutions, recording : mapping, optional
+        The recording solutions and the dataset's recording (config ``solutions``
+        and ``recording``) for the liquid junction potential of each sample
+        (:mod:`iongrad.tables.ljp`).
 
     Returns
     -------
@@ -65,13 +76,18 @@ def compute_potentials(
         The measurement columns plus ``E_conc_mV`` (gamma = 1), the activity columns
         of :func:`iongrad.tables.activity.activity_table`, ``gamma_in_used`` and
         ``gamma_out_used`` (measured where given, else the model's), ``E_act_mV``,
-        ``delta_act_mV`` (``E_act_mV - E_conc_mV``), ``driving_force_mV``
-        (``vm_mV - E_act_mV``), ``flux_direction``, ``current_direction``,
+        ``delta_act_mV`` (``E_act_mV - E_conc_mV``), the LJP columns of
+        :func:`iongrad.tables.ljp.sample_ljp` (``vm_corrected_mV`` = ``vm_mV -
+        ljp_applied_mV``; ``vm_mV`` stays as measured), ``driving_force_mV``
+        (``vm_corrected_mV - E_act_mV``), ``flux_direction``, ``current_direction``,
         ``status`` and ``status_reason`` (of ``E_act_mV``, ``E_conc_mV`` and
         ``delta_act_mV``: ``"ok"`` means all three are finite; an undefined activity
         coefficient is explained with the model's reason), ``driving_force_status``
         and ``driving_force_reason`` (of ``driving_force_mV``: ``"ok"``, ``"no_vm"``,
-        ``"no_potential"`` or ``"not_finite"``). Optional columns of ``df`` (e.g.
+        ``"no_potential"``, ``"not_finite"``, or, for a number computed from a Vm
+        whose junction potential is in doubt, the sample's ``ljp_status``
+        ``"vm_ljp_uncorrected"`` or ``"vm_ljp_disagrees"`` with its
+        ``ljp_reason``). Optional columns of ``df`` (e.g.
         ``sample_complete``, ``sample_rejected``) are carried through.
     """
     out = df.reset_index(drop=True)
@@ -108,7 +124,10 @@ def compute_potentials(
         np.isnan(measured_out), new["gamma_out_model"].astype(float), measured_out
     )
     # E_act, DF = Vm - E_act and both directions in one cache-blocked pass.
-    vm = column("vm_mV", np.nan).astype(float)
+    ljp = ljp_columns(out, solutions, recording)
+    # Every comparison with a prediction uses the corrected Vm (per row, as given).
+    vm = column("vm_mV", np.nan).astype(float) - ljp["ljp_applied_mV"]
+    ljp["vm_corrected_mV"] = vm
     actr = electrochemical_state(
         **base,
         gamma_in=gamma_in,
@@ -138,7 +157,8 @@ def compute_potentials(
         current_direction=CURRENT_LABELS[current],
         status=STATUS_LABELS[status],
         status_reason=_status_reasons(status, new["activity_reason"]),
-        **_driving_force_status(vm, status, df_mV),
+        **ljp,
+        **_driving_force_status(vm, status, df_mV, ljp),
     )
     # One concat instead of a column-by-column insert (much faster for small tables).
     kept = out.drop(columns=[c for c in new if c in out.columns])
@@ -155,14 +175,20 @@ def _status_reasons(status: np.ndarray, activity_reason: np.ndarray) -> np.ndarr
     return out
 
 
-def _driving_force_status(vm, status, df_mV) -> dict[str, np.ndarray]:
-    """``driving_force_status`` and ``driving_force_reason`` per row."""
+def _driving_force_status(vm, status, df_mV, ljp) -> dict[str, np.ndarray]:
+    """``driving_force_status`` and ``driving_force_reason`` per row; a number from
+    a Vm whose junction potential is in doubt carries the sample's LJP status."""
     labels = np.array(list(DRIVING_FORCE_REASONS), dtype=object)
     code = np.where(
         np.isnan(vm), 1, np.where(status != OK, 2, np.where(np.isfinite(df_mV), 0, 3))
     )
     texts = np.array(list(DRIVING_FORCE_REASONS.values()), dtype=object)
-    return {"driving_force_status": labels[code], "driving_force_reason": texts[code]}
+    label, reason = labels[code], texts[code]
+    doubt = (code == 0) & np.isin(ljp["ljp_status"], labels[4:])
+    if doubt.any():
+        label = np.where(doubt, ljp["ljp_status"], label)
+        reason = np.where(doubt, ljp["ljp_reason"], reason)
+    return {"driving_force_status": label, "driving_force_reason": reason}
 
 
 def temperature_scan(

@@ -55,15 +55,17 @@ import pandas as pd
 from iongrad.canonical import CANONICAL_COLUMNS, sample_index
 from iongrad.tables.donnan import donnan_tables
 from iongrad.tables.ghk import ghk_table
+from iongrad.tables.ljp import LJP_SAMPLE_COLUMNS
 from iongrad.tables.requirements import COMPLETENESS_COLUMNS, completeness
 
 __all__ = ["compute_samples"]
 
 #: Columns of the canonical measurement table that the per-sample solvers read (the
-#: completeness columns when the table has them).
+#: completeness columns when the table has them, and the LJP-corrected Vm).
 MEASUREMENT_COLUMNS = (
     *CANONICAL_COLUMNS,
     *(c for c in COMPLETENESS_COLUMNS if c not in CANONICAL_COLUMNS),
+    "vm_corrected_mV",
 )
 
 
@@ -88,8 +90,10 @@ def compute_samples(
     -------
     samples, donnan_ions : pandas.DataFrame
         One row per (dataset, sample_id): cell type, temperature, measured vm_mV,
-        ionic strengths, ``sample_complete`` and ``sample_rejected`` (when the
-        potentials carry them), then the columns of
+        the LJP columns of :func:`iongrad.tables.ljp.sample_ljp` (``vm_corrected_mV``:
+        the Vm every comparison with a prediction uses), ionic strengths,
+        ``sample_complete`` and ``sample_rejected`` (when the potentials carry
+        them), then the columns of
         :func:`iongrad.tables.donnan.donnan_table` and
         :func:`iongrad.tables.ghk.ghk_table`; and one row per sample x permeant ion
         from :func:`iongrad.tables.donnan.donnan_ions`.
@@ -105,6 +109,7 @@ def compute_samples(
             "ionic_strength_out_molal",
             "activity_model",
             "activity_convention",
+            *LJP_SAMPLE_COLUMNS,
         )
         if c in potentials.columns
     ]

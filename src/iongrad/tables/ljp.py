@@ -1,0 +1,361 @@
+r"""Liquid junction potential (LJP) per sample, and the Vm corrected for it.
+
+Sign convention (:data:`iongrad.physics.ljp.SIGN_CONVENTION`): ``ljp_mV`` is the
+potential of the bath with respect to the pipette, and a whole-cell reading is
+corrected as ``Vm = Vm_measured - ljp_mV``. A K-gluconate pipette against ACSF gives
+about +16 mV, so the corrected Vm is about 16 mV more negative than the reading.
+
+Where the solutions come from
+-----------------------------
+Recording solutions are named once in the workflow config (``solutions: {NAME:
+"K+=145, Na+=13, ..."}``, the grammar of ``iongrad ljp``, mM unless a unit is given)
+and referenced by name: by the config's ``recording: {pipette, bath, method, adjust}``
+(top level, or per dataset), or per sample by the table's ``pipette_solution`` /
+``bath_solution`` columns, which win over the config. A lab uses a handful of
+solutions for thousands of cells; naming them avoids retyping ten concentrations per
+row, and the columns let one table mix solutions.
+
+What is applied (one value per sample)
+--------------------------------------
+``ljp_computed_mV``
+    From the two compositions at the sample's temperature, by the recording's
+    ``method`` (default :data:`iongrad.physics.ljp.DEFAULT_METHOD`); NaN when a
+    solution is not known.
+``ljp_file_mV``
+    The table's ``ljp_mV`` (first value given in the sample).
+``ljp_applied_mV``, ``ljp_source``, ``vm_corrected_mV``
+    ``ljp_corrected`` ``yes``: 0 (the file's Vm is already corrected), source
+    ``none``. ``no``: the file's LJP when given (source ``file``), else the
+    computed one (``computed``), else 0 (``none``). ``unreported``: 0 (``none``):
+    whether the reading holds the junction potential is not known.
+    ``vm_corrected_mV = vm_mV - ljp_applied_mV``; ``vm_mV`` stays what the file says.
+``ljp_status``, ``ljp_reason``
+    ``ok``; ``no_vm``; ``vm_ljp_uncorrected`` (``no`` with no LJP known, or
+    ``unreported``); ``vm_ljp_disagrees`` (file and computed LJP differ by more than
+    :data:`DISAGREEMENT_MV`). Every comparison of Vm with a prediction made from
+    ``vm_corrected_mV`` carries the last two as its status instead of ``ok``.
+
+The LJPs are computed once per (pipette, bath) pair, vectorised over the distinct
+temperatures of its samples: a million samples recorded with three solutions cost
+three calls of :func:`iongrad.physics.ljp.liquid_junction_potential`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from iongrad.canonical import sample_index
+from iongrad.ions import UnknownIonError, lookup
+from iongrad.physics.ljp import (
+    DEFAULT_METHOD,
+    TEMPERATURE_RANGE_K,
+    ElectroneutralityError,
+    MobilityError,
+    liquid_junction_potential,
+    mobility,
+)
+from iongrad.units import UnitError, parse_composition
+
+__all__ = [
+    "DISAGREEMENT_MV",
+    "LJP_SAMPLE_COLUMNS",
+    "LJP_STATUS_REASONS",
+    "SOLUTION_COLUMNS",
+    "SolutionError",
+    "check_recording",
+    "ljp_columns",
+    "parse_solutions",
+    "sample_ljp",
+]
+
+#: A file LJP and the computed one further apart than this [mV] are flagged. JPCalc
+#: and LJPcalc reproduce measured junction potentials within about 0.5 mV (Barry &
+#: Lynch 1991; Ng & Barry 1995), so 1 mV is twice what the method explains: beyond
+#: it the file's solutions, temperature or sign differ from what the config says.
+DISAGREEMENT_MV = 1.0
+#: Table columns naming each sample's solutions (they win over config ``recording``).
+SOLUTION_COLUMNS = {"pipette": "pipette_solution", "bath": "bath_solution"}
+#: Per-sample columns added by :func:`sample_ljp` (besides dataset, sample_id, vm_mV).
+LJP_SAMPLE_COLUMNS = (
+    "pipette_solution",
+    "bath_solution",
+    "ljp_method",
+    "ljp_computed_mV",
+    "ljp_file_mV",
+    "ljp_difference_mV",
+    "ljp_applied_mV",
+    "vm_corrected_mV",
+    "ljp_source",
+    "ljp_status",
+    "ljp_reason",
+)
+#: ``ljp_status`` -> reason (``vm_ljp_uncorrected`` has two, chosen per sample).
+LJP_STATUS_REASONS = {
+    "ok": "",
+    "no_vm": "no measured membrane potential (vm_mV) for this sample",
+    "vm_ljp_uncorrected": "Vm is not corrected: ljp_corrected is 'no' and no liquid "
+    "junction potential is known (no ljp_mV in the file, no recording solutions)",
+    "vm_ljp_unreported": "LJP correction unreported: whether Vm holds the liquid "
+    "junction potential is not known, so Vm is used as measured",
+    "vm_ljp_disagrees": f"the file's ljp_mV and the computed LJP differ by more "
+    f"than {DISAGREEMENT_MV:g} mV (LJP calculators match measured junctions within "
+    "0.5 mV): check the solutions, temperature and sign",
+}
+
+
+class SolutionError(ValueError):
+    """A recording solution that cannot be used: its name, its text or its charge."""
+
+
+def parse_solutions(solutions: Mapping[str, str] | None) -> dict[str, dict[str, float]]:
+    """Parse the config's ``solutions`` into name -> {ion symbol: concentration}.
+
+    Each text is read by :func:`iongrad.units.parse_composition`, the grammar of
+    ``iongrad ljp --pipette``. Raises :class:`SolutionError` naming the solution
+    for an unknown ion (with the registry's close matches), a bad unit, or a
+    charged ion without a liquid-junction mobility (with close matches).
+    """
+    out: dict[str, dict[str, float]] = {}
+    for name, text in (solutions or {}).items():
+        where = f"solution {name!r} ({text!r})"
+        try:
+            comp = parse_composition(str(text))
+        except (UnitError, UnknownIonError) as err:
+            raise SolutionError(f"{where}: {err}") from None
+        for symbol in comp:
+            if lookup(symbol).valence == 0:
+                continue
+            try:
+                mobility(symbol)
+            except MobilityError as err:
+                raise SolutionError(f"{where}: {err}") from None
+        out[str(name)] = {s: c.value for s, c in comp.items()}
+    return out
+
+
+def check_recording(
+    recording: Mapping | None, solutions: Mapping[str, str] | None, where: str
+) -> None:
+    """Check that a ``recording``'s solutions are named in ``solutions`` and give a
+    junction potential (electroneutral, or with ``adjust``); ``where`` names the
+    config key in the message."""
+    rec = dict(recording or {})
+    parsed = parse_solutions(solutions)
+    for side in ("pipette", "bath"):
+        name = rec.get(side)
+        if name is not None and str(name) not in parsed:
+            raise SolutionError(
+                f"{where}/{side}: {name!r} is not a solution named in config key "
+                f"solutions{_close(str(name), parsed)}"
+            )
+    if rec.get("pipette") is not None and rec.get("bath") is not None:
+        pair = (str(rec["pipette"]), str(rec["bath"]))
+        _solve(pair, np.array([298.15]), parsed, rec)
+
+
+def _close(name: str, known) -> str:
+    """``; close matches: ...`` (or the names there are) for a message."""
+    names = sorted(map(str, known))
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if close:
+        return f"; close matches: {', '.join(close)}"
+    return f" (named: {', '.join(names)})" if names else " (none is named)"
+
+
+def _solve(pair, temperatures_K, parsed, rec) -> np.ndarray:
+    """LJP [mV] of one (pipette, bath) pair at each temperature (one solve)."""
+    n = len(temperatures_K)
+    pip, bath = (
+        {ion: np.full(n, c) for ion, c in parsed[name].items()} for name in pair
+    )
+    try:
+        res = liquid_junction_potential(
+            pip,
+            bath,
+            temperatures_K,
+            method=rec.get("method") or DEFAULT_METHOD,
+            adjust=rec.get("adjust"),
+        )
+    except ElectroneutralityError as err:
+        name = pair[0] if err.solution == "pipette" else pair[1]
+        raise SolutionError(
+            f"solution {name!r} ({err.solution} of pipette {pair[0]!r} / bath "
+            f"{pair[1]!r}): {err}; name it in config recording adjust: ION"
+        ) from None
+    except (ValueError, UnknownIonError) as err:
+        raise SolutionError(f"pipette {pair[0]!r} / bath {pair[1]!r}: {err}") from None
+    return res.ljp_mV
+
+
+def _names(df, idx, side, rec, parsed) -> np.ndarray:
+    """Each sample's solution name for ``side`` (column first, then the recording);
+    an unknown name is a :class:`SolutionError` at its first cell."""
+    column = SOLUTION_COLUMNS[side]
+    names = np.full(idx.n, rec.get(side), dtype=object)
+    if column in df.columns:
+        cells = df[column].astype(object).where(df[column].notna(), None)
+        given = cells.groupby(idx.key).first().reindex(range(idx.n)).to_numpy()
+        names = np.where(pd.notna(given), given, names)
+    names = np.where(pd.isna(names), None, names).astype(object)
+    for name in pd.unique(names[pd.notna(names)]):
+        if parsed is None or str(name) in parsed:
+            continue
+        row = _first_row(df, column, name)
+        configured = (
+            f"a solution named in config key solutions{_close(str(name), parsed)}"
+            if parsed
+            else "defined: the config has no `solutions`"
+        )
+        raise SolutionError(f"{row}column {column}, value {name!r}: not {configured}")
+    return names
+
+
+def _first_row(df: pd.DataFrame, column: str, value) -> str:
+    """``file row N, `` of the first cell of ``column`` holding ``value``."""
+    if column not in df.columns:
+        return ""
+    hits = np.flatnonzero((df[column].astype(object) == value).to_numpy())
+    if not len(hits):
+        return ""
+    i = int(hits[0])
+    file = df["source_file"].iloc[i] if "source_file" in df.columns else None
+    row = df["source_row"].iloc[i] if "source_row" in df.columns else i
+    return f"{file + ' ' if isinstance(file, str) else ''}row {row}, "
+
+
+def _computed(pipette, bath, T, parsed, rec) -> np.ndarray:
+    """Computed LJP per sample: one solve per (pipette, bath) pair."""
+    out = np.full(len(T), np.nan)
+    lo, hi = TEMPERATURE_RANGE_K
+    known = pd.notna(pipette) & pd.notna(bath) & (lo <= T) & (hi >= T)
+    if not known.any():
+        return out
+    pairs = pd.DataFrame({"p": pipette[known], "b": bath[known], "T": T[known]})
+    at = np.flatnonzero(known)
+    for (p, b), part in pairs.groupby(["p", "b"], sort=True):
+        temps, inverse = np.unique(part["T"].to_numpy(), return_inverse=True)
+        ljp = _solve((str(p), str(b)), temps, parsed, rec)
+        out[at[part.index.to_numpy()]] = ljp[inverse]
+    return out
+
+
+def sample_ljp(
+    df: pd.DataFrame,
+    solutions: Mapping[str, str] | None = None,
+    recording: Mapping | None = None,
+) -> pd.DataFrame:
+    """One row per (dataset, sample_id): the LJP columns of the module docstring.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Canonical measurement table (``vm_mV``, ``ljp_mV``, ``ljp_corrected``,
+        ``temperature_K``; optional ``pipette_solution``, ``bath_solution``,
+        ``source_file``, ``source_row``).
+    solutions : mapping, optional
+        Config ``solutions``: name -> composition text. None: no LJP is computed
+        and solution names are not resolved (a Vm then counts as one without a
+        known LJP); a mapping, even empty, makes every name in use known or an
+        error.
+    recording : mapping, optional
+        The dataset's ``recording``: ``pipette``, ``bath`` (solution names),
+        ``method``, ``adjust``.
+
+    Raises
+    ------
+    SolutionError
+        A solution name that is not configured (located at its first cell, with
+        close matches), an unparseable solution, or a pair that is not
+        electroneutral without ``adjust``.
+    """
+    table = df.reset_index(drop=True)
+    idx = sample_index(table)
+    rec = dict(recording or {})
+    parsed = None if solutions is None else parse_solutions(solutions)
+    pipette = _names(table, idx, "pipette", rec, parsed)
+    bath = _names(table, idx, "bath", rec, parsed)
+    if parsed is None:  # not asked to compute: no name is resolved
+        parsed = {}
+        known = np.zeros(idx.n, dtype=bool)
+    else:
+        known = pd.notna(pipette) & pd.notna(bath)
+
+    def first(name: str) -> np.ndarray:  # first value given in each sample
+        if name not in table.columns:
+            return np.full(idx.n, np.nan)
+        col = pd.Series(table[name].to_numpy(dtype=float))
+        return col.groupby(idx.key).first().reindex(range(idx.n)).to_numpy()
+
+    T = table["temperature_K"].to_numpy(dtype=float)[idx.first]
+    computed = _computed(
+        np.where(known, pipette, None), np.where(known, bath, None), T, parsed, rec
+    )
+    out = idx.frame[["dataset", "sample_id"]].copy()
+    both = known
+    out["pipette_solution"] = pipette
+    out["bath_solution"] = bath
+    out["ljp_method"] = np.where(both, rec.get("method") or DEFAULT_METHOD, "")
+    out["ljp_computed_mV"] = computed
+    corrected = (
+        (
+            table["ljp_corrected"].astype(object).fillna("unreported").astype(str)
+            if "ljp_corrected" in table.columns
+            else pd.Series("unreported", index=table.index)
+        )
+        .str.lower()
+        .to_numpy(dtype=object)[idx.first]
+    )
+    for name, values in _apply(first("vm_mV"), first("ljp_mV"), computed, corrected):
+        out[name] = values
+    return out[["dataset", "sample_id", "vm_mV", *LJP_SAMPLE_COLUMNS]]
+
+
+def _apply(vm, file, computed, corrected):
+    """The rules of the module docstring, per sample: (column, values) pairs."""
+    no = corrected == "no"
+    has_file, has_comp = np.isfinite(file), np.isfinite(computed)
+    applied = np.where(no & has_file, file, np.where(no & has_comp, computed, 0.0))
+    source = np.where(
+        no & has_file, "file", np.where(no & has_comp, "computed", "none")
+    ).astype(object)
+    diff = file - computed
+    status = np.full(len(vm), "ok", dtype=object)
+    status[np.abs(np.where(np.isfinite(diff), diff, 0.0)) > DISAGREEMENT_MV] = (
+        "vm_ljp_disagrees"
+    )
+    reason_key = status.copy()
+    unknown = no & (source == "none")
+    unsure = (corrected != "yes") & ~no
+    status[unknown | unsure] = "vm_ljp_uncorrected"
+    reason_key[unknown] = "vm_ljp_uncorrected"
+    reason_key[unsure] = "vm_ljp_unreported"
+    no_vm = ~np.isfinite(vm)
+    status[no_vm] = reason_key[no_vm] = "no_vm"
+    reasons = np.array([LJP_STATUS_REASONS[k] for k in reason_key], dtype=object)
+    return [
+        ("vm_mV", vm),
+        ("ljp_file_mV", file),
+        ("ljp_difference_mV", diff),
+        ("ljp_applied_mV", applied),
+        ("vm_corrected_mV", vm - applied),
+        ("ljp_source", source),
+        ("ljp_status", status),
+        ("ljp_reason", reasons),
+    ]
+
+
+def ljp_columns(
+    df: pd.DataFrame,
+    solutions: Mapping[str, str] | None = None,
+    recording: Mapping | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`sample_ljp`'s columns for every row of ``df`` (constant within a
+    sample), in ``df``'s row order."""
+    table = df.reset_index(drop=True)
+    per_sample = sample_ljp(table, solutions, recording)
+    key = sample_index(table).key
+    return {c: per_sample[c].to_numpy()[key] for c in LJP_SAMPLE_COLUMNS}
