@@ -282,3 +282,62 @@ def test_strict_failure_fails_its_slurm_job_and_others_complete(
     for name in ("potentials.parquet", "samples.parquet", "provenance.json"):
         assert (work / "results" / "squid_giant_axon" / name).is_file()
         assert not (work / "results" / "bad_squid" / name).exists()
+
+
+def _generated_table(path: Path, n_samples: int) -> Path:
+    """A long table, rows sorted by ion (every sample's rows interleave)."""
+    ions = {"K+": (140, 4), "Na+": (12, 145), "Cl-": (8, 120), "Ca2+": (1e-4, 2)}
+    frames = []
+    for ion, (c_in, c_out) in ions.items():
+        s = pd.RangeIndex(n_samples)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "sample_id": [f"s{i:06d}" for i in s],
+                    "cell_type": [f"type_{i % 3}" for i in s],
+                    "temperature_C": 20 + (s % 3) * 8.5,
+                    "ion": ion,
+                    "c_in_mM": c_in * (1 + 0.001 * (s % 97)),
+                    "c_out_mM": float(c_out),
+                    "vm_mV": -60.0 - (s % 23),
+                }
+            )
+        )
+    pd.concat(frames, ignore_index=True).to_parquet(path, index=False)
+    return path
+
+
+def test_partitioned_table_on_slurm_equals_one_job(slurm_cluster, tmp_path):
+    """One table in 4 partitions, each part its own SLURM job, gathered into the
+    results one job writes (the same table as a second, unpartitioned dataset)."""
+    work = copy_workflow(tmp_path / "parts", datasets=[])
+    table = _generated_table(work / "data" / "big.parquet", 5000)
+    config = work / "config" / "config.yaml"
+    cfg = yaml.safe_load(config.read_text())
+    cfg["datasets"] = {
+        "whole": {"path": str(table)},
+        "split": {"path": str(table), "partitions": 4},
+    }
+    cfg["reports"]["enabled"] = False
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    profile = slurm_profile(work, slurm_cluster.partition)
+    run = run_snakemake(
+        work, "--workflow-profile", str(profile), timeout_s=600, name="parts"
+    )
+    assert run.returncode == 0, _tail(run.output)
+
+    jobs = {j["id"]: j for j in slurm_cluster.jobs()}
+    submitted = _submissions(run.output)
+    assert all(jobs[j]["state"] == "COMPLETED" for j in submitted), jobs
+    comments = [jobs[j]["comment"] for j in submitted]
+    print("SLURM jobs:", comments, f"wall {run.seconds:.0f} s")
+    # Each part's computations ran as a SLURM job of its own.
+    part_jobs = [c for c in comments if "compute_potentials_part" in c]
+    assert len(part_jobs) == 4, comments
+    assert all("compute_samples_part" in c for c in part_jobs), comments
+
+    for name in ("potentials", "temperature_scan", "samples", "donnan"):
+        whole = pd.read_parquet(work / "results" / "whole" / f"{name}.parquet")
+        split = pd.read_parquet(work / "results" / "split" / f"{name}.parquet")
+        whole["dataset"] = whole["dataset"].replace("whole", "split")
+        pd.testing.assert_frame_equal(split, whole, check_exact=True)
