@@ -58,6 +58,10 @@ class Failure:
     ion : str, optional
         The ion a wide file's column implies (``Ca_in [nM]``: ``Ca2+``); None for a
         long file's cells and for cells that belong to the whole row.
+    cell : str, optional
+        A workbook's cell as a spreadsheet names it (``Sheet1!D17``; a whole row
+        ``Sheet1!17:17``), set when the failure is reported; None for CSV and
+        parquet, whose ``row`` and ``column`` locate it.
     """
 
     rule: str
@@ -70,6 +74,7 @@ class Failure:
     file: str | None = None
     row: int | None = None
     ion: str | None = None
+    cell: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -83,8 +88,9 @@ class Failure:
 
     def to_dict(self) -> dict:
         """The ``validation.json`` record: file, row, column, value, ion, rule,
-        severity, message (``value`` as JSON can hold it)."""
-        return {
+        severity, message (``value`` as JSON can hold it), and a workbook's
+        ``cell`` when there is one."""
+        out = {
             "file": self.file,
             "row": self.row,
             "column": self.column,
@@ -94,6 +100,9 @@ class Failure:
             "severity": self.severity,
             "message": self.message,
         }
+        if self.cell is not None:
+            out["cell"] = self.cell
+        return out
 
 
 class RowFailure(NamedTuple):

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -118,7 +118,9 @@ def ingest(
     """
     source = read_source(path, options, number_format=number_format)
     found = Findings(source.failures)
+    found.file.extend(source.file_failures)
     plan = plan_columns(source, found)
+    _ignored_cell_errors(found, plan.ignored)
     per_sample, records = build_columns(source, plan, dataset, found)
     table, failures, factors = assemble(source, records, per_sample, found, plan.layout)
     info = source.info
@@ -137,6 +139,19 @@ def ingest(
         sources=sources,
         ion_sources=ion_sources,
     )
+
+
+def _ignored_cell_errors(found: Findings, ignored: list[str]) -> None:
+    """A spreadsheet error value in a column the gate does not read is a warning:
+    the row's measurement does not depend on it."""
+    if not ignored:
+        return
+    skip = set(ignored)
+    items = found.rows.items
+    for k, item in enumerate(items):
+        f = item.failure
+        if f.rule == "spreadsheet_error" and f.source_column in skip:
+            items[k] = item._replace(failure=replace(f, severity="warning"))
 
 
 # ---------------------------------------------------------------------- public API

@@ -34,7 +34,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from iongrad.gate.failures import Failure, IngestError, RowFailure
+from iongrad.gate.layout import Located, header_units, locate_table
 from iongrad.gate.numbers import stated_format
+from iongrad.gate.sheets import (
+    ERROR_VALUES,
+    NO_CACHED_VALUE,
+    read_sheet,
+    sheet_columns,
+    sheet_text,
+)
 from iongrad.gate.text import ascii_only
 
 __all__ = [
@@ -53,6 +61,8 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 #: Separators accepted in a CSV file, in order of preference on a tie.
 SEPARATORS = (",", ";", "\t")
+#: How many lines from the top the separator is sniffed from.
+SNIFF_LINES = 30
 #: Workbook suffixes (read by :mod:`iongrad.gate.sheets`).
 SHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 #: Every suffix read as a table.
@@ -180,6 +190,9 @@ class Source:
         headers, parquet field units); the builder adds what it finds.
     failures : list of RowFailure
         Records that do not fit the header (CSV lines with the wrong field count).
+    file_failures : list of Failure
+        What the reader found about the file rather than a data row (a summary row
+        left out, a units row that contradicts a header).
     """
 
     path: str
@@ -187,6 +200,7 @@ class Source:
     lines: np.ndarray
     info: dict
     failures: list[RowFailure] = field(default_factory=list)
+    file_failures: list[Failure] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -250,8 +264,14 @@ def read_source(
     if suffix in PARQUET_SUFFIXES:
         return _read_parquet(p, name)
     if suffix in CSV_SUFFIXES:
-        return _read_csv(p, name, stated_format(opts.number_format))
-    raise IngestError(name, "unknown file type; use .csv or .parquet", rule="file_type")
+        return _read_csv(p, name, opts)
+    if suffix in SHEET_SUFFIXES:
+        return _read_sheet(p, name, opts)
+    raise IngestError(
+        name,
+        "unknown file type; use .csv, .tsv, .txt, .parquet, .xlsx, .xlsm, .xls or .ods",
+        rule="file_type",
+    )
 
 
 def hidden_file(name: str) -> bool:
@@ -278,27 +298,38 @@ def table_files(directory: str | os.PathLike) -> tuple[list[Path], list[Path]]:
     return tables, skipped
 
 
-def _read_csv(path: Path, name: str, stated: tuple | None) -> Source:
-    """Read a CSV as text cells; ``stated`` is its ``(decimal, thousands)``."""
+def _read_csv(path: Path, name: str, opts: ReadOptions) -> Source:
+    """Read a CSV as text cells, the table located among its rows
+    (:func:`iongrad.gate.layout.locate_table`)."""
+    stated = stated_format(opts.number_format)
     data = path.read_bytes()
     text = _decode(data, name)
     sep = _sniff_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"')
-    header: list[str] | None = None
-    header_row = 0
-    rows: list[list[str]] = []
+    records: list[list[str]] = []
     lines: list[int] = []
-    failures: list[RowFailure] = []
     last = 0
     for record in reader:
         start = last + 1
         last = reader.line_num
         if not record or all(not cell.strip() for cell in record):
             continue
-        if header is None:
-            header = [cell.strip() for cell in record]
-            header_row = start
-            continue
+        records.append(record)
+        lines.append(start)
+    info = {
+        "format": "csv",
+        "encoding": "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8",
+        "separator": sep,
+        "decimal": stated[0] if stated else "," if sep == ";" else ".",
+        "thousands": stated[1] if stated else None,
+        "number_format": "stated" if stated else "from the separator",
+    }
+    found = locate_table(records, lines, opts, name=name)
+    header = [cell.strip() for cell in records[found.header]]
+    rows: list[list[str]] = []
+    failures: list[RowFailure] = []
+    for i in found.data:
+        record = records[i]
         if len(record) != len(header):
             failure = Failure(
                 rule="field_count",
@@ -309,25 +340,144 @@ def _read_csv(path: Path, name: str, stated: tuple | None) -> Source:
             failures.append(RowFailure(len(rows), None, failure))
             record = (record + [""] * len(header))[: len(header)]
         rows.append(record)
-        lines.append(start)
-    if header is None:  # only blank lines, or separators without any text
-        raise IngestError(
-            name, "the file has no header: every line is blank", rule="empty_file"
-        )
-    cells = pd.DataFrame(rows, columns=_unique_names(header), dtype=object)
+    names = _unique_names(header)
+    cells = pd.DataFrame(rows, columns=names, dtype=object)
     if not rows:
-        cells = pd.DataFrame(columns=_unique_names(header), dtype=object)
-    info = {
-        "format": "csv",
-        "encoding": "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8",
-        "separator": sep,
-        "decimal": stated[0] if stated else "," if sep == ";" else ".",
-        "thousands": stated[1] if stated else None,
-        "number_format": "stated" if stated else "from the separator",
-        "header_row": header_row,
-        "headers": header,
+        cells = pd.DataFrame(columns=names, dtype=object)
+    data_lines = np.asarray([lines[i] for i in found.data], dtype=np.int64)
+    source = Source(name, cells, data_lines, info, failures)
+    _add_layout(source, found, records, lines, header)
+    return source
+
+
+def _add_layout(
+    source: Source,
+    found: Located,
+    rows: list[list],
+    lines: list[int],
+    header: list[str],
+) -> None:
+    """Record in ``source.info`` how the table was located (the ``reading`` block),
+    the units row's units as the columns' own, and the layout's failures."""
+    info = source.info
+    info["header_row"] = lines[found.header]
+    info["headers"] = header
+    names = list(source.cells.columns)
+    reading = {"format": info["format"]}
+    if info["format"] == "csv":
+        reading["dialect"] = {
+            k: info[k]
+            for k in ("encoding", "separator", "decimal", "thousands", "number_format")
+        }
+    reading.update(header_row=lines[found.header], **found.how)
+    if found.units is not None:
+        units, conflicts = header_units(header, rows[found.units])
+        info["units_row"] = reading["units_row"] = lines[found.units]
+        info["field_units"] = {names[i]: unit for i, unit in units.items()}
+        for i, own, unit in conflicts:
+            source.file_failures.append(
+                Failure(
+                    rule="unit_conflict",
+                    message=f"the header says {own!r} and the units row (row "
+                    f"{lines[found.units]}) says {unit!r}",
+                    column=header[i],
+                    value=f"header {own!r}, units row {unit!r}",
+                )
+            )
+    if found.skipped:
+        reading["skipped"] = [
+            {"rows": s.rows, "reason": s.reason} for s in found.skipped
+        ]
+    info["reading"] = reading
+    source.file_failures.extend(found.failures)
+
+
+def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
+    """Read one sheet of a workbook (:mod:`iongrad.gate.sheets`): numbers typed,
+    other cells as text, the table located among its rows, every error value or
+    formula without a cached value a failure at its cell."""
+    sheet = read_sheet(path, name, opts.sheet)
+    if not sheet.rows:
+        raise IngestError(name, f"sheet {sheet.name!r} is empty", rule="empty_file")
+    found = locate_table(sheet.rows, sheet.lines, opts, name=name)
+    header = [_cell_text(c) for c in sheet.rows[found.header]]
+    width = len(header)
+    while (
+        width
+        and not header[width - 1]
+        and all(
+            _cell_text(sheet.rows[i][width - 1]) == ""
+            for i in found.data
+            if width - 1 < len(sheet.rows[i])
+        )
+    ):
+        width -= 1  # trailing columns without header or data (notes beside)
+    header = header[:width]
+    names = _unique_names(header)
+    lines = [sheet.lines[i] for i in found.data]
+    at = {line: pos for pos, line in enumerate(lines)}
+    problems = {
+        (r, c): v for (r, c), v in sheet.errors.items() if r in at and c < width
     }
-    return Source(name, cells, np.asarray(lines, dtype=np.int64), info, failures)
+    columns = {}
+    for j, key in enumerate(names):
+        cells = [
+            row[j] if j < len(row) else ""
+            for row in (sheet.rows[i] for i in found.data)
+        ]
+        for pos, cell in enumerate(cells):
+            if type(cell) is str and cell.strip() in ERROR_VALUES:
+                problems[(lines[pos], j)] = cell.strip()
+                cells[pos] = ""
+        columns[key] = sheet_columns(cells)
+    cells = pd.DataFrame(columns, columns=names)
+    failures = [
+        RowFailure(at[r], None, _cell_failure(value, names[c]))
+        for (r, c), value in sorted(problems.items())
+    ]
+    info = {
+        "format": path.suffix.lower().lstrip("."),
+        "sheet": sheet.name,
+        "decimal": (stated_format(opts.number_format) or (".", None))[0],
+        "thousands": (stated_format(opts.number_format) or (".", None))[1],
+        "number_format": "stated" if opts.number_format else "typed",
+        "column_index": {**{h: j for j, h in reversed(list(enumerate(header)))},
+                         **{k: j for j, k in enumerate(names)}},
+    }  # fmt: skip
+    source = Source(name, cells, np.asarray(lines, dtype=np.int64), info, failures)
+    rows = [[_cell_text(c) for c in row] for row in sheet.rows]
+    _add_layout(source, found, rows, sheet.lines, header)
+    reading = info["reading"]
+    reading["sheet"] = sheet.name
+    if len(sheet.names) > 1:
+        reading["sheets"] = sheet.names
+    if sheet.merged:
+        reading["merged_cells"] = sheet.merged
+    if sheet.blank_rows:
+        reading["blank_rows"] = sheet.blank_rows
+    return source
+
+
+def _cell_text(cell) -> str:
+    return sheet_text(cell).strip()
+
+
+def _cell_failure(value: str, header: str) -> Failure:
+    """The failure of a cell that shows an error value or has no cached value."""
+    if value == NO_CACHED_VALUE:
+        message = (
+            "the cell holds a formula without a computed value (the workbook was "
+            "written by a program that does not compute formulas): open and save "
+            "it in a spreadsheet program, or write the value"
+        )
+    else:
+        message = (
+            f"the cell shows the error value {value} (its formula failed): fix "
+            "the formula, or clear the cell if there is no value"
+        )
+    return Failure(
+        rule="spreadsheet_error", message=message, value=value, source_column=header
+    )
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -358,10 +508,14 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _sniff_separator(text: str) -> str:
-    """The separator found most often outside quotes in the first line (``,``
-    when none is)."""
-    first = text.splitlines()[0] if text.splitlines() else ""
-    counts = {sep: _count_outside_quotes(first, sep) for sep in SEPARATORS}
+    """The separator found most often outside quotes in one line of the first
+    :data:`SNIFF_LINES` (``,`` when none is): the header's, even below a title or
+    notes line that holds a comma (``Ion concentrations, cortical cells``)."""
+    head = text.split("\n", SNIFF_LINES)[:SNIFF_LINES]
+    counts = {
+        sep: max(_count_outside_quotes(line, sep) for line in head)
+        for sep in SEPARATORS
+    }
     return max(counts, key=counts.get) if max(counts.values()) > 0 else ","
 
 
@@ -434,6 +588,7 @@ def _read_parquet(path: Path, name: str) -> Source:
         "field_units": units,
         "headers": headers,
         "header_row": None,
+        "reading": {"format": "parquet"},
     }
     lines = np.arange(1, len(cells) + 1, dtype=np.int64)
     return Source(name, cells.reset_index(drop=True), lines, info)
