@@ -242,6 +242,7 @@ def test_fast_paths_change_no_report(path, monkeypatch):
         if not isinstance(plain, str):
             pd.testing.assert_frame_equal(fast[1].accepted, plain[1].accepted)
             pd.testing.assert_frame_equal(fast[1].rejected, plain[1].rejected)
+            pd.testing.assert_frame_equal(fast[1].failures, plain[1].failures)
     _paths(monkeypatch, fast=True)
     ing = _ingestable(path)
     if ing is not None and not ing.file_failures:

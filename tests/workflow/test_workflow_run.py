@@ -267,7 +267,12 @@ def test_strict_failure_fails_its_own_job_with_the_summary(workflow_run):
 def test_no_partial_result_survives_the_failed_dataset(workflow_run):
     folder = workflow_run.workdir / "results" / BAD_DATASET
     left = sorted(p.name for p in folder.iterdir())
-    assert left == ["measurements.parquet", "rejected.csv", "validation.json"]
+    assert left == [
+        "failures.parquet",
+        "measurements.parquet",
+        "rejected.csv",
+        "validation.json",
+    ]
     assert not (workflow_run.workdir / "reports" / f"{BAD_DATASET}.html").exists()
 
 

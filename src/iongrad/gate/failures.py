@@ -20,7 +20,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -28,7 +28,7 @@ import pandas as pd
 
 from iongrad.files import jsonable
 
-__all__ = ["Failure", "IngestError", "RowFailure", "RowFailures"]
+__all__ = ["Failure", "FailureBlock", "IngestError", "RowFailure", "RowFailures"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,76 @@ class Failure:
         if self.cell is not None:
             out["cell"] = self.cell
         return out
+
+
+@dataclass(frozen=True)
+class FailureBlock:
+    """Failures of one rule at many rows of the canonical table, column-wise.
+
+    What a list of :class:`Failure` with the same ``rule``, ``severity`` and
+    ``column`` holds, as arrays with one entry per failure: ``index`` (table rows,
+    ascending), ``value`` and ``message``; ``source_column`` and ``ion`` (object
+    arrays, None entries where unknown) once the failures are told at the file's
+    cells. A table rule failing at a million rows costs arrays, not a million
+    objects; :meth:`failures` gives the objects (the plain path).
+    """
+
+    rule: str
+    severity: str
+    column: str | None
+    index: np.ndarray
+    value: np.ndarray
+    message: np.ndarray
+    source_column: np.ndarray | None = None
+    ion: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def is_error(self) -> bool:
+        """True for errors (they reject their rows), False for warnings."""
+        return self.severity == "error"
+
+    def at(self, positions: np.ndarray) -> FailureBlock:
+        """The same failures located in a larger table: row i becomes
+        ``positions[i]``."""
+        return replace(self, index=np.asarray(positions)[self.index])
+
+    def subset(self, keep: np.ndarray) -> FailureBlock:
+        """The failures where ``keep`` (bool per failure) is True."""
+        pick = {
+            name: None if arr is None else arr[keep]
+            for name, arr in (
+                ("index", self.index),
+                ("value", self.value),
+                ("message", self.message),
+                ("source_column", self.source_column),
+                ("ion", self.ion),
+            )
+        }
+        return replace(self, **pick)
+
+    def failures(self) -> list[Failure]:
+        """One :class:`Failure` per entry."""
+        n = len(self)
+        sources = self.source_column if self.source_column is not None else [None] * n
+        ions = self.ion if self.ion is not None else [None] * n
+        return [
+            Failure(
+                rule=self.rule,
+                message=m,
+                column=self.column,
+                value=v,
+                severity=self.severity,
+                index=int(i),
+                source_column=src,
+                ion=ion,
+            )
+            for i, v, m, src, ion in zip(
+                self.index, self.value, self.message, sources, ions, strict=True
+            )
+        ]
 
 
 class RowFailure(NamedTuple):

@@ -35,7 +35,7 @@ import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
 from iongrad.canonical import CANONICAL_COLUMNS
-from iongrad.files import csv_text, jsonable, write_text
+from iongrad.files import atomic_path, csv_text, jsonable, write_text
 from iongrad.gate import parallel
 from iongrad.gate.checks import (
     BIG_TABLE,
@@ -45,7 +45,7 @@ from iongrad.gate.checks import (
     sample_codes,
 )
 from iongrad.gate.contract import ColumnPlan, Contract, empty_frame, load_contract
-from iongrad.gate.failures import Failure
+from iongrad.gate.failures import Failure, FailureBlock
 from iongrad.gate.ingest import Ingested, ingest
 from iongrad.gate.readers import ReadOptions
 from iongrad.ions import UnknownIonError, lookup
@@ -62,6 +62,9 @@ __all__ = [
 MODES = ("strict", "lenient")
 #: How many failures :meth:`ValidationResult.summary` lists before "... and N more".
 SUMMARY_LINES = 12
+#: validation.json keeps this many example failures of each rule and column (the
+#: first ones, in row order) and counts all; every failure is in failures.parquet.
+EXAMPLES = 20
 
 
 @dataclass
@@ -76,12 +79,17 @@ class ValidationResult:
         ``source_file``, ``source_row`` (and ``ion`` for wide files), the source
         cells as read, and ``reason``.
     report : dict
-        The ``validation.json`` content.
+        The ``validation.json`` content: counts, and the first :data:`EXAMPLES`
+        failures of each rule and column.
+    failures : pandas.DataFrame, optional
+        Every failure, one row each (columns :data:`RECORD_KEYS`): the content of
+        ``failures.parquet``.
     """
 
     accepted: pd.DataFrame
     rejected: pd.DataFrame
     report: dict
+    failures: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -101,9 +109,11 @@ class ValidationResult:
         lines = [head]
         for f in r["failures"][:SUMMARY_LINES]:
             lines.append(f"  {f['severity']}: {f['message']}")
-        more = len(r["failures"]) - SUMMARY_LINES
+        more = r.get("failures_total", len(r["failures"])) - SUMMARY_LINES
         if more > 0:
-            lines.append(f"  ... and {more} more (see validation.json)")
+            lines.append(
+                f"  ... and {more} more (see validation.json and failures.parquet)"
+            )
         return "\n".join(lines)
 
 
@@ -233,12 +243,12 @@ def _table_failures(
     contract: Contract,
     factors: dict | None = None,
     pool: ThreadPoolExecutor | None = None,
-) -> list[Failure]:
+) -> list[FailureBlock]:
     """Evaluate the contract's table (cross-row) rules; vectorized per rule.
 
     ``factors`` as in :func:`_plan_passes`; its ``ion`` entry spares hashing the ion
     column again. With a ``pool``, the rules run in its threads (they only read the
-    frame); the failures keep the contract's rule order.
+    frame); the failures keep the contract's rule order, one block per rule.
     """
     out = []
     frame = df.copy(deep=False)  # the checks read it; _sample is added, no data copied
@@ -264,19 +274,23 @@ def _table_failures(
         idx = np.flatnonzero(~ok)
         if not len(idx):
             continue
-        values = df[rule.column].to_numpy(dtype=object)[idx]
+        values = np.asarray(df[rule.column].take(idx).to_numpy(), dtype=object)
         explain = EXPLAIN.get(rule.check)
-        details = explain(frame, idx) if explain else [None] * len(idx)
-        out.extend(
-            Failure(
+        messages = np.full(len(idx), rule.description, dtype=object)
+        if explain:
+            messages[:] = [
+                f"{rule.description} ({d})" if d else rule.description
+                for d in explain(frame, idx)
+            ]
+        out.append(
+            FailureBlock(
                 rule=rule.name,
-                message=f"{rule.description} ({d})" if d else rule.description,
-                column=rule.column,
-                value=v,
                 severity=rule.severity,
-                index=int(i),
+                column=rule.column,
+                index=idx,
+                value=values,
+                message=messages,
             )
-            for i, v, d in zip(idx, values, details, strict=True)
         )
     return out
 
@@ -303,7 +317,29 @@ def check_table(
     """
     spec = load_contract(contract)
     frame = df[CANONICAL_COLUMNS].reset_index(drop=True)
-    return _contract_failures(frame, spec)
+    return _expanded(_contract_failures(frame, spec))
+
+
+def _expanded(failures: list) -> list[Failure]:
+    """``failures`` with every :class:`FailureBlock` as its Failure objects."""
+    out: list[Failure] = []
+    for f in failures:
+        out.extend(f.failures() if isinstance(f, FailureBlock) else [f])
+    return out
+
+
+def _unjudged(found: list, parsed: set[tuple]) -> list:
+    """``found`` without the failures at cells in ``parsed`` ((index, column))."""
+    out = []
+    for f in found:
+        if not isinstance(f, FailureBlock):
+            if (f.index, f.column) not in parsed:
+                out.append(f)
+            continue
+        done = [i for i, column in parsed if column == f.column and i is not None]
+        keep = ~np.isin(f.index, done)
+        out.append(f if keep.all() else f.subset(keep))
+    return out
 
 
 def _typed(plan: tuple[ColumnPlan, ...], df: pd.DataFrame) -> bool:
@@ -388,10 +424,7 @@ def _clean_table_failures(
         return []
     part = frame.take(keep).reset_index(drop=True)
     sub = {k: (codes[keep], values) for k, (codes, values) in (factors or {}).items()}
-    return [
-        replace(f, index=int(keep[f.index]))
-        for f in _table_failures(part, spec, sub or None)
-    ]
+    return [block.at(keep) for block in _table_failures(part, spec, sub or None)]
 
 
 @cache
@@ -403,15 +436,16 @@ def _ion_hint(value: str) -> str:
     return ""
 
 
-def _describe(failure: Failure, file: str, row, column, value, contract) -> str:
+def _describe(file: str, row, column, ion, value, rule, message, contract) -> str:
+    """A failure's message: where (file, row, column, ion), the value, the rule."""
     where = f"{file}" + (f", row {row}" if row is not None else "")
     where += f", column {column!r}" if column else ""
-    where += f" ({failure.ion})" if failure.ion else ""
+    where += f" ({ion})" if ion else ""
     what = f": value {value!r}" if value is not None else ""
-    text = failure.message or contract.describe(failure.rule)
-    if failure.rule == "known_ion" and value is not None:
+    text = message or contract.describe(rule)
+    if rule == "known_ion" and value is not None:
         text += _ion_hint(str(value))
-    return f"{where}{what}: rule {failure.rule}: {text}"
+    return f"{where}{what}: rule {rule}: {text}"
 
 
 def validate_file(
@@ -470,9 +504,10 @@ def validate_file(
         unclean = np.zeros(len(table), dtype=bool)
         unclean[[f.index for f in ing.failures if f.is_error]] = True
         found = _contract_failures(canonical, spec, ing.factors, unclean)
-        failures += _at_source(
-            ing, [f for f in found if (f.index, f.column) not in parsed]
-        )  # a cell already reported as unparsable is not judged again
+        if len(table) < BIG_TABLE:  # the plain path: one object per failure
+            found = _expanded(found)
+        # a cell already reported as unparsable is not judged again
+        failures += _at_source(ing, _unjudged(found, parsed))
     return _split(ing, failures, spec, mode, dataset)
 
 
@@ -491,6 +526,9 @@ def _at_source(ing: Ingested, failures: list[Failure]) -> list[Failure]:
     cells: dict[str, object] = {}  # header -> its raw cells (no copy)
     out = []
     for f in failures:
+        if isinstance(f, FailureBlock):
+            out.append(_block_at_source(ing, f, raw_pos))
+            continue
         header, ion = None, None
         if f.index is not None and f.column is not None:
             if ing.ion_sources:
@@ -510,15 +548,49 @@ def _at_source(ing: Ingested, failures: list[Failure]) -> list[Failure]:
     return out
 
 
+def _block_at_source(ing: Ingested, block: FailureBlock, raw_pos) -> FailureBlock:
+    """:func:`_at_source` for a block of failures, per distinct header."""
+    n = len(block)
+    header = np.full(n, None, dtype=object)
+    ion = np.full(n, None, dtype=object)
+    if block.column is None:
+        return block
+    if ing.ion_sources:
+        row_ions = ing.table["ion"].take(block.index).to_numpy(dtype=object)
+        codes, names = pd.factorize(row_ions)
+        per_ion = [ing.ion_sources.get((block.column, name)) for name in names]
+        header = np.array([*per_ion, None], dtype=object)[codes]
+        named = pd.notna(header)
+        ion[named] = row_ions[named]
+    unnamed = pd.isna(header)
+    header[unnamed] = ing.sources.get(block.column)
+    value = block.value.copy()
+    told = pd.notna(header)
+    if not told.any():
+        return block
+    for name in pd.unique(header[told]):
+        at = np.flatnonzero(header == name)
+        cells = ing.raw[name].array.take(raw_pos[block.index[at]])
+        value[at] = [
+            (c.strip() or None) if isinstance(c, str) else c
+            for c in np.asarray(cells, dtype=object)
+        ]  # an empty cell holds no value
+    return FailureBlock(
+        rule=block.rule, severity=block.severity, column=block.column,
+        index=block.index, value=value, message=block.message,
+        source_column=header, ion=ion,
+    )  # fmt: skip
+
+
 def _split(
-    ing: Ingested, failures: list[Failure], spec: Contract, mode: str, dataset
+    ing: Ingested, failures: list, spec: Contract, mode: str, dataset
 ) -> ValidationResult:
     """Accepted and rejected rows, and the ``validation.json`` report."""
     table = ing.table
     n = len(table)
     file_level = any(f.index is None and f.is_error for f in failures)
     records, bad, reasons = _reported(ing, failures, spec)
-    n_errors = sum(1 for r in records if r["severity"] == "error")
+    n_errors = int((records["severity"] == "error").sum())
     n_warn = len(records) - n_errors
     withhold = mode == "strict" and n_errors > 0
     reject = np.ones(n, dtype=bool) if withhold else bad
@@ -552,13 +624,41 @@ def _split(
         "rows_with_errors": int(bad.sum()),
         "errors": n_errors,
         "warnings": n_warn,
-        "failures": records,
+        **_bounded(records),
         "input": _jsonable_tree(ing.info),
         "contract": {"path": spec.path, "version": spec.version},
     }
     if report["rows_read"] != report["rows_accepted"] + report["rows_rejected"]:
         raise AssertionError("row accounting broken")  # pragma: no cover
-    return ValidationResult(accepted=accepted, rejected=rejected, report=report)
+    return ValidationResult(
+        accepted=accepted, rejected=rejected, report=report, failures=records
+    )
+
+
+def _bounded(records: pd.DataFrame) -> dict:
+    """validation.json's failures: the first :data:`EXAMPLES` of each rule and
+    column (in record order) and the count of each, so the file stays small for
+    any table; every failure is in ``failures.parquet``."""
+    key = records[["rule", "column"]].astype(str)
+    groups = key.groupby(["rule", "column"], sort=False, dropna=False)
+    rank = groups.cumcount().to_numpy()
+    examples = records[rank < EXAMPLES]
+    first = records.loc[rank == 0, ["rule", "column", "severity"]]
+    counts = zip(*(first[c].tolist() for c in first), groups.size().tolist(),
+                 strict=True)  # fmt: skip
+    return {
+        "failures": [
+            dict(zip(RECORD_KEYS, r, strict=True))
+            for r in examples[list(RECORD_KEYS)].itertuples(index=False)
+        ],
+        "failures_total": len(records),
+        "failures_shown": len(examples),
+        "examples_per_rule_and_column": EXAMPLES,
+        "failure_counts": [
+            {"rule": r, "column": c, "severity": sev, "count": int(k)}
+            for r, c, sev, k in counts
+        ],
+    }
 
 
 #: At most this many rejected rows are named in a sample's ``sample_rejected``.
@@ -620,12 +720,22 @@ def _as_written(value) -> str:
     return str(value)
 
 
+#: The columns of a failure record (validation.json's examples, failures.parquet).
+RECORD_KEYS = ("file", "row", "column", "value", "ion", "rule", "severity", "message")
+
+
 def _reported(
-    ing: Ingested, failures: list[Failure], spec: Contract
-) -> tuple[list[dict], np.ndarray, dict[int, list[tuple]]]:
-    """The ``validation.json`` records of ``failures`` (file-level first, then by
-    row), the table rows with errors, and each such row's errors as
-    ``(rule, column, value)`` in the file's words."""
+    ing: Ingested, failures: list, spec: Contract
+) -> tuple[pd.DataFrame, np.ndarray, dict[int, list[tuple]]]:
+    """The failure records of ``failures`` (file-level first, then by row; columns
+    :data:`RECORD_KEYS`, object dtype), the table rows with errors, and each such
+    row's errors as ``(rule, column, value)`` in the file's words.
+
+    Failure objects go one by one (the plain path); a list with a
+    :class:`FailureBlock` (a big table) goes column-wise.
+    """
+    if any(isinstance(f, FailureBlock) for f in failures):
+        return _reported_columns(ing, failures, spec)
     n = len(ing.table)
     rows = ing.table["source_row"].to_numpy() if n else np.array([], np.int64)
     raw_pos = ing.table["_raw_pos"].to_numpy()
@@ -644,17 +754,12 @@ def _reported(
         cell = None if idx is None else (int(raw_pos[idx]), column, f.rule)
         if ing.layout != "wide" or cell not in cells:
             cells.add(cell)
-            reported = Failure(
-                rule=f.rule,
-                message=_describe(f, ing.path, row, column, value, spec),
-                column=column,
-                value=value,
-                severity=f.severity,
-                file=ing.path,
-                row=row,
-                ion=f.ion,
+            message = _describe(
+                ing.path, row, column, f.ion, value, f.rule, f.message, spec
             )
-            records.append(reported.to_dict())
+            records.append(
+                (ing.path, row, column, value, f.ion, f.rule, f.severity, message)
+            )
         if not f.is_error:
             continue
         short = (f.rule, column, value)
@@ -665,7 +770,118 @@ def _reported(
         else:
             bad[idx] = True
             reasons.setdefault(idx, []).append(short)
-    return records, bad, reasons
+    frame = pd.DataFrame(
+        {key: _objects([r[k] for r in records]) for k, key in enumerate(RECORD_KEYS)},
+        dtype=object,  # cells as they are: no text column of missing values
+    )
+    return frame, bad, reasons
+
+
+def _objects(values) -> np.ndarray:
+    """A 1-d object array of ``values`` (tuples stay cells)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def _flat(failures: list) -> dict[str, np.ndarray]:
+    """Failures and blocks of failures as columns, in list order: rule, message,
+    column (canonical), reported (the file's header), value, severity, ion and
+    index (-1 for a file-level failure)."""
+    parts: dict[str, list] = {k: [] for k in (
+        "rule", "message", "column", "reported", "value", "severity", "ion", "index"
+    )}  # fmt: skip
+    singles: list[Failure] = []
+
+    def flush():
+        if not singles:
+            return
+        parts["rule"].append(_objects([f.rule for f in singles]))
+        parts["message"].append(_objects([f.message for f in singles]))
+        parts["column"].append(_objects([f.column for f in singles]))
+        parts["reported"].append(_objects([f.reported_column for f in singles]))
+        parts["value"].append(_objects([f.value for f in singles]))
+        parts["severity"].append(_objects([f.severity for f in singles]))
+        parts["ion"].append(_objects([f.ion for f in singles]))
+        index = [-1 if f.index is None else f.index for f in singles]
+        parts["index"].append(np.asarray(index, dtype=np.int64))
+        singles.clear()
+
+    for f in failures:
+        if not isinstance(f, FailureBlock):
+            singles.append(f)
+            continue
+        flush()
+        m = len(f)
+        source = f.source_column if f.source_column is not None else np.full(m, None)
+        reported = np.where(pd.isna(source), f.column, source).astype(object)
+        parts["rule"].append(np.full(m, f.rule, dtype=object))
+        parts["message"].append(np.asarray(f.message, dtype=object))
+        parts["column"].append(np.full(m, f.column, dtype=object))
+        parts["reported"].append(reported)
+        parts["value"].append(np.asarray(f.value, dtype=object))
+        parts["severity"].append(np.full(m, f.severity, dtype=object))
+        parts["ion"].append(f.ion if f.ion is not None else np.full(m, None))
+        parts["index"].append(np.asarray(f.index, dtype=np.int64))
+    flush()
+    return {k: np.concatenate(v) if v else np.array([]) for k, v in parts.items()}
+
+
+def _reported_columns(
+    ing: Ingested, failures: list, spec: Contract
+) -> tuple[pd.DataFrame, np.ndarray, dict[int, list[tuple]]]:
+    """:func:`_reported` column-wise: a message per failure, no object per failure."""
+    n = len(ing.table)
+    cols = _flat(failures)
+    has = cols["index"] >= 0
+    order = np.lexsort((np.where(has, cols["index"], 0), has))  # stable
+    cols = {k: v[order] for k, v in cols.items()}
+    has, idx = has[order], cols["index"]
+    rows = ing.table["source_row"].to_numpy()
+    row = np.full(len(idx), ing.info.get("header_row"), dtype=object)
+    row[has] = rows[idx[has]].tolist()
+    value = _objects([jsonable(v) for v in cols["value"]])
+    keep = np.ones(len(idx), dtype=bool)
+    if ing.layout == "wide":  # a wide row's cell is reported once (see _reported)
+        pos = np.where(has, ing.table["_raw_pos"].to_numpy()[np.where(has, idx, 0)], -1)
+        cell = pd.DataFrame(
+            {"pos": pos, "column": np.where(has, cols["reported"], ""),
+             "rule": np.where(has, cols["rule"], "")}
+        )  # fmt: skip
+        keep = ~cell.astype(str).duplicated().to_numpy()
+    kept = np.flatnonzero(keep)
+    message = [
+        _describe(ing.path, r, c, ion, v, rule, m, spec)
+        for r, c, ion, v, rule, m in zip(
+            row[kept], cols["reported"][kept], cols["ion"][kept], value[kept],
+            cols["rule"][kept], cols["message"][kept], strict=True,
+        )
+    ]  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "file": _objects([ing.path] * len(kept)),
+            "row": row[kept],
+            "column": cols["reported"][kept],
+            "value": value[kept],
+            "ion": cols["ion"][kept],
+            "rule": cols["rule"][kept],
+            "severity": cols["severity"][kept],
+            "message": _objects(message),
+        },
+        dtype=object,
+    )
+    bad = np.zeros(n, dtype=bool)
+    reasons: dict[int, list[tuple]] = {}
+    for k in np.flatnonzero(cols["severity"] == "error"):
+        short = (cols["rule"][k], cols["reported"][k], value[k])
+        if idx[k] < 0:
+            bad[:] = True
+            for i in range(n):
+                reasons.setdefault(i, []).append(short)
+        else:
+            bad[idx[k]] = True
+            reasons.setdefault(int(idx[k]), []).append(short)
+    return frame, bad, reasons
 
 
 def _dataset_name(ing: Ingested, dataset: str | None) -> str:
@@ -732,8 +948,10 @@ def write_outputs(
     *,
     validation_json: str | os.PathLike,
     rejected_csv: str | os.PathLike,
+    failures_parquet: str | os.PathLike | None = None,
 ) -> None:
-    """Write ``validation.json`` and ``rejected.csv`` (always, header-only if empty).
+    """Write ``validation.json`` and ``rejected.csv`` (always, header-only if empty),
+    and with ``failures_parquet`` every failure as a table (no row if none).
 
     Each file is written to a temporary name and renamed: whole or not at all.
     ``rejected.csv`` is for people: written through :func:`iongrad.files.csv_text`,
@@ -742,3 +960,40 @@ def write_outputs(
     text = json.dumps(result.report, indent=2, allow_nan=False, default=str)
     write_text(validation_json, text + "\n")
     write_text(rejected_csv, csv_text(result.rejected))
+    if failures_parquet is not None:
+        write_failures(failures_parquet, result.failures)
+
+
+def _value_text(value) -> str | None:
+    """A record's value as text: a number as JSON writes it (repr for a float)."""
+    kind = type(value)
+    if value is None or kind is str:
+        return value
+    if kind is float:  # finite: jsonable made NaN None and infinities text
+        return repr(value)
+    return json.dumps(value, default=str)
+
+
+def write_failures(path: str | os.PathLike, records: pd.DataFrame | None) -> None:
+    """Every failure as a parquet table (columns :data:`RECORD_KEYS`; ``row`` an
+    integer, ``value`` the cell as text: a number as JSON writes it)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if records is None:
+        records = pd.DataFrame({k: [] for k in RECORD_KEYS})
+    columns = {}
+    for k in RECORD_KEYS:
+        cells = records[k].tolist()
+        if k == "row":
+            columns[k] = pa.array(cells, type=pa.int64())
+        elif k == "value":
+            text = [_value_text(v) for v in cells]
+            columns[k] = pa.array(text, type=pa.string())
+        elif k == "message":
+            columns[k] = pa.array(cells, type=pa.string())
+        else:  # few distinct texts: stored once each
+            columns[k] = pa.array(cells, type=pa.string()).dictionary_encode()
+    table = pa.table(columns)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)

@@ -38,7 +38,12 @@ import pandas as pd
 
 from iongrad import files
 from iongrad.gate.ingest import IngestError
-from iongrad.gate.validation import validate_file, write_outputs
+from iongrad.gate.validation import (
+    RECORD_KEYS,
+    validate_file,
+    write_failures,
+    write_outputs,
+)
 from iongrad.pipeline.config import write_resolved
 from iongrad.pipeline.integrity import DamagedResultError, read_json, read_parquet
 from iongrad.pipeline.logs import job_log
@@ -168,13 +173,23 @@ def validate_job(
             )
             return
         log_.info("%s", result.summary())
-        # Both files or neither: each is renamed into place only when both are written.
+        # All three files or none: each is renamed into place only when all are
+        # written.
         with (
             files.atomic_path(validation_json) as vj,
             files.atomic_path(rejected_csv) as rc,
+            files.atomic_path(_failures_path(validation_json)) as fp,
         ):
-            write_outputs(result, validation_json=vj, rejected_csv=rc)
+            write_outputs(
+                result, validation_json=vj, rejected_csv=rc, failures_parquet=fp
+            )
         _write_parquet(result.accepted, measurements)
+
+
+def _failures_path(validation_json: str | os.PathLike) -> Path:
+    """``failures.parquet`` beside ``validation.json``: every failure, one row each
+    (validation.json counts them and keeps the first examples)."""
+    return Path(validation_json).with_name(files.FAILURES_FILE)
 
 
 def _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv) -> None:
@@ -201,6 +216,8 @@ def _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv) ->
     }
     files.write_json(validation_json, report)
     files.write_text(rejected_csv, "source_file,source_row,reason\n")
+    record = {k: [failure.get(k)] for k in RECORD_KEYS}
+    write_failures(_failures_path(validation_json), pd.DataFrame(record, dtype=object))
 
 
 def _failure_line(failure: Mapping[str, Any]) -> str:
@@ -239,8 +256,12 @@ def _summary_of(report: Mapping[str, Any], limit: int = 20) -> str:
     errors = _errors(report)
     for f in errors[:limit]:
         lines.append(f"  {_failure_line(f)}")
-    if len(errors) > limit:
-        lines.append(f"  ... and {len(errors) - limit} more (see validation.json)")
+    # validation.json keeps examples of each rule; "errors" counts them all
+    more = max(len(errors), int(report.get("errors") or 0)) - min(len(errors), limit)
+    if more > 0:
+        lines.append(
+            f"  ... and {more} more (see validation.json and {files.FAILURES_FILE})"
+        )
     return "\n".join(lines)
 
 

@@ -186,6 +186,7 @@ def validation_excerpt(report: dict, failures: int | None = None) -> dict:
     for key in ("failures", "warnings"):
         if isinstance(report.get(key), list):
             out[key] = report[key][:n]
-            out[f"{key}_total"] = len(report[key])
+            # a bounded validation.json says how many failures there are in all
+            out[f"{key}_total"] = report.get(f"{key}_total", len(report[key]))
             out[f"{key}_shown"] = len(out[key])
     return out

@@ -137,8 +137,10 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
             for f in fails
             if isinstance(f, dict) and f.get("severity", "error") == "error"
         ]
+        # validation.json keeps examples of each rule; "errors" counts them all
+        count = max(len(errors), int(info["validation"].get("errors") or 0))
         info["problem"] = (
-            f"{len(errors)} validation error(s); first: {errors[0].get('message', '')}"
+            f"{count} validation error(s); first: {errors[0].get('message', '')}"
             if errors
             else "the dataset's jobs failed; see the workflow log"
         )

@@ -1,0 +1,117 @@
+"""validation.json stays small at any size; every failure is in failures.parquet.
+
+validation.json counts the failures per rule and column and keeps the first
+``EXAMPLES`` of each; failures.parquet holds every one. A big table's failures are
+built column-wise (FailureBlock), a small one's one object each: both give the same
+records.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iongrad.gate import checks, validation
+from iongrad.gate.validation import EXAMPLES, validate_file, write_outputs
+
+
+def _unbalanced_baths(samples: int) -> pd.DataFrame:
+    """``samples`` samples x 3 ions; every third sample's bath is off neutrality
+    (a bath_electroneutral warning on each of its rows)."""
+    ions = np.tile(["K+", "Na+", "Cl-"], samples)
+    c_out = np.tile([5.0, 145.0, 150.0], samples)
+    off = np.repeat(np.arange(samples) % 3 == 0, 3) & (ions == "Cl-")
+    c_out[off] = 100.0
+    return pd.DataFrame(
+        {
+            "dataset": "d",
+            "sample_id": np.repeat([f"s{i:05d}" for i in range(samples)], 3),
+            "cell_type": "neuron",
+            "temperature_C": 37.0,
+            "ion": ions,
+            "c_in_mM": np.tile([140.0, 10.0, 10.0], samples),
+            "c_out_mM": c_out,
+        }
+    )
+
+
+@pytest.fixture
+def big_file(tmp_path):
+    path = tmp_path / "big.csv"
+    df = _unbalanced_baths(600)
+    df.loc[4, "c_in_mM"] = -1.0  # one error
+    df.to_csv(path, index=False)
+    return path
+
+
+def _paths(monkeypatch, fast: bool) -> None:
+    big = 0 if fast else 10**12
+    for module in (checks, validation):
+        monkeypatch.setattr(module, "BIG_TABLE", big)
+
+
+def test_validation_json_keeps_examples_and_counts(big_file):
+    result = validate_file(big_file, mode="lenient")
+    report = result.report
+    counts = {(c["rule"], c["column"]): c["count"] for c in report["failure_counts"]}
+    # 200 samples x 3 rows, and the 2 rows left of s00001 after its error row
+    assert counts[("bath_electroneutral", "c_out_mM")] == 602
+    assert counts[("c_in_nonnegative_finite", "c_in_mM")] == 1
+    assert report["failures_total"] == len(result.failures) == sum(counts.values())
+    shown = [f for f in report["failures"] if f["rule"] == "bath_electroneutral"]
+    assert len(shown) == EXAMPLES == report["examples_per_rule_and_column"]
+    assert report["failures_shown"] == len(report["failures"]) == EXAMPLES + 1
+    assert report["warnings"] + report["errors"] == report["failures_total"]
+    # the examples are the first records, in row order
+    first = result.failures[result.failures["rule"] == "bath_electroneutral"]
+    assert [f["row"] for f in shown] == first["row"].tolist()[:EXAMPLES]
+
+
+def test_failures_parquet_holds_every_failure(big_file, tmp_path):
+    result = validate_file(big_file, mode="lenient")
+    out = tmp_path / "out"
+    write_outputs(
+        result,
+        validation_json=out / "validation.json",
+        rejected_csv=out / "rejected.csv",
+        failures_parquet=out / "failures.parquet",
+    )
+    table = pd.read_parquet(out / "failures.parquet")
+    assert len(table) == result.report["failures_total"]
+    assert list(table.columns) == list(validation.RECORD_KEYS)
+    assert table["row"].tolist() == result.failures["row"].tolist()
+    assert table["message"].tolist() == result.failures["message"].tolist()
+    written = json.loads((out / "validation.json").read_text())
+    assert written["failures"] == result.report["failures"]
+    # a value is the cell as text, a number as JSON writes it
+    error = table[table["rule"] == "c_in_nonnegative_finite"].iloc[0]
+    assert error["value"] == "-1.0" and error["row"] == 6
+
+
+def test_failures_parquet_of_a_clean_file_has_no_row(tmp_path):
+    path = tmp_path / "clean.csv"
+    _unbalanced_baths(2).iloc[3:].to_csv(path, index=False)
+    result = validate_file(path)
+    assert result.report["failure_counts"] == [] and result.ok
+    write_outputs(
+        result,
+        validation_json=tmp_path / "v.json",
+        rejected_csv=tmp_path / "r.csv",
+        failures_parquet=tmp_path / "f.parquet",
+    )
+    assert len(pd.read_parquet(tmp_path / "f.parquet")) == 0
+
+
+@pytest.mark.parametrize("mode", ["strict", "lenient"])
+def test_column_wise_failures_equal_one_object_each(big_file, monkeypatch, mode):
+    _paths(monkeypatch, fast=False)
+    plain = validate_file(big_file, mode=mode)
+    _paths(monkeypatch, fast=True)
+    fast = validate_file(big_file, mode=mode)
+    pd.testing.assert_frame_equal(fast.failures, plain.failures)
+    assert fast.report == plain.report
+    pd.testing.assert_frame_equal(fast.rejected, plain.rejected)
+    pd.testing.assert_frame_equal(fast.accepted, plain.accepted)
