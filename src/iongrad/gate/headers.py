@@ -1,12 +1,19 @@
 """The header grammar: what each column of a lab's file holds.
 
 A header names a field of the measurement contract under one of its accepted
-spellings (``sample``, ``Temp``, ``c_out``, ``bath``...), or one ion in one
-compartment of a wide file (``K_in_mM``, ``Na+ [mM] in``, ``Cl- (uM) out``); any
-other header is ignored with a warning. A unit may follow the name after ``_`` or
-stand in brackets anywhere (``c_in_mM``, ``temperature [degC]``); round brackets
-holding a charge belong to the ion's name (``Ca(2+)_in``). Parquet field metadata
-may give the unit instead.
+spellings (``sample``, ``Temp``, ``c_out``, ``bath``, ``Vrest``...), or one ion on
+one side of the membrane in a wide file, in one of the forms :data:`ION_FORMS`
+lists (``K_in_mM``, ``Na+ [mM] in``, ``[K+]i (mM)``, ``c(K+) in``, ``Ki``,
+``K+ intracellular``); any other header is ignored with a warning. A unit may follow
+the name after ``_`` or ``/`` or stand in brackets (``c_in_mM``, ``Temperature/°C``,
+``temperature [degC]``); round brackets holding a charge belong to the ion's name
+(``Ca(2+)_in``), as does a bracket opening the header (``[K+]i``). Parquet field
+metadata may give the unit instead.
+
+A header with more than one reading (``Cl (mM)``: chloride inside, or outside?) is
+an error listing the readings: it is never guessed. A dataset's config may state
+what any header means (``columns``, :func:`plan_headers`), which overrides the
+grammar.
 
 Examples
 --------
@@ -17,18 +24,22 @@ Examples
 >>> role, failure = classify("c_out [uM]", None)
 >>> (role.role, role.name, role.unit, failure)
 ('field', 'c_out', 'uM', None)
->>> classify("Cl- (uM) out", None)[0]
-HeaderRole(header='Cl- (uM) out', role='wide', name='Cl-', comp='out', unit='uM')
+>>> role = classify("[Ca2+]i (uM)", None)[0]
+>>> (role.role, role.name, role.comp, role.unit, role.form)
+('wide', 'Ca2+', 'in', 'uM', '[ion]side')
+>>> classify("Cl (mM)", None)[1].rule
+'ambiguous_header'
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
 from iongrad.gate.failures import Failure
-from iongrad.ions import UnknownIonError, lookup
+from iongrad.ions import Ion, UnknownIonError, lookup
 from iongrad.units import UnitError, unit_factor
 
 __all__ = [
@@ -59,7 +70,16 @@ _FIELD_ALIASES = {
     "gamma_in": ["gamma_in"],
     "gamma_out": ["gamma_out"],
     "permeant": ["permeant"],
-    "vm": ["vm", "v_m", "membrane_potential", "resting_potential"],
+    "vm": [
+        "vm",
+        "v_m",
+        "membrane_potential",
+        "resting_potential",
+        "vrest",
+        "v_rest",
+        "rmp",
+        "resting_membrane_potential",
+    ],
     "erev": ["erev", "e_rev", "reversal_potential"],
     "permeability": ["permeability", "p_rel", "relative_permeability"],
     "ljp": ["ljp", "liquid_junction_potential"],
@@ -69,8 +89,16 @@ _FIELD_ALIASES = {
 }
 _ALIAS = {alias: name for name, aliases in _FIELD_ALIASES.items() for alias in aliases}
 _TEMPERATURE_WORDS = {"c", "degc", "°c", "ºc", "celsius", "k", "kelvin"}
-_COMPARTMENTS = {"in": "in", "i": "in", "inside": "in", "out": "out", "o": "out"}
-_WIDE = re.compile(r"^(?P<ion>.+?)[\s_]+(?P<comp>in|out|inside|outside|i|o)$", re.I)
+#: Words for the two sides of the membrane in an ion's header (any case).
+SIDE_WORDS = {
+    "in": ("in", "i", "inside", "intracellular", "intra", "internal"),
+    "out": ("out", "o", "outside", "extracellular", "extra", "external", "bath"),
+}
+_SIDE_OF = {word: side for side, words in SIDE_WORDS.items() for word in words}
+#: Ions written as their symbol and a lower-case i or o (``Ki``, ``Nao``, ``Cai``).
+#: Case counts: ``KO`` or ``ko`` (a knockout) is not K+ outside. One-letter
+#: anions and H+ are left out: ``Hi``, ``Io``, ``Fo`` say too little.
+COMPACT_IONS = ("K", "Na", "Ca", "Cl", "Mg", "Li", "Rb", "Cs", "Sr", "Ba", "Zn", "Mn")
 _BRACKETS = re.compile(r"\s*(\[([^\]]*)\]|\(([^)]*)\))\s*")
 _CHARGE = re.compile(r"^\d*[+-]+\d*$")
 #: Unit spellings without a slash (a header cannot hold one) -> the unit.
@@ -82,12 +110,81 @@ _REQUIRED = ["sample_id", "cell_type", "temperature"]
 
 
 @dataclass(frozen=True)
+class HeaderForm:
+    """One way of writing an ion and its side in a header.
+
+    ``pattern`` is matched against the whole header once its unit is taken off
+    (:func:`split_header`); its group ``ion`` is read with :func:`iongrad.ions.lookup`
+    and its group ``side`` with :data:`SIDE_WORDS` (a form without a side names an
+    ion on either side: two readings).
+    """
+
+    name: str
+    examples: str
+    pattern: str
+    case_sensitive: bool = False
+
+    def match(self, base: str) -> re.Match | None:
+        """The form's match of ``base`` (the header without its unit), or None."""
+        return _compiled(self).fullmatch(base)
+
+
+_ANY_SIDE = "|".join(sorted(_SIDE_OF, key=len, reverse=True))
+_WORD_SIDE = "|".join(w for w in sorted(_SIDE_OF, key=len, reverse=True) if len(w) > 3)
+#: The header grammar of ion columns: every form a header is read by. A header
+#: with exactly one reading (over these forms and the field names) is read; one
+#: with several is an error listing them; one with none is ignored.
+ION_FORMS = (
+    HeaderForm(
+        "ion, side",
+        "K_in, Na+ inside, K+ in (mM), K+ intracellular, Cl- (uM) out",
+        rf"(?P<ion>.+?)[\s_]+(?P<side>{_ANY_SIDE})",
+    ),
+    HeaderForm(
+        "[ion]side",
+        "[K+]i, [K+]o, [K]in, [Cl-]out, [Ca2+]i (uM)",
+        rf"\[(?P<ion>[^\[\]]+)\][\s_]*(?P<side>{_ANY_SIDE})?",
+    ),
+    HeaderForm(
+        "c(ion) side",
+        "c(K+) in, c(Na+)_out",
+        rf"c\s*\((?P<ion>[^()]+)\)[\s_]*(?P<side>{_ANY_SIDE})?",
+    ),
+    HeaderForm(
+        "side ion",
+        "intracellular K+, extracellular Na+, bath Cl-",
+        rf"(?P<side>{_WORD_SIDE})[\s_]+(?P<ion>.+)",
+    ),
+    HeaderForm(
+        "symbol + i/o",
+        "Ki, Ko, Nai, Nao, Cai, Cao, Cli, Clo",
+        rf"(?P<ion>{'|'.join(COMPACT_IONS)})(?P<side>[io])",
+        case_sensitive=True,
+    ),
+    HeaderForm(
+        "ion without side",
+        "Cl, Ca2+, Na+ (mM), chloride",
+        r"(?P<ion>[^\[\]()]+)",
+    ),
+)
+#: The name of the reading by a contract field's name (``sample``, ``Temp``).
+FIELD_FORM = "field name"
+
+
+@cache
+def _compiled(form: HeaderForm) -> re.Pattern:
+    return re.compile(form.pattern, 0 if form.case_sensitive else re.I)
+
+
+@dataclass(frozen=True)
 class HeaderRole:
     """What one column holds.
 
     ``role`` is ``"field"`` (``name`` is the contract field), ``"wide"`` (``name`` is
     the ion's symbol, ``comp`` its compartment, ``in`` or ``out``) or ``"ignored"``;
-    ``unit`` is the unit from the header or the field metadata.
+    ``unit`` is the unit from the header or the field metadata; ``form`` names the
+    grammar form (or :data:`FIELD_FORM`, or the config mapping) it was read by, and
+    ``readings`` the readings of an ``ambiguous`` header.
     """
 
     header: str
@@ -95,16 +192,25 @@ class HeaderRole:
     name: str = ""
     comp: str = ""
     unit: str | None = None
+    form: str = ""
+    readings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class HeaderPlan:
-    """The columns of one file by role, and its layout (``long`` or ``wide``)."""
+    """The columns of one file by role, and its layout (``long`` or ``wide``).
+
+    ``columns`` holds every column's role in file order, for a person to read
+    (``iongrad inspect``): besides ``field``, ``wide`` and ``ignored`` a role may
+    be ``ambiguous`` (``readings`` lists them) or ``unreadable`` (a repeated
+    header, a control character).
+    """
 
     fields: dict[str, HeaderRole]
     wide: list[HeaderRole]
     layout: str
     ignored: list[str]
+    columns: list[HeaderRole] = field(default_factory=list)
 
 
 def unit_text(token: str) -> str:
@@ -125,14 +231,20 @@ def _is_unit_token(token: str) -> bool:
 
 
 def split_header(header: str) -> tuple[str, str | None]:
-    """Split ``'Na+ [mM] in'`` into ``('Na+ in', 'mM')`` and ``'K_in_mM'`` alike."""
+    """Split ``'Na+ [mM] in'`` into ``('Na+ in', 'mM')`` and ``'K_in_mM'`` alike.
+
+    The unit is the last bracketed text (``(mM)``, ``[degC]``), else a unit after
+    the last ``_`` or after a ``/`` (``Temperature/°C``). Brackets that belong to
+    the name stay: a charge (``Ca(2+)``), a bracket opening the header (the ion of
+    ``[K+]i``) and the ion of ``c(K+) in``.
+    """
     unit = None
 
     def take(match: re.Match) -> str:
         nonlocal unit
         inner = match.group(2) if match.group(2) is not None else match.group(3)
-        if match.group(0).strip().startswith("(") and _CHARGE.match(inner.strip()):
-            return match.group(0)  # Ca(2+): part of the ion name
+        if _names_quantity(header, match, inner.strip()):
+            return match.group(0)
         unit = inner.strip()
         return " "
 
@@ -141,52 +253,177 @@ def split_header(header: str) -> tuple[str, str | None]:
         head, _, tail = base.rpartition("_")
         if head and _is_unit_token(tail):
             base, unit = head, tail
+    if unit is None and "/" in base:
+        for at in (i for i, ch in enumerate(base) if ch == "/"):
+            head, tail = base[:at].strip(), base[at + 1 :].strip()
+            if head and _is_unit_token(tail):
+                base, unit = head, tail
+                break
     return base, unit
+
+
+def _names_quantity(header: str, match: re.Match, inner: str) -> bool:
+    """Whether a bracketed part of ``header`` is part of its name, not its unit."""
+    opening = match.group(0).strip()[0]
+    if opening == "(" and _CHARGE.match(inner):
+        return True  # Ca(2+): the ion's charge
+    before = header[: match.start()]
+    if opening == "[" and not before.strip():
+        return True  # [K+]i: bracket notation, the ion opens the header
+    if re.fullmatch(r"\s*c\s*", before, re.I):  # c(K+) in: the ion, unless a unit
+        try:
+            unit_factor(unit_text(inner))
+        except UnitError:
+            return True
+    return False
 
 
 def _norm(text: str) -> str:
     return re.sub(r"[\s\-.]+", "_", text.strip().lower()).strip("_")
 
 
-def classify(header: str, meta_unit: str | None) -> tuple[HeaderRole, Failure | None]:
+def classify(
+    header: str, meta_unit: str | None, position: int | None = None
+) -> tuple[HeaderRole, Failure | None]:
     """Return the column's role and a failure of the whole file (or None).
 
-    ``meta_unit`` is the parquet field's unit metadata, if any.
+    ``meta_unit`` is the parquet field's unit metadata, if any; ``position`` the
+    column's place in the file (0-based), named in an ambiguous header's error.
     """
     base, unit = split_header(header)
-    if meta_unit is not None:
-        # The canonical c_in_mM / c_out_mM keep mmol/kg values under their name
-        # (the contract's concentration_scale): metadata mmol/kg is no conflict.
-        molal = header in {"c_in_mM", "c_out_mM"} and meta_unit == "mmol/kg"
-        if not molal and unit is not None and unit_text(unit) != unit_text(meta_unit):
-            return HeaderRole(header, "ignored"), Failure(
-                rule="unit_conflict",
-                message="the header unit and the parquet field metadata disagree",
-                column=header,
-                value=f"header {unit!r}, metadata {meta_unit!r}",
-            )
-        unit = meta_unit
+    unit, conflict = _header_unit(header, unit, meta_unit)
+    if conflict is not None:
+        return HeaderRole(header, "ignored"), conflict
+    found = readings(header, base, unit)
+    if len(found) == 1:
+        return found[0], None
+    if found:
+        return _ambiguous(header, found, position)
+    return HeaderRole(header, "ignored"), _unknown_ion(header, base, unit)
+
+
+def _header_unit(
+    header: str, unit: str | None, meta_unit: str | None
+) -> tuple[str | None, Failure | None]:
+    """The column's unit: the parquet field metadata's, else the header's."""
+    if meta_unit is None:
+        return unit, None
+    # The canonical c_in_mM / c_out_mM keep mmol/kg values under their name
+    # (the contract's concentration_scale): metadata mmol/kg is no conflict.
+    molal = header in {"c_in_mM", "c_out_mM"} and meta_unit == "mmol/kg"
+    if not molal and unit is not None and unit_text(unit) != unit_text(meta_unit):
+        return unit, Failure(
+            rule="unit_conflict",
+            message="the header unit and the parquet field metadata disagree",
+            column=header,
+            value=f"header {unit!r}, metadata {meta_unit!r}",
+        )
+    return meta_unit, None
+
+
+def readings(header: str, base: str, unit: str | None) -> list[HeaderRole]:
+    """Every reading of a header (``base`` and ``unit`` as :func:`split_header`
+    splits it): by a field's name, and by each form of :data:`ION_FORMS` whose
+    ion is known. A form without a side gives two readings, inside and outside."""
+    found = []
     key = _norm(base)
     if key in _ALIAS:
-        return HeaderRole(header, "field", _ALIAS[key], unit=unit), None
-    match = _WIDE.match(base)
-    if match:
-        comp = _COMPARTMENTS.get(match.group("comp").lower())
+        role = HeaderRole(header, "field", _ALIAS[key], unit=unit, form=FIELD_FORM)
+        found.append(role)
+    for form in ION_FORMS:
+        match = form.match(base)
+        if match is None:
+            continue
         try:
-            ion = lookup(match.group("ion").strip()).symbol
+            ion = lookup(match["ion"].strip())
+        except UnknownIonError:
+            continue
+        side = match.groupdict().get("side")
+        if side is None and not _clearly_an_ion(form, match["ion"].strip(), ion, unit):
+            continue
+        for comp in (_SIDE_OF[side.lower()],) if side else ("in", "out"):
+            role = HeaderRole(header, "wide", ion.symbol, comp, unit, form.name)
+            if not any((r.name, r.comp) == (role.name, comp) for r in found):
+                found.append(role)
+    return found
+
+
+def _clearly_an_ion(form: HeaderForm, text: str, ion: Ion, unit: str | None) -> bool:
+    """Whether a header without a side is unmistakably an ion's concentration.
+
+    Brackets say so (``[K+]``, ``c(K+)``), and so do a charge (``Cl-``), a
+    concentration unit (``Cl (mM)``) or the ion's symbol or name as written
+    (``Cl``, ``Ca``, ``chloride``). A lone letter (``K``, ``I``, ``A``) or
+    another alias (``protein``) is left ignored: it may name something else.
+    """
+    if form is not ION_FORMS[-1] or re.search(r"[+-]\)?$", text):
+        return True
+    if unit is not None:
+        try:
+            unit_factor(unit_text(unit))
+            return True
+        except UnitError:
+            pass
+    bare = ion.symbol.rstrip("+-")
+    if abs(ion.valence) > 1:
+        bare = bare.removesuffix(str(abs(ion.valence)))
+    return len(text) > 1 and (text == bare.strip() or text.lower() == ion.name)
+
+
+def _reading_text(role: HeaderRole) -> str:
+    """One reading of a header, for a person."""
+    if role.role == "field":
+        return f"the {role.name} column (by its name)"
+    side = "inside" if role.comp == "in" else "outside"
+    return f"{role.name} {side} (form {role.form!r})"
+
+
+def _ambiguous(
+    header: str, found: list[HeaderRole], position: int | None
+) -> tuple[HeaderRole, Failure]:
+    """The error of a header with more than one reading, listing them."""
+    texts = tuple(_reading_text(r) for r in found)
+    first = found[0]
+    example = (
+        f"{{ion: {first.name}, side: {first.comp}}}"
+        if first.role == "wide"
+        else f"{{column: {first.name}}}"
+    )
+    where = "" if position is None else f"column {column_position(position)}: "
+    message = (
+        f"{where}the header {header!r} can be read {len(texts)} ways: "
+        + "; ".join(texts)
+        + ". iongrad does not guess: write the header so it says one of them "
+        f"(e.g. '[{first.name}]{first.comp[:1] or 'i'}'), or state what it means "
+        f"under the dataset's `columns` in the config "
+        f"(columns: {{{header!r}: {example}}})"
+    )
+    role = HeaderRole(header, "ambiguous", readings=texts, unit=first.unit)
+    return role, Failure(
+        rule="ambiguous_header", message=message, column=header, value=header
+    )
+
+
+def _unknown_ion(header: str, base: str, unit: str | None) -> Failure | None:
+    """A header written as an ion and a side whose ion is unknown (``Xq_in_mM``).
+
+    A long name (``membrane potential in``) or one without a unit is no such
+    header: it is ignored, as any header nobody can read.
+    """
+    for form in ION_FORMS[:-1]:
+        match = form.match(base)
+        if match is None:
+            continue
+        text = match["ion"].strip()
+        try:
+            lookup(text)
         except UnknownIonError as err:
-            short = len(match.group("ion")) <= 12
-            if short and unit is not None and _is_unit_token(unit):
-                return HeaderRole(header, "ignored"), Failure(
-                    rule="unknown_ion_column",
-                    message=str(err),
-                    column=header,
-                    value=match.group("ion").strip(),
-                )
-        else:
-            if comp is not None:
-                return HeaderRole(header, "wide", ion, comp, unit), None
-    return HeaderRole(header, "ignored"), None
+            if len(match["ion"]) <= 12 and unit is not None and _is_unit_token(unit):
+                return Failure(
+                    rule="unknown_ion_column", message=str(err), column=header,
+                    value=text,
+                )  # fmt: skip
+    return None
 
 
 def separator_failure(headers: list[str]) -> Failure | None:
@@ -282,11 +519,14 @@ def plan_headers(
     fields: dict[str, HeaderRole] = {}
     wide: list[HeaderRole] = []
     ignored: list[str] = []
+    columns: list[HeaderRole] = []
     skip, failures = _header_failures(headers)
     for i, (header, name) in enumerate(zip(headers, names or headers, strict=True)):
         if i in skip:
+            columns.append(HeaderRole(name, "unreadable"))
             continue
-        role, failure = classify(name, field_units.get(name))
+        role, failure = classify(name, field_units.get(name), i)
+        columns.append(role)
         if failure:
             failures.append(failure)
         if role.role == "field":
@@ -328,7 +568,7 @@ def plan_headers(
     ]
     layout = "wide" if wide else "long"
     failures += _layout_failures(headers, fields, wide, separator)
-    return HeaderPlan(fields, wide, layout, ignored), failures
+    return HeaderPlan(fields, wide, layout, ignored, columns), failures
 
 
 def _layout_failures(
