@@ -401,16 +401,11 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
         raise IngestError(name, f"sheet {sheet.name!r} is empty", rule="empty_file")
     found = locate_table(sheet.rows, sheet.lines, opts, name=name)
     header = [_cell_text(c) for c in sheet.rows[found.header]]
+    data = [sheet.rows[i] for i in found.data]
+    # the rows are the sheet's width: one tuple of cells per column, in C
+    columns_of = list(zip(*data, strict=True)) if data else [()] * len(header)
     width = len(header)
-    while (
-        width
-        and not header[width - 1]
-        and all(
-            _cell_text(sheet.rows[i][width - 1]) == ""
-            for i in found.data
-            if width - 1 < len(sheet.rows[i])
-        )
-    ):
+    while width and not header[width - 1] and set(columns_of[width - 1]) <= {""}:
         width -= 1  # trailing columns without header or data (notes beside)
     header = header[:width]
     names = _unique_names(header)
@@ -421,14 +416,12 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
     }
     columns = {}
     for j, key in enumerate(names):
-        cells = [
-            row[j] if j < len(row) else ""
-            for row in (sheet.rows[i] for i in found.data)
-        ]
-        for pos, cell in enumerate(cells):
-            if type(cell) is str and cell.strip() in ERROR_VALUES:
-                problems[(lines[pos], j)] = cell.strip()
-                cells[pos] = ""
+        cells = list(columns_of[j])
+        if not ERROR_VALUES.isdisjoint(cells):  # an error value stored as text
+            for pos, cell in enumerate(cells):
+                if type(cell) is str and cell in ERROR_VALUES:
+                    problems[(lines[pos], j)] = cell
+                    cells[pos] = ""
         columns[key] = sheet_columns(cells)
     cells = pd.DataFrame(columns, columns=names)
     failures = [
@@ -445,8 +438,7 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
                          **{k: j for j, k in enumerate(names)}},
     }  # fmt: skip
     source = Source(name, cells, np.asarray(lines, dtype=np.int64), info, failures)
-    rows = [[_cell_text(c) for c in row] for row in sheet.rows]
-    _add_layout(source, found, rows, sheet.lines, header)
+    _add_layout(source, found, sheet.rows, sheet.lines, header)
     reading = info["reading"]
     reading["sheet"] = sheet.name
     if len(sheet.names) > 1:

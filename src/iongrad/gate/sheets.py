@@ -136,11 +136,12 @@ def _has_data(sheet) -> bool:
     return any(any(c != "" and c is not None for c in row) for row in sheet.iter_rows())
 
 
-def _choose(book, name: str, wanted: str | None) -> str:
+def _choose(book, name: str, wanted: str | None):
+    """The sheet to read (its name and the loaded sheet)."""
     names = list(book.sheet_names)
     if wanted is not None:
         if wanted in names:
-            return wanted
+            return wanted, book.get_sheet_by_name(wanted)
         close = difflib.get_close_matches(wanted, names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise IngestError(
@@ -150,9 +151,12 @@ def _choose(book, name: str, wanted: str | None) -> str:
             rule="sheet",
             value=wanted,
         )
-    full = [n for n in names if _has_data(book.get_sheet_by_name(n))]
+    if len(names) == 1:
+        return names[0], book.get_sheet_by_name(names[0])
+    loaded = {n: book.get_sheet_by_name(n) for n in names}
+    full = [n for n in names if _has_data(loaded[n])]
     if len(full) == 1:
-        return full[0]
+        return full[0], loaded[full[0]]
     if not full:
         raise IngestError(name, "the workbook is empty: no sheet holds data",
                           rule="empty_file")  # fmt: skip
@@ -174,8 +178,7 @@ def _listed(names: list[str]) -> str:
 def read_sheet(path: Path, name: str, wanted: str | None = None) -> Sheet:
     """Read sheet ``wanted`` (default: the only one with data) of a workbook."""
     book = _workbook(path, name)
-    chosen = _choose(book, name, wanted)
-    sheet = book.get_sheet_by_name(chosen)
+    chosen, sheet = _choose(book, name, wanted)
     grid = sheet.to_python(skip_empty_area=False)
     merged = sheet.merged_cell_ranges or []
     for (r0, c0), (r1, c1) in merged:
@@ -195,10 +198,13 @@ def read_sheet(path: Path, name: str, wanted: str | None = None) -> Sheet:
         lines.append(i + 1)
     if rows:  # blank rows before the first and after the last are no separators
         blank = (lines[-1] - lines[0] + 1) - len(rows)
-    for r, c in errors:  # an error cell in an otherwise blank row is a row
+    width = max([len(grid[0]) if grid else 0, *(c + 1 for _, c in errors)])
+    if grid and width > len(grid[0]):  # an error cell beyond calamine's range
+        rows = [[*row, *[""] * (width - len(row))] for row in rows]
+    for r, _ in errors:  # an error cell in an otherwise blank row is a row
         if r not in lines:
             at = int(np.searchsorted(lines, r))
-            rows.insert(at, [""] * (c + 1))
+            rows.insert(at, [""] * width)
             lines.insert(at, r)
     spans = [
         f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
@@ -212,6 +218,7 @@ _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
+_ANY = re.compile(rb't="e"|<f[\s>/]')
 
 
 def _xml_errors(path: Path, sheet: str) -> dict[tuple[int, int], str]:
@@ -222,7 +229,7 @@ def _xml_errors(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             data = z.read(_sheet_part(z, sheet))
     except (KeyError, zipfile.BadZipFile):  # calamine read it: nothing to add
         return {}
-    if b't="e"' not in data and b"<f" not in data:
+    if _ANY.search(data) is None:
         return {}  # the usual data sheet: no error value, no formula
     out = {}
     for match in _CELL.finditer(data):
@@ -305,9 +312,9 @@ def sheet_columns(column: list) -> pd.Series:
     if kinds <= {float, int, str} and (float in kinds or int in kinds):
         if str in kinds and any(c != "" for c in column if type(c) is str):
             return pd.Series([sheet_text(c) for c in column], dtype=object)
-        values = np.array(
-            [np.nan if type(c) is str else c for c in column], dtype=float
-        )
+        if str in kinds:
+            column = [np.nan if type(c) is str else c for c in column]
+        values = np.array(column, dtype=float)
         whole = np.isfinite(values) & (np.abs(values) < _EXACT)
         if whole.all() and (values == np.floor(values)).all():
             return pd.Series(values.astype(np.int64))
