@@ -12,6 +12,14 @@ Two modes, both on a throw-away copy of the workflow in a temporary folder:
     Prints the number of SLURM submissions, both wall times and their ratio, and each
     job's peak memory.
 
+``partitions``
+    One generated table of ``--rows`` rows (4 ions per sample, rows sorted by ion so
+    every sample's rows interleave) as two datasets: ``split`` with ``partitions:
+    --parts`` (each part's computations one SLURM job) and ``whole`` computed in one
+    job, each run through SLURM on its own. Prints both wall times, every
+    submission's peak memory, and checks that the gathered results equal the
+    single job's, file by file.
+
 ``memory``
     Peak memory and wall time of every rule, measured as SLURM jobs of one rule each
     (the cgroup peak of the whole job, i.e. the rule plus the two Snakemake processes
@@ -25,6 +33,7 @@ Needs root on Debian/Ubuntu: the one-node cluster is brought up with
 
     .venv/bin/python benchmarks/bench_slurm.py throughput --datasets 200 --batch 10
     .venv/bin/python benchmarks/bench_slurm.py memory --rows 100000
+    .venv/bin/python benchmarks/bench_slurm.py partitions --rows 2000000 --parts 4
 """
 
 from __future__ import annotations
@@ -250,11 +259,90 @@ def memory(args: argparse.Namespace, tmp: Path, cluster: SlurmCluster) -> None:
     print(table[["rule", "dataset", "job", "state", "elapsed", "peak_MB"]].to_string())
 
 
+RESULTS = ("potentials", "temperature_scan", "samples", "donnan")
+PART_RULES = (
+    "validate_dataset", "validate_partitioned", "split_partition", "compute_potentials",
+    "compute_samples", "compute_potentials_part", "compute_samples_part",
+    "gather_partitions",
+)  # fmt: skip
+
+
+def _interleaved_table(path: Path, rows: int) -> Path:
+    """A long parquet table of ``rows`` rows, 4 ions per sample, sorted by ion."""
+    rng = np.random.default_rng(7)
+    n = rows // len(IONS)
+    ids = pd.Series([f"s{i:08d}" for i in range(n)])
+    temp = rng.choice([20.0, 25.0, 37.0], n)
+    vm = rng.uniform(-90, -50, n).round(2)
+    frames = [
+        pd.DataFrame(
+            {
+                "sample_id": ids,
+                "cell_type": "generated",
+                "temperature_C": temp,
+                "ion": ion,
+                "c_in_mM": c_in * rng.uniform(0.8, 1.2, n),
+                "c_out_mM": c_out * rng.uniform(0.8, 1.2, n),
+                "vm_mV": vm,
+            }
+        )
+        for ion, c_in, c_out in IONS
+    ]
+    pd.concat(frames, ignore_index=True).to_parquet(path, index=False)
+    return path
+
+
+def partitions(args: argparse.Namespace, tmp: Path, cluster: SlurmCluster) -> None:
+    work = copy_workflow(tmp / "partitions", datasets=[])
+    table = _interleaved_table(work / "data" / "big.parquet", args.rows)
+    config = work / "config" / "config.yaml"
+    text = config.read_text().replace("datasets: {}", "datasets:\n" + (
+        f"  whole:\n    path: {table}\n"
+        f"  split:\n    path: {table}\n    partitions: {args.parts}\n"
+    ), 1)  # fmt: skip
+    config.write_text(text)
+    set_reports(work, False)
+    profile = slurm_profile(work, PARTITION)
+    # Generous limits while measuring, so that nothing is killed.
+    generous = []
+    for rule in PART_RULES:
+        generous += [f"{rule}:mem_mb=8000", f"{rule}:runtime=120"]
+    walls = {}
+    for name in ("split", "whole"):
+        targets = [f"results/{name}/{r}.parquet" for r in RESULTS]
+        run = run_snakemake(
+            work, "--workflow-profile", str(profile), "--slurm-keep-successful-logs",
+            "--set-resources", *generous, "--", *targets,
+            timeout_s=args.timeout, name=f"run_{name}",
+        )  # fmt: skip
+        if run.returncode != 0:
+            raise SystemExit(f"{name} failed, see {work}/run_{name}.log")
+        walls[name] = run.seconds
+        jobs = _jobs_table(cluster, run.output)
+        print(f"{name}: {run.seconds:.0f} s wall, {len(jobs)} SLURM jobs")
+        print(jobs[["rules", "job", "state", "elapsed", "peak_MB"]].to_string())
+    for key in RESULTS:
+        whole = pd.read_parquet(work / "results" / "whole" / f"{key}.parquet")
+        split = pd.read_parquet(work / "results" / "split" / f"{key}.parquet")
+        whole["dataset"] = whole["dataset"].replace("whole", "split")
+        pd.testing.assert_frame_equal(split, whole, check_exact=True)
+        print(f"{key}.parquet: {len(split)} rows, partitioned == one job")
+    print(
+        f"{args.rows} rows: {args.parts} partitions {walls['split']:.0f} s, one job "
+        f"{walls['whole']:.0f} s, ratio {walls['split'] / walls['whole']:.2f} "
+        "(one node with 2 cores: parts share them)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "mode", nargs="?", choices=["throughput", "memory"], default="throughput"
+        "mode",
+        nargs="?",
+        choices=["throughput", "memory", "partitions"],
+        default="throughput",
     )
+    parser.add_argument("--parts", type=int, default=4, help="partitions mode")
     parser.add_argument("--datasets", type=int, default=200)
     parser.add_argument("--batch", type=int, default=10, help="datasets per batch")
     parser.add_argument("--batching", choices=["config", "group"], default="config")
@@ -272,7 +360,8 @@ def main() -> None:
     _cluster("up")
     start = time.monotonic()
     try:
-        (throughput if args.mode == "throughput" else memory)(args, tmp, cluster)
+        modes = {"throughput": throughput, "memory": memory, "partitions": partitions}
+        modes[args.mode](args, tmp, cluster)
     finally:
         _cluster("down")
     print(f"total {time.monotonic() - start:.0f} s")
