@@ -16,16 +16,20 @@ for the E-versus-temperature curves.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import rcParams
+from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
@@ -108,6 +112,53 @@ def note_svg(plot: Plot) -> str:
 #: one process (Snakemake's in-process jobs) must not restore them under each other.
 _SAVE_LOCK = threading.Lock()
 
+#: Settings a text's measured extent depends on besides its font properties.
+_METRIC_RC = (
+    "text.hinting",
+    "text.hinting_factor",
+    "text.usetex",
+    "font.family",
+    "font.sans-serif",
+    "font.serif",
+    "font.monospace",
+    "font.cursive",
+    "font.fantasy",
+    "mathtext.fontset",
+)
+#: Texts measured while saving SVG, kept across figures (at most this many).
+MAX_TEXT_METRICS = 20_000
+_TEXT_METRICS: dict = {}
+_measure_text = RendererSVG.get_text_width_height_descent
+
+
+def _remembered_metrics(renderer, s, prop, ismath):
+    """``RendererSVG.get_text_width_height_descent``, remembered across figures.
+
+    matplotlib caches a text's extent per renderer, and every ``savefig`` makes a
+    new renderer, so each figure measured its tick labels, titles and legend texts
+    again with FreeType (a quarter of the figures' saving time). The SVG renderer's
+    measure depends only on the text, its font properties and the settings in
+    :data:`_METRIC_RC` (the renderer's resolution is fixed at 72 dpi), which form
+    the key; the SVG written is byte-identical.
+    """
+    key = (s, prop.copy(), ismath, tuple(str(rcParams[k]) for k in _METRIC_RC))
+    hit = _TEXT_METRICS.get(key)
+    if hit is None:
+        if len(_TEXT_METRICS) >= MAX_TEXT_METRICS:
+            _TEXT_METRICS.clear()
+        hit = _TEXT_METRICS[key] = _measure_text(renderer, s, prop, ismath)
+    return hit
+
+
+@contextlib.contextmanager
+def _measured_once() -> Iterator[None]:
+    """Let SVG renderers use :func:`_remembered_metrics` (hold ``_SAVE_LOCK``)."""
+    RendererSVG.get_text_width_height_descent = _remembered_metrics
+    try:
+        yield
+    finally:
+        RendererSVG.get_text_width_height_descent = _measure_text
+
 
 def _svg(fig: Figure, salt: str) -> str:
     """``fig`` as an SVG string: text as text, no date, ids salted with ``salt``.
@@ -125,7 +176,7 @@ def _svg(fig: Figure, salt: str) -> str:
                 )
     buf = io.StringIO()
     rc = {"svg.fonttype": "none", "svg.hashsalt": salt}
-    with _SAVE_LOCK, matplotlib.rc_context(rc):
+    with _SAVE_LOCK, matplotlib.rc_context(rc), _measured_once():
         fig.savefig(buf, format="svg", metadata={"Date": None})
     return _METADATA.sub("", _XML_HEAD.sub("", buf.getvalue(), count=1), count=1)
 
