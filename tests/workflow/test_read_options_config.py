@@ -79,3 +79,56 @@ def test_read_options_reach_the_gate(tmp_path, batched):
                      read_options=options, **paths)  # fmt: skip
     report = json.loads(Path(paths["validation_json"]).read_text())
     assert report["ok"], report["failures"]
+
+
+def _workbook(path, sheets):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return str(path)
+
+
+DATA = [["sample_id", "cell_type", "temperature_C", "K_in_mM", "K_out_mM"],
+        ["s1", "neuron", 37, 140, 5]]  # fmt: skip
+
+
+def test_sheets_all_makes_one_dataset_per_sheet_with_data(tmp_path):
+    sheets = {"Run 1": DATA, "Run-2": DATA, "Empty": [], "notes": [["x"]]}
+    path = _workbook(tmp_path / "runs.xlsx", sheets)
+    entry = {"path": path, "sheets": "all", "validation_mode": "lenient"}
+    cfg = cfgmod.resolve({"datasets": {"runs": entry}})
+    assert sorted(cfg["datasets"]) == ["runs__Run-2", "runs__Run_1", "runs__notes"]
+    assert cfg["datasets"]["runs__Run_1"] == {
+        "path": path, "sheet": "Run 1", "validation_mode": "lenient"
+    }  # fmt: skip
+    assert cfgmod.read_settings(cfg, "runs__Run_1") == {"sheet": "Run 1"}
+    listed = cfgmod.resolve({"datasets": {"runs": {"path": path,
+                                                   "sheets": ["Run-2"]}}})  # fmt: skip
+    assert list(listed["datasets"]) == ["runs__Run-2"]
+
+
+@pytest.mark.parametrize(
+    ("sheets", "entry", "words"),
+    [
+        ({"Run 1": DATA, "Run_1": DATA}, {"sheets": "all"},
+         "sheets 'Run 1' and 'Run_1' both give the dataset name 'runs__Run_1'"),
+        ({"Run 1": DATA}, {"sheets": ["Run 9"]}, "no sheet 'Run 9'"),
+        ({"Run 1": DATA}, {"sheets": "all", "sheet": "Run 1"}, "not both"),
+    ],
+)  # fmt: skip
+def test_sheet_datasets_that_cannot_be_made_are_refused(tmp_path, sheets, entry, words):
+    path = _workbook(tmp_path / "runs.xlsx", sheets)
+    with pytest.raises(cfgmod.ConfigError, match=words):
+        cfgmod.resolve({"datasets": {"runs": {"path": path, **entry}}})
+
+
+def test_sheets_of_a_missing_workbook_are_refused(tmp_path):
+    with pytest.raises(cfgmod.ConfigError, match=r"datasets/runs/sheets.*no such file"):
+        cfgmod.resolve({"datasets": {"runs": {"path": str(tmp_path / "x.xlsx"),
+                                              "sheets": "all"}}})  # fmt: skip

@@ -109,6 +109,8 @@ class Sheet:
 def _workbook(path: Path, name: str):
     import python_calamine
 
+    if not path.is_file():
+        raise IngestError(name, "no such file", rule="file_not_found")
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as err:  # calamine raises its own types for each format

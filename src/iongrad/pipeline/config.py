@@ -54,6 +54,8 @@ __all__ = [
     "resolved_text",
     "schema",
     "schema_path",
+    "sheet_datasets",
+    "sheet_name_part",
     "write_resolved",
 ]
 
@@ -234,6 +236,68 @@ def discover_datasets(
     return found
 
 
+def sheet_name_part(sheet: str) -> str:
+    """A sheet's name as part of a dataset name: every character other than a
+    letter, digit, '_' or '-' written '_'.
+
+    >>> sheet_name_part("Run 1 (37°C)")
+    'Run_1__37_C_'
+    """
+    return re.sub(r"[^A-Za-z0-9_-]", "_", sheet)
+
+
+def sheet_datasets(datasets: dict[str, dict]) -> dict[str, dict]:
+    """``datasets`` with each entry that has ``sheets`` replaced by one dataset per
+    sheet, ``<name>__<sheet>`` (:func:`sheet_name_part`), reading that ``sheet``.
+
+    ``sheets: all`` takes every sheet holding data, in tab order; a list names them.
+
+    Raises
+    ------
+    ConfigError
+        ``sheet`` and ``sheets`` together, an unreadable workbook, a sheet it does
+        not have, or two sheets (or a sheet and a listed dataset) giving one name.
+    """
+    from iongrad.gate.failures import IngestError
+    from iongrad.gate.sheets import sheet_names
+
+    out: dict[str, dict] = {}
+    for name, settings in datasets.items():
+        wanted = settings.get("sheets")
+        if wanted is None:
+            out[name] = settings
+            continue
+        where = f"config key datasets/{name}/sheets"
+        if settings.get("sheet") is not None:
+            raise ConfigError(
+                f"{where}: give `sheet` (one sheet) or `sheets`, not both"
+            )
+        try:
+            have = sheet_names(settings["path"], with_data=wanted == "all")
+        except IngestError as err:
+            raise ConfigError(f"{where}: {err}") from None
+        missing = [s for s in (have if wanted == "all" else wanted) if s not in have]
+        if missing:
+            raise ConfigError(
+                f"{where}: {settings['path']} has no sheet {missing[0]!r}; its "
+                f"sheets are {', '.join(repr(s) for s in have)}"
+            )
+        given: dict[str, str] = {}
+        for sheet in have if wanted == "all" else wanted:
+            full = f"{name}__{sheet_name_part(sheet)}"
+            if full in given or full in datasets:
+                first = given.get(full, f"the dataset {full!r}")
+                raise ConfigError(
+                    f"{where}: sheets {first!r} and {sheet!r} both give the "
+                    f"dataset name {full!r}; rename one of the sheets"
+                )
+            check_dataset_name(full, where)
+            given[full] = sheet
+            entry = {k: v for k, v in settings.items() if k != "sheets"}
+            out[full] = {**entry, "sheet": sheet}
+    return out
+
+
 def resolve(
     config: Mapping[str, Any] | None, notes: list[str] | None = None
 ) -> dict[str, Any]:
@@ -275,6 +339,7 @@ def resolve(
         datasets = {k: dict(v) for k, v in cfg["datasets"].items()}
         for name in datasets:
             check_dataset_name(name, f"config key datasets/{name}")
+        datasets = sheet_datasets(datasets)
     else:
         found = discover_datasets(cfg["raw_dir"], notes)
         datasets = {name: {"path": path} for name, path in found.items()}
