@@ -194,6 +194,24 @@ def test_nernst_planck_reproduces_ljpcalc_patch_sets(swap, published):
     assert _np(sets, 25.0) == pytest.approx(published, abs=0.05)
 
 
+def test_patch_set_with_atp_from_the_ion_table_reproduces_ljpcalc():
+    """The PatchKGlu set by ion names, mobilities from iongrad's table (ATP as MgATP2-,
+    0.15 of K+, UNSW tables): LJPcalc's 13.4691 mV at 25 degC within 0.05 mV (the
+    table's CRC diffusion coefficients differ from LJPcalc's Lange conductivities by
+    under 1 %)."""
+    names = {
+        "K": "K+", "Gluconate": "gluconate-", "HEPES": "HEPES-", "EGTA": "EGTA 2-",
+        "Cl": "Cl-", "Mg": "Mg2+", "Na": "Na+", "ATP": "MgATP2-", "SO4": "SO4 2-",
+        "H2PO4": "H2PO4-", "Ca": "Ca2+", "HCO3": "HCO3-",
+    }  # fmt: skip
+    pipette = {names[k]: v[0] for k, v in PATCH_PIPETTE_BATH.items() if v[0]}
+    bath = {names[k]: v[1] for k, v in PATCH_PIPETTE_BATH.items() if v[1]}
+    result = liquid_junction_potential(pipette, bath, 298.15)
+    assert float(result.ljp_mV[0]) == pytest.approx(13.469093234512627, abs=0.05)
+    assert mobility("MgATP2-").ion == "ATP 2-"
+    assert mobility("MgATP2-").mobility_rel_K == 0.15
+
+
 # ----------------------------------------------------------------- measured junctions
 @pytest.mark.parametrize("method", ["nernst-planck", "henderson"])
 @pytest.mark.parametrize(
@@ -592,6 +610,7 @@ def test_mobility_table_has_a_source_on_every_row_and_matches_the_registry():
         "Ca2+", "Mg2+", "Ba2+", "Sr2+", "Zn2+", "Cl-", "F-", "Br-", "I-", "NO3-",
         "HCO3-", "H2PO4-", "HPO4 2-", "SO4 2-", "CH3COO-", "gluconate-", "MeSO3-",
         "aspartate-", "glutamate-", "isethionate-", "HEPES-", "EGTA 2-", "EGTA 3-",
+        "ATP 2-", "ATP 3-", "ATP 4-",
     ]  # fmt: skip
     assert set(wanted) <= set(table)
     for entry in table.values():
