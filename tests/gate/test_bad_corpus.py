@@ -46,6 +46,7 @@ CASES = [
     ("bad_permeant.csv", 1, "boolean_format", 2, "permeant"),
     ("duplicate_column.csv", 1, "duplicate_column", 1, "temperature_K"),
     ("wide_unknown_ion.csv", 1, "unknown_ion_column", 1, "Xq_in_mM"),
+    ("ambiguous_header.csv", 1, "ambiguous_header", 1, "Cl (mM)"),
     ("mixed_layout.csv", 1, "layout", 1, "ion"),
     ("bad_ljp_flag.csv", 1, "ljp_corrected_value", 2, "ljp_corrected"),
     ("ljp_out_of_range.csv", 1, "ljp_range", 2, "ljp_mV"),
@@ -149,6 +150,7 @@ def test_corpus_covers_every_ingest_rule():
     # test_spreadsheets.py and test_preambles.py (workbooks are made in the tests)
     covered |= {"file_type", "spreadsheet_error", "several_sheets", "sheet"}
     covered |= {"summary_row", "read_options"}
+    covered |= {"mapped_header_absent"}  # test_header_grammars.py (config mapping)
     assert ingest_rules <= covered, ingest_rules - covered
     assert len(list(BAD.iterdir())) >= 30
 

@@ -18,6 +18,7 @@ from iongrad.gate.headers import (
     _FIELD_ALIASES,
     COMPACT_IONS,
     ION_FORMS,
+    MappingError,
     classify,
     readings,
     split_header,
@@ -365,3 +366,126 @@ def test_a_knockout_column_is_not_potassium(tmp_path):
     result = validate_file(path, mode="lenient")
     assert result.ok
     assert result.report["input"]["ignored_columns"] == ["KO"]
+
+
+# ------------------------------------------------------------ the config's mapping
+#: A lab's own headers, which no grammar reads, and the mapping that says them.
+OWN_HEADERS = (
+    "Probe,Zelltyp,Temperatur,Membranpotential,Kalium innen,Kalium aussen,"
+    "Natrium innen,Natrium aussen,Chlorid innen,Chlorid aussen,Notiz"
+)
+OWN_MAPPING = {
+    "Probe": {"column": "sample_id"},
+    "Zelltyp": {"column": "cell_type"},
+    "Temperatur": {"column": "temperature", "unit": "degC"},
+    "Membranpotential": {"column": "vm", "unit": "mV"},
+    "Kalium innen": {"ion": "K+", "side": "in", "unit": "mM"},
+    "Kalium aussen": {"ion": "potassium", "side": "out", "unit": "mM"},
+    "Natrium innen": {"ion": "Na", "side": "inside", "unit": "mM"},
+    "Natrium aussen": {"ion": "Na+", "side": "o", "unit": "mM"},
+    "Chlorid innen": {"ion": "Cl-", "side": "intracellular", "unit": "mM"},
+    "Chlorid aussen": {"ion": "Cl-", "side": "bath", "unit": "mM"},
+    "Notiz": "ignore",
+}
+
+
+def test_a_mapping_reads_headers_no_grammar_knows(canonical, tmp_path):
+    rows = [[*r, "ok"] for r in ROWS]
+    path = _write(tmp_path / "own.csv", OWN_HEADERS, rows)
+    options = {"columns": OWN_MAPPING}
+    result = validate_file(path, dataset="d", options=options)
+    assert result.ok, result.report["failures"]
+    assert result.report["warnings"] == 0  # Notiz: ignored as stated, no warning
+    table = read_table(path, dataset="d", options=options)
+    pd.testing.assert_frame_equal(table.drop(columns="source_file"), canonical)
+
+
+def test_without_the_mapping_the_same_file_has_no_columns(tmp_path):
+    path = _write(tmp_path / "own.csv", OWN_HEADERS, [[*r, "ok"] for r in ROWS])
+    rules = {f["rule"] for f in validate_file(path).report["failures"]}
+    assert {"ignored_column", "required_column"} <= rules
+
+
+def test_the_mapping_used_is_in_validation_json(tmp_path):
+    path = _write(tmp_path / "own.csv", OWN_HEADERS, [[*r, "ok"] for r in ROWS])
+    result = validate_file(path, dataset="d", options={"columns": OWN_MAPPING})
+    record = result.report["input"]["columns"]
+    assert record["Kalium aussen"] == {
+        "role": "wide", "ion": "K+", "side": "out", "unit": "mM",
+        "form": "config columns", "in_file": True,
+    }  # fmt: skip
+    assert record["Zelltyp"]["column"] == "cell_type"
+    assert record["Notiz"]["role"] == "ignored"
+
+
+def test_a_mapped_header_overrides_the_grammar(tmp_path):
+    # 'Cl (mM)' alone is ambiguous; 'Ko' would be K+ outside; the mapping decides
+    text = "Sample,Cell type,Temp (°C),Ki (mM),Ko,Cl (mM)"
+    path = _write(tmp_path / "t.csv", text, [["s1", "a", "37", "140", "5", "150"]])
+    mapping = {
+        "Cl (mM)": {"ion": "Cl-", "side": "out"},  # the unit from the header
+        "Ko": {"ion": "K+", "side": "out", "unit": "uM"},
+    }
+    table = read_table(path, dataset="d", options={"columns": mapping})
+    pairs = zip(table["c_in_mM"], table["c_out_mM"], strict=True)
+    got = dict(zip(table["ion"], pairs, strict=True))
+    assert got["K+"] == (140.0, 0.005)
+    assert got["Cl-"][1] == 150.0
+
+
+def test_a_mapped_header_the_file_lacks_names_the_files_headers(tmp_path):
+    text = "Sample,Cell type,Temp (°C),Ki (mM),Ko (mM)"
+    path = _write(tmp_path / "t.csv", text, [["s1", "a", "37", "140", "5"]])
+    mapping = {"Celltype": {"column": "cell_type"}}
+    result = validate_file(path, options={"columns": mapping})
+    assert not result.ok
+    (hit,) = [
+        f for f in result.report["failures"] if f["rule"] == "mapped_header_absent"
+    ]
+    assert (hit["row"], hit["column"], hit["severity"]) == (1, "Celltype", "error")
+    assert "the file's headers, closest first: 'Cell type', " in hit["message"]
+    assert "'Ki (mM)'" in hit["message"]
+
+
+def test_a_mapping_that_need_not_be_there_is_no_error(tmp_path):
+    text = "Sample,Cell type,Temp (°C),Ki (mM),Ko (mM)"
+    path = _write(tmp_path / "t.csv", text, [["s1", "a", "37", "140", "5"]])
+    mapping = {"Vrest [mV]": {"column": "vm", "required": False}, "junk": "ignore"}
+    result = validate_file(path, options={"columns": mapping})
+    assert result.ok
+    assert result.report["input"]["columns"]["junk"]["in_file"] is False
+
+
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        (
+            {"column": "cel_type"},
+            "unknown contract column 'cel_type'; did you mean cell_type?",
+        ),
+        (
+            {"column": "Temp"},
+            "'Temp' is a header spelling; the contract column is temperature",
+        ),
+        ({"ion": "Kalium", "side": "in"}, "unknown ion 'Kalium'"),
+        ({"ion": "Pottasium", "side": "in"}, "did you mean K+"),
+        ({"ion": "K+", "side": "insde"}, "unknown side 'insde'; did you mean inside"),
+        ({"ion": "K+"}, "K+ on which side? add side: in or side: out"),
+        ({"ion": "K+", "side": "in", "unit": "mmol"}, "unknown concentration unit"),
+        ({"column": "temperature", "unit": "F"}, "unknown temperature unit 'F'"),
+        ({"column": "vm", "unit": "V"}, "potentials are given in mV"),
+        ({"column": "cell_type", "unit": "mM"}, "the cell_type column takes no unit"),
+        ({"colum": "cell_type"}, "unknown key 'colum'; did you mean column?"),
+        ({"column": "sample_id", "ion": "K+"}, "either column"),
+        ("ignored", "is no meaning: write ignore"),
+        ({"column": "vm", "required": "no"}, "required must be true or false"),
+    ],
+)
+def test_an_unusable_mapping_says_what_is_wrong(entry, said, tmp_path):
+    path = _write(tmp_path / "t.csv", CANONICAL, ROWS)
+    with pytest.raises(MappingError) as err:
+        validate_file(path, options={"columns": {"My header": entry}})
+    ((header, message),) = err.value.problems
+    assert header == "My header"
+    assert said in message
+    assert "'My header'" in str(err.value)

@@ -28,7 +28,7 @@ Every step records what it finds in one :class:`Findings`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,6 +44,8 @@ from iongrad.gate.failures import Failure, RowFailure, RowFailures
 from iongrad.gate.headers import (
     HeaderPlan,
     HeaderRole,
+    MappedHeader,
+    mapping_record,
     plan_headers,
     separator_failure,
     unit_text,
@@ -225,8 +227,15 @@ class Cells:
 
 
 # ------------------------------------------------------------------ step 1: headers
-def plan_columns(source: Source, found: Findings) -> HeaderPlan:
-    """What each column of ``source`` holds; header failures go to ``found``."""
+def plan_columns(
+    source: Source, found: Findings, mapping: Mapping[str, MappedHeader] | None = None
+) -> HeaderPlan:
+    """What each column of ``source`` holds; header failures go to ``found``.
+
+    ``mapping`` is the dataset's ``columns``
+    (:func:`~iongrad.gate.headers.read_columns`): what some headers mean,
+    recorded in ``info["columns"]`` as it was applied.
+    """
     headers = list(source.cells.columns)
     if source.fmt == "csv":
         failure = separator_failure(headers)
@@ -238,8 +247,12 @@ def plan_columns(source: Source, found: Findings) -> HeaderPlan:
         source.info.get("field_units", {}),
         source.info.get("separator", "n/a"),
         names=headers,
+        mapping=mapping,
     )
     found.info["ignored_columns"] = plan.ignored
+    if mapping:
+        written = source.info.get("headers", headers)
+        found.info["columns"] = mapping_record(mapping, written)
     found.file.extend(failures)
     return plan
 

@@ -33,21 +33,35 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 from iongrad.gate.failures import Failure
+from iongrad.gate.numbers import temperature_offset
 from iongrad.ions import Ion, UnknownIonError, lookup
 from iongrad.units import UnitError, unit_factor
 
 __all__ = [
+    "FIELD_FORM",
+    "ION_FORMS",
+    "MAPPED_FORM",
+    "HeaderForm",
     "HeaderPlan",
     "HeaderRole",
+    "MappedHeader",
+    "MappingError",
     "classify",
     "column_position",
+    "mapping_record",
     "plan_headers",
+    "read_columns",
+    "readings",
+    "role_record",
     "separator_failure",
     "split_header",
     "unit_text",
@@ -426,6 +440,215 @@ def _unknown_ion(header: str, base: str, unit: str | None) -> Failure | None:
     return None
 
 
+# ------------------------------------------------------------ the config's mapping
+#: The form of a header whose meaning the dataset's config states (``columns``).
+MAPPED_FORM = "config columns"
+#: The keys of one entry of a ``columns`` mapping.
+MAPPING_KEYS = ("column", "ion", "side", "unit", "required")
+#: The fields whose unit a mapping may state, by kind.
+_POTENTIAL_FIELDS = {"vm", "erev", "ljp"}
+_CONCENTRATION_FIELDS = {"c_in", "c_out"}
+
+
+@dataclass(frozen=True)
+class MappedHeader:
+    """What a dataset's config says one header means.
+
+    ``role`` is the header's role (its ``form`` :data:`MAPPED_FORM`); ``required``
+    says whether the file must have the header (False for ``ignore`` and for a
+    mapping that holds for every dataset).
+    """
+
+    role: HeaderRole
+    required: bool = True
+
+
+class MappingError(ValueError):
+    """A ``columns`` mapping that cannot be used; ``problems`` lists
+    ``(header, what is wrong)``, one per entry."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"columns: {h!r}: {p}" for h, p in problems))
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=3, cutoff=0.5)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+def read_columns(columns: Mapping[str, Any] | None) -> dict[str, MappedHeader]:
+    """A ``columns`` mapping (the user's header -> its meaning), checked.
+
+    An entry is ``ignore``, ``{column: FIELD}`` (a contract field: ``cell_type``,
+    ``temperature``...) or ``{ion: ION, side: in|out}``, either with an optional
+    ``unit`` and ``required: false`` (the file need not have the header).
+
+    Raises
+    ------
+    MappingError
+        Naming every unusable entry, with the closest field, ion or side.
+
+    >>> mapped = read_columns({"[K+]i (mM)": {"ion": "K", "side": "inside"}})
+    >>> role = mapped["[K+]i (mM)"].role
+    >>> (role.role, role.name, role.comp, role.form)
+    ('wide', 'K+', 'in', 'config columns')
+    >>> try:
+    ...     read_columns({"Cell": {"column": "cel_type"}})
+    ... except MappingError as err:
+    ...     print(err.problems)
+    [('Cell', "unknown contract column 'cel_type'; did you mean cell_type?")]
+    """
+    out: dict[str, MappedHeader] = {}
+    problems = []
+    for header, entry in (columns or {}).items():
+        try:
+            out[str(header)] = _mapped(str(header), entry)
+        except ValueError as err:
+            problems.append((str(header), str(err)))
+    if problems:
+        raise MappingError(problems)
+    return out
+
+
+def _mapped(header: str, entry: Any) -> MappedHeader:
+    """One entry of a ``columns`` mapping, or a ValueError saying what is wrong."""
+    if entry == "ignore":
+        return MappedHeader(HeaderRole(header, "ignored", form=MAPPED_FORM), False)
+    if not isinstance(entry, Mapping):
+        raise ValueError(
+            f"{entry!r} is no meaning: write ignore, {{column: FIELD}} or "
+            "{ion: ION, side: in} (a unit may follow: unit: mM)"
+        )
+    for key in entry:
+        if key not in MAPPING_KEYS:
+            hint = _did_you_mean(key, MAPPING_KEYS)
+            raise ValueError(f"unknown key {key!r}{hint} (keys: {MAPPING_KEYS})")
+    if ("column" in entry) == ("ion" in entry):
+        raise ValueError("give either column (a contract column) or ion and side")
+    unit = entry.get("unit")
+    if unit is not None and not isinstance(unit, str):
+        raise ValueError(f"unit {unit!r} must be text (mM, uM, degC, mV)")
+    required = entry.get("required", True)
+    if not isinstance(required, bool):
+        raise ValueError(f"required must be true or false, not {required!r}")
+    if "column" in entry:
+        role = _mapped_field(header, entry["column"], unit)
+    else:
+        role = _mapped_ion(header, entry["ion"], entry.get("side"), unit)
+    return MappedHeader(role, required)
+
+
+def _mapped_field(header: str, column: Any, unit: str | None) -> HeaderRole:
+    name = str(column)
+    if name not in _FIELD_ALIASES:
+        alias = _ALIAS.get(_norm(name))
+        if alias is not None:
+            raise ValueError(
+                f"{name!r} is a header spelling; the contract column is {alias}"
+            )
+        hint = _did_you_mean(name, _FIELD_ALIASES)
+        raise ValueError(f"unknown contract column {name!r}{hint}")
+    if unit is not None:
+        _check_unit(name, unit)
+    return HeaderRole(header, "field", name, unit=unit, form=MAPPED_FORM)
+
+
+def _check_unit(name: str, unit: str) -> None:
+    """A ValueError unless ``unit`` is a unit of field ``name``."""
+    if name == "temperature":
+        if temperature_offset(unit) is None:
+            raise ValueError(f"unknown temperature unit {unit!r}; use degC or K")
+    elif name in _CONCENTRATION_FIELDS:
+        unit_factor(unit_text(unit))  # a UnitError (a ValueError) names the units
+    elif name in _POTENTIAL_FIELDS:
+        if unit != "mV":
+            raise ValueError(f"potentials are given in mV, not {unit!r}")
+    else:
+        raise ValueError(f"the {name} column takes no unit")
+
+
+def _mapped_ion(header: str, ion: Any, side: Any, unit: str | None) -> HeaderRole:
+    try:
+        symbol = lookup(str(ion)).symbol
+    except UnknownIonError as err:
+        raise ValueError(str(err)) from None
+    if side is None:
+        raise ValueError(f"{symbol} on which side? add side: in or side: out")
+    comp = _SIDE_OF.get(str(side).lower())
+    if comp is None:
+        hint = _did_you_mean(str(side).lower(), _SIDE_OF)
+        raise ValueError(f"unknown side {side!r}{hint} (in or out)")
+    if unit is not None:
+        unit_factor(unit_text(unit))
+    return HeaderRole(header, "wide", symbol, comp, unit, MAPPED_FORM)
+
+
+def _apply_mapping(
+    mapped: MappedHeader, name: str, meta_unit: str | None
+) -> tuple[HeaderRole, Failure | None]:
+    """A mapped header's role in the file: the mapping's, under the cells' name;
+    its unit the mapping's, else the header's or the field metadata's."""
+    role = replace(mapped.role, header=name)
+    if role.role == "ignored" or role.unit is not None:
+        return role, None
+    unit, conflict = _header_unit(name, split_header(name)[1], meta_unit)
+    return replace(role, unit=unit), conflict
+
+
+def _absent_mapped(
+    headers: list[str], columns: Mapping[str, MappedHeader]
+) -> list[Failure]:
+    """An error per required mapped header the file does not have."""
+    failures = []
+    for header, mapped in columns.items():
+        if not mapped.required or header in headers:
+            continue
+        named = [h for h in headers if h.strip()]
+        close = difflib.get_close_matches(header, named, n=len(named), cutoff=0.4)
+        listing = ", ".join(
+            repr(h) for h in close + [h for h in named if h not in close]
+        )
+        failures.append(
+            Failure(
+                rule="mapped_header_absent",
+                message=f"the config's columns map the header {header!r}, but the "
+                f"file has no such header (a mapping names a header exactly as the "
+                f"file writes it); the file's headers, closest first: {listing}",
+                column=header,
+                value=header,
+            )
+        )
+    return failures
+
+
+def role_record(role: HeaderRole) -> dict[str, Any]:
+    """A column's role as JSON can hold it: what it is read as, its unit and why.
+
+    >>> role_record(classify("[K+]o (mM)", None)[0])
+    {'role': 'wide', 'ion': 'K+', 'side': 'out', 'unit': 'mM', 'form': '[ion]side'}
+    """
+    out: dict[str, Any] = {"role": role.role}
+    if role.role == "field":
+        out["column"] = role.name
+    elif role.role == "wide":
+        out["ion"], out["side"] = role.name, role.comp
+    elif role.role == "ambiguous":
+        out["readings"] = list(role.readings)
+    return {**out, "unit": role.unit, "form": role.form}
+
+
+def mapping_record(
+    mapping: Mapping[str, MappedHeader], headers: list[str]
+) -> dict[str, dict[str, Any]]:
+    """A ``columns`` mapping as applied to a file whose headers are ``headers``:
+    each mapped header's meaning, and whether the file has it."""
+    return {
+        header: {**role_record(mapped.role), "in_file": header in headers}
+        for header, mapped in mapping.items()
+    }
+
+
 def separator_failure(headers: list[str]) -> Failure | None:
     """A CSV header read as one column that looks separated by another character."""
     if len(headers) != 1:
@@ -506,26 +729,34 @@ def plan_headers(
     field_units: dict[str, str],
     separator: str,
     names: list[str] | None = None,
+    mapping: Mapping[str, MappedHeader] | None = None,
 ) -> tuple[HeaderPlan, list[Failure]]:
     """Classify every header; return the plan and the failures of the whole file.
 
     ``headers`` are the file's, ``names`` the unique names its cells are held
-    under (default: the headers). The failures come in the order a reader checks
-    them: headers that cannot be read (repeated, control characters), each
-    header's own problem (unit conflict, unknown ion, a field given twice), the
-    ignored columns (warnings), both layouts at once, then each missing required
-    column.
+    under (default: the headers). ``mapping`` (:func:`read_columns`) states what
+    some headers mean, as the file writes them; it overrides the grammar. The
+    failures come in the order a reader checks them: headers that cannot be read
+    (repeated, control characters), mapped headers the file lacks, each header's
+    own problem (unit conflict, unknown ion, ambiguous, a field given twice), the
+    ignored columns (warnings; not those the mapping ignores), both layouts at
+    once, then each missing required column.
     """
     fields: dict[str, HeaderRole] = {}
     wide: list[HeaderRole] = []
     ignored: list[str] = []
     columns: list[HeaderRole] = []
+    mapping = mapping or {}
     skip, failures = _header_failures(headers)
+    failures += _absent_mapped(headers, mapping)
     for i, (header, name) in enumerate(zip(headers, names or headers, strict=True)):
         if i in skip:
             columns.append(HeaderRole(name, "unreadable"))
             continue
-        role, failure = classify(name, field_units.get(name), i)
+        if header in mapping:
+            role, failure = _apply_mapping(mapping[header], name, field_units.get(name))
+        else:
+            role, failure = classify(name, field_units.get(name), i)
         columns.append(role)
         if failure:
             failures.append(failure)
@@ -564,7 +795,7 @@ def plan_headers(
             severity="warning",
         )
         for i, (header, name) in enumerate(zip(headers, names or headers, strict=True))
-        if name in ignored
+        if name in ignored and header not in mapping
     ]
     layout = "wide" if wide else "long"
     failures += _layout_failures(headers, fields, wide, separator)

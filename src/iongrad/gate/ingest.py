@@ -49,7 +49,8 @@ from iongrad.gate.build import (
     source_headers,
 )
 from iongrad.gate.failures import Failure, IngestError
-from iongrad.gate.readers import ReadOptions, read_source
+from iongrad.gate.headers import read_columns
+from iongrad.gate.readers import ReadOptions, read_options, read_source
 
 __all__ = [
     "IngestError",
@@ -116,10 +117,11 @@ def ingest(
     Raises :class:`IngestError` only for files that cannot be read at all (missing,
     empty, not UTF-8, corrupt parquet); everything else is a failure in the result.
     """
-    source = read_source(path, options, number_format=number_format)
+    opts = read_options(options, number_format)  # unusable options: ValueError
+    source = read_source(path, opts)
     found = Findings(source.failures)
     found.file.extend(source.file_failures)
-    plan = plan_columns(source, found)
+    plan = plan_columns(source, found, read_columns(opts.columns))
     _ignored_cell_errors(found, plan.ignored)
     per_sample, records = build_columns(source, plan, dataset, found)
     table, failures, factors = assemble(source, records, per_sample, found, plan.layout)
