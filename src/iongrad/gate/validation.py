@@ -48,6 +48,7 @@ from iongrad.gate.contract import ColumnPlan, Contract, empty_frame, load_contra
 from iongrad.gate.failures import Failure, FailureBlock
 from iongrad.gate.ingest import Ingested, ingest
 from iongrad.gate.readers import ReadOptions
+from iongrad.gate.sheets import cell_name
 from iongrad.ions import UnknownIonError, lookup
 
 __all__ = [
@@ -590,6 +591,7 @@ def _split(
     n = len(table)
     file_level = any(f.index is None and f.is_error for f in failures)
     records, bad, reasons = _reported(ing, failures, spec)
+    records = _in_cells(ing, records)
     n_errors = int((records["severity"] == "error").sum())
     n_warn = len(records) - n_errors
     withhold = mode == "strict" and n_errors > 0
@@ -625,7 +627,10 @@ def _split(
         "errors": n_errors,
         "warnings": n_warn,
         **_bounded(records),
-        "input": _jsonable_tree(ing.info),
+        "reading": _jsonable_tree(ing.info.get("reading", {})),
+        "input": _jsonable_tree(
+            {k: v for k, v in ing.info.items() if k not in _NOT_INPUT}
+        ),
         "contract": {"path": spec.path, "version": spec.version},
     }
     if report["rows_read"] != report["rows_accepted"] + report["rows_rejected"]:
@@ -633,6 +638,35 @@ def _split(
     return ValidationResult(
         accepted=accepted, rejected=rejected, report=report, failures=records
     )
+
+
+#: What the file's ``info`` holds for the gate itself, or in the ``reading`` block.
+_NOT_INPUT = frozenset({"reading", "column_index"})
+
+
+def _in_cells(ing: Ingested, records: pd.DataFrame) -> pd.DataFrame:
+    """A workbook's failure records located as a spreadsheet shows the cell: a
+    ``cell`` column (``Sheet1!D17``; a whole row ``Sheet1!17:17``) and the message
+    saying it instead of the row. Records of other files are returned as they are.
+    """
+    sheet = ing.info.get("sheet")
+    if sheet is None or not len(records):
+        return records
+    at = ing.info.get("column_index", {})
+    cells, messages = [], []
+    for row, column, message in zip(
+        records["row"], records["column"], records["message"], strict=True
+    ):
+        cell = None if row is None else cell_name(sheet, at.get(column), row)
+        cells.append(cell)
+        old = f"{ing.path}, row {row}"
+        if cell is not None and message.startswith(old):
+            message = f"{ing.path}, {cell}" + message[len(old) :]
+        messages.append(message)
+    out = records.copy()
+    out["cell"] = _objects(cells)
+    out["message"] = _objects(messages)
+    return out
 
 
 def _bounded(records: pd.DataFrame) -> dict:
@@ -646,10 +680,11 @@ def _bounded(records: pd.DataFrame) -> dict:
     first = records.loc[rank == 0, ["rule", "column", "severity"]]
     counts = zip(*(first[c].tolist() for c in first), groups.size().tolist(),
                  strict=True)  # fmt: skip
+    keys = [*RECORD_KEYS, *(["cell"] if "cell" in records else [])]
     return {
         "failures": [
-            dict(zip(RECORD_KEYS, r, strict=True))
-            for r in examples[list(RECORD_KEYS)].itertuples(index=False)
+            dict(zip(keys, r, strict=True))
+            for r in examples[keys].itertuples(index=False)
         ],
         "failures_total": len(records),
         "failures_shown": len(examples),
@@ -746,7 +781,7 @@ def _reported(
     cells: set[tuple] = set()  # (source row, header, rule) reported so far
     for f in sorted(failures, key=lambda f: (f.index is not None, f.index or 0)):
         idx = f.index
-        row = header_row if idx is None else int(rows[idx])
+        row = (f.row or header_row) if idx is None else int(rows[idx])
         column = f.reported_column
         value = jsonable(f.value)
         # A wide row's cell that concerns the whole row (its temperature) fails
@@ -789,7 +824,8 @@ def _flat(failures: list) -> dict[str, np.ndarray]:
     column (canonical), reported (the file's header), value, severity, ion and
     index (-1 for a file-level failure)."""
     parts: dict[str, list] = {k: [] for k in (
-        "rule", "message", "column", "reported", "value", "severity", "ion", "index"
+        "rule", "message", "column", "reported", "value", "severity", "ion", "index",
+        "row",
     )}  # fmt: skip
     singles: list[Failure] = []
 
@@ -805,6 +841,7 @@ def _flat(failures: list) -> dict[str, np.ndarray]:
         parts["ion"].append(_objects([f.ion for f in singles]))
         index = [-1 if f.index is None else f.index for f in singles]
         parts["index"].append(np.asarray(index, dtype=np.int64))
+        parts["row"].append(_objects([f.row for f in singles]))
         singles.clear()
 
     for f in failures:
@@ -823,6 +860,7 @@ def _flat(failures: list) -> dict[str, np.ndarray]:
         parts["severity"].append(np.full(m, f.severity, dtype=object))
         parts["ion"].append(f.ion if f.ion is not None else np.full(m, None))
         parts["index"].append(np.asarray(f.index, dtype=np.int64))
+        parts["row"].append(np.full(m, None, dtype=object))
     flush()
     return {k: np.concatenate(v) if v else np.array([]) for k, v in parts.items()}
 
@@ -840,6 +878,8 @@ def _reported_columns(
     rows = ing.table["source_row"].to_numpy()
     row = np.full(len(idx), ing.info.get("header_row"), dtype=object)
     row[has] = rows[idx[has]].tolist()
+    given = ~has & pd.notna(cols["row"])  # a row the reader left out
+    row[given] = cols["row"][given]
     value = _objects([jsonable(v) for v in cols["value"]])
     keep = np.ones(len(idx), dtype=bool)
     if ing.layout == "wide":  # a wide row's cell is reported once (see _reported)

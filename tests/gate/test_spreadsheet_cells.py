@@ -1,0 +1,83 @@
+"""Where a workbook's bad cell is: ``Sheet1!D17``, as a spreadsheet shows it (#18).
+
+Every failure of a workbook names its sheet and cell in validation.json (``cell``)
+and in its message; the rows above the header count, as the sheet numbers them. The
+``reading`` block says how the workbook was read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from spreadsheet_corpus import DATA, HEADER, LAYOUTS, _xlsx
+
+from iongrad.gate.validation import validate_file
+
+
+def _failures(result):
+    return [(f["rule"], f.get("cell"), f["value"]) for f in result.report["failures"]
+            if f["severity"] == "error"]  # fmt: skip
+
+
+def _bad(tmp_path, row: int, column: int, value, preamble=()):
+    """The plain table with DATA[row][column] replaced by ``value``."""
+    rows = [list(r) for r in DATA]
+    rows[row][column] = value
+    return _xlsx(tmp_path / "bad.xlsx", [*preamble, HEADER, *rows])
+
+
+@pytest.mark.parametrize(
+    ("value", "rule", "shown"),
+    [
+        ("#DIV/0!", "spreadsheet_error", "#DIV/0!"),
+        ("#N/A", "spreadsheet_error", "#N/A"),
+        ("#VALUE!", "spreadsheet_error", "#VALUE!"),
+        ("#REF!", "spreadsheet_error", "#REF!"),
+        ("#NAME?", "spreadsheet_error", "#NAME?"),
+        ("#NUM!", "spreadsheet_error", "#NUM!"),
+        ("#NULL!", "spreadsheet_error", "#NULL!"),
+        ("=E2/0", "spreadsheet_error", "formula without a cached value"),
+        ("14O", "number_format", "14O"),
+        (dt.datetime(2024, 5, 1), "number_format", "2024-05-01"),
+        (True, "number_format", "TRUE"),
+        (-140, "c_in_nonnegative_finite", -140),
+    ],
+)
+def test_a_bad_cell_is_an_error_at_its_cell(tmp_path, value, rule, shown):
+    # K_in_mM (column D) of s2 (sheet row 3)
+    path = _bad(tmp_path, 1, 3, value)
+    result = validate_file(path, dataset="cells")
+    assert not result.ok
+    assert _failures(result) == [(rule, "Sheet1!D3", shown)]
+    errors = [f for f in result.report["failures"] if f["severity"] == "error"]
+    message = errors[0]["message"]
+    assert message.startswith(f"{path}, Sheet1!D3, column 'K_in_mM'")
+    assert "s2" in set(result.rejected.get("sample_id", result.rejected.iloc[:, 3]))
+
+
+def test_the_cell_counts_the_rows_above_the_header(tmp_path):
+    preamble = [["Ion concentrations"], ["operator: A.B."], None]
+    path = _bad(tmp_path, 2, 5, "#DIV/0!", preamble)  # Na_in_mM of s3: F7
+    result = validate_file(path, dataset="cells")
+    assert _failures(result) == [("spreadsheet_error", "Sheet1!F7", "#DIV/0!")]
+    assert result.report["reading"]["header_row"] == 4
+
+
+def test_an_error_in_a_column_the_gate_does_not_read_is_a_warning(tmp_path):
+    rows = [[*HEADER, "notes"], *[[*r, "ok"] for r in DATA]]
+    rows[2][-1] = "#N/A"
+    path = _xlsx(tmp_path / "notes.xlsx", rows)
+    result = validate_file(path, dataset="cells")
+    assert result.ok, result.summary()
+    hits = [f for f in result.report["failures"] if f["rule"] == "spreadsheet_error"]
+    assert [(f["severity"], f["cell"]) for f in hits] == [("warning", "Sheet1!J3")]
+
+
+def test_the_reading_block_says_how_the_workbook_was_read(tmp_path):
+    path, options = LAYOUTS["chosen_sheet"](tmp_path)
+    reading = validate_file(path, options=options).report["reading"]
+    assert reading["format"] == "xlsx"
+    assert reading["sheet"] == "Run 1"
+    assert reading["sheets"] == ["Notes", "Run 1"]
+    assert reading["header_row"] == 1
