@@ -2,7 +2,8 @@
 
 Each subcommand module defines ``register(subparsers)`` (adds its parser and sets
 ``func``) and keeps its own logic small: parse text, call :mod:`iongrad`, print.
-Exit status: 0 success, 1 the input was read but found invalid (``validate``),
+Exit status: 0 success, 1 the input was read but found invalid (``validate``,
+``inspect``),
 2 unusable arguments (with one line naming the argument and the problem).
 """
 
@@ -11,13 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from iongrad.cli import activity, donnan, ghk, ljp, nernst, validate
+from iongrad.cli import activity, donnan, ghk, inspect, ljp, nernst, validate
 from iongrad.cli.common import CLIError, emit_error_json
 
 __all__ = ["main"]
 
 #: Subcommand modules, in the order ``iongrad --help`` lists them.
-SUBCOMMANDS = (nernst, validate, activity, donnan, ghk, ljp)
+SUBCOMMANDS = (nernst, validate, inspect, activity, donnan, ghk, ljp)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -772,11 +772,13 @@ def plan_headers(
                 )
             fields[role.name] = role
         elif role.role == "wide":
-            if any(w.name == role.name and w.comp == role.comp for w in wide):
+            same = [w for w in wide if (w.name, w.comp) == (role.name, role.comp)]
+            if same:
                 failures.append(
                     Failure(
                         rule="duplicate_column",
-                        message=f"two columns give {role.name} {role.comp}",
+                        message=f"two columns give {role.name} {role.comp}: "
+                        f"{same[0].header!r} and {header!r}",
                         column=header,
                         value=header,
                     )
