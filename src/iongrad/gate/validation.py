@@ -787,7 +787,7 @@ def _reported(
         # A wide row's cell that concerns the whole row (its temperature) fails
         # every record of the row, but is one cell: reported once.
         cell = None if idx is None else (int(raw_pos[idx]), column, f.rule)
-        if ing.layout != "wide" or cell not in cells:
+        if ing.layout != "wide" or cell is None or cell not in cells:
             cells.add(cell)
             message = _describe(
                 ing.path, row, column, f.ion, value, f.rule, f.message, spec
@@ -888,7 +888,7 @@ def _reported_columns(
             {"pos": pos, "column": np.where(has, cols["reported"], ""),
              "rule": np.where(has, cols["rule"], "")}
         )  # fmt: skip
-        keep = ~cell.astype(str).duplicated().to_numpy()
+        keep = ~cell.astype(str).duplicated().to_numpy() | ~has  # file-level: all
     kept = np.flatnonzero(keep)
     message = [
         _describe(ing.path, r, c, ion, v, rule, m, spec)
