@@ -28,6 +28,7 @@ EXAMPLES = [
     "human_red_blood_cell",
     "mammalian_neuron",
     "mammalian_skeletal_muscle",
+    "mouse_cortical_neuron_wholecell",
     "plant_nitella_translucens",
     "squid_giant_axon",
 ]
@@ -116,8 +117,13 @@ def test_activity_corrected_potential_and_driving_force_are_consistent(
     assert (ok.activity_convention == "macinnes").all()
     # A physiological solution has gamma < 1 for every ion in both compartments.
     assert ((ok.gamma_in_used < 1) & (ok.gamma_out_used < 1)).all()
+    # the Vm corrected for the liquid junction potential (= vm_mV when none is
+    # applied)
     np.testing.assert_allclose(
-        pot.driving_force_mV, pot.vm_mV - pot.E_act_mV, equal_nan=True
+        pot.driving_force_mV, pot.vm_corrected_mV - pot.E_act_mV, equal_nan=True
+    )
+    np.testing.assert_allclose(
+        pot.vm_corrected_mV, pot.vm_mV - pot.ljp_applied_mV, equal_nan=True
     )
 
 
@@ -136,6 +142,36 @@ def test_cardiac_driving_forces_and_directions(workflow_run):
     # Below E_Cl ~ -37 mV: DF < 0, inward current carried by Cl- leaving the cell.
     assert k.loc["Cl-", "current_direction"] == "inward"
     assert k.loc["Cl-", "flux_direction"] == "efflux"
+
+
+def test_a_whole_cell_dataset_is_corrected_for_its_junction_potential(workflow_run):
+    # K-gluconate pipette against an ACSF-like bath (config solutions, named in
+    # the table's pipette_solution/bath_solution columns): LJP about +16 mV, so
+    # the corrected Vm is about 16 mV more negative than the reading.
+    name = "mouse_cortical_neuron_wholecell"
+    smp = results(workflow_run.workdir, name, "samples.parquet").set_index("sample_id")
+    assert (smp.ljp_status == "ok").all()
+    assert (smp.pipette_solution == "K_gluconate").all()
+    c1 = smp.loc["cell01"]
+    assert 15.0 < c1.ljp_computed_mV < 17.0
+    assert c1.ljp_source == "computed"
+    assert c1.vm_mV == -62.0  # as the file says
+    assert c1.vm_corrected_mV == pytest.approx(-62.0 - c1.ljp_computed_mV)
+    c3 = smp.loc["cell03"]  # the lab's own ljp_mV wins, and is compared
+    assert (c3.ljp_source, c3.ljp_applied_mV) == ("file", 15.5)
+    assert c3.ljp_difference_mV == pytest.approx(15.5 - c3.ljp_computed_mV)
+    assert smp.loc["cell04"].ljp_computed_mV > c1.ljp_computed_mV  # 32 vs 22 degC
+    pot = results(workflow_run.workdir, name, "potentials.parquet")
+    assert (pot.driving_force_status == "ok").all()
+    cardiac = results(
+        workflow_run.workdir, "cardiac_ventricular_myocyte", "potentials.parquet"
+    )
+    assert (cardiac.driving_force_status == "vm_ljp_uncorrected").all()
+    html = (workflow_run.workdir / "reports" / f"{name}.html").read_text()
+    assert 'id="ljp-section"' in html
+    assert "K_gluconate" in html
+    assert "HEPES_ACSF" in html
+    assert "Vm corrected" in html
 
 
 def test_without_measured_vm_directions_are_undefined(workflow_run):

@@ -30,6 +30,7 @@ from iongrad.report.changes import Changes, build_snapshot, compare, keep_snapsh
 from iongrad.report.directions import NO_VM, WITHIN_NOISE
 from iongrad.report.findings import failure_frame, rule_groups
 from iongrad.report.formats import fmt_pm, fmt_temp_C
+from iongrad.report.ljp import corrected_vm, ljp_section
 from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _write_csv
 from iongrad.report.results import DatasetResults, load_results
 from iongrad.report.samples import SampleUse, group_figures, sample_use
@@ -63,6 +64,7 @@ _POT_COLUMNS = [
     Column("E_act_mV", "E (activity)", "mV", kind="mV"),
     Column("delta_act_mV", "Δ activity", "mV", kind="mV", signed=True),
     Column("vm_mV", "Vm measured", "mV", kind="mV", missing=NO_VM),
+    Column("vm_corrected_mV", "Vm corrected", "mV", kind="mV", missing=NO_VM),
     Column(
         "driving_force_mV",
         "Driving force Vm−E",
@@ -115,6 +117,7 @@ _SAMPLE_COLUMNS = [
     Column("sample_id", "Sample"),
     Column("left_out", "Left out of means", missing=""),
     Column("vm_mV", "Vm measured", "mV", kind="mV", missing=NO_VM),
+    Column("vm_corrected_mV", "Vm corrected", "mV", kind="mV", missing=NO_VM),
     Column("vm_ghk_mV", "V_GHK", "mV", kind="mV"),
     Column("vm_minus_ghk_mV", "Vm − V_GHK", "mV", kind="mV", signed=True),
     Column("permeabilities", "Permeabilities"),
@@ -153,7 +156,13 @@ _FAILURE_COLUMNS = [
 
 
 #: Columns that say nothing without a measured Vm.
-_VM_KEYS = ("vm_mV", "driving_force_mV", "flux_direction", "current_direction")
+_VM_KEYS = (
+    "vm_mV",
+    "vm_corrected_mV",
+    "driving_force_mV",
+    "flux_direction",
+    "current_direction",
+)
 _NO_VM_NOTE = "No Vm measured: driving forces and directions are not shown."
 
 
@@ -184,6 +193,8 @@ _FLAG_KEYS = (
     "ionic_strength_out_molal",
     "vm_mV",
     "driving_force_mV",
+    "driving_force_status",
+    "driving_force_reason",
 )
 
 #: How the per-row direction labels read (the label itself stays the sort value).
@@ -220,6 +231,11 @@ def _flag_potentials(record: dict, key: str, cell: Cell) -> None:
         cell.text = NO_VM if no_vm else _DIRECTION_WORDS.get(cell.text, cell.text)
     if key == "driving_force_mV" and pd.isna(record.get(key)) and not no_vm:
         cell.text = "E undefined"
+    ljp_doubt = str(record.get("driving_force_status") or "").startswith("vm_ljp")
+    if key in ("driving_force_mV", "vm_corrected_mV") and ljp_doubt:
+        cell.cls = "flag"
+        cell.badge = "LJP?"
+        cell.title = str(record.get("driving_force_reason") or "")
     if key in ("E_conc_mV", "E_act_mV", "status") and str(record.get("status")) != "ok":
         cell.cls = (cell.cls + " undefined").strip()
         cell.title = str(record.get("status_reason") or record.get("status"))
@@ -245,6 +261,12 @@ def _flag_summary(record: dict, key: str, cell: Cell) -> None:
 def _flag_samples(record: dict, key: str, cell: Cell) -> None:
     if key == "left_out" and cell.text:
         cell.cls = "flag"
+    ljp = str(record.get("ljp_status") or "ok")
+    vm_keys = ("vm_corrected_mV", "vm_minus_ghk_mV", "vm_minus_donnan_mV")
+    if key in vm_keys and ljp not in ("ok", "no_vm") and not pd.isna(record.get(key)):
+        cell.cls = "flag"
+        cell.badge = "LJP?"
+        cell.title = str(record.get("ljp_reason") or ljp)
     if key in ("ghk_state", "donnan_state") and cell.text != "ok":
         cell.cls = "flag"
 
@@ -338,13 +360,16 @@ def render_dataset_report(
     )
     validation_section = _validation_section(res, output)
     temperatures_K = [float(celsius_to_kelvin(float(t))) for t in temperatures_C]
+    samples_table = _samples_table(res, use, output)
+    csv_samples = files.companion(output, "_samples.csv")
     context = {
         **_overview(dataset, pot, use),
         **potentials_section,
         **validation_section,
         "checks": validity_checks(pot, use, groups, settings=config, atol_mV=atol),
         "missing": res.missing,
-        "samples_table": _samples_table(res, use, output),
+        "samples_table": samples_table,
+        **ljp_section(use, _href(csv_samples, output), samples_table),
         "plots": _figures(res, used, use, summary, groups, temperatures_K, output),
         "provenance": res.provenance,
         "config": dict(config) if config is not None else None,
@@ -570,12 +595,14 @@ def _samples_table(res: DatasetResults, use: SampleUse, output: Path) -> Table |
     smp = use.frame.iloc[:MAX_TABLE_ROWS].copy()
     if "temperature_K" in smp:
         smp["temperature_C"] = kelvin_to_celsius(smp["temperature_K"].to_numpy(float))
+    # every comparison with a prediction uses the LJP-corrected Vm
+    vm = "vm_corrected_mV" if "vm_corrected_mV" in smp else "vm_mV"
     for col, pred in (
         ("vm_minus_ghk_mV", "vm_ghk_mV"),
         ("vm_minus_donnan_mV", "donnan_potential_mV"),
     ):
-        if {"vm_mV", pred} <= set(smp.columns):
-            smp[col] = smp["vm_mV"].astype(float) - smp[pred].astype(float)
+        if {vm, pred} <= set(smp.columns):
+            smp[col] = smp[vm].astype(float) - smp[pred].astype(float)
     if "permeability_source" in smp:
         carriers = smp["ghk_ions"] if "ghk_ions" in smp else [None] * len(smp)
         smp["permeabilities"] = [
@@ -598,9 +625,11 @@ def _samples_table(res: DatasetResults, use: SampleUse, output: Path) -> Table |
         smp,
         [c for c in _SAMPLE_COLUMNS if c.key in smp.columns],
         id="samples",
-        caption="Per sample: GHK and Donnan predictions against the measured Vm",
+        caption="Per sample: GHK and Donnan predictions against the measured Vm "
+        "(corrected for the liquid junction potential where known)",
         csv_href=_href(csv_smp, output),
         flags=_flag_samples,
+        extra=("ljp_status", "ljp_reason"),
     )
     table.total_rows = len(use.frame)
     _name_elsewhere(table, written, "status counts per cell type and temperature")
@@ -772,7 +801,7 @@ def _figures(
         plots.e_vs_temperature_plot(used, temperatures_K, scan=scan),
         plots.activity_effect_plot(used),
         plots.donnan_plot(_donnan_used(res.donnan, res.potentials, use)),
-        plots.vm_predictions_plot(use.predictions()),
+        plots.vm_predictions_plot(corrected_vm(use.predictions())),
     ]
     for p in figures:
         name = p.id.removeprefix("plot-")

@@ -1,6 +1,10 @@
 """Which samples count, and their Vm, GHK and Donnan figures per cell type and
 temperature.
 
+Vm is the measured Vm corrected for the liquid junction potential
+(``vm_corrected_mV`` of :mod:`iongrad.tables.ljp`) when the results have it: every
+comparison with a prediction uses it.
+
 A sample whose status is not ``ok`` is shown, with why, and left out of the means
 and plots it would distort: a sample marked incomplete (``sample_complete`` false,
 for instance because some of its rows were rejected) or with a ``sample_status``
@@ -20,7 +24,8 @@ from iongrad.canonical import bool_column
 
 __all__ = ["SampleUse", "group_figures", "sample_use"]
 
-#: The figures of one cell type and temperature: (name, column or difference).
+#: The figures of one cell type and temperature: (name, column or difference);
+#: ``vm_mV`` stands for the LJP-corrected Vm when the results have one.
 _FIGURES = (
     ("vm", "vm_mV", None),
     ("ghk", "vm_ghk_mV", None),
@@ -50,6 +55,7 @@ class SampleUse:
         out = self.frame.copy()
         for col, use in (
             ("vm_mV", "use_sample"),
+            ("vm_corrected_mV", "use_sample"),
             ("vm_ghk_mV", "use_ghk"),
             ("donnan_potential_mV", "use_donnan"),
         ):
@@ -117,7 +123,7 @@ def sample_use(samples: pd.DataFrame | None) -> SampleUse:
 
 
 def group_figures(predictions: pd.DataFrame | None) -> pd.DataFrame:
-    """Per (cell_type, temperature_K): mean, SD and n of the measured Vm, V_GHK,
+    """Per (cell_type, temperature_K): mean, SD and n of Vm (LJP-corrected), V_GHK,
     V_Donnan and of Vm − V_GHK and Vm − V_Donnan over the samples that count.
 
     ``predictions`` is :meth:`SampleUse.predictions` (unusable values NaN). Columns
@@ -133,6 +139,8 @@ def group_figures(predictions: pd.DataFrame | None) -> pd.DataFrame:
             "temperature_K": predictions["temperature_K"].astype(float).round(6),
         }
     )
+    if "vm_corrected_mV" in predictions:  # every comparison uses the corrected Vm
+        predictions = predictions.assign(vm_mV=predictions["vm_corrected_mV"])
     for name, a, b in _FIGURES:
         if a not in predictions or (b is not None and b not in predictions):
             df[name] = np.nan

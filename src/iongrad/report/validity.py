@@ -19,6 +19,8 @@ import pandas as pd
 from iongrad.physics.activity import MODEL_MAX_IONIC_STRENGTH
 from iongrad.report import style
 from iongrad.report.formats import fmt_mV, fmt_pm
+from iongrad.report.ljp import ljp_counts
+from iongrad.tables.ljp import DISAGREEMENT_MV
 
 __all__ = ["Check", "permeability_ratios", "validity_checks"]
 
@@ -53,6 +55,10 @@ def _counts(values: pd.Series) -> dict[str, int]:
     text = values.astype(str)
     counts = text.value_counts(sort=False)
     return {str(v): int(counts[v]) for v in text.unique()}
+
+
+#: Per-sample LJP columns of the potentials table (:mod:`iongrad.tables.ljp`).
+_LJP_KEYS = ("ljp_source", "ljp_status", "ljp_reason")
 
 
 def _plural(n: int, word: str) -> str:
@@ -239,9 +245,11 @@ def _donnan(use, settings: dict) -> Check:
 
 
 def _ljp(pot: pd.DataFrame) -> Check:
-    """Whether the measured Vm was corrected for the liquid junction potential."""
+    """Whether the measured Vm was corrected for the liquid junction potential: here
+    (from the recording solutions or the file's ljp_mV), in the file, not at all, or
+    unreported; and whether a file's LJP disagrees with the computed one."""
     title = "Liquid junction potential"
-    cols = [c for c in ("sample_id", "vm_mV", "ljp_corrected") if c in pot]
+    cols = [c for c in ("sample_id", "vm_mV", "ljp_corrected", *_LJP_KEYS) if c in pot]
     first = pot[cols].drop_duplicates("sample_id")
     vm = first["vm_mV"].astype(float)
     if not np.isfinite(vm.to_numpy()).any():
@@ -251,7 +259,39 @@ def _ljp(pot: pd.DataFrame) -> Check:
             "note",
             "No Vm measured: the LJP of the Vm measurement does not apply.",
         )
-    with_vm = first[np.isfinite(vm.to_numpy())]
+    counts = ljp_counts(first)
+    if counts is None:
+        return _ljp_flag_only(first[np.isfinite(vm.to_numpy())], title)
+    parts = [
+        (counts.corrected_here, "LJP corrected here (Vm − LJP)"),
+        (counts.corrected_in_file, "LJP corrected in the file"),
+        (counts.uncorrected_unknown, "not corrected, no LJP known"),
+        (counts.unreported, "LJP correction unreported"),
+    ]
+    text = f"Measured Vm of {_plural(counts.with_vm, 'sample')}: " + ", ".join(
+        f"{words} in {n}" for n, words in parts if n
+    )
+    if counts.disagree:
+        text += (
+            f"; in {counts.disagree} the file's LJP and the computed one differ by "
+            f"more than {DISAGREEMENT_MV:g} mV"
+        )
+    doubt = counts.uncorrected_unknown + counts.unreported + counts.disagree
+    if not doubt:
+        return Check("validity-ljp", title, "ok", text + ".")
+    return Check(
+        "validity-ljp",
+        title,
+        "warn",
+        text + ". Their driving forces and Vm − V_GHK, Vm − V_Donnan carry the "
+        "status vm_ljp_uncorrected or vm_ljp_disagrees: an uncorrected junction "
+        "potential shifts Vm by typically 2-16 mV (name the recording solutions in "
+        "the config, or give ljp_mV).",
+    )
+
+
+def _ljp_flag_only(with_vm: pd.DataFrame, title: str) -> Check:
+    """Results without LJP columns: what the table's ljp_corrected says."""
     if "ljp_corrected" not in with_vm:
         return Check(
             "validity-ljp",
@@ -274,7 +314,7 @@ def _ljp(pot: pd.DataFrame) -> Check:
         title,
         "warn",
         text + ". An uncorrected junction potential shifts Vm, and every "
-        "driving force, by typically a few mV; iongrad does not compute it.",
+        "driving force, by typically a few mV; these results hold no computed LJP.",
     )
 
 

@@ -191,14 +191,33 @@ def _solve(pair, temperatures_K, parsed, rec) -> np.ndarray:
     return res.ljp_mV
 
 
+def _given(df: pd.DataFrame, idx, column: str, numeric: bool) -> np.ndarray:
+    """The first value given (not missing) of ``column`` in each sample: the value
+    of the sample's first row, unless that is missing and another row has one (a
+    per-row group-by only then)."""
+    if column not in df.columns:
+        return np.full(
+            idx.n, np.nan if numeric else None, dtype=float if numeric else object
+        )
+    col = df[column]
+    values = col.to_numpy(dtype=float) if numeric else col.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    first = values[idx.first]
+    if missing[idx.first].any() and not missing.all():
+        kept = pd.Series(values).where(~missing)
+        first = kept.groupby(idx.key).first().reindex(range(idx.n)).to_numpy()
+    if not numeric:
+        first = np.where(pd.isna(first), None, first).astype(object)
+    return first
+
+
 def _names(df, idx, side, rec, parsed) -> np.ndarray:
     """Each sample's solution name for ``side`` (column first, then the recording);
     an unknown name is a :class:`SolutionError` at its first cell."""
     column = SOLUTION_COLUMNS[side]
     names = np.full(idx.n, rec.get(side), dtype=object)
     if column in df.columns:
-        cells = df[column].astype(object).where(df[column].notna(), None)
-        given = cells.groupby(idx.key).first().reindex(range(idx.n)).to_numpy()
+        given = _given(df, idx, column, numeric=False)
         names = np.where(pd.notna(given), given, names)
     names = np.where(pd.isna(names), None, names).astype(object)
     for name in pd.unique(names[pd.notna(names)]):
@@ -273,7 +292,11 @@ def sample_ljp(
         electroneutral without ``adjust``.
     """
     table = df.reset_index(drop=True)
-    idx = sample_index(table)
+    return _sample_ljp(table, sample_index(table), solutions, recording)
+
+
+def _sample_ljp(table, idx, solutions, recording) -> pd.DataFrame:
+    """:func:`sample_ljp` of a table with a default index and its sample index."""
     rec = dict(recording or {})
     parsed = None if solutions is None else parse_solutions(solutions)
     pipette = _names(table, idx, "pipette", rec, parsed)
@@ -283,12 +306,6 @@ def sample_ljp(
         known = np.zeros(idx.n, dtype=bool)
     else:
         known = pd.notna(pipette) & pd.notna(bath)
-
-    def first(name: str) -> np.ndarray:  # first value given in each sample
-        if name not in table.columns:
-            return np.full(idx.n, np.nan)
-        col = pd.Series(table[name].to_numpy(dtype=float))
-        return col.groupby(idx.key).first().reindex(range(idx.n)).to_numpy()
 
     T = table["temperature_K"].to_numpy(dtype=float)[idx.first]
     computed = _computed(
@@ -300,16 +317,17 @@ def sample_ljp(
     out["bath_solution"] = bath
     out["ljp_method"] = np.where(both, rec.get("method") or DEFAULT_METHOD, "")
     out["ljp_computed_mV"] = computed
+    # ljp_corrected of each sample's first row (the gate fills it in every row)
     corrected = (
-        (
-            table["ljp_corrected"].astype(object).fillna("unreported").astype(str)
-            if "ljp_corrected" in table.columns
-            else pd.Series("unreported", index=table.index)
-        )
+        pd.Series(_given(table, idx, "ljp_corrected", numeric=False), dtype=object)
+        .fillna("unreported")
+        .astype(str)
         .str.lower()
-        .to_numpy(dtype=object)[idx.first]
+        .to_numpy(dtype=object)
     )
-    for name, values in _apply(first("vm_mV"), first("ljp_mV"), computed, corrected):
+    vm = _given(table, idx, "vm_mV", numeric=True)
+    file = _given(table, idx, "ljp_mV", numeric=True)
+    for name, values in _apply(vm, file, computed, corrected):
         out[name] = values
     return out[["dataset", "sample_id", "vm_mV", *LJP_SAMPLE_COLUMNS]]
 
@@ -356,6 +374,14 @@ def ljp_columns(
     """:func:`sample_ljp`'s columns for every row of ``df`` (constant within a
     sample), in ``df``'s row order."""
     table = df.reset_index(drop=True)
-    per_sample = sample_ljp(table, solutions, recording)
-    key = sample_index(table).key
-    return {c: per_sample[c].to_numpy()[key] for c in LJP_SAMPLE_COLUMNS}
+    idx = sample_index(table)
+    per_sample = _sample_ljp(table, idx, solutions, recording)
+    out: dict[str, object] = {}
+    for c in LJP_SAMPLE_COLUMNS:
+        values = per_sample[c].to_numpy()
+        if values.dtype == object:  # a few distinct texts: categories, not strings
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            out[c] = pd.Categorical.from_codes(codes[idx.key], uniques)
+        else:
+            out[c] = values[idx.key]
+    return out

@@ -109,6 +109,7 @@ def compute_samples(
             "ionic_strength_out_molal",
             "activity_model",
             "activity_convention",
+            "ljp_corrected",
             *LJP_SAMPLE_COLUMNS,
         )
         if c in potentials.columns
