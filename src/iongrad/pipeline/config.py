@@ -23,6 +23,7 @@ direction).
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import re
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ import yaml
 
 from iongrad import files
 from iongrad.gate import readers
+from iongrad.gate.headers import MappingError, read_columns
 from iongrad.gate.readers import READ_KEYS, ReadOptions, hidden_file
 from iongrad.tables.ljp import SolutionError, check_recording, parse_solutions
 
@@ -147,11 +149,26 @@ def _validate(config: Mapping[str, Any]) -> None:
                 # The rule in words, as for a discovered file's name.
                 message = f"the dataset name {err.instance!r} "
                 message += str(_name_rule(str(err.instance)))
+            message += _closest(err)
             lines.append(f"  config key {where}: {message}")
         raise ConfigError(
             f"config does not match {schema_path().name} "
             f"({len(errors)} error(s)):\n" + "\n".join(lines)
         )
+
+
+def _closest(err) -> str:
+    """``; did you mean X?`` for a misspelt name the schema lists (an enum value,
+    a key), else nothing."""
+    if err.validator == "enum":
+        word, known = err.instance, err.validator_value
+    elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        known = list(err.schema.get("properties", {}))
+        word = next((k for k in err.instance if k not in known), None)
+    else:
+        return ""
+    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=3)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def _fill_defaults(value: Any, node: Mapping[str, Any]) -> Any:
@@ -353,6 +370,7 @@ def resolve(
             ReadOptions.from_settings(settings)
         except ValueError as err:  # what the schema cannot say (units below header)
             raise ConfigError(f"config key datasets/{name}: {err}") from None
+    _merge_columns(cfg.get("columns"), datasets)
     lenient = set(cfg["validation"]["lenient_datasets"])
     unknown = sorted(lenient - set(datasets))
     if unknown and notes is not None:
@@ -369,6 +387,38 @@ def resolve(
     cfg["datasets"] = datasets
     _check_recordings(cfg)
     return _sorted(cfg)
+
+
+def _merge_columns(default: Mapping[str, Any] | None, datasets: dict) -> None:
+    """Check every ``columns`` mapping and put the top-level one under each
+    dataset's own (its entries ``required: false``: not every file has them).
+
+    Raises
+    ------
+    ConfigError
+        Naming every unusable entry by its config key, with the closest column,
+        ion or side (:func:`iongrad.gate.headers.read_columns`).
+    """
+    lines = []
+    given = {"columns": default, **{f"datasets/{n}/columns": s.get("columns")
+                                   for n, s in datasets.items()}}  # fmt: skip
+    for key, mapping in given.items():
+        try:
+            read_columns(mapping)
+        except MappingError as err:
+            lines += [f"  config key {key}/{h}: {what}" for h, what in err.problems]
+    if lines:
+        raise ConfigError(
+            f"config columns that cannot be used ({len(lines)}):\n" + "\n".join(lines)
+        )
+    if not default:
+        return
+    shared = {
+        header: entry if entry == "ignore" else {"required": False, **entry}
+        for header, entry in default.items()
+    }
+    for settings in datasets.values():
+        settings["columns"] = {**shared, **(settings.get("columns") or {})}
 
 
 def _check_recordings(cfg: Mapping[str, Any]) -> None:

@@ -3,7 +3,8 @@
 :func:`build_provenance` collects, for one dataset: the SHA-256 of the input table
 (and of every result file it describes), the versions of iongrad, Python and the
 packages the numbers depend on, the configuration in force for that dataset, the git
-commit of the working tree (if any), the constants R, F and 0 degC used
+commit of the working tree (if any), the ``columns`` mapping its headers were read
+with, the constants R, F and 0 degC used
 (:func:`iongrad.constants.constants_record`), the activity model and convention, the
 host, the SLURM job id when run on a cluster, and a UTC timestamp. The provenance
 job writes it as ``results/<dataset>/provenance.json``
@@ -190,6 +191,9 @@ def build_provenance(
             ),
         },
         "config": settings,
+        # how the table's headers were read: the dataset's columns mapping, the
+        # top-level one merged under it (empty when headers speak for themselves)
+        "columns": settings.get("dataset", {}).get("columns", {}),
         "execution": {
             "host": socket.gethostname(),
             "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
