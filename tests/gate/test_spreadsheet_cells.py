@@ -81,3 +81,38 @@ def test_the_reading_block_says_how_the_workbook_was_read(tmp_path):
     assert reading["sheet"] == "Run 1"
     assert reading["sheets"] == ["Notes", "Run 1"]
     assert reading["header_row"] == 1
+
+
+def _ods_with_errors(path):
+    """An .ods as LibreOffice saves error results: #DIV/0! as the number 0 and #N/A
+    as empty text, each marked calcext:value-type="error"."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    calcext = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="Sheet1")
+    for i, row in enumerate([HEADER, *DATA]):
+        tr = TableRow()
+        for j, cell in enumerate(row):
+            if (i, j) == (2, 4):  # K_out of s2: =1/0
+                tc = TableCell(formula="of:=1/0", valuetype="float", value=0)
+                tc.setAttrNS(calcext, "value-type", "error")
+                tc.addElement(P(text="#DIV/0!"))
+            elif isinstance(cell, str):
+                tc = TableCell(valuetype="string")
+                tc.addElement(P(text=cell))
+            else:
+                tc = TableCell(valuetype="float", value=cell)
+            tr.addElement(tc)
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path
+
+
+def test_an_ods_error_value_is_an_error_not_zero(tmp_path):
+    path = _ods_with_errors(tmp_path / "errors.ods")
+    result = validate_file(path, dataset="cells")
+    assert _failures(result) == [("spreadsheet_error", "Sheet1!E3", "#DIV/0!")]

@@ -13,8 +13,9 @@ never an empty cell or NaN: an error value (``#DIV/0!``, ``#N/A``, ``#VALUE!``,
 ``#REF!``, ``#NAME?``, ``#NUM!``, ``#NULL!``) and, in .xlsx/.xlsm, a formula without a
 cached value (the workbook was written by a program that does not compute
 formulas, and never opened and saved in a spreadsheet). calamine reads both as empty
-cells, so for .xlsx/.xlsm the sheet's XML is scanned for them; in .xls and .ods an
-error value that calamine reads as an empty cell cannot be told from one.
+cells (and an .ods error value as 0), so the sheet's XML is scanned for them in
+.xlsx/.xlsm and .ods files; in .xls files an error value that calamine reads as an
+empty cell cannot be told from one.
 
 A merged cell's value fills every cell of its range (a name merged over two header
 columns names both; the header reader then reports them as a repeated header).
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -191,6 +193,11 @@ def read_sheet(path: Path, name: str, wanted: str | None = None) -> Sheet:
     errors = {}
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         errors = _xml_errors(path, chosen)
+    elif path.suffix.lower() == ".ods":
+        errors = _ods_errors(path, chosen)
+    for r, c in errors:  # what calamine read there is no value (an .ods: 0)
+        if r <= len(grid) and c < len(grid[r - 1]):
+            grid[r - 1][c] = ""
     rows, lines, blank = [], [], 0
     for i, row in enumerate(grid):
         if all(c == "" or c is None for c in row):
@@ -251,6 +258,52 @@ def _xml_errors(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             continue
         out[(int(ref.group(2)), _column_index(ref.group(1).decode()))] = problem
     return out
+
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _ods_errors(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """:func:`_xml_errors` for an .ods sheet: the cells LibreOffice marks with
+    ``calcext:value-type="error"`` (it stores ``#DIV/0!`` as the number 0 with that
+    mark, which calamine reads as 0)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            data = z.read("content.xml")
+    except (KeyError, zipfile.BadZipFile):
+        return {}
+    if b'value-type="error"' not in data:
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    inside, row = False, 0
+    for event, el in ET.iterparse(io.BytesIO(data), events=("start", "end")):
+        if el.tag == f"{_TABLE}table":
+            inside, row = event == "start" and el.get(f"{_TABLE}name") == sheet, 0
+        elif event == "end" and el.tag == f"{_TABLE}table-row" and inside:
+            repeat = int(el.get(f"{_TABLE}number-rows-repeated", "1"))
+            column = 0
+            for cell in el:
+                n = int(cell.get(f"{_TABLE}number-columns-repeated", "1"))
+                if _ods_error(cell):
+                    shown = "".join(cell.itertext()).strip() or "#N/A"
+                    for r in range(repeat):
+                        for c in range(n):
+                            out[(row + r + 1, column + c)] = shown
+                column += n
+            row += repeat
+            el.clear()
+    return out
+
+
+def _ods_error(cell) -> bool:
+    """An .ods cell marked as an error (by LibreOffice's own value-type)."""
+    return any(
+        key.endswith("}value-type") and not key.startswith(_OFFICE) and value == "error"
+        for key, value in cell.attrib.items()
+    )
 
 
 def _column_index(letters: str) -> int:
