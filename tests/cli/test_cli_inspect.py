@@ -216,3 +216,41 @@ def test_a_workbook_sheet_is_chosen_with_sheet(tmp_path, cli):
     assert code == 0
     assert "read as: XLSX, sheet Run 2, header row 1" in out
     assert re.search(r"4 \(D\)\s+Ki \(mM\)\s+ion concentration\s+K\+\s+in\s+mM", out)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+SECTION = "## Reading your own tables"
+
+
+def _readme_block(opening: str) -> str:
+    """The text of the README's first code block (in SECTION) opening ``opening``."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(opening, text.index(SECTION)) + len(opening)
+    return text[start : text.index("```", start)]
+
+
+def test_the_readme_example_prints_what_the_readme_shows(tmp_path, cli, monkeypatch):
+    # the README shows a file, a mapping and `iongrad inspect`'s output: all true
+    monkeypatch.chdir(tmp_path)
+    Path("my_export.csv").write_text(_readme_block("```text\n"), encoding="utf-8")
+    Path("columns.yaml").write_text(_readme_block("```yaml\n"), encoding="utf-8")
+    command, _, printed = _readme_block("```text\n$ ").partition("\n")
+    assert command == "iongrad inspect my_export.csv --columns columns.yaml"
+    code, out, _ = cli(*command.split()[1:])
+    assert code == 0
+    assert out == printed
+    # "Without the mapping ... ignored and Cl ambiguous, and exits 1"
+    code, report, _ = _json(cli, "my_export.csv")
+    assert code == 1
+    assert report["ignored"] == ["Probe", "Zelltyp", "Na innen", "Na aussen", "Notiz"]
+    assert [c["header"] for c in report["columns"] if c["role"] == "ambiguous"] == [
+        "Cl"
+    ]
+
+
+def test_the_readme_inspects_an_example_table(cli):
+    # the README's command list runs inspect on an example table
+    text = README.read_text(encoding="utf-8")
+    assert "iongrad inspect data/raw/squid_giant_axon.csv" in text
+    table = README.parents[0] / "data" / "raw" / "squid_giant_axon.csv"
+    assert cli("inspect", str(table))[0] == 0
