@@ -107,3 +107,10 @@ def test_an_integer_column_reads_as_the_csv_text(tmp_path):
     rows = [HEADER, *[[i + 1, *r[1:]] for i, r in enumerate(DATA)]]
     path = _xlsx(tmp_path / "ids.xlsx", rows)
     assert sorted(set(read_table(path).sample_id)) == ["1", "2", "3"]
+
+
+def test_an_xls_file_says_its_error_values_cannot_be_seen(tmp_path):
+    path, _ = LAYOUTS["xls"](tmp_path)
+    reading = validate_file(path, dataset="cells").report["reading"]
+    assert reading["format"] == "xls"
+    assert "save it as .xlsx" in reading["note"]

@@ -447,6 +447,12 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
         reading["merged_cells"] = sheet.merged
     if sheet.blank_rows:
         reading["blank_rows"] = sheet.blank_rows
+    if info["format"] == "xls":  # calamine reads an .xls error value as empty
+        reading["note"] = (
+            "in an .xls file a cell showing an error value (#DIV/0!, #N/A) reads "
+            "as an empty cell and cannot be told from one; save it as .xlsx to "
+            "have such cells reported"
+        )
     return source
 
 
