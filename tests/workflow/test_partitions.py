@@ -162,6 +162,11 @@ def test_parts_from_another_table_are_refused(tmp_path):
         gather_potentials(table, pots)
 
 
+def test_batches_of_datasets_given_as_paths():
+    cfg = {"batch_size": 2, "datasets": {"a": "a.csv", "b": "b.csv", "c": "c.csv"}}
+    assert batches(cfg) == {"batch001": ["a", "b"], "batch002": ["c"]}
+
+
 def test_partitions_need_batch_size_one():
     cfg = {"batch_size": 3, "datasets": {"a": {"partitions": 2}, "b": {}}}
     with pytest.raises(ConfigError, match=r"\['a'\] set `partitions`.*batch_size 1"):

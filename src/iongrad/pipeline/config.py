@@ -499,7 +499,7 @@ def batches(cfg: Mapping[str, Any]) -> dict[str, list[str]]:
         raise ConfigError(f"config key batch_size must be >= 1, got {size}")
     if size == 1:
         return {name: [name] for name in names}
-    split = [n for n in names if cfg["datasets"][n].get("partitions", 1) > 1]
+    split = [n for n in names if _partitions(cfg["datasets"][n]) > 1]
     if split:
         # A batch job computes its datasets one after the other in one job, the
         # opposite of spreading one dataset over several.
@@ -510,6 +510,11 @@ def batches(cfg: Mapping[str, Any]) -> dict[str, list[str]]:
     chunks = [names[i : i + size] for i in range(0, len(names), size)]
     width = max(3, len(str(len(chunks))))
     return {f"batch{i + 1:0{width}d}": chunk for i, chunk in enumerate(chunks)}
+
+
+def _partitions(entry: Any) -> int:
+    """``partitions`` of a dataset entry (a name -> path mapping has none)."""
+    return int(entry.get("partitions", 1)) if isinstance(entry, Mapping) else 1
 
 
 def resolved_text(cfg: Mapping[str, Any]) -> str:
