@@ -279,8 +279,24 @@ def test_field_header_forms(header, field, unit):
 
 @pytest.mark.parametrize(
     "header",
-    # a knockout flag, lone letters, other aliases, i/o after a non-ion, words
-    ["KO", "ko", "K", "I", "A", "protein", "Hi", "Io", "Co", "Ci", "Kinase", "Nain"],
+    # a knockout flag, lone letters, other aliases, i/o after a non-ion, words,
+    # neutral solutes (no potential: a glucose column alone is no ion column)
+    [
+        "KO",
+        "ko",
+        "K",
+        "I",
+        "A",
+        "protein",
+        "Hi",
+        "Io",
+        "Co",
+        "Ci",
+        "Kinase",
+        "Nain",
+        "Glucose",
+        "sucrose (mM)",
+    ],
 )
 def test_headers_that_are_no_ion_stay_ignored(header):
     role, failure = classify(header, None)

@@ -367,11 +367,14 @@ def _clearly_an_ion(form: HeaderForm, text: str, ion: Ion, unit: str | None) -> 
 
     Brackets say so (``[K+]``, ``c(K+)``), and so do a charge (``Cl-``), a
     concentration unit (``Cl (mM)``) or the ion's symbol or name as written
-    (``Cl``, ``Ca``, ``chloride``). A lone letter (``K``, ``I``, ``A``) or
-    another alias (``protein``) is left ignored: it may name something else.
+    (``Cl``, ``Ca``, ``chloride``). A lone letter (``K``, ``I``, ``A``), another
+    alias (``protein``) or a neutral solute's name (``Glucose``: it has no
+    potential to compute) is left ignored: it may name something else.
     """
     if form is not ION_FORMS[-1] or re.search(r"[+-]\)?$", text):
         return True
+    if ion.valence == 0:
+        return False
     if unit is not None:
         try:
             unit_factor(unit_text(unit))
@@ -760,30 +763,13 @@ def plan_headers(
         columns.append(role)
         if failure:
             failures.append(failure)
-        if role.role == "field":
-            if role.name in fields:
-                failures.append(
-                    Failure(
-                        rule="duplicate_column",
-                        message=f"two columns give {role.name}",
-                        column=header,
-                        value=f"{fields[role.name].header!r} and {header!r}",
-                    )
-                )
-            fields[role.name] = role
-        elif role.role == "wide":
-            same = [w for w in wide if (w.name, w.comp) == (role.name, role.comp)]
-            if same:
-                failures.append(
-                    Failure(
-                        rule="duplicate_column",
-                        message=f"two columns give {role.name} {role.comp}: "
-                        f"{same[0].header!r} and {header!r}",
-                        column=header,
-                        value=header,
-                    )
-                )
-            wide.append(role)
+        if role.role in ("field", "wide"):
+            twice = _given_twice(role, header, fields, wide)
+            failures += [twice] if twice else []
+            if role.role == "field":
+                fields[role.name] = role
+            else:
+                wide.append(role)
         elif not failure:
             ignored.append(name)
     failures += [
@@ -802,6 +788,31 @@ def plan_headers(
     layout = "wide" if wide else "long"
     failures += _layout_failures(headers, fields, wide, separator)
     return HeaderPlan(fields, wide, layout, ignored, columns), failures
+
+
+def _given_twice(
+    role: HeaderRole, header: str, fields: dict[str, HeaderRole], wide: list
+) -> Failure | None:
+    """A field, or an ion on one side, that an earlier column gives already."""
+    if role.role == "field":
+        if role.name not in fields:
+            return None
+        return Failure(
+            rule="duplicate_column",
+            message=f"two columns give {role.name}",
+            column=header,
+            value=f"{fields[role.name].header!r} and {header!r}",
+        )
+    same = [w for w in wide if (w.name, w.comp) == (role.name, role.comp)]
+    if not same:
+        return None
+    return Failure(
+        rule="duplicate_column",
+        message=f"two columns give {role.name} {role.comp}: "
+        f"{same[0].header!r} and {header!r}",
+        column=header,
+        value=header,
+    )
 
 
 def _layout_failures(
