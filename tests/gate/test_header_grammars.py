@@ -505,3 +505,29 @@ def test_an_unusable_mapping_says_what_is_wrong(entry, said, tmp_path):
     assert header == "My header"
     assert said in message
     assert "'My header'" in str(err.value)
+
+
+def test_header_errors_in_a_workbook_name_the_sheet_and_cell(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    sheet.append(["Lab export 3"])  # a title above the header: header on row 2
+    sheet.append(["Sample", "Cell type", "Temp (°C)", "Ki (mM)", "Ko (mM)", "Cl (mM)"])
+    sheet.append(["s1", "neuron", 37, 140, 5, 150])
+    book.save(tmp_path / "book.xlsx")
+    path = tmp_path / "book.xlsx"
+    (hit,) = validate_file(path).report["failures"]
+    assert (hit["rule"], hit["row"], hit["cell"]) == ("ambiguous_header", 2, "Data!F2")
+    assert "the header 'Cl (mM)'" in hit["message"]
+    mapping = {
+        "Cl (mM)": {"ion": "Cl-", "side": "out"},
+        "Cell": {"column": "cell_type"},
+    }
+    (hit,) = validate_file(path, options={"columns": mapping}).report["failures"]
+    assert (hit["rule"], hit["row"], hit["column"]) == (
+        "mapped_header_absent",
+        2,
+        "Cell",
+    )
+    assert "closest first: 'Cell type'" in hit["message"]
