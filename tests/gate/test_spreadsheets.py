@@ -114,3 +114,21 @@ def test_an_xls_file_says_its_error_values_cannot_be_seen(tmp_path):
     reading = validate_file(path, dataset="cells").report["reading"]
     assert reading["format"] == "xls"
     assert "save it as .xlsx" in reading["note"]
+
+
+def test_a_group_header_merged_over_its_columns_names_them_with_the_row_below(tmp_path):
+    """``K+ (mM)`` merged over two columns above ``in`` and ``out``: a two-row header
+    read as ``K+ (mM) in`` and ``K+ (mM) out``; a name merged over both rows stays."""
+    top = ["sample_id", "cell_type", "temperature_C", "K+ (mM)", "", "Na+ (mM)", "",
+           "Cl- (mM)", ""]  # fmt: skip
+    below = ["", "", "", "in", "out", "in", "out", "in", "out"]
+    merge = ["A2:A3", "B2:B3", "C2:C3", "D2:E2", "F2:G2", "H2:I2"]
+    path = _xlsx(tmp_path / "groups.xlsx", [["Table 1"], top, below, *DATA], merge)
+    plain = tmp_path / "plain.csv"
+    plain.write_text(PLAIN)
+    table = read_table(path, dataset="cells").drop(columns=WHERE)
+    expected = read_table(plain, dataset="cells").drop(columns=WHERE)
+    pd.testing.assert_frame_equal(table, expected)
+    reading = validate_file(path, dataset="cells").report["reading"]
+    assert (reading["header_row"], reading["group_row"]) == (3, 2)
+    assert sorted(set(read_table(path, dataset="cells").source_row)) == [4, 5, 6]

@@ -50,6 +50,7 @@ __all__ = [
     "Located",
     "Skipped",
     "header_units",
+    "known_roles",
     "locate_table",
     "unit_cell",
 ]
@@ -122,12 +123,13 @@ def unit_cell(text: str) -> str | None:
     return t
 
 
-def _known_roles(row: Sequence) -> int:
-    """How many cells of ``row`` name a column the contract knows."""
+def known_roles(row: Sequence) -> int:
+    """How many cells of ``row`` name a column the contract knows, read one way
+    (a field, or an ion on one side; an ambiguous header does not count)."""
     return sum(
         1
         for cell in row
-        if _text(cell) and classify(_text(cell), None)[0].role not in ("ignored", "")
+        if _text(cell) and classify(_text(cell), None)[0].role in ("field", "wide")
     )
 
 
@@ -179,12 +181,16 @@ def locate_table(
     options=None,
     *,
     name: str = "",
+    header: int | None = None,
+    group: bool = False,
 ) -> Located:
     """Find the header, units row and data rows among ``rows`` (non-blank rows).
 
     ``lines`` numbers each row as the file shows it; ``options`` is a
     :class:`~iongrad.gate.readers.ReadOptions` (its ``header_row``, ``units_row``
-    and ``skip_rows``) or None; ``name`` names the file in errors.
+    and ``skip_rows``) or None; ``name`` names the file in errors. ``header``, when
+    given, is the header row found by the caller (a workbook's two-row header,
+    whose upper row of group names is the row above it when ``group``).
 
     Raises
     ------
@@ -200,15 +206,18 @@ def locate_table(
     how = {"header_row_by": "config" if header_row else "found"}
     if header_row:
         header = _row_at(header_row, lines, "header_row", name)
-    else:
+    elif header is None:
         header = _find_header(rows)
+    if group:
+        how["group_row"] = lines[header - 1]
     skipped = []
-    if header:
+    above = header - 1 if group else header
+    if above:
         reason = (
             "above the header (header_row)" if header_row
             else "title or notes above the header"
         )  # fmt: skip
-        skipped.append(Skipped(_spans(list(lines[:header])), reason))
+        skipped.append(Skipped(_spans(list(lines[:above])), reason))
     units = None
     if units_row:
         units = _row_at(units_row, lines, "units_row", name)
@@ -247,10 +256,10 @@ def locate_table(
 
 def _find_header(rows: Sequence[Sequence]) -> int:
     """The index of the header row among the first :data:`HEADER_SEARCH` rows."""
-    if _known_roles(rows[0]) >= 1:
+    if known_roles(rows[0]) >= 1:
         return 0
     for i, row in enumerate(rows[1:HEADER_SEARCH], start=1):
-        if _known_roles(row) >= 2:
+        if known_roles(row) >= 2:
             return i
     return 0
 

@@ -39,6 +39,7 @@ from iongrad.gate.numbers import stated_format
 from iongrad.gate.sheets import (
     ERROR_VALUES,
     NO_CACHED_VALUE,
+    group_header,
     read_sheet,
     sheet_columns,
     sheet_text,
@@ -401,6 +402,12 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
         raise IngestError(name, f"sheet {sheet.name!r} is empty", rule="empty_file")
     found = locate_table(sheet.rows, sheet.lines, opts, name=name)
     header = [_cell_text(c) for c in sheet.rows[found.header]]
+    joined = None if opts.header_row else group_header(sheet, found.header)
+    if joined is not None:  # a two-row header: group names above, names below
+        at = found.header + 1
+        found = locate_table(sheet.rows, sheet.lines, opts, name=name, header=at,
+                             group=True)  # fmt: skip
+        header = joined
     data = [sheet.rows[i] for i in found.data]
     # the rows are the sheet's width: one tuple of cells per column, in C
     columns_of = list(zip(*data, strict=True)) if data else [()] * len(header)

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from iongrad.gate.failures import IngestError
+from iongrad.gate.layout import known_roles
 
 __all__ = [
     "ERROR_VALUES",
@@ -48,6 +49,7 @@ __all__ = [
     "Sheet",
     "cell_name",
     "column_letters",
+    "group_header",
     "read_sheet",
     "sheet_columns",
     "sheet_names",
@@ -106,6 +108,7 @@ class Sheet:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     merged: list[str] = field(default_factory=list)
     blank_rows: int = 0
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
 def _workbook(path: Path, name: str):
@@ -219,7 +222,32 @@ def read_sheet(path: Path, name: str, wanted: str | None = None) -> Sheet:
         f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
         for (r0, c0), (r1, c1) in merged
     ]
-    return Sheet(chosen, list(book.sheet_names), rows, lines, errors, spans, blank)
+    return Sheet(
+        chosen, list(book.sheet_names), rows, lines, errors, spans, blank, merged
+    )
+
+
+def group_header(sheet: Sheet, at: int) -> list[str] | None:
+    """The names of a two-row header whose upper row, ``sheet.rows[at]``, has group
+    names merged over several columns (``K+ (mM)`` over ``in`` and ``out``): each
+    column's group name, then its own from the row below (a name merged over both
+    rows, or with nothing below, stays as it is). None when the row has no such
+    merge, the row below is not the next one, or the joined names do not name more
+    known columns than the upper row (a merged title above a header).
+    """
+    line = sheet.lines[at]
+    if at + 1 >= len(sheet.rows) or sheet.lines[at + 1] != line + 1:
+        return None
+    across = [(c0, c1) for (r0, c0), (r1, c1) in sheet.spans if r0 == r1 == line - 1]
+    if not any(c1 > c0 for c0, c1 in across):
+        return None
+    top = [sheet_text(c).strip() for c in sheet.rows[at]]
+    below = [sheet_text(c).strip() for c in sheet.rows[at + 1]]
+    names = [
+        t if not b or b == t else f"{t} {b}".strip()
+        for t, b in zip(top, below, strict=False)
+    ]
+    return names if known_roles(names) > known_roles(top) else None
 
 
 # --------------------------------------------------------------- .xlsx XML scan
