@@ -254,3 +254,14 @@ def test_the_readme_inspects_an_example_table(cli):
     assert "iongrad inspect data/raw/squid_giant_axon.csv" in text
     table = README.parents[0] / "data" / "raw" / "squid_giant_axon.csv"
     assert cli("inspect", str(table))[0] == 0
+
+
+def test_title_units_row_and_summary_row_are_shown(tmp_path, cli):
+    text = "Lab export\nSample,Cell type,Temp,Ki,Ko\n,,°C,mM,mM\ns1,n,37,140,5\n"
+    path = _write(tmp_path, text + "Mean,,37,140,5\n")
+    code, out, _ = cli("inspect", path)
+    assert code == 0
+    assert "header row 2, units row 3" in out
+    assert "rows left out: 1 (title or notes above the header); 5 (summary row" in out
+    assert re.search(r"3 \(C\)\s+Temp\s+temperature\s+-\s+-\s+°C", out)
+    assert re.search(r"5 \(E\)\s+Ko\s+ion concentration\s+K\+\s+out\s+mM", out)

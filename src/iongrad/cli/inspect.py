@@ -182,8 +182,12 @@ def _text(report: dict[str, Any]) -> str:
         report["file"],
         f"  read as: {_dialect(report['reading'])}",
         f"  layout: {report['layout']}, {report['data_rows']} data row(s)",
-        "",
     ]
+    skipped = report["reading"].get("skipped") or []
+    if skipped:
+        rows = "; ".join(f"{s['rows']} ({s['reason']})" for s in skipped)
+        lines.append(f"  rows left out: {rows}")
+    lines.append("")
     head = ("column", "header", "read as", "ion", "side", "unit", "why")
     rows = [head]
     for c in report["columns"]:
