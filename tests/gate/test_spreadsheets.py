@@ -123,7 +123,9 @@ def test_a_group_header_merged_over_its_columns_names_them_with_the_row_below(tm
            "Cl- (mM)", ""]  # fmt: skip
     below = ["", "", "", "in", "out", "in", "out", "in", "out"]
     merge = ["A2:A3", "B2:B3", "C2:C3", "D2:E2", "F2:G2", "H2:I2"]
-    path = _xlsx(tmp_path / "groups.xlsx", [["Table 1"], top, below, *DATA], merge)
+    path = _xlsx(
+        tmp_path / "groups.xlsx", [["Table 1"], top, below, *DATA], merge=merge
+    )
     plain = tmp_path / "plain.csv"
     plain.write_text(PLAIN)
     table = read_table(path, dataset="cells").drop(columns=WHERE)
