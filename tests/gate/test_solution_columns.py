@@ -57,3 +57,30 @@ def test_one_pipette_solution_per_sample(tmp_path):
     ]
     assert bad
     assert bad[0]["column"] == "pipette_solution"
+
+
+def test_an_unknown_solution_name_is_an_error_at_its_cell(tmp_path):
+    # the config's solution names reach the gate as data (a read option)
+    path = write(tmp_path, [
+        "a,neuron,22,K+,145,2.8,-60,no,KGluconat,ACSF",
+        "a,neuron,22,Na+,13,145,-60,no,KGluconat,ACSF",
+        "b,neuron,22,K+,145,2.8,-60,no,KGluconate,ACSF",
+    ])  # fmt: skip
+    known = {"solution_names": ["ACSF", "KGluconate"]}
+    result = validate_file(path, dataset="cells", mode="lenient", options=known)
+    bad = [f for f in result.report["failures"] if f["rule"] == "unknown_solution"]
+    assert sorted(f["row"] for f in bad) == [2, 3]
+    assert {f["column"] for f in bad} == {"pipette_solution"}
+    assert {f["value"] for f in bad} == {"KGluconat"}
+    assert "close matches: KGluconate" in bad[0]["message"]
+    assert result.accepted["sample_id"].tolist() == ["b"]  # sample a quarantined
+
+
+def test_solution_names_are_checked_only_when_given(tmp_path):
+    path = write(tmp_path, ["a,neuron,22,K+,145,2.8,-60,no,Whatever,ACSF"])
+    assert validate_file(path, dataset="cells").ok  # no config: not checked
+    none = {"solution_names": []}
+    result = validate_file(path, dataset="cells", options=none)
+    bad = [f for f in result.report["failures"] if f["rule"] == "unknown_solution"]
+    assert len(bad) == 2  # pipette and bath
+    assert "names no solutions" in bad[0]["message"]

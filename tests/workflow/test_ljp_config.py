@@ -115,3 +115,9 @@ def test_schema_errors_name_the_key(keys, where, fragment):
         resolve(**keys)
     assert f"config key {where}:" in str(err.value)
     assert fragment in str(err.value)
+
+
+def test_the_solution_names_reach_the_gate_as_a_read_option():
+    cfg = resolve(solutions={"KGluconate": KGLU, "ACSF": ACSF})
+    assert cfgmod.read_settings(cfg, "a")["solution_names"] == ["ACSF", "KGluconate"]
+    assert cfgmod.read_settings(resolve(), "a")["solution_names"] == []

@@ -28,6 +28,7 @@ Every step records what it finds in one :class:`Findings`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -276,12 +277,18 @@ def source_headers(plan: HeaderPlan) -> tuple[dict[str, str], dict[tuple, str]]:
 
 # ------------------------------------------------------------------- step 2: values
 def build_columns(
-    source: Source, plan: HeaderPlan, dataset: str | None, found: Findings
+    source: Source,
+    plan: HeaderPlan,
+    dataset: str | None,
+    found: Findings,
+    solution_names: tuple[str, ...] | None = None,
 ) -> tuple[dict | None, pd.DataFrame | None]:
     """The per-row columns and the records; ``(None, None)`` after a failure of the
     whole file.
 
-    ``dataset`` is the caller's dataset name (None: the file's, else its stem).
+    ``dataset`` is the caller's dataset name (None: the file's, else its stem);
+    ``solution_names`` the recording solutions the config names (None: the
+    ``pipette_solution``/``bath_solution`` cells are not checked).
     """
     if source.n == 0:
         found.file_fail(None, None, "no_data_rows", "the file has no data rows")
@@ -289,7 +296,7 @@ def build_columns(
         return None, None
 
     def samples(into: Findings) -> dict:
-        return sample_columns(Cells(source, plan.fields, into), dataset)
+        return sample_columns(Cells(source, plan.fields, into), dataset, solution_names)
 
     def records(into: Findings) -> pd.DataFrame:
         cells = Cells(source, plan.fields, into)
@@ -387,11 +394,14 @@ def _side_by_side(n: int, first: Callable, second: Callable, found: Findings):
     return result, other
 
 
-def sample_columns(cells: Cells, dataset: str | None) -> dict[str, object]:
+def sample_columns(
+    cells: Cells, dataset: str | None, solution_names: tuple[str, ...] | None = None
+) -> dict[str, object]:
     """The values of each source row that belong to its sample.
 
     ``dataset`` (when given) names the dataset; a file whose ``dataset`` column
-    names another fails on those rows.
+    names another fails on those rows. A ``pipette_solution``/``bath_solution``
+    cell naming no solution of ``solution_names`` fails (when they are given).
     """
     stem = Path(cells.source.path).stem
     given = cells.text("dataset")
@@ -426,9 +436,34 @@ def sample_columns(cells: Cells, dataset: str | None) -> dict[str, object]:
         "vm_mV": potential(cells, "vm"),
         "ljp_mV": potential(cells, "ljp"),
         "ljp_corrected": ljp,
-        "pipette_solution": cells.text("pipette_solution"),
-        "bath_solution": cells.text("bath_solution"),
+        **{
+            key: _solution_cells(cells, key, solution_names)
+            for key in ("pipette_solution", "bath_solution")
+        },
     }
+
+
+def _solution_cells(cells: Cells, key: str, known: tuple[str, ...] | None) -> pd.Series:
+    """The solution names of field ``key``; a name the config does not know fails
+    at its cells, with the close matches among the known names."""
+    text = cells.text(key)
+    if known is None or key not in cells.fields:
+        return text
+    for name in pd.unique(text.dropna()):
+        if name in known:
+            continue
+        close = difflib.get_close_matches(str(name), list(known), n=3, cutoff=0.6)
+        hint = (
+            f"close matches: {', '.join(close)}"
+            if close
+            else (f"named: {', '.join(known)}" if known else "it names no solutions")
+        )
+        cells.found.rows.add_mask(
+            (text == name).to_numpy(dtype=bool, na_value=False), text, column=key,
+            source_column=cells.fields[key].header, rule="unknown_solution",
+            message=f"not a recording solution of the config's `solutions` ({hint})",
+        )  # fmt: skip
+    return text
 
 
 def long_records(cells: Cells) -> pd.DataFrame:

@@ -123,7 +123,9 @@ def ingest(
     found.file.extend(source.file_failures)
     plan = plan_columns(source, found, read_columns(opts.columns))
     _ignored_cell_errors(found, plan.ignored)
-    per_sample, records = build_columns(source, plan, dataset, found)
+    per_sample, records = build_columns(
+        source, plan, dataset, found, opts.solution_names
+    )
     table, failures, factors = assemble(source, records, per_sample, found, plan.layout)
     info = source.info
     info.update(found.info)

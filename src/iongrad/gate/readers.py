@@ -78,6 +78,7 @@ READ_KEYS = (
     "units_row",
     "skip_rows",
     "columns",
+    "solution_names",
 )
 
 
@@ -103,6 +104,10 @@ class ReadOptions:
         Rows that are no data (a totals line, a comment), 1-based.
     columns : dict, optional
         The user's header -> what it means; carried to the header reader.
+    solution_names : tuple of str, optional
+        The recording solutions the config names (its ``solutions``): a
+        ``pipette_solution`` or ``bath_solution`` cell naming another is an error
+        at that cell. None: not checked.
 
     >>> ReadOptions.from_settings({"path": "a.xlsx", "sheet": "Run 1"}).sheet
     'Run 1'
@@ -118,8 +123,12 @@ class ReadOptions:
     units_row: int | None = None
     skip_rows: tuple[int, ...] = ()
     columns: Mapping[str, Any] | None = None
+    solution_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.solution_names is not None:
+            names = tuple(str(n) for n in self.solution_names)
+            object.__setattr__(self, "solution_names", names)
         stated_format(self.number_format)  # a ValueError when unusable
         for key in ("header_row", "units_row"):
             value = getattr(self, key)
@@ -151,8 +160,9 @@ class ReadOptions:
         out: dict[str, Any] = {}
         for key in READ_KEYS:
             value = getattr(self, key)
-            if value is not None and value != ():
-                out[key] = list(value) if key == "skip_rows" else value
+            if value is not None and (value != () or key == "solution_names"):
+                listed = key in ("skip_rows", "solution_names")
+                out[key] = list(value) if listed else value
         return out
 
 

@@ -473,7 +473,10 @@ def read_settings(cfg: Mapping[str, Any], dataset: str) -> dict[str, Any]:
     {'sheet': 'Run 1'}
     """
     entry = cfg["datasets"][dataset]
-    return _sorted({k: entry[k] for k in READ_KEYS if entry.get(k) is not None})
+    out = {k: entry[k] for k in READ_KEYS if entry.get(k) is not None}
+    if "solutions" in cfg:  # the names a table's solution columns may use
+        out["solution_names"] = sorted(cfg["solutions"])
+    return _sorted(out)
 
 
 def batches(cfg: Mapping[str, Any]) -> dict[str, list[str]]:
