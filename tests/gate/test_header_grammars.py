@@ -311,6 +311,23 @@ def test_no_field_name_is_also_an_ion():
             assert len(readings(alias, base, unit)) == 1, alias
 
 
+@pytest.mark.parametrize(
+    ("header", "split"),
+    [
+        ("[K+]i (mM)", ("[K+]i", "mM")),  # a leading ion is the name
+        ("[K]in", ("[K]in", None)),  # K: potassium here, not kelvin
+        ("[mM] K_in", ("K_in", "mM")),  # a leading unit is the unit, as before
+        ("c(K+) in", ("c(K+) in", None)),
+        ("c (mM) in", ("c in", "mM")),  # c with a unit: the c_in field, as before
+        ("Temperature/°C", ("Temperature", "°C")),
+        ("K_in/mmol/kg", ("K_in", "mmol/kg")),
+        ("Na+/K+ ratio", ("Na+/K+ ratio", None)),
+    ],
+)
+def test_split_header_keeps_the_name_and_takes_the_unit(header, split):
+    assert split_header(header) == split
+
+
 def test_every_compact_ion_is_in_the_registry():
     symbols = {ion.symbol.rstrip("+-2") for ion in all_ions()}
     assert set(COMPACT_IONS) <= symbols

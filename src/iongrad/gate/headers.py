@@ -282,8 +282,12 @@ def _names_quantity(header: str, match: re.Match, inner: str) -> bool:
     if opening == "(" and _CHARGE.match(inner):
         return True  # Ca(2+): the ion's charge
     before = header[: match.start()]
-    if opening == "[" and not before.strip():
-        return True  # [K+]i: bracket notation, the ion opens the header
+    if opening == "[" and not before.strip():  # [K+]i, [K]in: bracket notation
+        try:
+            lookup(inner)  # an ion opens the header ([mM] K_in: a unit does)
+        except UnknownIonError:
+            return False
+        return True
     if re.fullmatch(r"\s*c\s*", before, re.I):  # c(K+) in: the ion, unless a unit
         try:
             unit_factor(unit_text(inner))
