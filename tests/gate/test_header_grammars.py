@@ -548,3 +548,19 @@ def test_header_errors_in_a_workbook_name_the_sheet_and_cell(tmp_path):
         "Cell",
     )
     assert "closest first: 'Cell type'" in hit["message"]
+
+
+def test_the_header_below_a_title_is_found_by_its_mapped_headers(canonical, tmp_path):
+    # no header of the file is known to the grammar: the mapping makes them known
+    rows = [[*r, "ok"] for r in ROWS]
+    path = _write(tmp_path / "own.csv", "Versuch 12, Messungen\n" + OWN_HEADERS, rows)
+    options = {"columns": OWN_MAPPING}
+    result = validate_file(path, dataset="d", options=options)
+    assert result.ok, result.report["failures"]
+    assert result.report["reading"]["header_row"] == 2
+    table = read_table(path, dataset="d", options=options)
+    assert table["source_row"].tolist() == [3, 3, 3, 4, 4, 4]  # the file's lines
+    pd.testing.assert_frame_equal(
+        table.drop(columns=["source_file", "source_row"]),
+        canonical.drop(columns="source_row"),
+    )

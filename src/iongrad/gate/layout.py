@@ -36,7 +36,7 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from iongrad.gate.failures import Failure, IngestError
@@ -123,13 +123,18 @@ def unit_cell(text: str) -> str | None:
     return t
 
 
-def known_roles(row: Sequence) -> int:
+def known_roles(row: Sequence, mapped: Collection[str] = ()) -> int:
     """How many cells of ``row`` name a column the contract knows, read one way
-    (a field, or an ion on one side; an ambiguous header does not count)."""
+    (a field, or an ion on one side; an ambiguous header does not count), or
+    one the dataset's ``columns`` mapping names (``mapped``)."""
     return sum(
         1
         for cell in row
-        if _text(cell) and classify(_text(cell), None)[0].role in ("field", "wide")
+        if _text(cell)
+        and (
+            _text(cell) in mapped
+            or classify(_text(cell), None)[0].role in ("field", "wide")
+        )
     )
 
 
@@ -207,7 +212,7 @@ def locate_table(
     if header_row:
         header = _row_at(header_row, lines, "header_row", name)
     elif header is None:
-        header = _find_header(rows)
+        header = _find_header(rows, getattr(options, "columns", None) or {})
     if group:
         how["group_row"] = lines[header - 1]
     skipped = []
@@ -254,12 +259,13 @@ def locate_table(
     return found
 
 
-def _find_header(rows: Sequence[Sequence]) -> int:
-    """The index of the header row among the first :data:`HEADER_SEARCH` rows."""
-    if known_roles(rows[0]) >= 1:
+def _find_header(rows: Sequence[Sequence], mapped: Collection[str] = ()) -> int:
+    """The index of the header row among the first :data:`HEADER_SEARCH` rows
+    (``mapped``: the headers a ``columns`` mapping names, known as well)."""
+    if known_roles(rows[0], mapped) >= 1:
         return 0
     for i, row in enumerate(rows[1:HEADER_SEARCH], start=1):
-        if known_roles(row) >= 2:
+        if known_roles(row, mapped) >= 2:
             return i
     return 0
 
