@@ -564,3 +564,19 @@ def test_the_header_below_a_title_is_found_by_its_mapped_headers(canonical, tmp_
         table.drop(columns=["source_file", "source_row"]),
         canonical.drop(columns="source_row"),
     )
+
+
+def test_a_mapped_header_without_a_unit_is_told_to_give_it_in_the_mapping(tmp_path):
+    text = "Probe,Zelltyp,Temperatur,Kalium innen,Kalium aussen\ns1,n,37,140,5\n"
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    mapping = {
+        **{k: OWN_MAPPING[k] for k in ("Probe", "Zelltyp", "Kalium aussen")},
+        "Temperatur": {"column": "temperature"},
+        "Kalium innen": {"ion": "K+", "side": "in"},
+    }
+    failures = validate_file(path, options={"columns": mapping}).report["failures"]
+    said = {f["column"]: f["message"] for f in failures if f["rule"] == "missing_unit"}
+    assert "unit: degC" in said["Temperatur"]
+    assert "unit: mM" in said["Kalium innen"]
+    assert "columns mapping" in said["Kalium innen"]

@@ -43,6 +43,7 @@ from iongrad.gate import parallel
 from iongrad.gate.checks import map_distinct
 from iongrad.gate.failures import Failure, RowFailure, RowFailures
 from iongrad.gate.headers import (
+    MAPPED_FORM,
     HeaderPlan,
     HeaderRole,
     MappedHeader,
@@ -634,10 +635,17 @@ def _concentration_units(cells: Cells, col: HeaderRole, per_row_field: str) -> t
             None,
             "missing_unit",
             "no unit in the header, field metadata or a unit column "
-            "(write e.g. c_in_mM or 'K_in [mM]')",
+            "(write e.g. c_in_mM or 'K_in [mM]')" + _mapped_unit_hint(col, "mM"),
         )
         return factor, scale
     return cells.unit_column(unit_col.header)
+
+
+def _mapped_unit_hint(col: HeaderRole, example: str) -> str:
+    """For a header the config's columns mapping reads: where its unit can go."""
+    if col.form != MAPPED_FORM:
+        return ""
+    return f", or unit: {example} in its entry of the dataset's columns mapping"
 
 
 def temperature(cells: Cells) -> np.ndarray:
@@ -664,7 +672,8 @@ def temperature(cells: Cells) -> np.ndarray:
         found.file_fail(
             col.header, None, "missing_unit",
             "temperature needs a unit: temperature_C, temperature_K, "
-            "'temperature [degC]' or a temperature_unit column",
+            "'temperature [degC]' or a temperature_unit column"
+            + _mapped_unit_hint(col, "degC"),
         )  # fmt: skip
         return out
     ucol = fields["temperature_unit"].header
