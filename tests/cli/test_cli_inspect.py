@@ -265,3 +265,16 @@ def test_title_units_row_and_summary_row_are_shown(tmp_path, cli):
     assert "rows left out: 1 (title or notes above the header); 5 (summary row" in out
     assert re.search(r"3 \(C\)\s+Temp\s+temperature\s+-\s+-\s+°C", out)
     assert re.search(r"5 \(E\)\s+Ko\s+ion concentration\s+K\+\s+out\s+mM", out)
+
+
+def test_header_row_and_units_row_are_taken_from_the_arguments(tmp_path, cli):
+    text = "Run 7\nSample,Cell type,Temp,Ki,Ko\n,,°C,mM,mM\ns1,n,37,140,5\n"
+    path = _write(tmp_path, text)
+    code, report, _ = _json(cli, path, "--header-row", "2", "--units-row", "3")
+    assert code == 0
+    reading = report["reading"]
+    assert (reading["header_row"], reading["header_row_by"]) == (2, "config")
+    assert reading["units_row"] == 3
+    code, _, err = cli("inspect", path, "--header-row", "3", "--units-row", "2")
+    assert code == 2
+    assert "units_row 2 must be below header_row 3" in err
