@@ -5,9 +5,13 @@ validation job and recorded in provenance and validation.json."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
+from smk_helpers import copy_workflow, snakemake
 
 from iongrad.gate.headers import _FIELD_ALIASES, SIDE_WORDS
 from iongrad.pipeline import config as cfgmod
@@ -141,3 +145,28 @@ def test_the_schema_lists_the_gates_columns_and_sides():
     assert entry["properties"]["column"]["enum"] == list(_FIELD_ALIASES)
     sides = [word for words in SIDE_WORDS.values() for word in words]
     assert entry["properties"]["side"]["enum"] == sides
+
+
+@pytest.mark.slow
+def test_a_workflow_run_reads_the_headers_as_mapped(tmp_path):
+    work = copy_workflow(tmp_path / "repo")
+    raw = work / "data" / "mine" / "cells.csv"
+    raw.parent.mkdir()
+    raw.write_text(TABLE, encoding="utf-8")
+    config = yaml.safe_load((work / "config" / "config.yaml").read_text())
+    config["columns"] = {"Notiz": "ignore"}
+    config["datasets"] = {"cells": {"path": "data/mine/cells.csv", "columns": OWN}}
+    config["reports"] = {"enabled": False}
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(work)
+    assert run.returncode == 0, run.output
+    results = work / "results" / "cells"
+    pot = pd.read_parquet(results / "potentials.parquet")
+    # 140 mM inside, 5 mM outside at 37 degC: RT/F ln(5/140) = -89.0 mV
+    e_k = pot.set_index("ion").E_conc_mV["K+"]
+    assert math.isclose(e_k, 26.7257 * math.log(5 / 140), rel_tol=1e-3)
+    provenance = json.loads((results / "provenance.json").read_text())
+    assert provenance["columns"]["Notiz"] == "ignore"
+    assert provenance["columns"]["Kalium innen"]["ion"] == "K+"
+    report = json.loads((results / "validation.json").read_text())
+    assert report["warnings"] == 0
