@@ -149,3 +149,21 @@ def test_a_file_whose_header_is_never_found_reports_its_first_row(tmp_path):
     result = validate_file(path, dataset="c")
     assert result.report["reading"]["header_row"] == 1
     assert "required_column" in {f["rule"] for f in result.report["failures"]}
+
+
+def test_a_header_the_columns_mapping_names_is_found_below_a_title(tmp_path):
+    """Headers no grammar reads, given their meaning in config, still make the
+    header row: the title above is skipped."""
+    names = ["Probe", "Zelltyp", "Temperatur", "Kalium innen", "Kalium aussen"]
+    rows = [["s1", "neuron", 37, 140, 5], ["s2", "glia", 22, 100, 3]]
+    path = _csv(tmp_path, ["Messung 2024", _row(names), *[_row(r) for r in rows]])
+    columns = {
+        "Probe": {"column": "sample_id"},
+        "Zelltyp": {"column": "cell_type"},
+        "Temperatur": {"column": "temperature", "unit": "degC"},
+        "Kalium innen": {"ion": "K+", "side": "in", "unit": "mM"},
+        "Kalium aussen": {"ion": "K+", "side": "out", "unit": "mM"},
+    }
+    result = validate_file(path, dataset="c", options={"columns": columns})
+    assert result.report["errors"] == 0, result.summary()
+    assert result.report["reading"]["header_row"] == 2

@@ -116,3 +116,12 @@ def test_an_ods_error_value_is_an_error_not_zero(tmp_path):
     path = _ods_with_errors(tmp_path / "errors.ods")
     result = validate_file(path, dataset="cells")
     assert _failures(result) == [("spreadsheet_error", "Sheet1!E3", "#DIV/0!")]
+
+
+def test_a_header_failure_names_its_header_cell(tmp_path):
+    rows = [[*HEADER, "notes"], *[[*r, "ok"] for r in DATA]]
+    result = validate_file(_xlsx(tmp_path / "notes.xlsx", rows), dataset="cells")
+    failures = result.report["failures"]
+    assert [f["cell"] for f in failures if f["rule"] == "ignored_column"] == [
+        "Sheet1!J1"
+    ]
