@@ -133,3 +133,21 @@ def test_the_ljp_table_is_bounded_like_the_others(tmp_path):
     csv = pd.read_csv(tmp_path / "reports" / "wc_samples.csv")
     assert len(csv) == n
     assert {"ljp_computed_mV", "vm_corrected_mV", "ljp_source"} <= set(csv.columns)
+
+
+def test_the_index_shows_the_corrected_vm_beside_the_measured(tmp_path):
+    from iongrad.report import render_index
+
+    smp, _, _ = render(tmp_path, ["no", "no"])
+    out = tmp_path / "reports" / "index.html"
+    entries = [{"dataset": "wc", "status": "ok",
+                "results_dir": str(tmp_path / "results" / "wc"),
+                "report_href": "wc.html"}]  # fmt: skip
+    render_index(entries=entries, output=out)
+    table = pd.read_csv(tmp_path / "reports" / "index_cell_types.csv")
+    row = table.iloc[0]
+    assert row["vm_mV"] == pytest.approx(smp["vm_mV"].mean())
+    assert row["vm_corrected_mV"] == pytest.approx(smp["vm_corrected_mV"].mean())
+    page = parse_page(out)
+    cells = page.column("cell-types", "vm_corrected_mV")
+    assert float(cells[0]["v"]) == pytest.approx(row["vm_corrected_mV"], abs=0.05)

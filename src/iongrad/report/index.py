@@ -51,6 +51,7 @@ _INDEX_SCHEMA = pa.schema(
         ("E_act_mV", pa.float64()),
         ("E_conc_mV", pa.float64()),
         ("vm_mV", pa.float64()),
+        ("vm_corrected_mV", pa.float64()),
         ("driving_force_mV", pa.float64()),
     ]
 )
@@ -81,7 +82,10 @@ def _read_index_table(path: Path, dataset: str) -> pa.Table:
             cols.append(pa.array([dataset] * n, type=pa.string()))
         elif field.name in names:
             cols.append(table.column(field.name).cast(field.type))
-        elif field.name in ("vm_mV", "driving_force_mV"):
+        elif field.name == "vm_corrected_mV" and "vm_mV" in names:
+            # results without LJP columns: nothing was corrected
+            cols.append(table.column("vm_mV").cast(field.type))
+        elif field.name in ("vm_mV", "vm_corrected_mV", "driving_force_mV"):
             cols.append(pa.nulls(n, type=pa.float64()))
         else:
             raise KeyError(f"{path}: missing column {field.name}")
@@ -307,17 +311,22 @@ def _comparisons(
         return _no_comparisons()
     c = combined.copy()
     c["temperature_K"] = c["temperature_K"].round(6)
-    for col in ("E_act_mV", "vm_mV", "driving_force_mV"):
+    for col in ("E_act_mV", "vm_mV", "vm_corrected_mV", "driving_force_mV"):
         c[col] = c[col].where(np.isfinite(c[col].astype(float)))
     c["atol_mV"] = c["dataset"].map(atol).fillna(0.0)
     # per dataset x cell type x temperature x ion: means over samples
     per = (
         c.groupby(["dataset", "cell_type", "temperature_K", "ion"], sort=True)
-        .agg(E_act_mV=("E_act_mV", "mean"), vm_mV=("vm_mV", "mean"))
+        .agg(
+            E_act_mV=("E_act_mV", "mean"),
+            vm_mV=("vm_mV", "mean"),
+            vm_corrected_mV=("vm_corrected_mV", "mean"),
+        )
         .reset_index()
     )
     per["temperature_C"] = kelvin_to_celsius(per["temperature_K"].to_numpy(float))
-    figure = ladder.index_plot(per)
+    # the figure sets Vm against the E's: the Vm corrected for the junction potential
+    figure = ladder.index_plot(per.assign(vm_mV=per["vm_corrected_mV"]))
     return (
         _cell_type_table(per, c, ghk, output),
         _across_table(per, output),
@@ -382,6 +391,7 @@ def _cell_type_table(
     wide = wide.reindex(columns=ions)
     wide.columns = [f"E_{ion}" for ion in ions]
     wide["vm_mV"] = per.groupby(keys)["vm_mV"].mean()
+    wide["vm_corrected_mV"] = per.groupby(keys)["vm_corrected_mV"].mean()
     if ghk is not None and len(ghk):
         ghk = ghk.assign(temperature_K=ghk["temperature_K"].astype(float).round(6))
         wide["vm_ghk_mV"] = ghk.groupby(keys)["vm_ghk_mV"].mean()
@@ -401,13 +411,17 @@ def _cell_type_table(
             Column("temperature_C", "T", "°C", kind="temp"),
             *[Column(f"E_{ion}", f"E({ion})", "mV", kind="mV") for ion in ions],
             Column("vm_mV", "Vm measured", "mV", kind="mV", missing=NO_VM),
+            Column(
+                "vm_corrected_mV", "Vm corrected (LJP)", "mV", kind="mV", missing=NO_VM
+            ),
             Column("vm_ghk_mV", "V_GHK", "mV", kind="mV"),
             Column("net_flux", "Net flux (Vm − E)"),
             Column("n_datasets", "Datasets", "", kind="count"),
         ],
         id="cell-types",
         caption="Cell types and temperatures: mean activity-corrected E per ion, "
-        "measured Vm, V_GHK and the directions of net flux",
+        "measured Vm, Vm corrected for the liquid junction potential (where known; "
+        "the Vm of the directions), V_GHK and the directions of net flux",
         csv_href=_href(csv1, output),
     )
 
@@ -422,7 +436,8 @@ def _across_frame(per: pd.DataFrame) -> pd.DataFrame:
     )
     vm_rows["ion"] = "Vm (measured)"
     vm_rows = vm_rows.rename(columns={"vm_mV": "E_act_mV"})
-    long = pd.concat([per.drop(columns=["vm_mV"]), vm_rows], ignore_index=True)
+    per = per.drop(columns=["vm_mV", "vm_corrected_mV"], errors="ignore")
+    long = pd.concat([per, vm_rows], ignore_index=True)
     long = long[np.isfinite(long["E_act_mV"].astype(float))]
     keys = ["cell_type", "temperature_C", "ion"]
     g = long.groupby(keys, sort=True)["E_act_mV"]

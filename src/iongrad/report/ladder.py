@@ -153,7 +153,8 @@ def ladder_plot(
     caption = (
         "Mean activity-corrected equilibrium potential E of each ion (rung in the "
         "ion's colour and marker, with its value in mV) for each cell type and "
-        "temperature, with the measured resting Vm (black line) and the GHK "
+        "temperature, with the measured resting Vm, corrected for the liquid "
+        "junction potential where known (black line), and the GHK "
         "steady-state V_GHK (grey dashed line) across the column. Labels moved "
         "apart to stay readable are joined to their rung by a thin line. "
         "Vm = φ_in − φ_out."
@@ -313,7 +314,8 @@ def index_plot(combined: pd.DataFrame, *, plot_id="plot-index-ladder") -> Plot:
     title = "Equilibrium potentials across datasets"
     caption = (
         "Mean activity-corrected E per ion [mV] (each ion in its colour and marker, "
-        "side by side within a row) and the mean measured Vm (black bar) for each "
+        "side by side within a row) and the mean measured Vm, corrected for the "
+        "liquid junction potential where known (black bar), for each "
         "dataset, cell type and temperature."
     )
     if combined.empty:
