@@ -121,3 +121,58 @@ def test_the_solution_names_reach_the_gate_as_a_read_option():
     cfg = resolve(solutions={"KGluconate": KGLU, "ACSF": ACSF})
     assert cfgmod.read_settings(cfg, "a")["solution_names"] == ["ACSF", "KGluconate"]
     assert cfgmod.read_settings(resolve(), "a")["solution_names"] == []
+
+
+def test_a_dataset_recording_reaches_the_potentials_job(tmp_path):
+    """Config -> job, as the rules call them: a table without solution columns is
+    corrected with its dataset's `recording`; another dataset's is not."""
+    import pandas as pd
+
+    from iongrad.pipeline import jobs
+
+    raw = tmp_path / "cells.csv"
+    raw.write_text(
+        "sample_id,cell_type,temperature_C,ion,c_in_mM,c_out_mM,vm_mV,ljp_corrected\n"
+        "a,neuron,20,K+,145,2.8,-60,no\n"
+        "a,neuron,20,Na+,13,145,-60,no\n"
+        "a,neuron,20,Cl-,10,148.8,-60,no\n",
+        encoding="utf-8",
+    )
+    datasets = {
+        "cells": {"path": str(raw), "recording": {"bath": "ACSF"}},
+        "other": {"path": str(raw)},
+    }
+    cfg = cfgmod.resolve({
+        "datasets": datasets,
+        "solutions": {"KGluconate": KGLU, "ACSF": ACSF},
+        "recording": {"pipette": "KGluconate"},
+    })  # fmt: skip
+    out = {}
+    for name in ("cells", "other"):
+        res = tmp_path / name
+        jobs.validate_job(
+            raw=str(raw), dataset=name, mode="strict",
+            validation_json=str(res / "validation.json"),
+            rejected_csv=str(res / "rejected.csv"),
+            measurements=str(res / "measurements.parquet"),
+            read_options=cfgmod.read_settings(cfg, name),
+        )  # fmt: skip
+        jobs.potentials_job(
+            measurements=str(res / "measurements.parquet"),
+            validation_json=str(res / "validation.json"),
+            potentials=str(res / "potentials.parquet"),
+            temperature_scan_path=str(res / "scan.parquet"),
+            activity={"model": "ideal", "convention": "macinnes"},
+            driving_force={"atol_mV": 0.0},
+            temperatures_C=[],
+            ljp=cfgmod.ljp_settings(cfg, name),
+        )
+        out[name] = pd.read_parquet(res / "potentials.parquet")
+    cells = out["cells"].iloc[0]
+    assert cells.ljp_computed_mV == pytest.approx(16.05, abs=0.01)  # 20 degC, NP
+    assert cells.vm_corrected_mV == pytest.approx(-60.0 - cells.ljp_computed_mV)
+    assert (out["cells"].driving_force_status == "ok").all()
+    other = out["other"].iloc[0]  # pipette known, no bath: no LJP, flagged
+    assert other.ljp_source == "none"
+    assert other.vm_corrected_mV == -60.0
+    assert (out["other"].driving_force_status == "vm_ljp_uncorrected").all()
