@@ -255,7 +255,8 @@ _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_ANY = re.compile(rb't="e"|<f[\s>/]')
+#: An error value or a formula (substring search: a regex alternation scans slower)
+_MARKS = (b't="e"', b"<f")
 
 
 def _xml_errors(path: Path, sheet: str) -> dict[tuple[int, int], str]:
@@ -266,7 +267,7 @@ def _xml_errors(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             data = z.read(_sheet_part(z, sheet))
     except (KeyError, zipfile.BadZipFile):  # calamine read it: nothing to add
         return {}
-    if _ANY.search(data) is None:
+    if not any(mark in data for mark in _MARKS):
         return {}  # the usual data sheet: no error value, no formula
     out = {}
     for match in _CELL.finditer(data):
