@@ -73,7 +73,7 @@ def batched(tmp_path_factory):
 
 def members(raw=REPO / "data" / "raw", extra=(BAD_DATASET,)):
     """The batches of the tables in ``raw`` plus ``extra`` names, in name order."""
-    names = {**discover_datasets(raw), **dict.fromkeys(extra, "")}
+    names = {n: {} for n in [*discover_datasets(raw), *extra]}  # as resolved
     return batches({"batch_size": BATCH_SIZE, "datasets": names})
 
 

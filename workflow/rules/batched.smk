@@ -8,6 +8,10 @@
 # inside a group job). Rules are defined in a loop, one per batch, because a batch's
 # outputs are an explicit list of files; a job uses only its input/output/log/params
 # (never the loop variables, which have moved on by the time it runs).
+# No `benchmark:` file: Snakemake's benchmark thread reads the memory map of every
+# process under the job's, twice a second for its first 15 s; for an in-process job
+# that is Snakemake, the forkserver and every worker (14 ms of CPU a sample at two
+# cores), and the figures then measure all jobs running, not this batch.
 
 from iongrad.pipeline.batch import call_named, process_batch
 
@@ -62,8 +66,6 @@ for batch, members in BATCHES.items():
             samples_logs=per_dataset("logs/compute_samples/{dataset}.log", members),
             provenance_logs=per_dataset("logs/write_provenance/{dataset}.log", members),
             report_logs=per_dataset("logs/render_dataset_report/{dataset}.log", members),
-        benchmark:
-            f"logs/process_batch/{batch}.benchmark.tsv"
         threads: 1
         resources:
             mem_mb=1800,
