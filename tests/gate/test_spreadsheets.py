@@ -134,3 +134,20 @@ def test_a_group_header_merged_over_its_columns_names_them_with_the_row_below(tm
     reading = validate_file(path, dataset="cells").report["reading"]
     assert (reading["header_row"], reading["group_row"]) == (3, 2)
     assert sorted(set(read_table(path, dataset="cells").source_row)) == [4, 5, 6]
+
+
+def test_an_xlsm_workbook_reads_as_its_xlsx_twin(tmp_path, plain_table):
+    """.xlsm is .xlsx with macros allowed: the same cells, the same error scan."""
+    path, _ = LAYOUTS["plain"](tmp_path)
+    macro = path.with_suffix(".xlsm")
+    macro.write_bytes(path.read_bytes())
+    pd.testing.assert_frame_equal(_canonical(macro), plain_table)
+    rows = [HEADER, *[list(r) for r in DATA]]
+    rows[1][4] = "#DIV/0!"
+    bad = _xlsx(tmp_path / "bad.xlsx", rows)
+    bad.rename(tmp_path / "bad.xlsm")
+    result = validate_file(tmp_path / "bad.xlsm", dataset="cells")
+    errors = [f for f in result.report["failures"] if f["severity"] == "error"]
+    assert [(f["rule"], f["cell"]) for f in errors] == [
+        ("spreadsheet_error", "Sheet1!E2")
+    ]
