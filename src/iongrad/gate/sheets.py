@@ -171,8 +171,8 @@ def _choose(book, name: str, wanted: str | None):
         name,
         f"the workbook has {len(full)} sheets with data ({_listed(full)}) and no "
         "sheet was chosen: name one in the dataset's config (sheet: NAME), or "
-        "make one dataset of each (sheets: all); `iongrad validate` reads one "
-        "sheet per file",
+        "make one dataset of each (sheets: all); `iongrad inspect FILE --sheet "
+        "NAME` shows how one sheet is read",
         rule="several_sheets",
         value=", ".join(full),
     )
