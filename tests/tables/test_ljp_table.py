@@ -274,3 +274,19 @@ def test_samples_carry_the_corrected_vm_and_the_pump_uses_it():
     assert a.ljp_status == "ok"
     assert a.ljp_source == "computed"
     assert a.pump_vm_mV == pytest.approx(a.vm_corrected_mV)
+
+
+def test_a_pump_leak_balance_at_a_vm_in_doubt_is_not_plain_ok():
+    ghk = {"enabled": True, "default_permeability": {"K+": 1.0, "Na+": 0.05}}
+    pot = compute_potentials(
+        table(["a", "b"], ljp_corrected=["unreported", "no"]),
+        solutions=SOLUTIONS,
+        recording=RECORDING,
+    )
+    smp, _ = compute_samples(pot, donnan={"enabled": False}, ghk=ghk)
+    a, b = smp.set_index("sample_id").loc["a"], smp.set_index("sample_id").loc["b"]
+    assert a.pump_vm_source == "measured"
+    assert a.pump_status == "vm_ljp_uncorrected"  # its numbers kept, flagged
+    assert "unreported" in a.pump_reason
+    assert np.isfinite(a.pump_na_k_ratio)
+    assert b.pump_status == "ok"  # corrected here

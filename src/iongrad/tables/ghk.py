@@ -129,8 +129,10 @@ def ghk_table(
         passive GHK leaks, in units of P_K x mM, i.e. mol m^-2 s^-1 per m s^-1 of
         P_K), ``pump_na_k_ratio`` [-], ``pump_ratio_over_3to2`` [-],
         ``vm_mullins_noda_mV`` [mV], and ``pump_status`` (``ok``, ``missing_ions``,
-        ``no_potential``, ``not_finite``, ``incomplete_sample``) with
-        ``pump_reason``, which vouch for every pump-leak number.
+        ``no_potential``, ``not_finite``, ``incomplete_sample``, or the sample's
+        ``ljp_status`` ``vm_ljp_uncorrected``/``vm_ljp_disagrees`` for a balance
+        at a measured Vm whose junction potential is in doubt, its numbers kept)
+        with ``pump_reason``, which vouch for every pump-leak number.
 
     Notes
     -----
@@ -342,8 +344,28 @@ def _add_pump_leak(out, df, idx, car: _Carriers, T, pump_ratio,
     ok = status == "ok"
     for col, v in values.items():
         out[col] = np.where(ok, v, np.nan)
-    out["pump_status"] = status
-    out["pump_reason"] = reason
+    measured = np.isfinite(vm_used)
+    out["pump_status"], out["pump_reason"] = _ljp_doubt(df, car, measured, status,
+                                                        reason)  # fmt: skip
+
+
+def _ljp_doubt(df, car: _Carriers, measured, status, reason):
+    """A balance at a measured Vm whose liquid junction potential is in doubt
+    (:mod:`iongrad.tables.ljp`) keeps its numbers, not the status ``ok``: it takes
+    the sample's ``ljp_status`` and ``ljp_reason``."""
+    if "ljp_status" not in df.columns or not len(status):
+        return status, reason
+
+    def first(column):
+        values = pd.Series(df[column].to_numpy(dtype=object))
+        return values.groupby(car.key).first().to_numpy(dtype=object)
+
+    ljp = first("ljp_status")
+    doubt = (status == "ok") & measured
+    doubt &= np.isin(ljp, ["vm_ljp_uncorrected", "vm_ljp_disagrees"])
+    if not doubt.any():
+        return status, reason
+    return np.where(doubt, ljp, status), np.where(doubt, first("ljp_reason"), reason)
 
 
 def _pump_inputs(df, idx, car: _Carriers) -> np.ndarray:

@@ -66,6 +66,8 @@ MEASUREMENT_COLUMNS = (
     *CANONICAL_COLUMNS,
     *(c for c in COMPLETENESS_COLUMNS if c not in CANONICAL_COLUMNS),
     "vm_corrected_mV",
+    "ljp_status",
+    "ljp_reason",
 )
 
 
