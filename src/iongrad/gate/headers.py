@@ -38,7 +38,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from iongrad.gate.failures import Failure
@@ -283,11 +283,7 @@ def _names_quantity(header: str, match: re.Match, inner: str) -> bool:
         return True  # Ca(2+): the ion's charge
     before = header[: match.start()]
     if opening == "[" and not before.strip():  # [K+]i, [K]in: bracket notation
-        try:
-            lookup(inner)  # an ion opens the header ([mM] K_in: a unit does)
-        except UnknownIonError:
-            return False
-        return True
+        return _ion_named(inner) is not None  # an ion ([mM] K_in: a unit)
     if re.fullmatch(r"\s*c\s*", before, re.I):  # c(K+) in: the ion, unless a unit
         try:
             unit_factor(unit_text(inner))
@@ -352,9 +348,8 @@ def readings(header: str, base: str, unit: str | None) -> list[HeaderRole]:
         match = form.match(base)
         if match is None:
             continue
-        try:
-            ion = lookup(match["ion"].strip())
-        except UnknownIonError:
+        ion = _ion_named(match["ion"].strip())
+        if ion is None:
             continue
         side = match.groupdict().get("side")
         if side is None and not _clearly_an_ion(form, match["ion"].strip(), ion, unit):
@@ -364,6 +359,18 @@ def readings(header: str, base: str, unit: str | None) -> list[HeaderRole]:
             if not any((r.name, r.comp) == (role.name, comp) for r in found):
                 found.append(role)
     return found
+
+
+@lru_cache(maxsize=4096)
+def _ion_named(text: str) -> Ion | None:
+    """The ion ``text`` names, or None (no suggestions: most headers and the
+    cells searched for a header are no ion, and suggesting costs a millisecond)."""
+    if not text[:1].isalpha():
+        return None  # a number, a date: no ion starts otherwise
+    try:
+        return lookup(text)
+    except UnknownIonError:
+        return None
 
 
 def _clearly_an_ion(form: HeaderForm, text: str, ion: Ion, unit: str | None) -> bool:
