@@ -768,7 +768,8 @@ def vm_predictions_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> 
     """
     title = "Measured Vm against GHK and Donnan predictions"
     caption = (
-        "For each cell type and temperature: the measured resting Vm, the "
+        "For each cell type and temperature: the measured resting Vm (corrected "
+        "for the liquid junction potential where known), the "
         "Goldman-Hodgkin-Katz steady state V_GHK (from the permeabilities in force) "
         "and the Donnan potential V_Donnan (equilibrium with the bath), [mV]. Small "
         "markers are samples; the large marker and bar are the mean ± SD, also "

@@ -29,8 +29,10 @@ Donnan                a permeant cation and a permeant anion with c_out (the bat
                       c_in of every permeant ion, whose anion gap stands for it
                       (``invalid_input`` naming the ions)
 pump-leak             Na+ and K+, each with a permeability and finite c_in and c_out
-(``pump_status``)     (``missing_ions``), and a membrane potential: measured, else
-                      the GHK one (``no_potential``)
+(``pump_status``)     (``missing_ions``), and a membrane potential: measured (and
+                      corrected for the liquid junction potential), else the GHK
+                      one (``no_potential``); a measured Vm whose LJP is in doubt
+                      gives the sample's ``ljp_status`` (numbers kept)
 osmotic imbalance     the Donnan equilibrium it is computed at (``osmotic_status``
 (``osmotic_status``)  follows ``donnan_status``)
 ====================  ============================================================
