@@ -246,6 +246,13 @@ def test_the_issues_file_validates_strictly_and_equals_the_canonical_file(
         ("c(K+) in", "K+", "in", None, "c(ion) side"),
         ("c(K) out (mM)", "K+", "out", "mM", "c(ion) side"),
         ("bath Na+", "Na+", "out", None, "side ion"),
+        # typeset charges and sides, as a word processor or a formula writes them
+        ("[K⁺]i (mM)", "K+", "in", "mM", "[ion]side"),
+        ("[Ca²⁺]o (mM)", "Ca2+", "out", "mM", "[ion]side"),
+        ("Cl⁻ in (mM)", "Cl-", "in", "mM", "ion, side"),
+        ("Cl− out (mM)", "Cl-", "out", "mM", "ion, side"),  # U+2212 minus sign
+        ("[K+]ᵢ", "K+", "in", None, "[ion]side"),
+        ("K+ in (µM)", "K+", "in", "µM", "ion, side"),
     ],
 )
 def test_ion_header_forms(header, ion, side, unit, form):
@@ -301,6 +308,12 @@ def test_field_header_forms(header, field, unit):
 def test_headers_that_are_no_ion_stay_ignored(header):
     role, failure = classify(header, None)
     assert (role.role, failure) == ("ignored", None)
+
+
+@pytest.mark.parametrize("header", ["[Xq]i (mM)", "[foo]o (mM)", "i (mM)", "o"])
+def test_a_lone_side_letter_is_no_iodide(header):
+    # an unknown bracket is taken off as a unit: the 'i' left is no ion
+    assert classify(header, None)[0].role == "ignored"
 
 
 def test_no_field_name_is_also_an_ion():

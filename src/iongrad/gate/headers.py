@@ -109,6 +109,9 @@ SIDE_WORDS = {
     "out": ("out", "o", "outside", "extracellular", "extra", "external", "bath"),
 }
 _SIDE_OF = {word: side for side, words in SIDE_WORDS.items() for word in words}
+#: Typeset characters read as typed ones: charges and digits set as superscripts
+#: (``K⁺``, ``Ca²⁺``), subscript sides (``[K+]ᵢ``) and the minus sign (``Cl−``).
+_TYPESET = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻₀₁₂₃₄₅₆₇₈₉₊₋ᵢₒ−", "0123456789+-0123456789+-io-")
 #: Ions written as their symbol and a lower-case i or o (``Ki``, ``Nao``, ``Cai``).
 #: Case counts: ``KO`` or ``ko`` (a knockout) is not K+ outside. One-letter
 #: anions and H+ are left out: ``Hi``, ``Io``, ``Fo`` say too little.
@@ -304,7 +307,7 @@ def classify(
     ``meta_unit`` is the parquet field's unit metadata, if any; ``position`` the
     column's place in the file (0-based), named in an ambiguous header's error.
     """
-    base, unit = split_header(header)
+    base, unit = split_header(header.translate(_TYPESET))
     unit, conflict = _header_unit(header, unit, meta_unit)
     if conflict is not None:
         return HeaderRole(header, "ignored"), conflict
@@ -386,15 +389,17 @@ def _clearly_an_ion(form: HeaderForm, text: str, ion: Ion, unit: str | None) -> 
         return True
     if ion.valence == 0:
         return False
+    bare = ion.symbol.rstrip("+-")
+    if abs(ion.valence) > 1:
+        bare = bare.removesuffix(str(abs(ion.valence)))
+    if len(text) == 1 and text != bare:
+        return False  # 'i' left of '[X]i (mM)' is no iodide
     if unit is not None:
         try:
             unit_factor(unit_text(unit))
             return True
         except UnitError:
             pass
-    bare = ion.symbol.rstrip("+-")
-    if abs(ion.valence) > 1:
-        bare = bare.removesuffix(str(abs(ion.valence)))
     return len(text) > 1 and (text == bare.strip() or text.lower() == ion.name)
 
 
