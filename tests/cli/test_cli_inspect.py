@@ -211,7 +211,8 @@ def test_a_workbook_sheet_is_chosen_with_sheet(tmp_path, cli):
     path = str(tmp_path / "book.xlsx")
     code, _, err = cli("inspect", path)
     assert code == 2
-    assert "choose one with --sheet NAME" in err
+    assert "'Run 1', 'Run 2'" in err
+    assert "--sheet NAME" in err
     code, out, _ = cli("inspect", path, "--sheet", "Run 2")
     assert code == 0
     assert "read as: XLSX, sheet Run 2, header row 1" in out

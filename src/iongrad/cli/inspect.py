@@ -83,9 +83,8 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(str(err)) from None
     try:
         source = read_source(args.file, options)
-    except IngestError as err:
-        hint = "; choose one with --sheet NAME" if err.rule == "several_sheets" else ""
-        raise CLIError(f"{err}{hint}") from None
+    except IngestError as err:  # several sheets: the message names --sheet
+        raise CLIError(str(err)) from None
     found = Findings(source.failures)
     found.file.extend(source.file_failures)
     plan = plan_columns(source, found, mapped)
