@@ -45,6 +45,7 @@ from iongrad.pipeline.jobs import _gate as gate_strict
 from iongrad.pipeline.jobs import _write_parquet as write_result
 from iongrad.pipeline.logs import job_log
 from iongrad.pipeline.workers import in_worker_process
+from iongrad.tables.locate import concat_tables
 
 __all__ = [
     "GATHERED",
@@ -121,7 +122,7 @@ def _lengths_fit(parts: Sequence[pd.DataFrame], sizes: Sequence[int], what: str)
 
 def _in_table_order(frames: Sequence[pd.DataFrame], positions) -> pd.DataFrame:
     """Concatenate part frames whose rows sit at ``positions`` in the table."""
-    joined = pd.concat(frames, ignore_index=True)
+    joined = concat_tables(frames)
     order = np.argsort(np.concatenate(positions), kind="stable")
     return joined.iloc[order].reset_index(drop=True)
 
@@ -159,7 +160,7 @@ def gather_temperature_scan(
     for b in range(n_blocks):
         block = [f.iloc[b * s : (b + 1) * s] for f, s in zip(parts, sizes, strict=True)]
         out.append(_in_table_order(block, positions))
-    return pd.concat(out, ignore_index=True)
+    return concat_tables(out)
 
 
 def gather_donnan(
@@ -167,7 +168,7 @@ def gather_donnan(
 ) -> pd.DataFrame:
     """The parts' per-ion Donnan tables as one, in the measurements' row order."""
     keys = [*SAMPLE_KEYS, "source_row", "ion"]
-    joined = pd.concat(parts, ignore_index=True)
+    joined = concat_tables(parts)
     if joined.empty or not set(keys) <= set(joined.columns):
         return joined
     table = measurements.reset_index(drop=True)[keys]
@@ -186,7 +187,7 @@ def gather_donnan(
 
 def gather_samples(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """The parts' per-sample tables as one, sorted by (dataset, sample_id)."""
-    joined = pd.concat(parts, ignore_index=True)
+    joined = concat_tables(parts)
     if joined.duplicated(SAMPLE_KEYS).any():
         raise PartitionError("a sample appears in more than one part")
     return joined.sort_values(SAMPLE_KEYS, kind="stable").reset_index(drop=True)

@@ -58,6 +58,7 @@ from iongrad.physics.ljp import (
     liquid_junction_potential,
     mobility,
 )
+from iongrad.tables.locate import categorical
 from iongrad.units import UnitError, parse_composition
 
 __all__ = [
@@ -380,8 +381,10 @@ def ljp_columns(
     for c in LJP_SAMPLE_COLUMNS:
         values = per_sample[c].to_numpy()
         if values.dtype == object:  # a few distinct texts: categories, not strings
+            # Sorted categories (locate.categorical): the same values give the
+            # same dtype whatever the rows' order or split into partitions.
             codes, uniques = pd.factorize(values, use_na_sentinel=True)
-            out[c] = pd.Categorical.from_codes(codes[idx.key], uniques)
+            out[c] = categorical(codes[idx.key], uniques)
         else:
             out[c] = values[idx.key]
     return out
