@@ -19,16 +19,24 @@ TABLE = (
 STATED = {"decimal": ",", "thousands": "."}
 
 
+def _read_keys(cfg, name):
+    """The dataset's own read keys (read_settings also carries the config's
+    solution names to every dataset)."""
+    out = cfgmod.read_settings(cfg, name)
+    out.pop("solution_names", None)
+    return out
+
+
 def _resolve(**entry):
     return cfgmod.resolve({"datasets": {"cells": {"path": "cells.xlsx", **entry}}})
 
 
 def test_read_keys_are_resolved_and_carried():
     cfg = _resolve(sheet="Run 1", header_row=3, units_row=4, skip_rows=[30])
-    assert cfgmod.read_settings(cfg, "cells") == {
+    assert _read_keys(cfg, "cells") == {
         "header_row": 3, "sheet": "Run 1", "skip_rows": [30], "units_row": 4
     }  # fmt: skip
-    assert cfgmod.read_settings(_resolve(), "cells") == {}
+    assert _read_keys(_resolve(), "cells") == {}
     # the dataset's provenance and report see them too
     assert cfgmod.dataset_settings(cfg, "cells")["dataset"]["sheet"] == "Run 1"
 
@@ -107,7 +115,7 @@ def test_sheets_all_makes_one_dataset_per_sheet_with_data(tmp_path):
     assert cfg["datasets"]["runs__Run_1"] == {
         "path": path, "sheet": "Run 1", "validation_mode": "lenient"
     }  # fmt: skip
-    assert cfgmod.read_settings(cfg, "runs__Run_1") == {"sheet": "Run 1"}
+    assert _read_keys(cfg, "runs__Run_1") == {"sheet": "Run 1"}
     listed = cfgmod.resolve({"datasets": {"runs": {"path": path,
                                                    "sheets": ["Run-2"]}}})  # fmt: skip
     assert list(listed["datasets"]) == ["runs__Run-2"]
