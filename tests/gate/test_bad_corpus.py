@@ -149,7 +149,7 @@ def test_corpus_covers_every_ingest_rule():
     covered |= {"is_directory"}  # test_cli_gate.py
     # test_spreadsheets.py and test_preambles.py (workbooks are made in the tests)
     covered |= {"file_type", "spreadsheet_error", "several_sheets", "sheet"}
-    covered |= {"summary_row", "read_options"}
+    covered |= {"summary_row", "read_options", "hidden_row", "hidden_column"}
     covered |= {"mapped_header_absent"}  # test_header_grammars.py (config mapping)
     covered |= {"unknown_solution"}  # test_solution_columns.py (the config's names)
     assert ingest_rules <= covered, ingest_rules - covered

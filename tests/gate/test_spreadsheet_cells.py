@@ -125,3 +125,26 @@ def test_a_header_failure_names_its_header_cell(tmp_path):
     assert [f["cell"] for f in failures if f["rule"] == "ignored_column"] == [
         "Sheet1!J1"
     ]
+
+
+def test_hidden_rows_and_columns_with_data_are_read_and_said(tmp_path):
+    """A row or column hidden in the workbook is still data (nothing is dropped
+    unseen), and a warning says it is hidden, at its cell."""
+    import openpyxl
+
+    path = _xlsx(
+        tmp_path / "hidden.xlsx", [[*HEADER, "notes"], *[[*r, "x"] for r in DATA]]
+    )
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    sheet.row_dimensions[3].hidden = True  # s2
+    sheet.column_dimensions["J"].hidden = True  # notes
+    book.save(path)
+    result = validate_file(path, dataset="cells")
+    assert result.ok, result.summary()
+    assert result.report["rows_accepted"] == 9
+    hits = [(f["rule"], f["cell"], f["severity"]) for f in result.report["failures"]
+            if f["rule"].startswith("hidden_")]  # fmt: skip
+    assert hits == [("hidden_column", "Sheet1!J1", "warning"),
+                    ("hidden_row", "Sheet1!3:3", "warning")]  # fmt: skip
+    assert result.report["reading"]["hidden_rows"] == "3"

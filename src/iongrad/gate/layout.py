@@ -52,6 +52,7 @@ __all__ = [
     "header_units",
     "known_roles",
     "locate_table",
+    "row_spans",
     "unit_cell",
 ]
 
@@ -150,7 +151,7 @@ def _summary_word(row: Sequence) -> str | None:
     return first if word in SUMMARY_WORDS else None
 
 
-def _spans(numbers: list[int]) -> str:
+def row_spans(numbers: list[int]) -> str:
     """``[3, 4, 5, 9]`` as ``"3-5, 9"``."""
     parts, start = [], None
     for i, n in enumerate(numbers):
@@ -172,7 +173,7 @@ def _row_at(number: int, lines: Sequence[int], key: str, name: str) -> int:
     raise IngestError(
         name,
         f"{key} {number}: that row is blank or past the end of the file "
-        f"(its rows with text are {_spans(list(lines[:5]))}...)"
+        f"(its rows with text are {row_spans(list(lines[:5]))}...)"
         if lines
         else f"{key} {number}: the file has no rows with text",
         rule="read_options",
@@ -222,7 +223,7 @@ def locate_table(
             "above the header (header_row)" if header_row
             else "title or notes above the header"
         )  # fmt: skip
-        skipped.append(Skipped(_spans(list(lines[:above])), reason))
+        skipped.append(Skipped(row_spans(list(lines[:above])), reason))
     units = None
     if units_row:
         units = _row_at(units_row, lines, "units_row", name)
@@ -234,10 +235,10 @@ def locate_table(
     stated = [i for i in range(first, len(rows)) if lines[i] in skip]
     if units is not None and units > header + 1:
         between = list(range(header + 1, units))
-        skipped.append(Skipped(_spans([lines[i] for i in between]),
+        skipped.append(Skipped(row_spans([lines[i] for i in between]),
                                "between the header and the units row"))  # fmt: skip
     if stated:
-        skipped.append(Skipped(_spans([lines[i] for i in stated]),
+        skipped.append(Skipped(row_spans([lines[i] for i in stated]),
                                "skip_rows in the dataset's config"))  # fmt: skip
     data = [i for i in range(first, len(rows)) if lines[i] not in skip]
     failures = []

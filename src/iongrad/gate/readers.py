@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from iongrad.gate.failures import Failure, IngestError, RowFailure
-from iongrad.gate.layout import Located, header_units, locate_table
+from iongrad.gate.layout import Located, header_units, locate_table, row_spans
 from iongrad.gate.numbers import stated_format
 from iongrad.gate.sheets import (
     ERROR_VALUES,
@@ -464,6 +464,7 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
         reading["merged_cells"] = sheet.merged
     if sheet.blank_rows:
         reading["blank_rows"] = sheet.blank_rows
+    _hidden_warnings(source, sheet, header)
     if info["format"] == "xls":  # calamine reads an .xls error value as empty
         reading["note"] = (
             "in an .xls file a cell showing an error value (#DIV/0!, #N/A) reads "
@@ -471,6 +472,35 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
             "have such cells reported"
         )
     return source
+
+
+def _hidden_warnings(source: Source, sheet, header: list) -> None:
+    """A warning for each hidden data row and each hidden column with a header:
+    read as data all the same (hiding is no way to leave data out)."""
+    lines = list(source.lines)
+    at = {line: pos for pos, line in enumerate(lines)}
+    hidden = [r for r in sheet.hidden_rows if r in at]
+    for r in hidden:
+        failure = Failure(
+            rule="hidden_row",
+            message=f"row {r} is hidden in the workbook and holds data: it was "
+            "read (to leave it out, delete it or list it in skip_rows)",
+            severity="warning",
+        )
+        source.failures.append(RowFailure(at[r], None, failure))
+    for c in sheet.hidden_columns:
+        if c < len(header) and header[c]:
+            source.file_failures.append(
+                Failure(
+                    rule="hidden_column",
+                    message="the column is hidden in the workbook: it was read as "
+                    "the others",
+                    column=header[c],
+                    severity="warning",
+                )
+            )
+    if hidden:
+        source.info["reading"]["hidden_rows"] = row_spans(hidden)
 
 
 def _cell_text(cell) -> str:

@@ -18,7 +18,10 @@ cells (and an .ods error value as 0), so the sheet's XML is scanned for them in
 empty cell cannot be told from one.
 
 A merged cell's value fills every cell of its range (a name merged over two header
-columns names both; the header reader then reports them as a repeated header).
+columns names both; the header reader then reports them as a repeated header). Rows
+and columns hidden in an .xlsx/.xlsm are read like the others (hiding is no way to
+leave data out: it would be dropped unseen), and said (``hidden_row``,
+``hidden_column`` warnings).
 Cells are located as a spreadsheet shows them: ``Sheet1!D17`` (:func:`cell_name`).
 
 Examples
@@ -98,7 +101,10 @@ class Sheet:
     that a cell's index is its column); ``errors`` maps ``(row number, column
     index)`` to the error value or :data:`NO_CACHED_VALUE` of a cell read as
     empty; ``blank_rows`` counts the blank rows between the first and last rows
-    with text.
+    with text; ``spans`` are the merged ranges (0-based ``((row, column), (row,
+    column))``), ``merged`` the same as a spreadsheet names them; ``hidden_rows``
+    (numbers) and ``hidden_columns`` (indices) are hidden in the workbook
+    (.xlsx/.xlsm), and read all the same.
     """
 
     name: str
@@ -109,6 +115,8 @@ class Sheet:
     merged: list[str] = field(default_factory=list)
     blank_rows: int = 0
     spans: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    hidden_rows: list[int] = field(default_factory=list)
+    hidden_columns: list[int] = field(default_factory=list)
 
 
 def _workbook(path: Path, name: str):
@@ -193,9 +201,9 @@ def read_sheet(path: Path, name: str, wanted: str | None = None) -> Sheet:
         for r in range(r0, min(r1, len(grid) - 1) + 1):
             for c in range(c0, min(c1, len(grid[r]) - 1) + 1):
                 grid[r][c] = value
-    errors = {}
+    errors, hidden_rows, hidden_columns = {}, [], []
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        errors = _xml_errors(path, chosen)
+        errors, hidden_rows, hidden_columns = _xml_errors(path, chosen)
     elif path.suffix.lower() == ".ods":
         errors = _ods_errors(path, chosen)
     for r, c in errors:  # what calamine read there is no value (an .ods: 0)
@@ -223,8 +231,9 @@ def read_sheet(path: Path, name: str, wanted: str | None = None) -> Sheet:
         for (r0, c0), (r1, c1) in merged
     ]
     return Sheet(
-        chosen, list(book.sheet_names), rows, lines, errors, spans, blank, merged
-    )
+        chosen, list(book.sheet_names), rows, lines, errors, spans, blank, merged,
+        hidden_rows, hidden_columns,
+    )  # fmt: skip
 
 
 def group_header(sheet: Sheet, at: int) -> list[str] | None:
@@ -259,16 +268,21 @@ _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _MARKS = (b't="e"', b"<f")
 
 
-def _xml_errors(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+def _xml_errors(
+    path: Path, sheet: str
+) -> tuple[dict[tuple[int, int], str], list[int], list[int]]:
     """``(row number, column index)`` -> error value or :data:`NO_CACHED_VALUE`
-    for the cells of ``sheet`` that calamine reads as empty but are not."""
+    for the cells of ``sheet`` that calamine reads as empty but are not; and the
+    sheet's hidden rows (numbers) and columns (indices), which calamine reads as
+    any other."""
     try:
         with zipfile.ZipFile(path) as z:
             data = z.read(_sheet_part(z, sheet))
     except (KeyError, zipfile.BadZipFile):  # calamine read it: nothing to add
-        return {}
+        return {}, [], []
+    hidden_rows, hidden_columns = _hidden(data)
     if not any(mark in data for mark in _MARKS):
-        return {}  # the usual data sheet: no error value, no formula
+        return {}, hidden_rows, hidden_columns  # no error value, no formula
     out = {}
     for match in _CELL.finditer(data):
         attrs, inner = match.group(1), match.group(2) or b""
@@ -286,7 +300,32 @@ def _xml_errors(path: Path, sheet: str) -> dict[tuple[int, int], str]:
         if ref is None:
             continue
         out[(int(ref.group(2)), _column_index(ref.group(1).decode()))] = problem
-    return out
+    return out, hidden_rows, hidden_columns
+
+
+_ROW = re.compile(rb"<row\b([^>]*)>")
+_COL = re.compile(rb"<col\b([^>]*)/?>")
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_SPAN = re.compile(rb'\bmin="(\d+)"[^>]*?\bmax="(\d+)"')
+
+
+def _hidden(data: bytes) -> tuple[list[int], list[int]]:
+    """The hidden rows (numbers) and columns (0-based indices) of a sheet's XML."""
+    if b'hidden="1"' not in data and b'hidden="true"' not in data:
+        return [], []
+    rows = [
+        int(number.group(1))
+        for match in _ROW.finditer(data)
+        if _HIDDEN.search(match.group(1))
+        and (number := _ROW_NUMBER.search(match.group(1)))
+    ]
+    columns = []
+    for match in _COL.finditer(data[: data.find(b"<sheetData")]):
+        span = _SPAN.search(match.group(1))
+        if span and _HIDDEN.search(match.group(1)):
+            columns += range(int(span.group(1)) - 1, int(span.group(2)))
+    return rows, columns
 
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
