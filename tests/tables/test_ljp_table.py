@@ -290,3 +290,20 @@ def test_a_pump_leak_balance_at_a_vm_in_doubt_is_not_plain_ok():
     assert "unreported" in a.pump_reason
     assert np.isfinite(a.pump_na_k_ratio)
     assert b.pump_status == "ok"  # corrected here
+
+
+def test_an_electroneutrality_adjustment_is_reported_never_silent():
+    charged = {
+        **SOLUTIONS,
+        "KGluNoHEPES": "K+=145, Na+=13, Cl-=10, gluconate=145, Mg2+=1",
+    }
+    rec = {"pipette": "KGluNoHEPES", "bath": "ACSF", "adjust": "Cl-"}
+    a = one(sample_ljp(table(["a"]), solutions=charged, recording=rec))
+    assert "Cl-" in a.ljp_adjustment
+    assert "+5 mM" in a.ljp_adjustment
+    assert "KGluNoHEPES" in a.ljp_adjustment
+    assert "ACSF" not in a.ljp_adjustment  # the bath needed none
+    b = one(sample_ljp(table(["a"]), solutions=SOLUTIONS, recording=RECORDING))
+    assert b.ljp_adjustment == ""
+    with pytest.raises(SolutionError, match="not electroneutral"):
+        sample_ljp(table(["a"]), solutions=charged, recording={**rec, "adjust": None})

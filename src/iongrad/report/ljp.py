@@ -34,6 +34,7 @@ LJP_COLUMNS = [
     Column("bath_solution", "Bath"),
     Column("ljp_method", "Method"),
     Column("ljp_computed_mV", "LJP computed", "mV", fmt="+.2f"),
+    Column("ljp_adjustment", "Adjusted for charge", missing=""),
     Column("ljp_file_mV", "LJP in file", "mV", fmt="+.2f"),
     Column("ljp_difference_mV", "File − computed", "mV", fmt="+.2f"),
     Column("ljp_applied_mV", "LJP applied", "mV", fmt="+.2f"),

@@ -20,7 +20,10 @@ What is applied (one value per sample)
 ``ljp_computed_mV``
     From the two compositions at the sample's temperature, by the recording's
     ``method`` (default :data:`iongrad.physics.ljp.DEFAULT_METHOD`); NaN when a
-    solution is not known.
+    solution is not known (or the temperature is outside 0-100 degC).
+``ljp_adjustment``
+    The change the recording's ``adjust`` made to a solution that was not
+    electroneutral (``Cl- +5 mM in pipette 'KGlu'``), '' when none: never silent.
 ``ljp_file_mV``
     The table's ``ljp_mV`` (first value given in the sample).
 ``ljp_applied_mV``, ``ljp_source``, ``vm_corrected_mV``
@@ -86,6 +89,7 @@ LJP_SAMPLE_COLUMNS = (
     "bath_solution",
     "ljp_method",
     "ljp_computed_mV",
+    "ljp_adjustment",
     "ljp_file_mV",
     "ljp_difference_mV",
     "ljp_applied_mV",
@@ -167,8 +171,9 @@ def _close(name: str, known) -> str:
     return f" (named: {', '.join(names)})" if names else " (none is named)"
 
 
-def _solve(pair, temperatures_K, parsed, rec) -> np.ndarray:
-    """LJP [mV] of one (pipette, bath) pair at each temperature (one solve)."""
+def _solve(pair, temperatures_K, parsed, rec) -> tuple[np.ndarray, str]:
+    """LJP [mV] of one (pipette, bath) pair at each temperature (one solve), and
+    the electroneutrality adjustment made, in words ('' when none)."""
     n = len(temperatures_K)
     pip, bath = (
         {ion: np.full(n, c) for ion, c in parsed[name].items()} for name in pair
@@ -189,7 +194,16 @@ def _solve(pair, temperatures_K, parsed, rec) -> np.ndarray:
         ) from None
     except (ValueError, UnknownIonError) as err:
         raise SolutionError(f"pipette {pair[0]!r} / bath {pair[1]!r}: {err}") from None
-    return res.ljp_mV
+    changes = [
+        f"{float(change[0]):+g} mM in {side} {name!r}"
+        for side, name, change in (
+            ("pipette", pair[0], res.pipette_adjustment_mM),
+            ("bath", pair[1], res.bath_adjustment_mM),
+        )
+        if len(change) and float(change[0]) != 0.0
+    ]
+    said = f"{res.adjusted_ion} " + ", ".join(changes) if changes else ""
+    return res.ljp_mV, said
 
 
 def _given(df: pd.DataFrame, idx, column: str, numeric: bool) -> np.ndarray:
@@ -247,20 +261,24 @@ def _first_row(df: pd.DataFrame, column: str, value) -> str:
     return f"{file + ' ' if isinstance(file, str) else ''}row {row}, "
 
 
-def _computed(pipette, bath, T, parsed, rec) -> np.ndarray:
-    """Computed LJP per sample: one solve per (pipette, bath) pair."""
+def _computed(pipette, bath, T, parsed, rec) -> tuple[np.ndarray, np.ndarray]:
+    """Computed LJP per sample (one solve per (pipette, bath) pair), and the
+    adjustment made for electroneutrality, in words."""
     out = np.full(len(T), np.nan)
+    said = np.full(len(T), "", dtype=object)
     lo, hi = TEMPERATURE_RANGE_K
     known = pd.notna(pipette) & pd.notna(bath) & (lo <= T) & (hi >= T)
     if not known.any():
-        return out
+        return out, said
     pairs = pd.DataFrame({"p": pipette[known], "b": bath[known], "T": T[known]})
     at = np.flatnonzero(known)
     for (p, b), part in pairs.groupby(["p", "b"], sort=True):
         temps, inverse = np.unique(part["T"].to_numpy(), return_inverse=True)
-        ljp = _solve((str(p), str(b)), temps, parsed, rec)
-        out[at[part.index.to_numpy()]] = ljp[inverse]
-    return out
+        ljp, adjustment = _solve((str(p), str(b)), temps, parsed, rec)
+        rows = at[part.index.to_numpy()]
+        out[rows] = ljp[inverse]
+        said[rows] = adjustment
+    return out, said
 
 
 def sample_ljp(
@@ -309,7 +327,7 @@ def _sample_ljp(table, idx, solutions, recording) -> pd.DataFrame:
         known = pd.notna(pipette) & pd.notna(bath)
 
     T = table["temperature_K"].to_numpy(dtype=float)[idx.first]
-    computed = _computed(
+    computed, adjustment = _computed(
         np.where(known, pipette, None), np.where(known, bath, None), T, parsed, rec
     )
     out = idx.frame[["dataset", "sample_id"]].copy()
@@ -318,6 +336,7 @@ def _sample_ljp(table, idx, solutions, recording) -> pd.DataFrame:
     out["bath_solution"] = bath
     out["ljp_method"] = np.where(both, rec.get("method") or DEFAULT_METHOD, "")
     out["ljp_computed_mV"] = computed
+    out["ljp_adjustment"] = adjustment
     # ljp_corrected of each sample's first row (the gate fills it in every row)
     corrected = (
         pd.Series(_given(table, idx, "ljp_corrected", numeric=False), dtype=object)
