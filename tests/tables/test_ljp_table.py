@@ -307,3 +307,14 @@ def test_an_electroneutrality_adjustment_is_reported_never_silent():
     assert b.ljp_adjustment == ""
     with pytest.raises(SolutionError, match="not electroneutral"):
         sample_ljp(table(["a"]), solutions=charged, recording={**rec, "adjust": None})
+
+
+def test_an_ljp_that_cannot_be_computed_says_why():
+    # -5 degC: the contract accepts it, the mobilities' water viscosity does not
+    df = table(["a"], temperature_K=268.15)
+    a = one(sample_ljp(df, solutions=SOLUTIONS, recording=RECORDING))
+    assert np.isnan(a.ljp_computed_mV)
+    assert a.ljp_status == "vm_ljp_uncorrected"
+    assert a.vm_corrected_mV == -60.0
+    assert "could not be computed" in a.ljp_reason
+    assert "0-100 degC" in a.ljp_reason

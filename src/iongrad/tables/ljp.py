@@ -98,12 +98,15 @@ LJP_SAMPLE_COLUMNS = (
     "ljp_status",
     "ljp_reason",
 )
-#: ``ljp_status`` -> reason (``vm_ljp_uncorrected`` has two, chosen per sample).
+#: ``ljp_status`` -> reason (``vm_ljp_uncorrected`` has three, chosen per sample).
 LJP_STATUS_REASONS = {
     "ok": "",
     "no_vm": "no measured membrane potential (vm_mV) for this sample",
     "vm_ljp_uncorrected": "Vm is not corrected: ljp_corrected is 'no' and no liquid "
     "junction potential is known (no ljp_mV in the file, no recording solutions)",
+    "vm_ljp_not_computed": "Vm is not corrected: ljp_corrected is 'no' and the LJP "
+    "of its solutions could not be computed (temperature outside 0-100 degC, the "
+    "range of the mobilities' water viscosity, or no Nernst-Planck solution)",
     "vm_ljp_unreported": "LJP correction unreported: whether Vm holds the liquid "
     "junction potential is not known, so Vm is used as measured",
     "vm_ljp_disagrees": f"the file's ljp_mV and the computed LJP differ by more "
@@ -347,13 +350,14 @@ def _sample_ljp(table, idx, solutions, recording) -> pd.DataFrame:
     )
     vm = _given(table, idx, "vm_mV", numeric=True)
     file = _given(table, idx, "ljp_mV", numeric=True)
-    for name, values in _apply(vm, file, computed, corrected):
+    for name, values in _apply(vm, file, computed, corrected, known):
         out[name] = values
     return out[["dataset", "sample_id", "vm_mV", *LJP_SAMPLE_COLUMNS]]
 
 
-def _apply(vm, file, computed, corrected):
-    """The rules of the module docstring, per sample: (column, values) pairs."""
+def _apply(vm, file, computed, corrected, named):
+    """The rules of the module docstring, per sample: (column, values) pairs;
+    ``named``: both solutions known (their LJP should have been computed)."""
     no = corrected == "no"
     has_file, has_comp = np.isfinite(file), np.isfinite(computed)
     applied = np.where(no & has_file, file, np.where(no & has_comp, computed, 0.0))
@@ -370,6 +374,7 @@ def _apply(vm, file, computed, corrected):
     unsure = (corrected != "yes") & ~no
     status[unknown | unsure] = "vm_ljp_uncorrected"
     reason_key[unknown] = "vm_ljp_uncorrected"
+    reason_key[unknown & named & ~has_comp] = "vm_ljp_not_computed"
     reason_key[unsure] = "vm_ljp_unreported"
     no_vm = ~np.isfinite(vm)
     status[no_vm] = reason_key[no_vm] = "no_vm"
