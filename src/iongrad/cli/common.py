@@ -1,4 +1,5 @@
-"""Shared helpers for the subcommands: argument errors, unit parsing, JSON output.
+"""Shared helpers for the subcommands: argument errors, unit parsing, read options,
+JSON output.
 
 Single calculations obey the same plausibility rules as tables: the range rules of
 the measurement contract (``schemas/measurements.yaml``: ``temperature_range``,
@@ -8,15 +9,21 @@ refused here as it is in a table, with the same rule name and description.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from iongrad.gate.checks import get_check
 from iongrad.gate.contract import load_contract
+from iongrad.gate.headers import MappingError, read_columns
+from iongrad.gate.numbers import stated_format
+from iongrad.gate.readers import ReadOptions
 from iongrad.ions import UnknownIonError, lookup
 from iongrad.units import (
     Concentration,
@@ -28,12 +35,14 @@ from iongrad.units import (
 
 __all__ = [
     "CLIError",
+    "add_read_options",
     "composition_arg",
     "concentration_arg",
     "emit_error_json",
     "emit_json",
     "ion_arg",
     "plausible",
+    "read_options_arg",
     "temperature_arg",
     "vm_warnings",
 ]
@@ -116,6 +125,122 @@ def vm_warnings(vm_mV: float | None) -> list[str]:
             f"is in volts, write {vm_mV * 1000:g} (Vm is in mV)"
         ]
     return []
+
+
+#: The flag of each read option (a :class:`ReadOptions` field, as config spells it).
+READ_FLAGS = {
+    "sheet": "--sheet",
+    "columns": "--columns",
+    "header_row": "--header-row",
+    "units_row": "--units-row",
+    "skip_rows": "--skip-rows",
+    "number_format": "--decimal/--thousands",
+}
+
+
+def add_read_options(parser: argparse.ArgumentParser) -> None:
+    """Add the flags of a dataset's read options, so a file is read from the command
+    line as the workflow reads it with the same keys in its config."""
+    parser.add_argument("--sheet", help="the workbook sheet to read (its tab's name)")
+    parser.add_argument(
+        "--columns",
+        metavar="MAPPING.yaml",
+        help="a YAML file mapping headers to their meaning, as a dataset's "
+        "`columns` in the config ({'[K+]i (mM)': {ion: K+, side: in}})",
+    )
+    parser.add_argument(
+        "--header-row",
+        type=int,
+        metavar="N",
+        help="the row of column names (1 = first)",
+    )
+    parser.add_argument(
+        "--units-row", type=int, metavar="N", help="a row of units below the names"
+    )
+    parser.add_argument(
+        "--skip-rows",
+        type=_row_numbers,
+        metavar="N[,N...]",
+        help="rows that are no data (a totals line, a comment; 1 = first)",
+    )
+    parser.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        help="the CSV files' decimal mark (default: ',' in ';'-separated files, "
+        "else '.'); stating it reads every cell that way",
+    )
+    parser.add_argument(
+        "--thousands",
+        help="the CSV files' thousands separator (with --decimal); without it, a "
+        "number such as 140.000 in a decimal-comma file is an error",
+    )
+
+
+def read_options_arg(args: argparse.Namespace) -> ReadOptions:
+    """The :class:`ReadOptions` of the flags :func:`add_read_options` added.
+
+    Raises :class:`CLIError` naming the flag (and a mapping's header, with the
+    closest field, ion, side or key) when one is unusable.
+    """
+    columns = _mapping(args.columns)
+    try:
+        read_columns(columns)
+    except MappingError as err:
+        raise CLIError(f"--columns {args.columns}: {err}") from None
+    try:
+        return ReadOptions(
+            number_format=_number_format(args.decimal, args.thousands),
+            sheet=args.sheet,
+            header_row=args.header_row,
+            units_row=args.units_row,
+            skip_rows=args.skip_rows or (),
+            columns=columns,
+        )
+    except ValueError as err:  # the message names the keys; the user typed flags
+        flags = [flag for key, flag in READ_FLAGS.items() if key in str(err)]
+        raise CLIError(f"{'/'.join(flags) or 'read options'}: {err}") from None
+
+
+def _row_numbers(text: str) -> tuple[int, ...]:
+    """``--skip-rows 5,7``: the row numbers (checked to be >= 1 by ReadOptions)."""
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write row numbers, 1 = the first row (5 or 5,7)"
+        ) from None
+
+
+def _number_format(decimal: str | None, thousands: str | None) -> dict | None:
+    """The stated number format of --decimal/--thousands (None: not stated)."""
+    if decimal is None:
+        if thousands is not None:
+            raise CLIError("--thousands needs --decimal (the files' decimal mark)")
+        return None
+    fmt = {"decimal": decimal, "thousands": thousands}
+    try:
+        stated_format(fmt)
+    except ValueError as err:
+        raise CLIError(f"--decimal/--thousands: {err}") from None
+    return fmt
+
+
+def _mapping(path: str | None) -> dict | None:
+    """The ``columns`` mapping of a YAML file (bare, or under a ``columns`` key)."""
+    if path is None:
+        return None
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise CLIError(f"--columns {path}: cannot read it ({err})") from None
+    if isinstance(data, dict) and set(data) == {"columns"}:
+        data = data["columns"]
+    if not isinstance(data, dict):
+        raise CLIError(
+            f"--columns {path}: the file must map headers to their meaning "
+            "('[K+]i (mM)': {ion: K+, side: in})"
+        )
+    return data
 
 
 def _clean(value: Any) -> Any:

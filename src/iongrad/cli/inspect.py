@@ -15,22 +15,13 @@ argument or a file that cannot be read at all.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from iongrad.cli.common import CLIError, emit_json
+from iongrad.cli.common import CLIError, add_read_options, emit_json, read_options_arg
 from iongrad.gate.build import Findings, plan_columns
 from iongrad.gate.failures import IngestError
-from iongrad.gate.headers import (
-    HeaderRole,
-    MappingError,
-    column_position,
-    read_columns,
-    role_record,
-)
-from iongrad.gate.readers import ReadOptions, read_source
+from iongrad.gate.headers import HeaderRole, column_position, read_columns, role_record
+from iongrad.gate.readers import read_source
 
 #: What each role is called in the table a person reads.
 _ROLE_WORDS = {
@@ -54,33 +45,14 @@ def register(sub) -> None:
     )
     p.add_argument("file", metavar="FILE", help="CSV, parquet or workbook file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--sheet", help="the workbook sheet to read (its tab's name)")
-    p.add_argument(
-        "--columns",
-        metavar="MAPPING.yaml",
-        help="a YAML file mapping headers to their meaning, as a dataset's "
-        "`columns` in the config ({'[K+]i (mM)': {ion: K+, side: in}})",
-    )
-    p.add_argument("--header-row", type=int, help="the row of column names (1 = first)")
-    p.add_argument("--units-row", type=int, help="a row of units below the names")
+    add_read_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Read the file's header; print the reading; return the exit status."""
-    mapping = _mapping(args.columns)
-    try:
-        options = ReadOptions(
-            sheet=args.sheet,
-            header_row=args.header_row,
-            units_row=args.units_row,
-            columns=mapping,
-        )
-        mapped = read_columns(mapping)
-    except MappingError as err:
-        raise CLIError(f"--columns {args.columns}: {err}") from None
-    except ValueError as err:
-        raise CLIError(str(err)) from None
+    options = read_options_arg(args)
+    mapped = read_columns(options.columns)  # usable: read_options_arg checked it
     try:
         source = read_source(args.file, options)
     except IngestError as err:  # several sheets: the message names --sheet
@@ -94,24 +66,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_text(report))
     return report["exit_status"]
-
-
-def _mapping(path: str | None) -> dict | None:
-    """The ``columns`` mapping of a YAML file (bare, or under a ``columns`` key)."""
-    if path is None:
-        return None
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise CLIError(f"--columns {path}: cannot read it ({err})") from None
-    if isinstance(data, dict) and set(data) == {"columns"}:
-        data = data["columns"]
-    if not isinstance(data, dict):
-        raise CLIError(
-            f"--columns {path}: the file must map headers to their meaning "
-            "('[K+]i (mM)': {ion: K+, side: in})"
-        )
-    return data
 
 
 def _report(path: str, source, plan, found: Findings) -> dict[str, Any]:

@@ -4,6 +4,11 @@ A directory stands for every table in it (``.csv``, ``.tsv``, ``.txt``,
 ``.parquet``); hidden and lock files there (``._x.csv``, ``.~lock.x.csv#``,
 ``~$x.csv``) are skipped and named on standard error.
 
+A dataset's read options are flags, the same as ``iongrad inspect`` takes
+(``--sheet``, ``--columns MAPPING.yaml``, ``--header-row``, ``--units-row``,
+``--skip-rows``, ``--decimal``/``--thousands``), so a file is checked as the
+workflow reads it with those keys in its config.
+
 Exit status: 0 every file passed (warnings allowed), 1 errors were found, 2 an
 argument was unusable, a file could not be read or the contract is missing (the
 message names it).
@@ -16,10 +21,9 @@ import re
 import sys
 from pathlib import Path
 
-from iongrad.cli.common import CLIError, emit_json
+from iongrad.cli.common import CLIError, add_read_options, emit_json, read_options_arg
 from iongrad.gate.contract import SchemaDefinitionError, load_contract
 from iongrad.gate.ingest import IngestError
-from iongrad.gate.numbers import stated_format
 from iongrad.gate.readers import table_files
 from iongrad.gate.validation import validate_file
 
@@ -48,17 +52,7 @@ def register(sub) -> None:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--dataset", help="dataset name (default: column or file stem)")
-    p.add_argument(
-        "--decimal",
-        choices=[".", ","],
-        help="the CSV files' decimal mark (default: ',' in ';'-separated files, "
-        "else '.'); stating it reads every cell that way",
-    )
-    p.add_argument(
-        "--thousands",
-        help="the CSV files' thousands separator (with --decimal); without it, a "
-        "number such as 140.000 in a decimal-comma file is an error",
-    )
+    add_read_options(p)
     p.set_defaults(func=run)
 
 
@@ -69,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             f"--dataset: {args.dataset!r} may only contain letters, digits, _ and -"
         )
     mode = "lenient" if args.lenient else "strict"
-    number_format = _number_format(args)
+    options = read_options_arg(args)
     try:
         load_contract()
     except SchemaDefinitionError as err:
@@ -78,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     for path in _tables(args.files):
         try:
             result = validate_file(
-                path, dataset=args.dataset, mode=mode, number_format=number_format
+                path, dataset=args.dataset, mode=mode, options=options
             )
         except IngestError as err:
             unreadable.append({"file": path, "rule": err.rule, "message": str(err)})
@@ -96,20 +90,6 @@ def run(args: argparse.Namespace) -> int:
              "files": reports, "unreadable": unreadable}
         )  # fmt: skip
     return status
-
-
-def _number_format(args: argparse.Namespace) -> dict | None:
-    """The stated number format of --decimal/--thousands (None: not stated)."""
-    if args.decimal is None:
-        if args.thousands is not None:
-            raise CLIError("--thousands needs --decimal (the files' decimal mark)")
-        return None
-    fmt = {"decimal": args.decimal, "thousands": args.thousands}
-    try:
-        stated_format(fmt)
-    except ValueError as err:
-        raise CLIError(f"--decimal/--thousands: {err}") from None
-    return fmt
 
 
 def _tables(paths: list[str]) -> list[str]:
