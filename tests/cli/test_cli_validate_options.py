@@ -203,3 +203,18 @@ def test_inspect_takes_the_same_read_options(tmp_path, cli):
     assert "separator ';', decimal mark ','" in out
     assert "rows left out: 3" in out
     assert cli("validate", path, "--skip-rows", "3", "--decimal", ",")[0] == 0
+
+
+def test_a_directory_stands_for_its_workbooks_too(tmp_path, cli):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    _two_sheets(folder)
+    code, report, _ = _json(cli, str(folder), "--sheet", "Run 1")
+    assert code == 0
+    assert [Path(f["file"]).name for f in report["files"]] == ["book.xlsx"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = cli("validate", str(empty))
+    assert code == 2
+    assert ".xlsx" in err
+    assert ".parquet" in err

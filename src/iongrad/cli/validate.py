@@ -1,8 +1,9 @@
 """``iongrad validate``: check measurement tables against the contract.
 
 A directory stands for every table in it (``.csv``, ``.tsv``, ``.txt``,
-``.parquet``); hidden and lock files there (``._x.csv``, ``.~lock.x.csv#``,
-``~$x.csv``) are skipped and named on standard error.
+``.parquet``, ``.pq`` and the workbooks ``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``);
+hidden and lock files there (``._x.csv``, ``.~lock.x.csv#``, ``~$x.csv``) are
+skipped and named on standard error.
 
 A dataset's read options are flags, the same as ``iongrad inspect`` takes
 (``--sheet``, ``--columns MAPPING.yaml``, ``--header-row``, ``--units-row``,
@@ -24,7 +25,7 @@ from pathlib import Path
 from iongrad.cli.common import CLIError, add_read_options, emit_json, read_options_arg
 from iongrad.gate.contract import SchemaDefinitionError, load_contract
 from iongrad.gate.ingest import IngestError
-from iongrad.gate.readers import table_files
+from iongrad.gate.readers import TABLE_SUFFIXES, table_files
 from iongrad.gate.validation import validate_file
 
 _DATASET = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -112,9 +113,7 @@ def _tables(paths: list[str]) -> list[str]:
                 file=sys.stderr,
             )
         if not tables:
-            raise CLIError(
-                f"{path} is a directory without any table (.csv, .tsv, .txt, "
-                ".parquet) in it"
-            )
+            suffixes = ", ".join(sorted(TABLE_SUFFIXES))
+            raise CLIError(f"{path} is a directory without any table ({suffixes})")
         out += [str(p) for p in tables]
     return out
