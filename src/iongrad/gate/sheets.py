@@ -179,8 +179,8 @@ def _choose(book, name: str, wanted: str | None):
         name,
         f"the workbook has {len(full)} sheets with data ({_listed(full)}) and no "
         "sheet was chosen: name one in the dataset's config (sheet: NAME), or "
-        "make one dataset of each (sheets: all); `iongrad inspect FILE --sheet "
-        "NAME` shows how one sheet is read",
+        "make one dataset of each (sheets: all); on the command line, `iongrad "
+        "validate` and `iongrad inspect` take --sheet NAME",
         rule="several_sheets",
         value=", ".join(full),
     )
