@@ -1,16 +1,23 @@
-"""Text about rows of a table: where rows came from, and labels joined per sample.
+"""Text about rows of a table: where rows came from, labels joined per sample, and
+text columns stored once per distinct text.
 
 Error messages of the table adapters name the offending rows by source file and line
 when the table carries provenance (``source_file``, ``source_row``), else by table
 index; per-sample results list ions as one comma-separated cell per sample.
+
+Text columns of few distinct values (statuses, reasons, labels) are categoricals:
+a code per row and each text once (a 10-million-row table of reasons is 10 MB, not
+gigabytes). Their categories are the texts used, sorted, so one table computed whole
+or in parts and gathered with :func:`concat_tables` has the same dtypes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
-__all__ = ["join_by_sample", "where"]
+__all__ = ["categorical", "concat_tables", "join_by_sample", "where"]
 
 #: Rows named in one message at most (the rest are left out).
 MAX_NAMED_ROWS = 5
@@ -87,3 +94,45 @@ def _sequence_numbers(codes, starts, sizes, n_labels: int) -> np.ndarray:
         seq[longer] = top + renumbered
         top += len(uniq)
     return seq
+
+
+def categorical(codes: np.ndarray, labels) -> pd.Categorical:
+    """``labels[codes]`` as a categorical (code -1 or a missing label: missing).
+
+    The categories are the labels used, sorted: the same values give the same
+    dtype whatever the labels' order or the rows' split.
+
+    Examples
+    --------
+    >>> categorical(np.array([2, 0, 2, -1]), ["ok", "unused", "no_vm"]).tolist()
+    ['no_vm', 'ok', 'no_vm', nan]
+    >>> list(categorical(np.array([2, 0]), ["ok", "unused", "no_vm"]).categories)
+    ['no_vm', 'ok']
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    labels = list(labels)
+    used = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
+    texts = sorted({labels[i] for i in np.flatnonzero(used) if not pd.isna(labels[i])})
+    position = {text: k for k, text in enumerate(texts)}
+    remap = np.array(
+        [-1 if pd.isna(x) else position.get(x, -1) for x in labels] + [-1],
+        dtype=np.int64,
+    )
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(texts))
+
+
+def concat_tables(frames) -> pd.DataFrame:
+    """``pd.concat(frames, ignore_index=True)``, a column categorical in every frame
+    staying categorical (categories united, sorted, as :func:`categorical` makes
+    them); pandas would turn categoricals of different categories into text."""
+    frames = list(frames)
+    joined = pd.concat(frames, ignore_index=True)
+    for col in joined.columns:
+        parts = [f[col].array for f in frames if col in f.columns]
+        if len(parts) < len(frames) or isinstance(
+            joined[col].dtype, pd.CategoricalDtype
+        ):
+            continue
+        if all(isinstance(p, pd.Categorical) for p in parts):
+            joined[col] = union_categoricals(parts, sort_categories=True)
+    return joined
