@@ -44,6 +44,7 @@ __all__ = [
     "write_bytes",
     "write_json",
     "write_parquet",
+    "write_parquet_parts",
     "write_text",
 ]
 
@@ -305,8 +306,45 @@ def write_parquet(
     that is in ``df`` gets a ``unit`` entry in its field metadata, which ingestion
     reads back, so a re-read file never takes one unit for another.
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    table = _arrow_table(df, units)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def write_parquet_parts(
+    path: str | os.PathLike, frames, units: Mapping[str, str] | None = None
+) -> int:
+    """Write DataFrames with the same columns one after the other as one parquet
+    table, atomically (as :func:`write_parquet`); returns the number of rows.
+
+    Only one frame is in memory at a time (a generator can make them): each is
+    written as it comes. ``frames`` must give at least one frame.
+    """
+    import pyarrow.parquet as pq
+
+    rows = 0
+    with atomic_path(path) as tmp:
+        writer = None
+        try:
+            for df in frames:
+                table = _arrow_table(df, units)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table.cast(writer.schema))
+                rows += table.num_rows
+        finally:
+            if writer is not None:
+                writer.close()
+        if writer is None:
+            raise ValueError(f"{path}: no table to write")
+    return rows
+
+
+def _arrow_table(df, units: Mapping[str, str] | None):
+    """``df`` (index dropped) as an arrow table, ``units`` in the field metadata."""
+    import pyarrow as pa
 
     table = pa.Table.from_pandas(df, preserve_index=False)
     if units:
@@ -318,5 +356,4 @@ def write_parquet(
                 f = f.with_metadata(meta)
             fields.append(f)
         table = table.cast(pa.schema(fields, metadata=table.schema.metadata))
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
+    return table

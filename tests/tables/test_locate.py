@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.tables.locate import join_by_sample
+from iongrad.tables.locate import categorical, concat_tables, join_by_sample
 
 
 def _reference(keys, labels, n):
@@ -42,3 +42,24 @@ def test_a_sample_whose_labels_are_a_prefix_of_anothers_keeps_its_own_text():
 def test_join_by_sample_takes_pandas_string_labels():
     labels = pd.array(["Cl-", "K+"], dtype="str")
     assert join_by_sample(np.array([0, 0]), labels, 1).tolist() == ["Cl-, K+"]
+
+
+def test_categorical_keeps_the_labels_used_sorted():
+    cat = categorical(np.array([2, 0, 2, -1]), ["ok", "unused", "no_vm", None])
+    assert cat.tolist()[:3] == ["no_vm", "ok", "no_vm"]
+    assert pd.isna(cat[3])
+    assert list(cat.categories) == ["no_vm", "ok"]
+
+
+def test_a_table_gathered_from_parts_has_the_whole_tables_dtypes():
+    codes = np.array([0, 1, 2, 1, 0, 3])
+    labels = ["in: a", "b", "", "out: c"]
+    whole = pd.DataFrame({"reason": categorical(codes, labels), "x": np.arange(6)})
+    parts = [
+        pd.DataFrame({"reason": categorical(c, labels), "x": x})
+        for c, x in ((codes[:2], [0, 1]), (codes[2:], [2, 3, 4, 5]))
+    ]
+    gathered = concat_tables(parts)
+    pd.testing.assert_frame_equal(gathered, whole)
+    plain = pd.concat(parts, ignore_index=True)  # what concat_tables is for
+    assert not isinstance(plain["reason"].dtype, pd.CategoricalDtype)

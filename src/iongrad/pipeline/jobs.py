@@ -50,7 +50,11 @@ from iongrad.pipeline.logs import job_log
 from iongrad.pipeline.provenance import build_provenance
 from iongrad.pipeline.workers import in_worker_process
 from iongrad.report import render_dataset_report, render_index
-from iongrad.tables.potentials import compute_potentials, temperature_scan
+from iongrad.tables.potentials import (
+    SCAN_COLUMNS,
+    compute_potentials,
+    temperature_scan_parts,
+)
 from iongrad.tables.samples import compute_samples
 
 __all__ = [
@@ -324,12 +328,14 @@ def potentials_job(
             solutions=junction.get("solutions"),
             recording=junction.get("recording"),
         )
-        scan = temperature_scan(df, temperatures_C, **settings)
         log_.info("%d rows: %s", len(pot), pot["status"].value_counts().to_dict())
         ljp_counts = pot.drop_duplicates(["dataset", "sample_id"])["ljp_status"]
         log_.info("LJP per sample: %s", ljp_counts.value_counts().to_dict())
         _write_parquet(pot, potentials)
-        _write_parquet(scan, temperature_scan_path)
+        # one temperature at a time: memory holds the potentials and one part
+        parts = temperature_scan_parts(df, temperatures_C, potentials=pot, **settings)
+        units = {c: u for c, u in _units(pot).items() if c in SCAN_COLUMNS}
+        files.write_parquet_parts(temperature_scan_path, parts, units=units)
 
 
 @in_worker_process

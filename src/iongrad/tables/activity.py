@@ -23,7 +23,7 @@ from iongrad.physics.activity import (
     decode_flags,
 )
 from iongrad.physics.ionic_strength import molar_to_molal
-from iongrad.tables.locate import where
+from iongrad.tables.locate import categorical, where
 
 __all__ = ["activity_table"]
 
@@ -263,13 +263,8 @@ def _frame(df, inside: _Side, outside: _Side, molal, model, convention):
 
 
 def _labels(codes: np.ndarray, texts: list[str]) -> pd.Categorical:
-    """Categorical of ``texts[codes]`` (only the texts used become categories)."""
-    used = np.unique(codes)
-    remap = np.zeros(len(texts), dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    return pd.Categorical.from_codes(
-        remap[codes], categories=pd.Index([texts[i] for i in used], dtype=object)
-    )
+    """Categorical of ``texts[codes]`` (:func:`iongrad.tables.locate.categorical`)."""
+    return categorical(codes, texts)
 
 
 def _row_reasons(inside: _Side, outside: _Side, meas_in, meas_out) -> pd.Categorical:
@@ -295,7 +290,7 @@ def _row_reasons(inside: _Side, outside: _Side, meas_in, meas_out) -> pd.Categor
             values.append(cats[c])
         texts.append(_reason_text(*reversed(values)))
     codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
-    return pd.Categorical.from_codes(codes[combo], categories=pd.Index(uniques))
+    return categorical(codes[combo], uniques)
 
 
 def _reason_text(reason_in, reason_out, note_in, note_out, m_in, m_out) -> str:

@@ -43,7 +43,7 @@ from iongrad.physics.donnan import (
     donnan_equilibrium_activity,
 )
 from iongrad.physics.osmotic import osmotic_imbalance_mOsm_kg, osmotic_pressure_kPa
-from iongrad.tables.locate import join_by_sample, where
+from iongrad.tables.locate import categorical, join_by_sample, where
 from iongrad.tables.requirements import apply_requirements, completeness
 
 __all__ = ["ANION_GAP_VALENCE", "donnan_ions", "donnan_table", "donnan_tables"]
@@ -430,8 +430,10 @@ def _ion_frame(df, prob: _Problems, res: DonnanResult, status, model_name):
     if res.gamma_in is not None:
         ions["gamma_in_donnan"] = res.gamma_in[kp, codes]
         ions["gamma_out_donnan"] = res.gamma_out[kp, codes]
-    ions["donnan_status"] = status[kp]
-    ions["donnan_activity_model"] = model_name
+    # per-sample labels spread over the rows as categoricals: no text per row
+    codes, labels = pd.factorize(np.asarray(status, dtype=object))
+    ions["donnan_status"] = categorical(codes[kp], labels)
+    ions["donnan_activity_model"] = categorical(np.zeros(len(kp)), [model_name])
     for col in ("source_file", "source_row"):
         if col in df.columns:
             ions[col] = df[col].to_numpy()[pr]

@@ -219,17 +219,17 @@ def _carriers(df, key, ns, default_permeability) -> _Carriers:
     nrow = len(df)
     z_row = df["valence"].to_numpy()
     permeant = bool_column(df, "permeant", True)
-    ions_row = df["ion"].astype(str).to_numpy()
+    # each distinct ion name is looked at once: its text and default permeability
+    ion_codes, ion_names = pd.factorize(df["ion"], use_na_sentinel=False)
+    texts = np.array([str(x) for x in ion_names] + [""], dtype=object)
+    ions_row = texts[ion_codes]
     P_table = (
         df["permeability"].to_numpy(dtype=float)
         if "permeability" in df.columns
         else np.full(nrow, np.nan)
     )
-    P_default = (
-        pd.Series(ions_row).map(default_permeability).to_numpy(dtype=float)
-        if nrow
-        else np.zeros(0)
-    )
+    defaults = [default_permeability.get(x, np.nan) for x in texts[:-1]]
+    P_default = np.asarray(defaults, dtype=float).reshape(-1)[ion_codes]
     from_table = np.isfinite(P_table)
     P_row = np.where(from_table, P_table, P_default)
     rows = np.flatnonzero(permeant & (z_row != 0))
@@ -284,12 +284,23 @@ def _add_carried(out: pd.DataFrame, car: _Carriers) -> None:
     src_d = np.bincount(key[use][used & ~car.from_table[use]], minlength=ns) > 0
     labels = np.array(["", "table", "default", "table+default"], dtype=object)
     out["ghk_ions"] = join_by_sample(
-        key[use][used],
-        np.char.add(np.char.add(car.ions_row[use][used].astype(str), ":"),
-                    car.P_row[use][used].astype(str)),
-        ns,
-    )  # fmt: skip
+        key[use][used], _ion_and_P(car.ions_row[use][used], car.P_row[use][used]), ns
+    )
     out["permeability_source"] = labels[src_t.astype(int) + 2 * src_d.astype(int)]
+
+
+def _ion_and_P(ions: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """``"K+:1.0"`` per row, written once per distinct (ion, P) pair."""
+    if not len(ions):
+        return np.array([], dtype=object)
+    ion_codes, ion_names = pd.factorize(ions)
+    P_codes, P_values = pd.factorize(P)
+    pair, pairs = pd.factorize(ion_codes * len(P_values) + P_codes)
+    texts = [
+        f"{ion_names[k // len(P_values)]}:{np.float64(P_values[k % len(P_values)])}"
+        for k in pairs.tolist()
+    ]
+    return np.asarray(texts, dtype=object)[pair]
 
 
 def _add_pump_leak(out, df, idx, car: _Carriers, T, pump_ratio,

@@ -8,8 +8,8 @@ configured temperatures. The formulas are :mod:`iongrad.physics.nernst` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,15 @@ from iongrad.physics.nernst import (
 )
 from iongrad.tables.activity import activity_table
 from iongrad.tables.ljp import ljp_columns
+from iongrad.tables.locate import categorical, concat_tables
 
-__all__ = ["DRIVING_FORCE_REASONS", "compute_potentials", "temperature_scan"]
+__all__ = [
+    "DRIVING_FORCE_REASONS",
+    "SCAN_COLUMNS",
+    "compute_potentials",
+    "temperature_scan",
+    "temperature_scan_parts",
+]
 
 #: Status of the driving force Vm - E_act per row, and its reason.
 DRIVING_FORCE_REASONS = {
@@ -91,19 +98,74 @@ def compute_potentials(
         ``sample_complete``, ``sample_rejected``) are carried through.
     """
     out = df.reset_index(drop=True)
-    n = len(out)
+    # Every comparison with a prediction uses the corrected Vm (per row, as given).
+    ljp = ljp_columns(out, solutions, recording)
+    vm = _column(out, "vm_mV", np.nan).astype(float) - ljp["ljp_applied_mV"]
+    ljp["vm_corrected_mV"] = vm
+    st = _state(
+        out,
+        vm,
+        activity_model=activity_model,
+        activity_convention=activity_convention,
+        activity_params=activity_params,
+        atol_mV=atol_mV,
+    )
+    new: dict[str, Any] = {c: st.act[c].array for c in st.act.columns}
+    new.update(
+        gamma_in_used=st.gamma_in,
+        gamma_out_used=st.gamma_out,
+        E_conc_mV=st.E_conc,
+        E_act_mV=st.actr.E_mV,
+        delta_act_mV=st.delta,
+        driving_force_mV=st.actr.driving_force_mV,
+        flux_direction=_labels(st.actr.flux, FLUX_LABELS),
+        current_direction=_labels(st.actr.current, CURRENT_LABELS),
+        status=_labels(st.status, STATUS_LABELS),
+        status_reason=_status_reasons(st.status, st.act["activity_reason"].array),
+        **{c: _text(v) for c, v in ljp.items()},
+        **_driving_force_status(vm, st.status, st.actr.driving_force_mV, ljp),
+    )
+    # One concat instead of a column-by-column insert (much faster for small tables).
+    kept = out.drop(columns=[c for c in new if c in out.columns])
+    return pd.concat([kept, pd.DataFrame(new, index=kept.index)], axis=1)
 
-    def column(name: str, fill: Any) -> np.ndarray:
-        if name in out.columns:
-            return out[name].to_numpy()
-        return np.full(n, fill)
 
+def _column(out: pd.DataFrame, name: str, fill: Any) -> np.ndarray:
+    """A column as a numpy array, or ``fill`` in every row when it is absent."""
+    if name in out.columns:
+        return out[name].to_numpy()
+    return np.full(len(out), fill)
+
+
+class _State(NamedTuple):
+    """The activity table and the potentials of every row (status: codes)."""
+
+    act: pd.DataFrame
+    gamma_in: np.ndarray
+    gamma_out: np.ndarray
+    E_conc: np.ndarray
+    actr: Any
+    delta: np.ndarray
+    status: np.ndarray
+
+
+def _state(
+    out: pd.DataFrame,
+    vm: np.ndarray,
+    *,
+    activity_model: str,
+    activity_convention: str,
+    activity_params: Mapping[str, Any] | None,
+    atol_mV: float,
+) -> _State:
+    """Nernst and activity-corrected potentials, the driving force against ``vm``
+    and the status of every row of ``out`` (a table with a RangeIndex)."""
     base = {
         "c_in": out["c_in_mM"].to_numpy(dtype=float),
         "c_out": out["c_out_mM"].to_numpy(dtype=float),
         "valence": out["valence"].to_numpy(),
         "temperature_K": out["temperature_K"].to_numpy(dtype=float),
-        "permeant": column("permeant", True).astype(bool),
+        "permeant": _column(out, "permeant", True).astype(bool),
     }
     conc = nernst_potential(**base)
     act = activity_table(
@@ -112,30 +174,18 @@ def compute_potentials(
         convention=activity_convention,
         **dict(activity_params or {}),
     )
-    new: dict[str, Any] = {c: act[c].to_numpy() for c in act.columns}
     # Measured coefficients override the model row by row (activity_table says
     # which were measured in gamma_source).
-    measured_in = column("gamma_in", np.nan).astype(float)
-    measured_out = column("gamma_out", np.nan).astype(float)
-    gamma_in = np.where(
-        np.isnan(measured_in), new["gamma_in_model"].astype(float), measured_in
-    )
-    gamma_out = np.where(
-        np.isnan(measured_out), new["gamma_out_model"].astype(float), measured_out
-    )
+    measured_in = _column(out, "gamma_in", np.nan).astype(float)
+    measured_out = _column(out, "gamma_out", np.nan).astype(float)
+    model_in = act["gamma_in_model"].to_numpy(dtype=float)
+    model_out = act["gamma_out_model"].to_numpy(dtype=float)
+    gamma_in = np.where(np.isnan(measured_in), model_in, measured_in)
+    gamma_out = np.where(np.isnan(measured_out), model_out, measured_out)
     # E_act, DF = Vm - E_act and both directions in one cache-blocked pass.
-    ljp = ljp_columns(out, solutions, recording)
-    # Every comparison with a prediction uses the corrected Vm (per row, as given).
-    vm = column("vm_mV", np.nan).astype(float) - ljp["ljp_applied_mV"]
-    ljp["vm_corrected_mV"] = vm
     actr = electrochemical_state(
-        **base,
-        gamma_in=gamma_in,
-        gamma_out=gamma_out,
-        vm_mV=vm,
-        atol_mV=atol_mV,
+        **base, gamma_in=gamma_in, gamma_out=gamma_out, vm_mV=vm, atol_mV=atol_mV
     )
-    df_mV, flux, current = actr.driving_force_mV, actr.flux, actr.current
     with np.errstate(invalid="ignore", over="ignore"):
         delta = actr.E_mV - conc.E_mV
     status = actr.status
@@ -146,33 +196,43 @@ def compute_potentials(
     )
     if unfinished.any():
         status = np.where(unfinished, NOT_FINITE, status).astype(np.int8)
-    new.update(
-        gamma_in_used=gamma_in,
-        gamma_out_used=gamma_out,
-        E_conc_mV=conc.E_mV,
-        E_act_mV=actr.E_mV,
-        delta_act_mV=delta,
-        driving_force_mV=df_mV,
-        flux_direction=FLUX_LABELS[flux],
-        current_direction=CURRENT_LABELS[current],
-        status=STATUS_LABELS[status],
-        status_reason=_status_reasons(status, new["activity_reason"]),
-        **ljp,
-        **_driving_force_status(vm, status, df_mV, ljp),
-    )
-    # One concat instead of a column-by-column insert (much faster for small tables).
-    kept = out.drop(columns=[c for c in new if c in out.columns])
-    return pd.concat([kept, pd.DataFrame(new, index=kept.index)], axis=1)
+    return _State(act, gamma_in, gamma_out, conc.E_mV, actr, delta, status)
 
 
-def _status_reasons(status: np.ndarray, activity_reason: np.ndarray) -> np.ndarray:
-    """Reason per row; an undefined gamma says why, in the activity model's words."""
-    reasons = np.array([STATUS_REASONS[s] for s in STATUS_LABELS], dtype=object)
-    out = reasons[status]
-    why = (STATUS_LABELS[status] == "invalid_gamma") & (activity_reason != "")
-    if why.any():
-        out = np.where(why, out + " (" + activity_reason.astype(object) + ")", out)
-    return out
+def _labels(codes: np.ndarray, labels) -> pd.Categorical:
+    """``labels[codes]`` as a categorical (each label stored once)."""
+    return categorical(codes, labels)
+
+
+def _text(values: np.ndarray):
+    """A text column of few distinct values as a categorical; other columns as
+    they are."""
+    values = np.asarray(values)
+    if values.dtype != object:
+        return values
+    codes, uniques = pd.factorize(values)
+    return categorical(codes, uniques)
+
+
+def _status_reasons(status: np.ndarray, activity_reason) -> pd.Categorical:
+    """Reason per row; an undefined gamma says why, in the activity model's words.
+
+    Written once per distinct (status, activity reason) pair.
+    """
+    reason = pd.Categorical(activity_reason)
+    n_reasons = max(len(reason.categories), 1)
+    pair = status.astype(np.int64) * (n_reasons + 1) + (reason.codes + 1)
+    combo, pairs = pd.factorize(pair)
+    texts = []
+    for p in pairs.tolist():
+        code, r = divmod(p, n_reasons + 1)
+        text = STATUS_REASONS[STATUS_LABELS[code]]
+        why = "" if r == 0 else str(reason.categories[r - 1])
+        if STATUS_LABELS[code] == "invalid_gamma" and why:
+            text = f"{text} ({why})"
+        texts.append(text)
+    codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
+    return categorical(codes[combo], uniques)
 
 
 def _driving_force_status(vm, status, df_mV, ljp) -> dict[str, np.ndarray]:
@@ -188,7 +248,39 @@ def _driving_force_status(vm, status, df_mV, ljp) -> dict[str, np.ndarray]:
     if doubt.any():
         label = np.where(doubt, ljp["ljp_status"], label)
         reason = np.where(doubt, ljp["ljp_reason"], reason)
-    return {"driving_force_status": label, "driving_force_reason": reason}
+    return {"driving_force_status": _text(label), "driving_force_reason": _text(reason)}
+
+
+#: Columns of the temperature scan, in order.
+SCAN_COLUMNS = (
+    "dataset",
+    "sample_id",
+    "cell_type",
+    "ion",
+    "valence",
+    "temperature_K",
+    "temperature_source",
+    "E_conc_mV",
+    "E_act_mV",
+    "status",
+    "activity_valid",
+)
+#: What the potentials at another temperature read of the measurement table.
+_SCAN_INPUTS = (
+    "dataset",
+    "sample_id",
+    "cell_type",
+    "ion",
+    "valence",
+    "c_in_mM",
+    "c_out_mM",
+    "concentration_scale",
+    "gamma_in",
+    "gamma_out",
+    "permeant",
+    "source_file",
+    "source_row",
+)
 
 
 def temperature_scan(
@@ -212,37 +304,69 @@ def temperature_scan(
     pandas.DataFrame
         Long table: ``dataset, sample_id, ion, temperature_source`` ("measured" or
         "config"), ``temperature_K``, ``E_conc_mV``, ``E_act_mV``, ``status``,
-        ``activity_valid`` (activity recomputed at each temperature).
+        ``activity_valid`` (activity recomputed at each temperature): the parts of
+        :func:`temperature_scan_parts` one after the other.
     """
-    keep = [
-        "dataset",
-        "sample_id",
-        "cell_type",
-        "ion",
-        "valence",
-        "temperature_K",
-        "temperature_source",
-        "E_conc_mV",
-        "E_act_mV",
-        "status",
-        "activity_valid",
-    ]
+    return concat_tables(temperature_scan_parts(df, temperatures_C, **settings))
+
+
+def temperature_scan_parts(
+    df: pd.DataFrame,
+    temperatures_C: Sequence[float],
+    *,
+    potentials: pd.DataFrame | None = None,
+    **settings: Any,
+) -> Iterator[pd.DataFrame]:
+    """The rows of :func:`temperature_scan`, one temperature at a time.
+
+    First every row at its measured temperature (taken from ``potentials``, the
+    :func:`compute_potentials` of ``df`` with these ``settings``, when given), then
+    every row at each of ``temperatures_C``: a writer can stream them, holding one
+    temperature's rows at a time. Each temperature is computed on its own (a
+    solution is a sample at one temperature); the driving force is not part of the
+    scan, so the LJP settings are not needed.
+    """
+    core = {k: settings[k] for k in _STATE_SETTINGS if k in settings}
     base = df.reset_index(drop=True)
-    n = len(base)
-    copies = [base.assign(temperature_source="measured")]
+    measured = potentials
+    if measured is None:
+        measured = compute_potentials(base, **core)
+    yield _scan_part(measured, measured["temperature_K"].to_numpy(float), "measured")
+    inputs = base[[c for c in _SCAN_INPUTS if c in base.columns]]
+    nan_vm = np.full(len(base), np.nan)
     for t_C in temperatures_C:
-        copies.append(
-            base.assign(
-                temperature_K=float(celsius_to_kelvin(t_C)),
-                temperature_source="config",
-            )
-        )
-    stacked = pd.concat(copies, ignore_index=True)
-    # One vectorized call for all temperatures: each copy is its own sample for the
-    # per-sample ionic strength, then gets its sample_id back.
-    sample_ids = stacked["sample_id"].astype(str).to_numpy()
-    copy_no = np.repeat(np.arange(len(copies)), n).astype(str)
-    stacked["sample_id"] = sample_ids + "\x1f" + copy_no
-    out = compute_potentials(stacked, **settings)
-    out["sample_id"] = sample_ids
-    return out[[c for c in keep if c in out.columns]]
+        T = np.full(len(base), float(celsius_to_kelvin(t_C)))
+        st = _state(inputs.assign(temperature_K=T), nan_vm, **_defaults(core))
+        part = {
+            "E_conc_mV": st.E_conc,
+            "E_act_mV": st.actr.E_mV,
+            "status": _labels(st.status, STATUS_LABELS),
+            "activity_valid": st.act["activity_valid"].to_numpy(dtype=bool),
+        }
+        yield _scan_part(base.assign(**part), T, "config")
+
+
+#: The settings of :func:`_state`, with compute_potentials' defaults.
+_STATE_SETTINGS = {
+    "activity_model": "truesdell-jones",
+    "activity_convention": "macinnes",
+    "activity_params": None,
+    "atol_mV": 0.0,
+}
+
+
+def _defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
+    return {**_STATE_SETTINGS, **settings}
+
+
+def _scan_part(pot: pd.DataFrame, T: np.ndarray, source: str) -> pd.DataFrame:
+    """The scan's columns of ``pot`` at temperatures ``T`` [K]."""
+    out = {}
+    for c in SCAN_COLUMNS:
+        if c == "temperature_K":
+            out[c] = T
+        elif c == "temperature_source":
+            out[c] = _labels(np.zeros(len(pot), dtype=np.int8), [source])
+        elif c in pot.columns:
+            out[c] = pot[c].array
+    return pd.DataFrame(out)
