@@ -88,14 +88,16 @@ def test_failures_parquet_holds_every_failure(big_file, tmp_path):
     assert written["failures"] == result.report["failures"]
     # a value is the cell as text, a number as JSON writes it
     error = table[table["rule"] == "c_in_nonnegative_finite"].iloc[0]
-    assert error["value"] == "-1.0" and error["row"] == 6
+    assert error["value"] == "-1.0"
+    assert error["row"] == 6
 
 
 def test_failures_parquet_of_a_clean_file_has_no_row(tmp_path):
     path = tmp_path / "clean.csv"
     _unbalanced_baths(2).iloc[3:].to_csv(path, index=False)
     result = validate_file(path)
-    assert result.report["failure_counts"] == [] and result.ok
+    assert result.report["failure_counts"] == []
+    assert result.ok
     write_outputs(
         result,
         validation_json=tmp_path / "v.json",
