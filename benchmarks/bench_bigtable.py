@@ -290,7 +290,9 @@ def rule_figures(work: Path, mem: TreeMemory) -> dict[str, tuple[float, str, int
             "Snakemake log, 1 s stamps",
             max([peak, *during]),
         )
-    for tsv in (work / "logs").glob(f"*/{DATASET}.benchmark.tsv"):
+    tsvs = [*(work / "logs").glob(f"*/{DATASET}.benchmark.tsv")]
+    tsvs += (work / "logs").glob("render_index/index.benchmark.tsv")
+    for tsv in tsvs:
         lines = tsv.read_text().splitlines()
         rule = tsv.parent.name
         if len(lines) >= 2:

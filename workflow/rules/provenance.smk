@@ -14,6 +14,8 @@ rule write_provenance:
         provenance="results/{dataset}/provenance.json",
     log:
         "logs/write_provenance/{dataset}.log",
+    benchmark:
+        "logs/write_provenance/{dataset}.benchmark.tsv"
     group:
         "dataset"
     threads: 1

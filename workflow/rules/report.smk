@@ -19,6 +19,8 @@ rule render_dataset_report:
         **report_outputs("{dataset}"),
     log:
         "logs/render_dataset_report/{dataset}.log",
+    benchmark:
+        "logs/render_dataset_report/{dataset}.benchmark.tsv"
     group:
         "dataset"
     threads: 1

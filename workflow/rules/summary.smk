@@ -30,6 +30,8 @@ rule render_index:
         cell_types_csv=files.report_file("index", "_cell_types.csv"),
     log:
         "logs/render_index/index.log",
+    benchmark:
+        "logs/render_index/index.benchmark.tsv"
     threads: 1
     resources:
         mem_mb=1000,
