@@ -39,7 +39,10 @@ def test_validity_box_states_each_check(demo_page):
     perm = page.ids["validity-permeability"]
     assert "Default relative permeabilities" in perm
     assert "P_K+ : P_Na+ : P_Cl- = 1 : 0.05 : 0.45" in perm
-    assert "Measured Vm − V_GHK" in perm
+    # the gap is taken from the Vm the comparisons use: corrected for the LJP
+    assert "Measured Vm" not in perm
+    said = "Vm − V_GHK (Vm corrected for the liquid junction potential where known)"
+    assert said in perm
     assert "Open system" in page.ids["validity-donnan"]
     assert "LJP" in page.ids["validity-ljp"]
     assert "±5.0 mV" in page.ids["validity-tolerance"]

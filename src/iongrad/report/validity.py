@@ -186,7 +186,10 @@ def _permeabilities(use, groups: pd.DataFrame) -> Check:
             for _, r in groups.iterrows()
             if r["vm_minus_ghk_n"] > 0
         ]
-        gap = f" Measured Vm − V_GHK: {', '.join(parts)}."
+        gap = (
+            " Vm − V_GHK (Vm corrected for the liquid junction potential where "
+            f"known): {', '.join(parts)}."
+        )
     defaults = sources.get("default", 0) + sources.get("table+default", 0)
     if defaults:
         return Check(
