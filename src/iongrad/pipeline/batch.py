@@ -5,6 +5,12 @@ SLURM submission instead of one per dataset and stage). These functions take the
 batched rule's named lists of paths, aligned with its ``datasets``, and call the same
 job functions of :mod:`iongrad.pipeline.jobs` for each dataset, so a batch writes the
 same files and per-dataset logs as the per-dataset rules.
+
+Stage by stage (every validation, then every computation, then every report), the
+datasets of a batch run concurrently, one per worker process, when the workflow
+hands the job functions to workers (:func:`iongrad.pipeline.workers.each`): a batch
+alone keeps every core busy. Each dataset is attempted; the first error is raised
+after the others are done.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from iongrad.pipeline.jobs import (
     samples_job,
     validate_job,
 )
+from iongrad.pipeline.workers import each
 
 __all__ = [
     "call_named",
@@ -80,14 +87,8 @@ def validate_batch(
     Like the per-dataset job it never fails on data; a file that cannot be read is
     recorded in its ``validation.json``.
     """
-    for m in _members(
-        datasets,
-        raw=raw,
-        validation_json=validation_json,
-        rejected_csv=rejected_csv,
-        measurements=measurements,
-        log=logs,
-    ):
+
+    def validate(m: dict[str, str]) -> None:
         name = m["dataset"]
         validate_job(
             **m,
@@ -95,6 +96,17 @@ def validate_batch(
             number_format=(number_formats or {}).get(name),
             read_options=(read_options or {}).get(name),
         )
+
+    members = _members(
+        datasets,
+        raw=raw,
+        validation_json=validation_json,
+        rejected_csv=rejected_csv,
+        measurements=measurements,
+        log=logs,
+    )
+    for outcome in each(validate, members):
+        outcome.result()  # the first error, if any, after every dataset was tried
 
 
 def compute_batch(
@@ -143,25 +155,29 @@ def compute_batch(
         samples_log=samples_logs,
         provenance_log=provenance_logs,
     )
-    for m in members:
-        try:
-            potentials_job(
-                measurements=m["measurements"],
-                validation_json=m["validation"],
-                potentials=m["potentials"],
-                temperature_scan_path=m["temperature_scan"],
-                activity=activity,
-                driving_force=driving_force,
-                temperatures_C=temperatures_C,
-                log=m["potentials_log"],
-                ljp={  # dataset_settings holds the dataset's ljp_settings
-                    k: settings[m["dataset"]].get(k) for k in ("solutions", "recording")
-                },
-            )
-        except (DatasetFailedError, DamagedResultError) as exc:
-            failures[m["dataset"]] = str(exc)
-            continue
+
+    def compute(m: dict[str, str]) -> None:
+        potentials_job(
+            measurements=m["measurements"],
+            validation_json=m["validation"],
+            potentials=m["potentials"],
+            temperature_scan_path=m["temperature_scan"],
+            activity=activity,
+            driving_force=driving_force,
+            temperatures_C=temperatures_C,
+            log=m["potentials_log"],
+            ljp={  # dataset_settings holds the dataset's ljp_settings
+                k: settings[m["dataset"]].get(k) for k in ("solutions", "recording")
+            },
+        )
         _samples_and_provenance(m, donnan, ghk, settings[m["dataset"]])
+
+    for m, outcome in zip(members, each(compute, members), strict=True):
+        exc = outcome.exception()
+        if isinstance(exc, DatasetFailedError | DamagedResultError):
+            failures[m["dataset"]] = str(exc)
+        elif exc is not None:
+            raise exc
     if failures:
         detail = "\n".join(f"- {name}: {msg}" for name, msg in failures.items())
         raise DatasetFailedError(
@@ -266,7 +282,8 @@ def report_batch(
     here before the error goes on, so no partial report survives (Snakemake removes
     the HTML).
     """
-    for m in _members(datasets, html=html, log=logs):
+
+    def report(m: dict[str, str]) -> None:
         name = m["dataset"]
         try:
             report_job(
@@ -281,3 +298,6 @@ def report_batch(
             for suffix in files.REPORT_COMPANIONS:
                 files.companion(m["html"], suffix).unlink(missing_ok=True)
             raise
+
+    for outcome in each(report, _members(datasets, html=html, log=logs)):
+        outcome.result()  # the first error, if any, after every dataset was tried

@@ -23,12 +23,12 @@ import contextlib
 import functools
 import os
 import threading
-from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["in_worker_process", "use_worker_processes"]
+__all__ = ["each", "in_worker_process", "use_worker_processes"]
 
 _WORKERS: dict[str, Any] = {"n": 0, "pool": None, "lifeline": None}
 #: Modules holding functions decorated with :func:`in_worker_process`: the
@@ -124,3 +124,28 @@ def in_worker_process(func: Callable[..., Any]) -> Callable[..., Any]:
         return pool.submit(wrapper, **_plain(kwargs)).result()
 
     return wrapper
+
+
+def each(func: Callable[[Any], Any], items: Iterable[Any]) -> list[Future]:
+    """``func(item)`` for every item; the outcomes (done futures) in item order.
+
+    With worker processes enabled the calls run from one thread per worker, so a
+    batch's datasets keep every worker busy (``func`` itself hands its job functions
+    to the workers and waits); otherwise one after the other, here. Every item is
+    attempted either way: an exception is kept in its item's future, for the caller
+    to raise or record.
+    """
+    items = list(items)
+    n = _WORKERS["n"]
+    if n > 1 and len(items) > 1:
+        with ThreadPoolExecutor(max_workers=min(n, len(items))) as threads:
+            return [threads.submit(func, item) for item in items]
+    outcomes: list[Future] = []
+    for item in items:
+        outcome: Future = Future()
+        try:
+            outcome.set_result(func(item))
+        except Exception as exc:  # kept for the caller, as a thread's would be
+            outcome.set_exception(exc)
+        outcomes.append(outcome)
+    return outcomes
