@@ -760,13 +760,14 @@ _PREDICTION_ROWS = (
 
 
 def vm_predictions_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> Plot:
-    """Measured Vm against the GHK and Donnan predictions, per cell type and
-    temperature: one row each, samples as small markers, mean ± SD as a bar.
+    """Vm (corrected for the LJP where known) against the GHK and Donnan
+    predictions, per cell type and temperature: one row each, samples as small
+    markers, mean ± SD as a bar.
 
     ``samples`` is samples.parquet with the predictions of samples that must not be
     used (status not ok) already set to NaN by the caller.
     """
-    title = "Measured Vm against GHK and Donnan predictions"
+    title = "Vm against GHK and Donnan predictions"
     caption = (
         "For each cell type and temperature: the measured resting Vm (corrected "
         "for the liquid junction potential where known), the "
