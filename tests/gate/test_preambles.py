@@ -95,7 +95,7 @@ def test_a_summary_row_in_a_workbook_is_located_at_its_row(tmp_path):
     rows = [HEADER, *DATA, ["Total", "", "", 375, 12.5, 47, 435, 45.5, 345.25]]
     result = validate_file(_xlsx(tmp_path / "t.xlsx", rows), dataset="c")
     hits = [f for f in result.report["failures"] if f["rule"] == "summary_row"]
-    assert [(f["row"], f["cell"]) for f in hits] == [(5, "Sheet1!5:5")]
+    assert [(f["row"], f["cell"]) for f in hits] == [(5, "Sheet1!A5")]  # its word
 
 
 def test_a_sample_named_like_a_summary_word_inside_the_data_is_kept(tmp_path):
@@ -167,3 +167,21 @@ def test_a_header_the_columns_mapping_names_is_found_below_a_title(tmp_path):
     result = validate_file(path, dataset="c", options={"columns": columns})
     assert result.report["errors"] == 0, result.summary()
     assert result.report["reading"]["header_row"] == 2
+
+
+def test_a_last_sample_named_like_a_summary_word_is_kept(tmp_path):
+    rows = [list(r) for r in DATA]
+    for word in ("n", "Max", "SE"):
+        rows[-1][0] = word  # every cell filled: a sample, not a summary
+        path = _csv(tmp_path, [_row(HEADER), *[_row(r) for r in rows]])
+        result = validate_file(path, dataset="c")
+        assert word in set(result.accepted.sample_id), word
+        assert not [f for f in result.report["failures"] if f["rule"] == "summary_row"]
+
+
+def test_a_summary_row_names_the_column_of_its_word(tmp_path):
+    lines = [_row(HEADER), *[_row(r) for r in DATA],
+             _row(["n", "", "", 3, 3, 3, 3, 3, 3])]  # fmt: skip
+    result = validate_file(_csv(tmp_path, lines), dataset="c")
+    (hit,) = [f for f in result.report["failures"] if f["rule"] == "summary_row"]
+    assert (hit["row"], hit["column"], hit["value"]) == (5, HEADER[0], "n")

@@ -17,10 +17,12 @@ Found, never guessed:
   of it is a unit (``mM``, ``(mM)``, ``[uM]``, ``°C``, ``K``, ``mV``) or a dash and at
   least one is. Each unit is its column's, as if written in the header.
 * **Summary rows.** Data rows at the end whose first non-empty cell is a summary word
-  (``Total``, ``Mean``, ``SD``, ``Sum``, ``Average``...): excluded and reported as a
-  warning (``summary_row``). Not an error, even in strict mode: the row is no
-  measurement, so leaving it out loses nothing, and refusing the file would push the
-  user to edit it by hand; the warning names the row and its text.
+  (``Total``, ``Mean``, ``SD``, ``Sum``, ``Average``...) and that leave a named
+  column blank (a sample fills every column, so a last sample named ``n`` or ``max``
+  is kept): excluded and reported as a warning (``summary_row``) at the word's
+  cell. Not an error, even in strict mode: the row is no measurement, so leaving it
+  out loses nothing, and refusing the file would push the user to edit it by hand;
+  the warning names the row and its text.
 
 Examples
 --------
@@ -145,10 +147,24 @@ def _is_units_row(row: Sequence) -> bool:
     return bool(given) and all(unit_cell(c) is not None for c in given)
 
 
-def _summary_word(row: Sequence) -> str | None:
-    first = next((_text(c) for c in row if _text(c)), "")
-    word = re.sub(r"[:\s]+$", "", first).lower()
-    return first if word in SUMMARY_WORDS else None
+def _summary_word(row: Sequence, header: Sequence) -> tuple[str, int] | None:
+    """The summary word starting ``row`` and its column index, or None.
+
+    A summary leaves cells blank that every sample fills (its cell type, its
+    temperature): a row with a cell under every named header is a sample, even one
+    named ``n`` or ``max``, and is kept.
+    """
+    texts = [_text(c) for c in row]
+    at = next((i for i, t in enumerate(texts) if t), None)
+    if at is None:
+        return None
+    word = re.sub(r"[:\s]+$", "", texts[at]).lower()
+    if word not in SUMMARY_WORDS:
+        return None
+    named = [i for i, h in enumerate(header) if _text(h)]
+    if all(i < len(texts) and texts[i] for i in named):
+        return None
+    return texts[at], at
 
 
 def row_spans(numbers: list[int]) -> str:
@@ -242,7 +258,8 @@ def locate_table(
                                "skip_rows in the dataset's config"))  # fmt: skip
     data = [i for i in range(first, len(rows)) if lines[i] not in skip]
     failures = []
-    while data and (word := _summary_word(rows[data[-1]])) is not None:
+    while data and (found := _summary_word(rows[data[-1]], rows[header])):
+        word, col = found
         at = data.pop()
         skipped.append(Skipped(str(lines[at]), f"summary row ({word!r})"))
         failures.append(
@@ -251,6 +268,7 @@ def locate_table(
                 message=f"row {lines[at]} starts with {word!r}: a summary of the "
                 "rows above, not a measurement; it was left out (list it in "
                 "skip_rows to say so, or delete it)",
+                column=_text(rows[header][col]) if col < len(rows[header]) else None,
                 value=word,
                 severity="warning",
                 row=lines[at],
