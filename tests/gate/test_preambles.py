@@ -169,14 +169,27 @@ def test_a_header_the_columns_mapping_names_is_found_below_a_title(tmp_path):
     assert result.report["reading"]["header_row"] == 2
 
 
-def test_a_last_sample_named_like_a_summary_word_is_kept(tmp_path):
+def test_a_last_row_that_may_be_a_summary_or_a_sample_is_an_error(tmp_path):
     rows = [list(r) for r in DATA]
     for word in ("n", "Max", "SE"):
-        rows[-1][0] = word  # every cell filled: a sample, not a summary
+        rows[-1][0] = word  # every cell filled: a sample named n, or a count?
         path = _csv(tmp_path, [_row(HEADER), *[_row(r) for r in rows]])
         result = validate_file(path, dataset="c")
-        assert word in set(result.accepted.sample_id), word
-        assert not [f for f in result.report["failures"] if f["rule"] == "summary_row"]
+        assert not result.ok, word  # never a silent guess either way
+        (hit,) = [f for f in result.report["failures"] if f["rule"] == "summary_row"]
+        assert (hit["severity"], hit["row"], hit["value"]) == ("error", 4, word)
+        assert f"a sample named {word!r}?" in hit["message"]
+        assert "skip_rows" in hit["message"]
+        stated = validate_file(path, dataset="c", options={"skip_rows": [4]})
+        assert stated.ok, stated.summary()  # said to be a summary: left out
+
+
+def test_a_mean_row_is_a_summary_even_when_it_fills_every_column(tmp_path):
+    rows = [list(r) for r in DATA] + [["Mean", "n", 37, 140, 5, 12, 145, 8, 120]]
+    path = _csv(tmp_path, [_row(HEADER), *[_row(r) for r in rows]])
+    result = validate_file(path, dataset="c")
+    assert result.ok, result.summary()
+    assert "Mean" not in set(result.accepted.sample_id)
 
 
 def test_a_summary_row_names_the_column_of_its_word(tmp_path):

@@ -17,12 +17,14 @@ Found, never guessed:
   of it is a unit (``mM``, ``(mM)``, ``[uM]``, ``°C``, ``K``, ``mV``) or a dash and at
   least one is. Each unit is its column's, as if written in the header.
 * **Summary rows.** Data rows at the end whose first non-empty cell is a summary word
-  (``Total``, ``Mean``, ``SD``, ``Sum``, ``Average``...) and that leave a named
-  column blank (a sample fills every column, so a last sample named ``n`` or ``max``
-  is kept): excluded and reported as a warning (``summary_row``) at the word's
-  cell. Not an error, even in strict mode: the row is no measurement, so leaving it
-  out loses nothing, and refusing the file would push the user to edit it by hand;
-  the warning names the row and its text.
+  (``Total``, ``Mean``, ``SD``, ``Sum``, ``Average``...): excluded and reported as a
+  warning (``summary_row``) at the word's cell. A word that also names samples
+  (``n``, ``SE``, ``Max``) makes a summary only in a row that leaves a named column
+  blank; in a row that fills every column, as a sample does, it is an error (a
+  summary or a sample named ``n``? the file does not say; ``skip_rows`` settles it).
+  A sure summary is no error, even in strict mode: the row is no measurement, so
+  leaving it out loses nothing, and refusing the file would push the user to edit
+  it by hand; the warning names the row and its text.
 
 Examples
 --------
@@ -68,6 +70,9 @@ SUMMARY_WORDS = frozenset(
         "count", "min", "max", "minimum", "maximum",
     }
 )  # fmt: skip
+#: Summary words that also name samples (a cell ``n``, ``SE``, a sample called Max):
+#: a summary only when the row leaves a named column blank, as summaries do.
+SAMPLE_LIKE_WORDS = frozenset({"se", "n", "count", "min", "max", "minimum", "maximum"})
 _DASHES = {"-", "--", "\u2013", "\u2014"}
 
 
@@ -147,12 +152,12 @@ def _is_units_row(row: Sequence) -> bool:
     return bool(given) and all(unit_cell(c) is not None for c in given)
 
 
-def _summary_word(row: Sequence, header: Sequence) -> tuple[str, int] | None:
-    """The summary word starting ``row`` and its column index, or None.
+def _summary_word(row: Sequence, header: Sequence) -> tuple[str, int, bool] | None:
+    """(word, column index, sure) of a row starting with a summary word, or None.
 
-    A summary leaves cells blank that every sample fills (its cell type, its
-    temperature): a row with a cell under every named header is a sample, even one
-    named ``n`` or ``max``, and is kept.
+    ``sure`` is False for a word that also names samples (``n``, ``Max``) in a row
+    that fills every named column, as a sample does: a summary or a sample, the
+    file does not say.
     """
     texts = [_text(c) for c in row]
     at = next((i for i, t in enumerate(texts) if t), None)
@@ -162,9 +167,24 @@ def _summary_word(row: Sequence, header: Sequence) -> tuple[str, int] | None:
     if word not in SUMMARY_WORDS:
         return None
     named = [i for i, h in enumerate(header) if _text(h)]
-    if all(i < len(texts) and texts[i] for i in named):
-        return None
-    return texts[at], at
+    filled = all(i < len(texts) and texts[i] for i in named)
+    return texts[at], at, not (filled and word in SAMPLE_LIKE_WORDS)
+
+
+def _summary_failure(word, line, header, col, sure: bool) -> Failure:
+    """The summary_row warning, or its error when the row may be a sample."""
+    column = _text(header[col]) if col < len(header) else None
+    if sure:
+        text = (f"row {line} starts with {word!r}: a summary of the rows above, not "
+                "a measurement; it was left out (list it in skip_rows to say so, "
+                "or delete it)")  # fmt: skip
+        return Failure(rule="summary_row", message=text, column=column, value=word,
+                       severity="warning", row=line)  # fmt: skip
+    text = (f"row {line} starts with {word!r} and fills every column: a summary of "
+            f"the rows above or a sample named {word!r}? It was left out; list the "
+            "row in skip_rows if it is a summary, or rename the sample")  # fmt: skip
+    return Failure(rule="summary_row", message=text, column=column, value=word,
+                   severity="error", row=line)  # fmt: skip
 
 
 def row_spans(numbers: list[int]) -> str:
@@ -259,21 +279,10 @@ def locate_table(
     data = [i for i in range(first, len(rows)) if lines[i] not in skip]
     failures = []
     while data and (found := _summary_word(rows[data[-1]], rows[header])):
-        word, col = found
+        word, col, sure = found
         at = data.pop()
         skipped.append(Skipped(str(lines[at]), f"summary row ({word!r})"))
-        failures.append(
-            Failure(
-                rule="summary_row",
-                message=f"row {lines[at]} starts with {word!r}: a summary of the "
-                "rows above, not a measurement; it was left out (list it in "
-                "skip_rows to say so, or delete it)",
-                column=_text(rows[header][col]) if col < len(rows[header]) else None,
-                value=word,
-                severity="warning",
-                row=lines[at],
-            )
-        )
+        failures.append(_summary_failure(word, lines[at], rows[header], col, sure))
     found = Located(header, units, data, skipped, failures[::-1], how)
     return found
 
