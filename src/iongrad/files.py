@@ -32,6 +32,8 @@ __all__ = [
     "PREVIOUS_SNAPSHOT",
     "REPORT_COMPANIONS",
     "RESULT_FILES",
+    "ParquetParts",
+    "arrow_table",
     "atomic_path",
     "companion",
     "copy_file",
@@ -308,7 +310,7 @@ def write_parquet(
     """
     import pyarrow.parquet as pq
 
-    table = _arrow_table(df, units)
+    table = arrow_table(df, units)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
 
@@ -322,31 +324,57 @@ def write_parquet_parts(
     Only one frame is in memory at a time (a generator can make them): each is
     written as it comes. ``frames`` must give at least one frame.
     """
-    import pyarrow.parquet as pq
-
-    rows = 0
-    with atomic_path(path) as tmp:
-        writer = None
-        try:
-            for df in frames:
-                table = _arrow_table(df, units)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table.cast(writer.schema))
-                rows += table.num_rows
-        finally:
-            if writer is not None:
-                writer.close()
-        if writer is None:
-            raise ValueError(f"{path}: no table to write")
-    return rows
+    with ParquetParts(path, units) as parts:
+        for df in frames:
+            parts.write(df)
+    return parts.rows
 
 
-def _arrow_table(df, units: Mapping[str, str] | None):
+class ParquetParts:
+    """Tables written one after the other into one parquet file, atomically.
+
+    ``with ParquetParts(path) as parts: parts.write(df)...``: each DataFrame (index
+    dropped, ``units`` as :func:`write_parquet`) or arrow table is written as it
+    comes, so only one is in memory; the file appears, whole, when the block ends
+    without an error, and not at all otherwise (nor when nothing was written).
+    """
+
+    def __init__(self, path: str | os.PathLike, units: Mapping[str, str] | None = None):
+        self.path, self.units, self.rows = path, units, 0
+        self._atomic = atomic_path(path)
+        self._writer = None
+
+    def __enter__(self) -> ParquetParts:
+        self._tmp = self._atomic.__enter__()
+        return self
+
+    def write(self, part, units: Mapping[str, str] | None = None) -> None:
+        """Append a DataFrame or an arrow table (``units`` for this DataFrame)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not isinstance(part, pa.Table):
+            part = arrow_table(part, units or self.units)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp, part.schema)
+        self._writer.write_table(part.cast(self._writer.schema))
+        self.rows += part.num_rows
+
+    def __exit__(self, *exc):
+        if self._writer is not None:
+            self._writer.close()
+        elif exc[0] is None:  # nothing written: no file
+            error = ValueError(f"{self.path}: no table to write")
+            self._atomic.__exit__(ValueError, error, None)  # removes the temporary
+            raise error
+        return self._atomic.__exit__(*exc)
+
+
+def arrow_table(df, units: Mapping[str, str] | None = None):
     """``df`` (index dropped) as an arrow table, ``units`` in the field metadata."""
     import pyarrow as pa
 
-    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
     if units:
         fields = []
         for f in table.schema:

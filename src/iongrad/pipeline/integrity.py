@@ -121,15 +121,22 @@ def _damaged(path: str | os.PathLike, err: Exception) -> DamagedResultError:
     )
 
 
-def read_parquet(path: str | os.PathLike):
-    """``pd.read_parquet(path)``; a damaged file is removed and reported."""
+def read_parquet(path: str | os.PathLike, columns=None):
+    """``pd.read_parquet(path)``; a damaged file is removed and reported.
+
+    With ``columns``, only those of them the file has are read.
+    """
     import pandas as pd
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     if not Path(path).is_file():
         raise FileNotFoundError(f"{Path(path).as_posix()}: no such results file")
     try:
-        return pd.read_parquet(path)
+        if columns is not None:
+            names = set(pq.read_schema(path).names)
+            columns = [c for c in columns if c in names]
+        return pd.read_parquet(path, columns=columns)
     except (OSError, pa.ArrowException) as err:
         raise _damaged(path, err) from None
 

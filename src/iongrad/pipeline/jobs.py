@@ -28,6 +28,8 @@ core.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -44,18 +46,20 @@ from iongrad.gate.validation import (
     write_failures,
     write_outputs,
 )
+from iongrad.pipeline.chunks import read_chunks, sample_cuts
 from iongrad.pipeline.config import write_resolved
 from iongrad.pipeline.integrity import DamagedResultError, read_json, read_parquet
 from iongrad.pipeline.logs import job_log
 from iongrad.pipeline.provenance import build_provenance
 from iongrad.pipeline.workers import in_worker_process
 from iongrad.report import render_dataset_report, render_index
+from iongrad.tables.locate import concat_tables
 from iongrad.tables.potentials import (
     SCAN_COLUMNS,
     compute_potentials,
     temperature_scan_parts,
 )
-from iongrad.tables.samples import compute_samples
+from iongrad.tables.samples import POTENTIALS_COLUMNS, compute_samples
 
 __all__ = [
     "DATASET_RESULTS",
@@ -314,7 +318,7 @@ def potentials_job(
         report = read_json(validation_json)
         log_.info("%s", _summary_of(report))
         _gate(report)
-        df = read_parquet(measurements)
+        read_parquet(measurements, columns=[])  # a damaged file is named here
         settings = {
             "activity_model": activity["model"],
             "activity_convention": activity["convention"],
@@ -322,20 +326,73 @@ def potentials_job(
             "atol_mV": driving_force.get("atol_mV", 0.0),
         }
         junction = dict(ljp or {})
-        pot = compute_potentials(
-            df,
-            **settings,
-            solutions=junction.get("solutions"),
-            recording=junction.get("recording"),
-        )
-        log_.info("%d rows: %s", len(pot), pot["status"].value_counts().to_dict())
-        ljp_counts = pot.drop_duplicates(["dataset", "sample_id"])["ljp_status"]
-        log_.info("LJP per sample: %s", ljp_counts.value_counts().to_dict())
-        _write_parquet(pot, potentials)
-        # one temperature at a time: memory holds the potentials and one part
-        parts = temperature_scan_parts(df, temperatures_C, potentials=pot, **settings)
-        units = {c: u for c, u in _units(pot).items() if c in SCAN_COLUMNS}
-        files.write_parquet_parts(temperature_scan_path, parts, units=units)
+        cuts = sample_cuts(measurements)
+        status, ljp_status = pd.Series(dtype=int), pd.Series(dtype=int)
+        with contextlib.ExitStack() as stack:
+            # chunks of whole samples (one for a table of up to CHUNK_ROWS rows):
+            # the potentials streamed; the scan, written by temperature, is one
+            # block per temperature, each in table order
+            pot_parts = stack.enter_context(files.ParquetParts(potentials))
+            blocks = stack.enter_context(contextlib.ExitStack())
+            scan_parts = _scan_blocks(
+                blocks, stack, temperature_scan_path, len(temperatures_C) + 1,
+                len(cuts) > 2,
+            )  # fmt: skip
+            for df in read_chunks(measurements, cuts):
+                pot = compute_potentials(
+                    df,
+                    **settings,
+                    solutions=junction.get("solutions"),
+                    recording=junction.get("recording"),
+                )
+                status = status.add(pot["status"].value_counts(), fill_value=0)
+                per_sample = pot.drop_duplicates(["dataset", "sample_id"])
+                ljp_status = ljp_status.add(
+                    per_sample["ljp_status"].value_counts(), fill_value=0
+                )
+                units = _units(pot)
+                pot_parts.write(pot, units)
+                scan = temperature_scan_parts(
+                    df, temperatures_C, potentials=pot, **settings
+                )
+                units = {c: u for c, u in units.items() if c in SCAN_COLUMNS}
+                for block, part in zip(scan_parts, scan, strict=True):
+                    block.write(part, units)
+                del pot, scan, df
+            blocks.close()  # every block complete
+            _join_blocks(scan_parts, temperature_scan_path)
+        log_.info("%d rows: %s", cuts[-1], status.astype(int).to_dict())
+        log_.info("LJP per sample: %s", ljp_status.astype(int).to_dict())
+
+
+def _scan_blocks(stack, cleanup, path, n_blocks: int, chunked: bool) -> list:
+    """Where each temperature's rows of the scan go: the scan file itself when the
+    table is one chunk, else one temporary file per temperature (removed when
+    ``cleanup`` closes; :func:`_join_blocks` joins them). The writers are entered
+    on ``stack``: closing it completes their files."""
+    if not chunked:
+        return [stack.enter_context(files.ParquetParts(path))] * n_blocks
+    target = Path(path)
+    blocks = []
+    for k in range(n_blocks):
+        block = target.with_name(f".{target.name}.{os.getpid()}.block{k}.tmp")
+        cleanup.callback(block.unlink, missing_ok=True)
+        blocks.append(stack.enter_context(files.ParquetParts(block)))
+    return blocks
+
+
+def _join_blocks(blocks: list, path) -> None:
+    """The scan file from its completed temporary blocks, one row group at a time
+    (nothing to do when the blocks are the scan file itself)."""
+    import pyarrow.parquet as pq
+
+    if len({id(b) for b in blocks}) == 1:
+        return
+    with files.ParquetParts(path) as scan:
+        for block in blocks:
+            pf = pq.ParquetFile(block.path)
+            for k in range(pf.num_row_groups):
+                scan.write(pf.read_row_group(k))
 
 
 @in_worker_process
@@ -350,11 +407,34 @@ def samples_job(
 ) -> None:
     """samples.parquet (Donnan and GHK per sample) and donnan.parquet (per ion)."""
     with job_log(log) as log_:
-        pot = read_parquet(potentials)
-        per_sample, per_ion = compute_samples(pot, donnan=donnan, ghk=ghk)
-        log_.info("%d samples, %d Donnan ion rows", len(per_sample), len(per_ion))
+        read_parquet(potentials, columns=[])  # a damaged file is named here
+        cuts = sample_cuts(potentials)
+        chunks = read_chunks(potentials, cuts, columns=POTENTIALS_COLUMNS)
+        found = []  # the per-sample tables (a row per sample, not per row)
+        with files.ParquetParts(donnan_path) as per_ion:
+            # chunks of whole samples, as in potentials_job; Donnan rows streamed
+            for pot in chunks:
+                one, ions = compute_samples(pot, donnan=donnan, ghk=ghk)
+                found.append(one)
+                per_ion.write(ions, _units(ions))
+                del pot, ions
+        per_sample = _in_sample_order(found)
+        log_.info("%d samples, %d Donnan ion rows", len(per_sample), per_ion.rows)
         _write_parquet(per_sample, samples)
-        _write_parquet(per_ion, donnan_path)
+
+
+def _in_sample_order(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' per-sample tables as one, sorted by (dataset, sample_id) as
+    :func:`compute_samples` sorts one table (chunks of a sorted table join in
+    order)."""
+    if len(tables) == 1:
+        return tables[0]
+    keys = ["dataset", "sample_id"]
+    ends = [(t[keys].iloc[0].tolist(), t[keys].iloc[-1].tolist()) for t in tables]
+    joined = concat_tables(tables)
+    if all(a[1] < b[0] for a, b in itertools.pairwise(ends)):
+        return joined
+    return joined.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 @in_worker_process

@@ -60,7 +60,7 @@ from iongrad.tables.ghk import ghk_table
 from iongrad.tables.ljp import LJP_SAMPLE_COLUMNS
 from iongrad.tables.requirements import COMPLETENESS_COLUMNS, completeness
 
-__all__ = ["compute_samples"]
+__all__ = ["POTENTIALS_COLUMNS", "compute_samples"]
 
 #: Columns of the canonical measurement table that the per-sample solvers read (the
 #: completeness columns when the table has them, and the LJP-corrected Vm).
@@ -71,6 +71,27 @@ MEASUREMENT_COLUMNS = (
     "ljp_status",
     "ljp_reason",
 )
+
+#: Columns of the potentials table constant within a sample, carried per sample.
+PER_SAMPLE_COLUMNS = (
+    "cell_type",
+    "temperature_K",
+    "vm_mV",
+    "ionic_strength_in_molal",
+    "ionic_strength_out_molal",
+    "activity_model",
+    "activity_convention",
+    "ljp_corrected",
+    *LJP_SAMPLE_COLUMNS,
+)
+#: Every column of the potentials table :func:`compute_samples` reads (a job reads
+#: only these of potentials.parquet).
+POTENTIALS_COLUMNS = tuple(
+    dict.fromkeys(
+        ("dataset", "sample_id", *PER_SAMPLE_COLUMNS, "activity_valid",
+         *MEASUREMENT_COLUMNS)
+    )
+)  # fmt: skip
 
 
 def compute_samples(
@@ -103,21 +124,7 @@ def compute_samples(
         from :func:`iongrad.tables.donnan.donnan_ions`.
     """
     keys = ["dataset", "sample_id"]
-    per_sample = [
-        c
-        for c in (
-            "cell_type",
-            "temperature_K",
-            "vm_mV",
-            "ionic_strength_in_molal",
-            "ionic_strength_out_molal",
-            "activity_model",
-            "activity_convention",
-            "ljp_corrected",
-            *LJP_SAMPLE_COLUMNS,
-        )
-        if c in potentials.columns
-    ]
+    per_sample = [c for c in PER_SAMPLE_COLUMNS if c in potentials.columns]
     # First row of each sample (these columns are constant within a sample).
     samples = (
         potentials.drop_duplicates(keys)[keys + per_sample]

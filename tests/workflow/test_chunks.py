@@ -1,0 +1,115 @@
+"""A big table computed in chunks of whole samples gives the files of one piece.
+
+potentials_job and samples_job read a table of more than CHUNK_ROWS rows in chunks
+of whole samples and stream their results; here CHUNK_ROWS is made small so that a
+table of 2,400 rows goes in 5 chunks, and every results file must equal the one
+computation of the whole table (values, statuses, reasons; row order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from iongrad.pipeline import chunks, jobs
+
+IONS = [("K+", 140.0, 5.0), ("Na+", 10.0, 145.0), ("Cl-", 8.0, 120.0),
+        ("Ca2+", 1e-4, 2.0)]  # fmt: skip
+TEMPERATURES_C = [20.0, 37.0]
+
+
+def _table(samples: int, seed: int = 2) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    k = len(IONS)
+    pick = np.tile(np.arange(k), samples)
+    return pd.DataFrame(
+        {
+            "dataset": "d",
+            "sample_id": np.repeat([f"s{i:05d}" for i in range(samples)], k),
+            "cell_type": np.repeat(rng.choice(["neuron", "axon"], samples), k),
+            "temperature_K": np.repeat(rng.choice([293.15, 310.15], samples), k),
+            "ion": np.array([i[0] for i in IONS])[pick],
+            "c_in_mM": np.array([i[1] for i in IONS])[pick]
+            * rng.uniform(0.8, 1.2, samples * k),
+            "c_out_mM": np.array([i[2] for i in IONS])[pick]
+            * rng.uniform(0.9, 1.1, samples * k),
+            "vm_mV": np.repeat(rng.uniform(-90, -60, samples), k),
+        }
+    )
+
+
+def _run(raw, out, monkeypatch, chunk_rows):
+    monkeypatch.setattr(chunks, "CHUNK_ROWS", chunk_rows)
+    out.mkdir()
+    jobs.validate_job(
+        raw=str(raw), dataset="d", mode="strict",
+        validation_json=str(out / "validation.json"),
+        rejected_csv=str(out / "rejected.csv"),
+        measurements=str(out / "measurements.parquet"),
+    )  # fmt: skip
+    jobs.potentials_job(
+        measurements=str(out / "measurements.parquet"),
+        validation_json=str(out / "validation.json"),
+        potentials=str(out / "potentials.parquet"),
+        temperature_scan_path=str(out / "temperature_scan.parquet"),
+        activity={"model": "truesdell-jones", "convention": "macinnes"},
+        driving_force={}, temperatures_C=TEMPERATURES_C,
+    )  # fmt: skip
+    jobs.samples_job(
+        potentials=str(out / "potentials.parquet"),
+        samples=str(out / "samples.parquet"),
+        donnan_path=str(out / "donnan.parquet"),
+        donnan={"enabled": True, "activity_model": "ideal"},
+        ghk={"enabled": True, "default_permeability": {"K+": 1.0, "Na+": 0.05,
+                                                       "Cl-": 0.45}},
+    )  # fmt: skip
+
+
+def _values(path) -> pd.DataFrame:
+    df = pd.read_parquet(path)
+    for c in df.columns:
+        if isinstance(df[c].dtype, pd.CategoricalDtype):
+            df[c] = df[c].astype(object)
+    return df
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_chunked_run_writes_the_files_of_one_piece(tmp_path, monkeypatch, shuffled):
+    table = _table(600)
+    if shuffled:  # samples in blocks, not in name order: samples.parquet is sorted
+        order = np.argsort(np.repeat(np.arange(600)[::-1], 4), kind="stable")
+        table = table.iloc[order].reset_index(drop=True)
+    raw = tmp_path / "d.parquet"
+    table.to_parquet(raw)
+    _run(raw, tmp_path / "whole", monkeypatch, 10**9)
+    _run(raw, tmp_path / "chunked", monkeypatch, 500)
+    assert chunks.sample_cuts(tmp_path / "chunked" / "measurements.parquet", 500) == [
+        0,
+        500,
+        1000,
+        1500,
+        2000,
+        2400,
+    ]
+    for name in ("potentials", "temperature_scan", "samples", "donnan"):
+        whole = _values(tmp_path / "whole" / f"{name}.parquet")
+        chunked = _values(tmp_path / "chunked" / f"{name}.parquet")
+        pd.testing.assert_frame_equal(chunked, whole, check_exact=True, obj=name)
+    leftovers = [p.name for p in (tmp_path / "chunked").iterdir()]
+    assert not [n for n in leftovers if n.startswith(".")], leftovers
+
+
+def test_samples_spread_through_the_file_are_one_chunk(tmp_path):
+    table = _table(50)
+    interleaved = table.iloc[np.argsort(np.tile(np.arange(4), 50), kind="stable")]
+    path = tmp_path / "t.parquet"
+    interleaved.to_parquet(path)
+    assert chunks.sample_cuts(path, 30) == [0, 200]
+    table.to_parquet(path)
+    cuts = chunks.sample_cuts(path, 30)
+    assert cuts == [0, 32, 60, 92, 120, 152, 180, 200]  # first sample at k * 30
+    parts = list(chunks.read_chunks(path, cuts, columns=["sample_id", "nothing"]))
+    assert [len(p) for p in parts] == np.diff(cuts).tolist()
+    joined = pd.concat(parts, ignore_index=True)
+    pd.testing.assert_frame_equal(joined, pd.read_parquet(path, columns=["sample_id"]))
