@@ -205,8 +205,10 @@ def _labels(codes: np.ndarray, labels) -> pd.Categorical:
 
 
 def _text(values: np.ndarray):
-    """A text column of few distinct values as a categorical; other columns as
-    they are."""
+    """A text column of few distinct values as a categorical; other columns (and
+    categoricals) as they are."""
+    if isinstance(values, pd.Categorical):
+        return values
     values = np.asarray(values)
     if values.dtype != object:
         return values
