@@ -117,3 +117,20 @@ def test_column_wise_failures_equal_one_object_each(big_file, monkeypatch, mode)
     assert fast.report == plain.report
     pd.testing.assert_frame_equal(fast.rejected, plain.rejected)
     pd.testing.assert_frame_equal(fast.accepted, plain.accepted)
+
+
+def test_failures_parquet_names_a_workbooks_cells(tmp_path):
+    from spreadsheet_corpus import DATA, HEADER, _xlsx
+
+    rows = [[*HEADER, "notes"], *[[*r, "ok"] for r in DATA]]
+    rows[2][-1] = "#N/A"  # a spreadsheet error in a column the gate does not read
+    result = validate_file(_xlsx(tmp_path / "notes.xlsx", rows), dataset="cells")
+    write_outputs(
+        result,
+        validation_json=tmp_path / "v.json",
+        rejected_csv=tmp_path / "r.csv",
+        failures_parquet=tmp_path / "f.parquet",
+    )
+    table = pd.read_parquet(tmp_path / "f.parquet")
+    hits = table[table["rule"] == "spreadsheet_error"]
+    assert hits["cell"].tolist() == ["Sheet1!J3"]

@@ -1015,22 +1015,23 @@ def _value_text(value) -> str | None:
 
 
 def write_failures(path: str | os.PathLike, records: pd.DataFrame | None) -> None:
-    """Every failure as a parquet table (columns :data:`RECORD_KEYS`; ``row`` an
-    integer, ``value`` the cell as text: a number as JSON writes it)."""
+    """Every failure as a parquet table (columns :data:`RECORD_KEYS`, and a
+    workbook's ``cell`` when the records have it; ``row`` an integer, ``value``
+    the cell as text: a number as JSON writes it)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     if records is None:
         records = pd.DataFrame({k: [] for k in RECORD_KEYS})
     columns = {}
-    for k in RECORD_KEYS:
+    for k in [*RECORD_KEYS, *(["cell"] if "cell" in records else [])]:
         cells = records[k].tolist()
         if k == "row":
             columns[k] = pa.array(cells, type=pa.int64())
         elif k == "value":
             text = [_value_text(v) for v in cells]
             columns[k] = pa.array(text, type=pa.string())
-        elif k == "message":
+        elif k in ("message", "cell"):
             columns[k] = pa.array(cells, type=pa.string())
         else:  # few distinct texts: stored once each
             columns[k] = pa.array(cells, type=pa.string()).dictionary_encode()
