@@ -322,6 +322,12 @@ def _report(n, dry, full, noop, before, after, reports, tree_cpu) -> None:
         f"{per_dataset * 1000:.0f} ms wall per dataset; the scheduler's cost per job "
         "grows with the number of jobs, so this is a floor)"
     )
+    if tree_cpu:  # what the wall would be if nothing else used the two cores
+        print(
+            f"   on 2 free cores (this run's CPU / 2, the load taken out): "
+            f"{full[1] / n / 2 * 10_000 / 60:.1f} min for 10,000; ratio "
+            f"{full[1] / 2 / (cpu * n):.2f} against the direct CPU"
+        )
 
 
 def main() -> None:
