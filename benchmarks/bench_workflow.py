@@ -324,9 +324,9 @@ def _report(n, dry, full, noop, before, after, reports, tree_cpu) -> None:
     )
     if tree_cpu:  # what the wall would be if nothing else used the two cores
         print(
-            f"   on 2 free cores (this run's CPU / 2, the load taken out): "
-            f"{full[1] / n / 2 * 10_000 / 60:.1f} min for 10,000; ratio "
-            f"{full[1] / 2 / (cpu * n):.2f} against the direct CPU"
+            f"   on 2 free cores (this run's CPU / 2, the load taken out; its "
+            f"serial parts come on top): {full[1] / n / 2 * 10_000 / 60:.1f} min "
+            f"for 10,000, ratio {full[1] / 2 / (cpu * n):.2f} against the direct CPU"
         )
 
 
