@@ -167,7 +167,7 @@ def gather_donnan(
     measurements: pd.DataFrame, parts: Sequence[pd.DataFrame]
 ) -> pd.DataFrame:
     """The parts' per-ion Donnan tables as one, in the measurements' row order."""
-    keys = [*SAMPLE_KEYS, "source_row", "ion"]
+    keys = [*SAMPLE_KEYS, *_DONNAN_KEYS]
     joined = concat_tables(parts)
     if joined.empty or not set(keys) <= set(joined.columns):
         return joined
@@ -247,19 +247,29 @@ def gather_job(
     log: str | None = None,
 ) -> None:
     """The dataset's potentials, temperature scan, samples and Donnan files from
-    its parts, in the row order a single job writes them."""
+    its parts, in the row order a single job writes them.
+
+    One file at a time, and of the measurements only the columns that place rows:
+    the job holds one results file and its parts, not the whole dataset's results.
+    """
     with job_log(log) as log_:
-        table = read_parquet(measurements)
-        frames = {key: [read_parquet(p) for p in parts[key]] for key in GATHERED}
-        gathered = {
-            "potentials": gather_potentials(table, frames["potentials"]),
-            "temperature_scan": gather_temperature_scan(
-                table, frames["temperature_scan"]
-            ),
-            "samples": gather_samples(frames["samples"]),
-            "donnan": gather_donnan(table, frames["donnan"]),
-        }
+        table = read_parquet(measurements, columns=[*SAMPLE_KEYS, *_DONNAN_KEYS])
         for key in GATHERED:
-            n_rows, n_parts = len(gathered[key]), len(parts[key])
-            log_.info("%s: %d rows from %d parts", key, n_rows, n_parts)
-            write_result(gathered[key], outputs[key])
+            frames = [read_parquet(p) for p in parts[key]]
+            if key == "samples":
+                gathered = gather_samples(frames)
+            else:
+                gathered = _GATHER[key](table, frames)
+            del frames
+            log_.info("%s: %d rows from %d parts", key, len(gathered), len(parts[key]))
+            write_result(gathered, outputs[key])
+            del gathered
+
+
+#: Columns of the measurements that match a Donnan row to its measurement row.
+_DONNAN_KEYS = ("source_row", "ion")
+_GATHER = {
+    "potentials": gather_potentials,
+    "temperature_scan": gather_temperature_scan,
+    "donnan": gather_donnan,
+}
