@@ -124,6 +124,7 @@ def _index_rows(workdir: Path) -> dict[str, dict]:
         (["donnan.parquet"], "compute_samples", "squid_giant_axon"),
         (["measurements.parquet"], "validate_dataset", "squid_giant_axon"),
         (["rejected.csv"], "validate_dataset", "human_red_blood_cell"),
+        (["failures.parquet"], "validate_dataset", "human_red_blood_cell"),
         (["temperature_scan.parquet"], "compute_potentials", "squid_giant_axon"),
         # what Snakemake removes when compute_potentials fails
         (

@@ -42,6 +42,7 @@ for batch, members in BATCHES.items():
             provenance=per_dataset("results/{dataset}/provenance.json", members),
             validation=per_dataset("results/{dataset}/validation.json", members),
             measurements=per_dataset("results/{dataset}/measurements.parquet", members),
+            failures=per_dataset("results/{dataset}/failures.parquet", members),
             rejected=[
                 report(
                     f"results/{d}/rejected.csv",

@@ -16,6 +16,8 @@ rule validate_dataset:
             labels={"dataset": "{dataset}", "item": "table: rejected rows"},
         ),
         measurements="results/{dataset}/measurements.parquet",
+        # Every failure, one row each (written with validation.json by the gate).
+        failures="results/{dataset}/failures.parquet",
     log:
         "logs/validate_dataset/{dataset}.log",
     benchmark:

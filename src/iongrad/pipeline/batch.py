@@ -233,9 +233,13 @@ def process_batch(
     settings: Mapping[str, Mapping[str, Any]],
     number_formats: Mapping[str, Any] | None = None,
     read_options: Mapping[str, Mapping[str, Any]] | None = None,
+    failures: Sequence[str] = (),
     **compute: Any,
 ) -> None:
     """Every stage for a batch of datasets: what the batched workflow rule runs.
+
+    ``failures`` are the failures.parquet paths the rule declares; the validation
+    writes each beside its validation.json.
 
     :func:`validate_batch`, then :func:`compute_batch` (given ``compute``: the
     potentials, samples and provenance paths and logs, and the model settings), then

@@ -88,6 +88,7 @@ class DatasetFailedError(RuntimeError):
 DATASET_RESULTS = (
     "validation.json",
     "rejected.csv",
+    "failures.parquet",
     "measurements.parquet",
     "potentials.parquet",
     "temperature_scan.parquet",
