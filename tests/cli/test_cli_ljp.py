@@ -131,3 +131,31 @@ def test_bad_arguments_under_json_print_json(capsys, cli):
     status, out, _ = cli(*BASE[:-1], "20", "--json")
     assert status == 2
     assert json.loads(out)["exit_status"] == 2
+
+
+def test_activity_corrected_nernst_planck(capsys, cli):
+    status, out, _ = cli(*BASE, "--activity", "davies", "--json")
+    assert status == 0
+    data = json.loads(out)
+    assert data["activity_model"] == "davies"
+    assert data["method"] == "nernst-planck"
+    ideal = json.loads(cli(*BASE, "--json")[1])
+    assert ideal["activity_model"] is None
+    # both solutions near 0.16 mol/kg: a small correction, but a computed one
+    assert data["ljp_mV"] == pytest.approx(ideal["ljp_mV"], abs=0.5)
+    assert data["ljp_mV"] != ideal["ljp_mV"]
+    status, out, _ = cli(*BASE, "--activity", "davies")
+    assert "nernst-planck, activities: davies" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--activity", "truesdell-jones"], "--activity: activity model"),
+        (["--activity", "davies", "--method", "henderson"], "nernst-planck only"),
+    ],
+)
+def test_activity_that_cannot_apply_is_exit_2(capsys, cli, extra, said):
+    status, _, err = cli(*BASE, *extra)
+    assert status == 2
+    assert said in err

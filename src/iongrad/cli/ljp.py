@@ -16,6 +16,7 @@ from iongrad.physics.ljp import (
     MobilityError,
     liquid_junction_potential,
 )
+from iongrad.physics.ljp_activity import ACTIVITY_MODELS
 
 
 def register(sub) -> None:
@@ -32,8 +33,8 @@ def register(sub) -> None:
         "(the model of JLJP and LJPcalc); henderson is the generalised Henderson "
         "equation that JPCalc and pClamp report, an approximation of it (they "
         "agree for a single salt and differ by 0-0.5 mV for common pipette "
-        "solutions, 0.45 mV for K-gluconate). Ideal solutions: no activity "
-        "coefficients.",
+        "solutions, 0.45 mV for K-gluconate). Ideal solutions unless --activity "
+        "names a model: the Nernst-Planck fluxes then follow activity gradients.",
     )
     p.add_argument(
         "--pipette",
@@ -62,6 +63,14 @@ def register(sub) -> None:
         "concentration (the change is reported); without it a solution with net "
         "charge is an error",
     )
+    p.add_argument(
+        "--activity",
+        metavar="MODEL",
+        choices=ACTIVITY_MODELS,
+        help="with nernst-planck: drive each ion by its activity gradient, gamma "
+        f"from this model at the local ionic strength ({', '.join(ACTIVITY_MODELS)}; "
+        "davies needs no ion parameters)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -77,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     T = temperature_arg("--temperature", args.temperature)
     if args.method not in METHODS:
         raise CLIError(f"--method: {args.method!r}; choose one of {', '.join(METHODS)}")
+    if args.activity and args.method != "nernst-planck":
+        raise CLIError("--activity: corrects --method nernst-planck only")
     scales = {c.scale for c in (*pipette.values(), *bath.values())}
     if len(scales) > 1:
         raise CLIError("--pipette/--bath: one is molar (M) and one molal (mol/kg)")
@@ -86,9 +97,11 @@ def run(args: argparse.Namespace) -> int:
     results = {}
     try:
         for method in (args.method, _other(args.method)):
+            activity = args.activity if method == "nernst-planck" else None
             results[method] = liquid_junction_potential(
-                comp_p, comp_b, T, method=method, adjust=args.adjust
-            )
+                comp_p, comp_b, T, method=method, adjust=args.adjust,
+                activity_model=activity,
+            )  # fmt: skip
     except ElectroneutralityError as err:
         option = "--pipette" if err.solution == "pipette" else "--bath"
         raise CLIError(
@@ -104,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         )
         raise CLIError(f"{option}: {err}") from None
     except ValueError as err:
-        raise CLIError(f"--pipette/--bath: {err}") from None
+        option = "--activity" if "activity model" in str(err) else "--pipette/--bath"
+        raise CLIError(f"{option}: {err}") from None
     res = results[args.method]
     other = results[_other(args.method)]
     ljp = float(res.ljp_mV[0])
@@ -135,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
     out = {
         "ljp_mV": ljp,
         "method": args.method,
+        "activity_model": res.activity_model,
         "temperature_K": T,
         "sign_convention": SIGN_CONVENTION,
         "vm_correction": f"Vm = Vm_measured - ({ljp:+.4f} mV)",
@@ -154,9 +169,10 @@ def run(args: argparse.Namespace) -> int:
         emit_json(out)
         return 0
     t_c = float(kelvin_to_celsius(T))
+    model = f", activities: {res.activity_model}" if res.activity_model else ""
     print(
-        f"LJP = {ljp:+.2f} mV (bath - pipette; {args.method}; T = {T:.2f} K = "
-        f"{t_c:.2f} degC)"
+        f"LJP = {ljp:+.2f} mV (bath - pipette; {args.method}{model}; T = {T:.2f} K "
+        f"= {t_c:.2f} degC)"
     )
     print(f"  whole-cell correction: Vm = Vm_measured - ({ljp:+.2f} mV)")
     print(f"  {_other(args.method)} gives {float(other.ljp_mV[0]):+.2f} mV")

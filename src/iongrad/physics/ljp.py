@@ -10,7 +10,9 @@ junction potential is inside every later reading and the membrane potential is
 ``Vm = Vm_measured - ljp_mV`` (:func:`corrected_vm`). A K-gluconate pipette against an
 ACSF-like bath gives about +16 mV: a reading of -60 mV is a membrane at -76 mV.
 
-Two methods, both for ideal solutions (concentrations, no activity coefficients):
+Two methods, both for ideal solutions (concentrations, no activity coefficients;
+``activity_model`` drives the Nernst-Planck fluxes by activity gradients instead,
+:mod:`iongrad.physics.ljp_activity`):
 
 ``nernst-planck`` (default)
     The stationary Nernst-Planck equations with local electroneutrality and zero
@@ -69,6 +71,10 @@ import numpy as np
 
 from iongrad.constants import MV_PER_V, ZERO_CELSIUS_K, F, R
 from iongrad.ions import lookup
+from iongrad.physics.ljp_activity import (
+    ln_gamma_of_ionic_strength,
+    nernst_planck_activity_ljp,
+)
 from iongrad.physics.water import water_viscosity_Pa_s
 
 __all__ = [
@@ -938,6 +944,8 @@ class LJPResult:
         Solver report (Henderson: all converged, 0 iterations, residual 0).
     sign_convention : str
         :data:`SIGN_CONVENTION`.
+    activity_model : str or None
+        Activity model of an activity-corrected Nernst-Planck result; None: ideal.
     """
 
     ljp_mV: np.ndarray
@@ -958,6 +966,7 @@ class LJPResult:
     iterations: np.ndarray
     residual: np.ndarray
     sign_convention: str = SIGN_CONVENTION
+    activity_model: str | None = None
 
     def corrected_vm(self, vm_measured_mV):
         """Return ``vm_measured_mV - ljp_mV`` (see :func:`corrected_vm`)."""
@@ -1063,7 +1072,7 @@ def _neutralise(what, c, z, adjust_col, adjust_name):
 
 def liquid_junction_potential(
     pipette, bath, temperature_K, *, ions=None, method=DEFAULT_METHOD, adjust=None,
-    mobilities=None,
+    mobilities=None, activity_model=None,
 ) -> LJPResult:  # fmt: skip
     r"""Liquid junction potential between pipette and bath solutions.
 
@@ -1088,6 +1097,12 @@ def liquid_junction_potential(
         solution that is not electroneutral is an :class:`ElectroneutralityError`.
     mobilities : mapping, optional
         Ion -> mobility relative to K+, replacing or adding to the table.
+    activity_model : str, optional
+        With ``method="nernst-planck"``: ions driven by their activity gradients,
+        activity coefficients from this model at the local ionic strength
+        (:mod:`iongrad.physics.ljp_activity`: ``davies``, ``debye-huckel``,
+        ``extended-debye-huckel``, ``truesdell-jones``). One junction at a time
+        (a collocation solve each), so meant for single calculations.
 
     Returns
     -------
@@ -1137,6 +1152,11 @@ def liquid_junction_potential(
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+    if activity_model is not None and method != "nernst-planck":
+        raise ValueError(
+            "activity_model corrects the nernst-planck method only (the Henderson "
+            "equation assumes linear concentration profiles, not activities)"
+        )
     symbols, cp, cb = _columns(pipette, bath, ions)
     for what, c in (("pipette", cp), ("bath", cb)):
         if not np.all(np.isfinite(c)) or np.any(c < 0):
@@ -1203,6 +1223,10 @@ def liquid_junction_potential(
         )
         ljp = np.where(sol.converged, sol.ljp_mV, np.nan)
         converged, iterations, residual = sol.converged, sol.iterations, sol.residual
+        if activity_model is not None:
+            ljp, converged = _with_activities(
+                activity_model, symbols, cp, cb, valence, u_rel, T, ljp
+            )
     return LJPResult(
         ljp_mV=ljp,
         method=method,
@@ -1221,4 +1245,20 @@ def liquid_junction_potential(
         converged=converged,
         iterations=iterations,
         residual=residual,
+        activity_model=activity_model,
     )
+
+
+def _with_activities(model, symbols, cp, cb, valence, u_rel, T, ideal):
+    """Activity-corrected potentials of each junction (NaN where not converged)."""
+    ljp = np.full(len(T), np.nan)
+    converged = np.zeros(len(T), dtype=bool)
+    for n in range(len(T)):
+        if not np.isfinite(ideal[n]):
+            continue
+        ln_gamma = ln_gamma_of_ionic_strength(model, symbols, float(T[n]))
+        ljp[n], converged[n] = nernst_planck_activity_ljp(
+            c_pipette=cp[n], c_bath=cb[n], valence=valence, mobility=u_rel,
+            temperature_K=float(T[n]), ln_gamma=ln_gamma, ideal_ljp_mV=ideal[n],
+        )  # fmt: skip
+    return ljp, converged
