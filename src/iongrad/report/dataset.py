@@ -32,7 +32,7 @@ from iongrad.report.findings import failure_frame, rule_groups
 from iongrad.report.formats import fmt_pm, fmt_temp_C
 from iongrad.report.ljp import corrected_vm, ljp_section
 from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _write_csv
-from iongrad.report.results import DatasetResults, load_results
+from iongrad.report.results import DatasetResults, load_results, scan_means
 from iongrad.report.samples import SampleUse, group_figures, sample_use
 from iongrad.report.tables import (
     MAX_TABLE_ROWS,
@@ -793,9 +793,9 @@ def _figures(
     """The page's figures over the samples that count, also written as SVG files
     for Snakemake's own report."""
     lines = groups.rename(columns={"vm_mean": "vm_mV", "ghk_mean": "vm_ghk_mV"})
-    scan = res.temperature_scan
-    if scan is not None and "sample_id" in scan and use.excluded:
-        scan = scan[~scan["sample_id"].astype(str).isin(use.excluded)]
+    scan = None
+    if res.temperature_scan is not None:
+        scan = scan_means(res.temperature_scan, use.excluded)
     figures = [
         ladder.ladder_plot(summary, lines),
         plots.e_vs_temperature_plot(used, temperatures_K, scan=scan),

@@ -54,8 +54,9 @@ def _owner_rows(pot: pd.DataFrame, rejected: Path | None, wanted) -> pd.DataFram
     frames = []
     if {"source_file", "source_row"} <= set(pot.columns):
         rows = pd.to_numeric(pot["source_row"], errors="coerce").to_numpy(float)
-        part = pot.loc[np.isin(rows, wanted)]
-        frames.append(part[["source_file", "source_row", "sample_id", "ion"]])
+        # only the four columns of the rows wanted, not a copy of every column
+        keys = ["source_file", "source_row", "sample_id", "ion"]
+        frames.append(pot.loc[np.isin(rows, wanted), keys])
     if rejected is not None and rejected.is_file():
         try:
             rej = pd.read_csv(rejected, dtype=str, keep_default_na=False)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from iongrad import files
@@ -27,10 +28,12 @@ from iongrad.physics.nernst import CURRENT_LABELS, FLUX_LABELS, STATUS_LABELS
 
 __all__ = [
     "REQUIRED_POTENTIAL_COLUMNS",
+    "SCAN_BATCH_ROWS",
     "SCAN_COLUMNS",
     "DatasetResults",
     "ResultsError",
     "load_results",
+    "scan_means",
 ]
 
 #: Columns of ``potentials.parquet`` without which the report would have to guess.
@@ -64,6 +67,13 @@ SCAN_COLUMNS = (
     "E_conc_mV",
 )
 
+#: Rows of ``temperature_scan.parquet`` read at a time: the report holds one batch
+#: and the means per cell type, ion and temperature, never the whole scan.
+SCAN_BATCH_ROWS = 65_536
+
+_SCAN_KEYS = ["cell_type", "ion", "temperature_K"]
+_SCAN_VALUES = ["E_act_mV", "E_conc_mV"]
+
 
 class ResultsError(ValueError):
     """A results file is missing or lacks a contract column (names file and column)."""
@@ -74,13 +84,14 @@ class DatasetResults:
     """Everything the dataset report shows, as read from ``results_dir``.
 
     ``missing`` lists the optional files that were absent, with what that means.
+    ``temperature_scan`` is the scan's path: it is read by :func:`scan_means`.
     """
 
     results_dir: Path
     potentials: pd.DataFrame
     samples: pd.DataFrame | None = None
     donnan: pd.DataFrame | None = None
-    temperature_scan: pd.DataFrame | None = None
+    temperature_scan: Path | None = None
     validation: dict[str, Any] | None = None
     provenance: dict[str, Any] | None = None
     rejected_csv: Path | None = None
@@ -159,11 +170,75 @@ def load_results(results_dir: str | os.PathLike) -> DatasetResults:
             res.missing.append(f"{name} is missing: {what}.")
     scan = root / "temperature_scan.parquet"
     if scan.is_file():
-        names = pq.read_schema(scan).names
-        columns = [c for c in SCAN_COLUMNS if c in names]
-        res.temperature_scan = pd.read_parquet(scan, columns=columns)
+        res.temperature_scan = scan
     if (root / "rejected.csv").is_file():
         res.rejected_csv = root / "rejected.csv"
     if (root / files.FAILURES_FILE).is_file():
         res.failures_parquet = root / files.FAILURES_FILE
     return res
+
+
+def scan_means(
+    path: str | os.PathLike, excluded: set[str] | frozenset[str] = frozenset()
+) -> pd.DataFrame | None:
+    """Means of the temperature scan's E columns per cell type, ion and temperature.
+
+    The scan is read :data:`SCAN_BATCH_ROWS` rows at a time (it has a row per sample,
+    ion and temperature), leaving out the samples in ``excluded``; non-finite E do
+    not count. Returns one row per (``cell_type`` as text, ``ion``,
+    ``temperature_K`` rounded to 1e-6 K) with the means ``E_act_mV`` and
+    ``E_conc_mV`` (NaN where no finite value), or None when the scan lacks one of
+    these columns.
+    """
+    source = pq.ParquetFile(path)
+    names = source.schema_arrow.names
+    if not set(_SCAN_KEYS + _SCAN_VALUES) <= set(names):
+        return None
+    # the sample ids (one text per row) only when some are left out
+    columns = _SCAN_KEYS + _SCAN_VALUES + (["sample_id"] if excluded else [])
+    columns = [c for c in columns if c in names]
+    source = pq.ParquetFile(path, read_dictionary=_text_columns(source, columns))
+    parts = [
+        _scan_sums(batch.to_pandas(), excluded)
+        for batch in source.iter_batches(batch_size=SCAN_BATCH_ROWS, columns=columns)
+    ]
+    if not parts:
+        parts = [_scan_sums(source.schema_arrow.empty_table().to_pandas(), excluded)]
+    sums = pd.concat(parts).groupby(level=_SCAN_KEYS, dropna=False, sort=False).sum()
+    means = pd.DataFrame(index=sums.index)
+    for col in _SCAN_VALUES:
+        n = sums[f"{col}_n"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[col] = np.where(n > 0, sums[col].to_numpy(dtype=float) / n, np.nan)
+    return means.reset_index()
+
+
+def _text_columns(source: pq.ParquetFile, columns: list[str]) -> list[str]:
+    """The text columns among ``columns``: read as categoricals (a code per row)."""
+    schema = source.schema_arrow
+    return [
+        c
+        for c in columns
+        if pa.types.is_string(schema.field(c).type)
+        or pa.types.is_large_string(schema.field(c).type)
+    ]
+
+
+def _scan_sums(frame: pd.DataFrame, excluded) -> pd.DataFrame:
+    """Sums and counts of the finite E per cell type, ion and temperature of one
+    batch of the scan (the keys of :func:`scan_means`)."""
+    if excluded and "sample_id" in frame:
+        frame = frame[~frame["sample_id"].astype(str).isin(excluded)]
+    part = pd.DataFrame(
+        {
+            # the figure picks a cell type's rows by its text, and an ion's as is
+            "cell_type": frame["cell_type"].astype(str).to_numpy(dtype=object),
+            "ion": frame["ion"].to_numpy(dtype=object),
+            "temperature_K": np.round(frame["temperature_K"].to_numpy(float), 6),
+        }
+    )
+    for col in _SCAN_VALUES:
+        values = frame[col].to_numpy(dtype=float)
+        part[col] = np.where(np.isfinite(values), values, np.nan)
+    grouped = part.groupby(_SCAN_KEYS, dropna=False, sort=False)[_SCAN_VALUES]
+    return grouped.sum().join(grouped.count().add_suffix("_n"))
