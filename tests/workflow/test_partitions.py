@@ -222,3 +222,16 @@ def test_partitioned_results_equal_one_job(partitioned_run):
     assert (workdir / "reports" / "split.html").is_file()
     # The parts are intermediate: removed once gathered.
     assert not list((workdir / "results" / "split").glob("parts/*/*.parquet"))
+
+
+def test_the_slurm_profile_sizes_only_rules_the_workflow_has(tmp_path):
+    workdir = copy_workflow(tmp_path / "repo")
+    listed = snakemake(workdir, "--list-rules")
+    assert listed.returncode == 0, listed.output
+    rules = set(listed.output.split())
+    profile = yaml.safe_load(
+        (workdir / "workflow" / "profiles" / "slurm" / "config.yaml").read_text()
+    )
+    sized = set(profile["set-resources"])
+    assert sized <= rules, sorted(sized - rules)
+    assert {"compute_potentials_part", "gather_partitions"} <= sized
