@@ -318,3 +318,21 @@ def test_an_ljp_that_cannot_be_computed_says_why():
     assert a.vm_corrected_mV == -60.0
     assert "could not be computed" in a.ljp_reason
     assert "0-100 degC" in a.ljp_reason
+
+
+def test_solutions_on_molar_and_molal_scales_are_refused_naming_them():
+    # a junction between a molar and a molal solution would compare mM with mmol/kg
+    with pytest.raises(SolutionError) as err:
+        parse_solutions(
+            {
+                "KGlu": "K+=145, gluconate=145",
+                "ACSF": "Na+=150 mmol/kg, Cl-=150 mmol/kg",
+            }
+        )
+    assert "'ACSF'" in str(err.value)
+    assert "molal" in str(err.value)
+    assert "'KGlu'" in str(err.value)
+    both = parse_solutions(
+        {"a": "K+=1 mmol/kg, Cl-=1 mmol/kg", "b": "Na+=2 mmol/kg, Cl-=2 mmol/kg"}
+    )
+    assert set(both) == {"a", "b"}

@@ -128,12 +128,15 @@ def parse_solutions(solutions: Mapping[str, str] | None) -> dict[str, dict[str, 
     charged ion without a liquid-junction mobility (with close matches).
     """
     out: dict[str, dict[str, float]] = {}
+    scales: dict[str, set[str]] = {}
     for name, text in (solutions or {}).items():
         where = f"solution {name!r} ({text!r})"
         try:
             comp = parse_composition(str(text))
         except (UnitError, UnknownIonError) as err:
             raise SolutionError(f"{where}: {err}") from None
+        for c in comp.values():
+            scales.setdefault(c.scale, set()).add(str(name))
         for symbol in comp:
             if lookup(symbol).valence == 0:
                 continue
@@ -142,6 +145,15 @@ def parse_solutions(solutions: Mapping[str, str] | None) -> dict[str, dict[str, 
             except MobilityError as err:
                 raise SolutionError(f"{where}: {err}") from None
         out[str(name)] = {s: c.value for s, c in comp.items()}
+    if len(scales) > 1:
+        # Any two may meet in a junction: mM against mmol/kg would be compared as
+        # equals (about 1-2 % apart at physiological strengths).
+        named = "; ".join(f"{scale}: {sorted(names)}" for scale, names in
+                          sorted(scales.items()))  # fmt: skip
+        raise SolutionError(
+            f"solutions mix molar (M, mM) and molal (mol/kg) concentrations "
+            f"({named}): give them all on one scale"
+        )
     return out
 
 
