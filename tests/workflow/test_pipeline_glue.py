@@ -44,7 +44,7 @@ def test_failed_parquet_write_leaves_no_partial_file(tmp_path):
     target = tmp_path / "samples.parquet"
     bad = pd.DataFrame({"x_mV": [1.0, 2.0], "mixed": [object(), 1]})
     with pytest.raises(Exception):  # noqa: B017, PT011 - pyarrow's own error type
-        jobs._write_parquet(bad, target)
+        jobs.write_result(bad, target)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -109,13 +109,13 @@ def _report(**over):
 
 def test_strict_gate_names_file_row_column_value_and_rule():
     with pytest.raises(jobs.DatasetFailedError) as info:
-        jobs._gate(_report())
+        jobs.gate_strict(_report())
     msg = str(info.value)
     for part in ("data/raw/x.csv", "row 4", "c_in_mM", "'14O'", "number_format"):
         assert part in msg
-    jobs._gate(_report(mode="lenient"))  # lenient: quarantined, not fatal
+    jobs.gate_strict(_report(mode="lenient"))  # lenient: quarantined, not fatal
     with pytest.raises(jobs.DatasetFailedError):
-        jobs._gate(_report(mode="lenient", unreadable=True))
+        jobs.gate_strict(_report(mode="lenient", unreadable=True))
 
 
 def _results(tmp_path, name, report, names=files.RESULT_FILES, html=True):
@@ -254,8 +254,8 @@ def test_molal_tables_carry_mmol_per_kg_unit_metadata(tmp_path):
             "concentration_scale": ["molal", "molal"],
         }
     )
-    jobs._write_parquet(df, tmp_path / "molal.parquet")
-    jobs._write_parquet(
+    jobs.write_result(df, tmp_path / "molal.parquet")
+    jobs.write_result(
         df.assign(concentration_scale="molar"), tmp_path / "molar.parquet"
     )
 

@@ -534,7 +534,7 @@ def test_a_file_level_failure_is_printed_without_none_parts():
         ],
     }
     with pytest.raises(jobs.DatasetFailedError) as info:
-        jobs._gate(report)
+        jobs.gate_strict(report)
     message = str(info.value)
     assert "None" not in message
     assert "readable_file: not a table" in message

@@ -67,6 +67,7 @@ __all__ = [
     "DamagedResultError",
     "DatasetFailedError",
     "dataset_status",
+    "gate_strict",
     "index_entries",
     "index_job",
     "move_removed_reports",
@@ -76,6 +77,7 @@ __all__ = [
     "resolved_config_job",
     "samples_job",
     "validate_job",
+    "write_result",
 ]
 
 
@@ -131,7 +133,7 @@ def _units(df: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
+def write_result(df: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write a table atomically, each dimensional column with its ``unit`` metadata.
 
     Ingestion reads the units back (:func:`_units` says which they are).
@@ -177,7 +179,7 @@ def validate_job(
         except IngestError as exc:
             log_.error("cannot read %s: %s", raw, exc)
             _write_unreadable(exc, raw, dataset, mode, validation_json, rejected_csv)
-            _write_parquet(
+            write_result(
                 pd.DataFrame({"dataset": pd.Series([], dtype=str)}), measurements
             )
             return
@@ -192,7 +194,7 @@ def validate_job(
             write_outputs(
                 result, validation_json=vj, rejected_csv=rc, failures_parquet=fp
             )
-        _write_parquet(result.accepted, measurements)
+        write_result(result.accepted, measurements)
 
 
 def _failures_path(validation_json: str | os.PathLike) -> Path:
@@ -274,7 +276,7 @@ def _summary_of(report: Mapping[str, Any], limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def _gate(report: Mapping[str, Any]) -> None:
+def gate_strict(report: Mapping[str, Any]) -> None:
     """Raise :class:`DatasetFailedError` when a dataset must not be computed.
 
     That is: an unreadable file, any error in strict mode, or (in lenient mode too)
@@ -318,7 +320,7 @@ def potentials_job(
     with job_log(log) as log_:
         report = read_json(validation_json)
         log_.info("%s", _summary_of(report))
-        _gate(report)
+        gate_strict(report)
         read_parquet(measurements, columns=[])  # a damaged file is named here
         settings = {
             "activity_model": activity["model"],
@@ -421,7 +423,7 @@ def samples_job(
                 del pot, ions
         per_sample = _in_sample_order(found)
         log_.info("%d samples, %d Donnan ion rows", len(per_sample), per_ion.rows)
-        _write_parquet(per_sample, samples)
+        write_result(per_sample, samples)
 
 
 def _in_sample_order(tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -572,7 +574,7 @@ def _dataset_state(
     except (OSError, ValueError) as err:
         return "failed", f"{vj.as_posix()} cannot be read ({err}); run the workflow"
     try:
-        _gate(report)
+        gate_strict(report)
     except DatasetFailedError:
         return "failed", _validation_problem(report)
     newest_input = vj.stat().st_mtime

@@ -41,8 +41,7 @@ import pandas as pd
 
 from iongrad.canonical import SAMPLE_KEYS, sample_index
 from iongrad.pipeline.integrity import read_json, read_parquet
-from iongrad.pipeline.jobs import _gate as gate_strict
-from iongrad.pipeline.jobs import _write_parquet as write_result
+from iongrad.pipeline.jobs import gate_strict, write_result
 from iongrad.pipeline.logs import job_log
 from iongrad.pipeline.workers import in_worker_process
 from iongrad.tables.locate import concat_tables
