@@ -62,6 +62,7 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +92,7 @@ __all__ = [
     "activity_coefficients_long",
     "check_model",
     "decode_flags",
+    "ln_gamma_of_ionic_strength",
     "log10_gamma_davies",
     "log10_gamma_debye_huckel",
     "log10_gamma_extended_debye_huckel",
@@ -392,6 +394,41 @@ def _ln_gamma_dh(model, z, I, T, par, opts):  # noqa: E741
     else:  # truesdell-jones
         out = log10_gamma_truesdell_jones(z, I, T, par[0], par[1]) * _LN10
     return np.where(np.asarray(z) == 0, 0.0, out)
+
+
+def ln_gamma_of_ionic_strength(
+    model: str, symbols, temperature_K: float
+) -> Callable[[np.ndarray], np.ndarray]:
+    r"""``I -> ln gamma`` of ``symbols`` under a Debye-Hueckel-family ``model``.
+
+    The returned function maps ionic strengths [mol/kg], shape (m,), to
+    :math:`\ln\gamma_i`, shape (k, m), unscaled (no MacInnes convention), by the
+    model's equation (:func:`log10_gamma_debye_huckel`, :func:`log10_gamma_davies`,
+    :func:`log10_gamma_extended_debye_huckel`, :func:`log10_gamma_truesdell_jones`,
+    each with its reference) with each ion's registry parameters.
+
+    Raises
+    ------
+    ValueError
+        An unknown model, or ions without the model's parameters (each named).
+    """
+    opts = check_model(model, "unscaled", {})
+    params, missing = _ion_parameters(model, symbols)
+    if missing:
+        raise ValueError(
+            f"activity model {model!r} has no parameters for "
+            + "; ".join(missing.values())
+        )
+    z = np.array([lookup(s).valence for s in symbols], dtype=float)[:, None]
+    width = max((len(p) for p in params.values()), default=0)
+    par = [np.array([params[s][j] if params[s] else np.nan for s in symbols])[:, None]
+           for j in range(width)]  # fmt: skip
+
+    def ln_gamma(ionic_strength: np.ndarray) -> np.ndarray:
+        ionic = np.asarray(ionic_strength, dtype=float)[None, :]
+        return _ln_gamma_dh(model, z, ionic, temperature_K, par, opts)
+
+    return ln_gamma
 
 
 def _macinnes_shift(model, I, T, opts):  # noqa: E741

@@ -46,7 +46,7 @@ import numpy as np
 from scipy.integrate import solve_bvp
 
 from iongrad.constants import MV_PER_V, F, R
-from iongrad.physics.activity import _ion_parameters, _ln_gamma_dh, check_model
+from iongrad.physics import activity
 
 __all__ = [
     "ACTIVITY_MODELS",
@@ -75,27 +75,10 @@ def ln_gamma_of_ionic_strength(
             f"expected one of {ACTIVITY_MODELS} (their coefficients depend on the "
             "ionic strength only)"
         )
-    opts = check_model(model, "unscaled", {})
-    params, missing = _ion_parameters(model, symbols)
-    if missing:
-        raise ValueError(
-            f"activity model {model!r} has no parameters for "
-            + "; ".join(missing.values())
-            + "; choose davies, which needs none"
-        )
-    from iongrad.ions import lookup
-
-    z = np.array([lookup(s).valence for s in symbols], dtype=float)
-    width = max((len(p) for p in params.values()), default=0)
-    par = [np.array([params[s][j] if params[s] else np.nan for s in symbols])
-           for j in range(width)]  # fmt: skip
-
-    def ln_gamma(ionic_strength: np.ndarray) -> np.ndarray:
-        ionic = np.asarray(ionic_strength, dtype=float)[None, :]
-        pars = [p[:, None] for p in par]
-        return _ln_gamma_dh(model, z[:, None], ionic, temperature_K, pars, opts)
-
-    return ln_gamma
+    try:
+        return activity.ln_gamma_of_ionic_strength(model, symbols, temperature_K)
+    except ValueError as err:
+        raise ValueError(f"{err}; choose davies, which needs none") from None
 
 
 def nernst_planck_activity_ljp(
