@@ -13,7 +13,7 @@ import pytest
 from smk_helpers import REPO
 
 from iongrad import files
-from iongrad.pipeline import batch, jobs, logs, workers
+from iongrad.pipeline import batch, jobs, logs, provenance, workers
 
 
 def test_atomic_write_leaves_nothing_when_the_writer_fails(tmp_path):
@@ -124,10 +124,46 @@ def _results(tmp_path, name, report, names=files.RESULT_FILES, html=True):
     (d / "validation.json").write_text(json.dumps(report))
     for f in names:
         (d / f).write_text("x")
+    if "provenance.json" in names:  # as write_provenance records the validation
+        _provenance(d)
     reports = tmp_path / "reports"
     reports.mkdir(exist_ok=True)
     if html:
         (reports / f"{name}.html").write_text("<html></html>")
+
+
+def _provenance(results, validation=None):
+    """A provenance.json recording ``validation`` (default: the dataset's own)."""
+    vj = validation or results / "validation.json"
+    record = {"outputs": {"validation": {"sha256": provenance.sha256_file(vj)}}}
+    (results / "provenance.json").write_text(json.dumps(record))
+
+
+def test_status_does_not_trust_the_clock(tmp_path, monkeypatch):
+    # A clock stepped back between validation and computation (a fresh machine's
+    # first NTP sync) leaves results with older mtimes than validation.json; the
+    # provenance, written last, records the validation.json they came from.
+    monkeypatch.chdir(tmp_path)
+    _results(tmp_path, "good", _report(ok=True, rows_rejected=0, failures=[]))
+    d = tmp_path / "results" / "good"
+    later = (d / "validation.json").stat().st_mtime + 60
+    os.utime(d / "validation.json", (later, later))
+    assert jobs.dataset_status(d, "reports/good.html") == "ok"
+
+
+def test_results_of_an_earlier_validation_are_failed(tmp_path, monkeypatch):
+    # validation.json rewritten (the table changed), the later stages never ran:
+    # their files are an earlier run's, whatever the clock says.
+    monkeypatch.chdir(tmp_path)
+    _results(tmp_path, "stale", _report(ok=True, rows_rejected=0, failures=[]))
+    d = tmp_path / "results" / "stale"
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps(_report(ok=True, rows_rejected=1, failures=[])))
+    _provenance(d, earlier)
+    (entry,) = jobs.index_entries(["stale"])
+    assert entry["status"] == "failed"
+    assert "results/stale/provenance.json" in entry["problem"]
+    assert "earlier" in entry["problem"]
 
 
 def test_dataset_status_and_index_entries(tmp_path, monkeypatch):

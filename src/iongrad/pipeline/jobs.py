@@ -50,7 +50,7 @@ from iongrad.pipeline.chunks import read_chunks, sample_cuts
 from iongrad.pipeline.config import write_resolved
 from iongrad.pipeline.integrity import DamagedResultError, read_json, read_parquet
 from iongrad.pipeline.logs import job_log
-from iongrad.pipeline.provenance import build_provenance
+from iongrad.pipeline.provenance import build_provenance, sha256_file
 from iongrad.pipeline.workers import in_worker_process
 from iongrad.report import render_dataset_report, render_index
 from iongrad.tables.locate import concat_tables
@@ -544,7 +544,7 @@ def _stage_problem(path: Path, stage: str, dataset: str, logs_root: str) -> str:
     error = _logged_error(log)
     if error is not None:
         return f"{_STAGE_WORDS[stage]} failed ({stage}): {error}; see {log.as_posix()}"
-    state = "missing" if not path.is_file() else "older than validation.json"
+    state = "missing" if not path.is_file() else "from an earlier validation"
     return (
         f"{path.as_posix()} is {state}: the run stopped before {stage} finished, or "
         "removed it after a failed job; run the workflow again"
@@ -562,6 +562,39 @@ def _validation_problem(report: Mapping[str, Any]) -> str:
     return f"no row passed validation ({report.get('mode')} mode){first}"
 
 
+def _earlier_validation_problem(
+    results: Path, vj: Path, name: str, logs_root: str
+) -> str:
+    """What is wrong when the results come from another ``validation.json``; or "".
+
+    ``provenance.json``, written after every other result, records the checksum of
+    the validation.json they were computed from. A mismatch means the table was
+    validated again and a later stage did not finish. Content, not modification
+    times: a clock stepped back between two stages (a fresh machine's first time
+    sync) would make current results look stale, or stale ones current.
+    """
+    prov = results / "provenance.json"
+    try:
+        record = json.loads(prov.read_text(encoding="utf-8"))
+        recorded = record["outputs"]["validation"]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return (
+            f"{prov.as_posix()} cannot be read ({type(err).__name__}: {err}); run "
+            "the workflow again"
+        )
+    if recorded == sha256_file(vj):
+        return ""
+    for stage in ("compute_potentials", "compute_samples", "write_provenance"):
+        log = Path(logs_root, stage, f"{name}.log")
+        if _logged_error(log) is not None:
+            return _stage_problem(results / "provenance.json", stage, name, logs_root)
+    return (
+        f"{prov.as_posix()} records an earlier validation.json: the results are "
+        "from an earlier run and the later stages did not finish after the table "
+        "was validated again; run the workflow again"
+    )
+
+
 def _dataset_state(
     results: Path, report_html: str | None, logs_root: str
 ) -> tuple[str, str]:
@@ -577,11 +610,13 @@ def _dataset_state(
         gate_strict(report)
     except DatasetFailedError:
         return "failed", _validation_problem(report)
-    newest_input = vj.stat().st_mtime
     for file, stage in _STAGE_OF.items():
         path = results / file
-        if not path.is_file() or path.stat().st_mtime < newest_input:
+        if not path.is_file():
             return "failed", _stage_problem(path, stage, name, logs_root)
+    earlier = _earlier_validation_problem(results, vj, name, logs_root)
+    if earlier:
+        return "failed", earlier
     if report_html is not None and not Path(report_html).is_file():
         stage = "render_dataset_report"
         return "failed", _stage_problem(Path(report_html), stage, name, logs_root)
@@ -598,7 +633,8 @@ def dataset_status(
     """``"ok"``, ``"warnings"`` or ``"failed"`` from a dataset's result files.
 
     Failed: no ``validation.json``, a validation that failed in strict mode (or an
-    unreadable file), a missing result file, or a missing report. Warnings: rows were
+    unreadable file), a missing result file, results whose provenance records
+    another validation.json (an earlier run's), or a missing report. Warnings: rows were
     rejected (lenient mode) or validation warnings were raised. Reading files rather
     than job states lets the index render after ``--keep-going`` runs and from
     ``onerror``.
