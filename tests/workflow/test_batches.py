@@ -115,16 +115,17 @@ def test_a_failing_dataset_fails_its_batch_and_the_others_complete(batched):
             assert (workdir / "results" / name / "provenance.json").is_file()
     from iongrad.pipeline import jobs
 
-    status = {
-        e["dataset"]: e["status"]
-        for e in jobs.index_entries(
-            [n for _, batch in members().items() for n in batch],
-            results_root=str(workdir / "results"),
-            reports_dir=str(workdir / "reports"),
-        )
-    }
-    assert {status[n] for n in failed_batch[1]} == {"failed"}, status
-    assert {status[n] for _, b in good_batches for n in b} <= {"ok", "warnings"}
+    entries = jobs.index_entries(
+        [n for _, batch in members().items() for n in batch],
+        results_root=str(workdir / "results"),
+        reports_dir=str(workdir / "reports"),
+        logs_root=str(workdir / "logs"),
+    )
+    status = {e["dataset"]: e["status"] for e in entries}
+    problems = {e["dataset"]: e["problem"] for e in entries}  # said when it fails
+    assert {status[n] for n in failed_batch[1]} == {"failed"}, problems
+    good = {n: status[n] for _, b in good_batches for n in b}
+    assert set(good.values()) <= {"ok", "warnings"}, problems
     assert (workdir / "reports" / "index.html").is_file()
 
 
