@@ -184,6 +184,14 @@ def _neutralised(values):
     with a leading apostrophe; other cells unchanged (numbers, missing values)."""
     import pandas as pd
 
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the texts are its categories
+        categories = pd.Series(values.cat.categories)
+        safe = _neutralised(categories)
+        if safe is categories:
+            return values
+        if safe.is_unique:
+            return values.cat.rename_categories(list(safe))
+        return _neutralised(values.astype(object))
     if not (
         pd.api.types.is_object_dtype(values.dtype)
         or pd.api.types.is_string_dtype(values.dtype)

@@ -33,6 +33,21 @@ def test_formula_cells_get_an_apostrophe_numbers_do_not():
     assert got == ["'" + h for h in HOSTILE] + HARMLESS
 
 
+def test_categorical_text_is_neutralised_like_text():
+    # the report reads repeated texts (cell types, sample names' files) as
+    # categoricals: their categories are the cells a spreadsheet would run
+    cells = ["neuron", "=HYPERLINK(1)", "neuron", None, "-5"]
+    as_text = files.csv_text(
+        pd.DataFrame({"cell_type": pd.Series(cells, dtype=object)})
+    )
+    as_codes = files.csv_text(pd.DataFrame({"cell_type": pd.Categorical(cells)}))
+    assert as_codes == as_text
+    assert "'=HYPERLINK(1)" in as_codes
+    # a category that is already the neutralised text of another: no clash
+    clash = pd.Categorical(["=1+A", "'=1+A"])
+    assert files.csv_text(pd.DataFrame({"c": clash})) == "c\n'=1+A\n'=1+A\n"
+
+
 def test_carriage_return_cannot_start_a_row():
     df = pd.DataFrame({"cell": ["\r=1+2", "a\r=cmd()", "b\r\nc"], "n": [1, 2, 3]})
     rows = _cells(files.csv_text(df))

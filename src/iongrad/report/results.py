@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from iongrad import files
 from iongrad.physics.nernst import CURRENT_LABELS, FLUX_LABELS, STATUS_LABELS
+from iongrad.tables.locate import categorical
 
 __all__ = [
     "REQUIRED_POTENTIAL_COLUMNS",
@@ -116,6 +117,23 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise ResultsError(f"{path}: not valid JSON ({err})") from None
 
 
+def _read_potentials(path: Path) -> pd.DataFrame:
+    """potentials.parquet with its repeated texts (dataset, cell type, ion, source
+    file, ...) as categoricals: a code per row instead of a string, for tables of
+    millions of rows. ``sample_id``, nearly one text per sample, is read as text.
+    The categories are sorted (parquet keeps them in order of appearance), so that
+    a grouping by them sorts as by the texts."""
+    source = pq.ParquetFile(path)
+    coded = [c for c in _text_columns(source, source.schema_arrow.names)]
+    coded = [c for c in coded if c != "sample_id"]
+    table = pq.read_table(path, read_dictionary=coded)
+    pot = table.to_pandas(self_destruct=True, split_blocks=True)
+    for c in coded:
+        values = pot[c].array
+        pot[c] = categorical(values.codes, values.categories)
+    return pot
+
+
 def load_results(results_dir: str | os.PathLike) -> DatasetResults:
     """Read a dataset's results directory.
 
@@ -139,7 +157,7 @@ def load_results(results_dir: str | os.PathLike) -> DatasetResults:
         raise ResultsError(
             f"{pot_path}: missing; the report needs the potentials table"
         )
-    pot = pd.read_parquet(pot_path)
+    pot = _read_potentials(pot_path)
     absent = [c for c in REQUIRED_POTENTIAL_COLUMNS if c not in pot.columns]
     if absent:
         raise ResultsError(f"{pot_path}: missing column(s) {', '.join(absent)}")
