@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from iongrad import files
@@ -203,10 +204,11 @@ def scan_means(
 
     The scan is read :data:`SCAN_BATCH_ROWS` rows at a time (it has a row per sample,
     ion and temperature), leaving out the samples in ``excluded``; non-finite E do
-    not count. Returns one row per (``cell_type`` as text, ``ion``,
-    ``temperature_K`` rounded to 1e-6 K) with the means ``E_act_mV`` and
-    ``E_conc_mV`` (NaN where no finite value), or None when the scan lacks one of
-    these columns.
+    not count. Each batch is reduced to sums and counts per group by arrow's
+    hash aggregation, and those to the means. Returns one row per (``cell_type`` as
+    text, ``ion``, ``temperature_K`` rounded to 1e-6 K), in order of first
+    appearance, with the means ``E_act_mV`` and ``E_conc_mV`` (NaN where no finite
+    value), or None when the scan lacks one of these columns.
     """
     source = pq.ParquetFile(path)
     names = source.schema_arrow.names
@@ -215,20 +217,68 @@ def scan_means(
     # the sample ids (one text per row) only when some are left out
     columns = _SCAN_KEYS + _SCAN_VALUES + (["sample_id"] if excluded else [])
     columns = [c for c in columns if c in names]
-    source = pq.ParquetFile(path, read_dictionary=_text_columns(source, columns))
+    left_out = pa.array(sorted(excluded), pa.string()) if excluded else None
     parts = [
-        _scan_sums(batch.to_pandas(), excluded)
+        _scan_sums(batch, left_out)
         for batch in source.iter_batches(batch_size=SCAN_BATCH_ROWS, columns=columns)
     ]
     if not parts:
-        parts = [_scan_sums(source.schema_arrow.empty_table().to_pandas(), excluded)]
-    sums = pd.concat(parts).groupby(level=_SCAN_KEYS, dropna=False, sort=False).sum()
-    means = pd.DataFrame(index=sums.index)
+        parts = [_scan_sums(source.schema_arrow.empty_table(), left_out)]
+    sums = _grouped(
+        pa.concat_tables(parts),
+        [(f"{c}{k}", "sum") for c in _SCAN_VALUES for k in ("", "_n")],
+    ).to_pandas()
+    means = pd.DataFrame(
+        {
+            "cell_type": sums["cell_type"],
+            "ion": sums["ion"],
+            "temperature_K": sums["temperature_K"].to_numpy(float),
+        }
+    )
     for col in _SCAN_VALUES:
-        n = sums[f"{col}_n"].to_numpy(dtype=float)
+        n = sums[f"{col}_n_sum"].to_numpy(dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means[col] = np.where(n > 0, sums[col].to_numpy(dtype=float) / n, np.nan)
-    return means.reset_index()
+            total = sums[f"{col}_sum"].to_numpy(dtype=float)
+            means[col] = np.where(n > 0, total / n, np.nan)
+    return means
+
+
+def _grouped(table: pa.Table, aggregations: list[tuple[str, str]]) -> pa.Table:
+    """``table`` grouped by the scan keys (in order of first appearance), the
+    aggregated columns named ``<column>_<function>``, the keys first."""
+    out = table.group_by(_SCAN_KEYS, use_threads=False).aggregate(aggregations)
+    return out.select(_SCAN_KEYS + [f"{c}_{f}" for c, f in aggregations])
+
+
+def _scan_sums(batch, left_out: pa.Array | None) -> pa.Table:
+    """Sums and counts of the finite E per cell type, ion and temperature of one
+    batch of the scan (the keys of :func:`scan_means`; columns ``E_act_mV``,
+    ``E_act_mV_n``, ...)."""
+    table = (
+        pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+    )
+    if left_out is not None and "sample_id" in table.column_names:
+        keep = pc.invert(pc.is_in(table["sample_id"].cast(pa.string()), left_out))
+        table = table.filter(pc.fill_null(keep, True))
+    # the figure picks a cell type's rows by its text, and an ion's as is; the
+    # temperature rounded as numpy rounds (the key the other tables use)
+    columns = {
+        "cell_type": table["cell_type"].cast(pa.string()),
+        "ion": table["ion"].cast(pa.string()),
+        "temperature_K": pa.array(
+            np.round(table["temperature_K"].to_numpy().astype(float), 6)
+        ),
+    }
+    for col in _SCAN_VALUES:
+        values = table[col].to_numpy().astype(float)
+        finite = np.isfinite(values)
+        columns[col] = pa.array(np.where(finite, values, 0.0))
+        columns[f"{col}_n"] = pa.array(finite.astype(np.int64))
+    sums = _grouped(
+        pa.table(columns),
+        [(c, "sum") for c in columns if c not in _SCAN_KEYS],
+    )
+    return sums.rename_columns(_SCAN_KEYS + list(columns)[len(_SCAN_KEYS) :])
 
 
 def _text_columns(source: pq.ParquetFile, columns: list[str]) -> list[str]:
@@ -240,23 +290,3 @@ def _text_columns(source: pq.ParquetFile, columns: list[str]) -> list[str]:
         if pa.types.is_string(schema.field(c).type)
         or pa.types.is_large_string(schema.field(c).type)
     ]
-
-
-def _scan_sums(frame: pd.DataFrame, excluded) -> pd.DataFrame:
-    """Sums and counts of the finite E per cell type, ion and temperature of one
-    batch of the scan (the keys of :func:`scan_means`)."""
-    if excluded and "sample_id" in frame:
-        frame = frame[~frame["sample_id"].astype(str).isin(excluded)]
-    part = pd.DataFrame(
-        {
-            # the figure picks a cell type's rows by its text, and an ion's as is
-            "cell_type": frame["cell_type"].astype(str).to_numpy(dtype=object),
-            "ion": frame["ion"].to_numpy(dtype=object),
-            "temperature_K": np.round(frame["temperature_K"].to_numpy(float), 6),
-        }
-    )
-    for col in _SCAN_VALUES:
-        values = frame[col].to_numpy(dtype=float)
-        part[col] = np.where(np.isfinite(values), values, np.nan)
-    grouped = part.groupby(_SCAN_KEYS, dropna=False, sort=False)[_SCAN_VALUES]
-    return grouped.sum().join(grouped.count().add_suffix("_n"))
