@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.tables.locate import categorical, concat_tables, join_by_sample
+from iongrad.tables.locate import (
+    categorical,
+    concat_tables,
+    first_text,
+    join_by_sample,
+)
 
 
 def _reference(keys, labels, n):
@@ -63,3 +68,33 @@ def test_a_table_gathered_from_parts_has_the_whole_tables_dtypes():
     pd.testing.assert_frame_equal(gathered, whole)
     plain = pd.concat(parts, ignore_index=True)  # what concat_tables is for
     assert not isinstance(plain["reason"].dtype, pd.CategoricalDtype)
+
+
+def _pandas_first(values: pd.Series, key: np.ndarray, n: int, skip_empty: bool):
+    """The reference: groupby first over the texts (skips missing, and '' when
+    asked), None for a sample without one."""
+    text = values.astype(object)
+    if skip_empty:
+        text = text.where(text != "")
+    first = pd.Series(text.to_numpy(dtype=object)).groupby(key).first()
+    out = np.full(n, None, dtype=object)
+    for k, v in first.items():
+        out[k] = None if pd.isna(v) else v
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("kind", ["object", "str", "category"])
+@pytest.mark.parametrize("skip_empty", [False, True])
+def test_first_text_is_groupby_first(seed, kind, skip_empty):
+    rng = np.random.default_rng(seed)
+    rows, n = 300, 40
+    key = rng.integers(0, n, rows)  # samples in any order, some without rows
+    choices = np.array(["", "a", "b", "=c", None, "vm_ljp_uncorrected"], dtype=object)
+    values = pd.Series(choices[rng.integers(0, len(choices), rows)], dtype=object)
+    if kind == "str":
+        values = values.astype("str")
+    elif kind == "category":
+        values = values.astype("category")
+    got = first_text(values, key, n, skip_empty=skip_empty)
+    assert got.tolist() == _pandas_first(values, key, n, skip_empty).tolist()

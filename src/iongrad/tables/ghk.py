@@ -43,7 +43,7 @@ from iongrad.physics.pumpleak import (
     mullins_noda_potential,
     pump_leak,
 )
-from iongrad.tables.locate import join_by_sample, where
+from iongrad.tables.locate import first_text, join_by_sample, where
 from iongrad.tables.requirements import (
     Completeness,
     apply_requirements,
@@ -368,8 +368,7 @@ def _ljp_doubt(df, car: _Carriers, measured, status, reason):
         return status, reason
 
     def first(column):
-        values = pd.Series(df[column].to_numpy(dtype=object))
-        return values.groupby(car.key).first().to_numpy(dtype=object)
+        return first_text(df[column].reset_index(drop=True), car.key, len(status))
 
     ljp = first("ljp_status")
     doubt = (status == "ok") & measured

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-__all__ = ["categorical", "concat_tables", "join_by_sample", "where"]
+__all__ = ["categorical", "concat_tables", "first_text", "join_by_sample", "where"]
 
 #: Rows named in one message at most (the rest are left out).
 MAX_NAMED_ROWS = 5
@@ -74,6 +74,35 @@ def join_by_sample(keys: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
         for g in first
     ]
     out[sample[starts]] = texts[inverse.reshape(-1)]
+    return out
+
+
+def first_text(
+    values: pd.Series, key: np.ndarray, n: int, *, skip_empty: bool = False
+) -> np.ndarray:
+    """Per sample, the first text of ``values`` in row order (None where none).
+
+    ``key`` gives each row's sample, 0 .. n-1; missing values, and with
+    ``skip_empty`` empty texts, are passed over, as a groupby's ``first`` does. A
+    categorical is read by its codes and any other column by its factorized codes,
+    so no text is made per row.
+
+    >>> first_text(pd.Series([None, "b", "a"]), np.array([0, 0, 1]), 3).tolist()
+    ['b', 'a', None]
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        labels = np.asarray(values.cat.categories, dtype=object)
+    else:
+        codes, labels = pd.factorize(values.to_numpy(dtype=object))
+        labels = np.asarray(labels, dtype=object)
+    valid = codes >= 0
+    if skip_empty and len(labels):
+        valid &= ~(labels == "")[np.where(valid, codes, 0)]
+    rows = np.flatnonzero(valid)
+    samples, first = np.unique(np.asarray(key)[rows], return_index=True)
+    out = np.full(n, None, dtype=object)
+    out[samples] = labels[codes[rows[first]]]
     return out
 
 

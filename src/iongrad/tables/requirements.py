@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from iongrad.canonical import SampleIndex, bool_column
-from iongrad.tables.locate import join_by_sample
+from iongrad.tables.locate import first_text, join_by_sample
 
 __all__ = [
     "COMPLETENESS_COLUMNS",
@@ -69,15 +69,8 @@ def completeness(df: pd.DataFrame, idx: SampleIndex) -> Completeness:
     complete = np.bincount(idx.key, weights=~row_complete, minlength=idx.n) == 0
     rejected = np.full(idx.n, "", dtype=object)
     if "sample_rejected" in df.columns and idx.n:
-        text = (
-            df["sample_rejected"]
-            .astype(object)
-            .where(df["sample_rejected"].notna(), "")
-            .astype(str)
-        )
-        text = text.where(text != "")
-        first = text.groupby(idx.key).first()  # first non-empty (skips NaN)
-        rejected[first.index.to_numpy()] = first.fillna("").to_numpy(dtype=object)
+        first = first_text(df["sample_rejected"], idx.key, idx.n, skip_empty=True)
+        rejected = np.where(pd.isna(first), "", first)
     return Completeness(complete=complete, rejected=rejected)
 
 
