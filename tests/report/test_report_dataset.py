@@ -352,3 +352,30 @@ def test_vm_predictions_plot_draws_a_subset_of_many_samples():
     assert p.svg.count("<use ") <= plots.MAX_PLOT_POINTS + 30
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", p.svg)
     assert sum(f"(n = {n})" in t for t in texts) == 6  # means over all samples
+
+
+def test_the_rows_that_count_carry_every_column_their_readers_read():
+    # The summary and the figures get the rows that count with only the columns
+    # they read (a big table is not copied whole): same output as every column.
+    from types import SimpleNamespace
+
+    from synthetic import compute_columns
+
+    from iongrad.report import plots
+    from iongrad.report.dataset import _used_rows
+
+    pot = compute_columns(potentials_frame("d", [("c", 300.0, 4), ("n", 310.0, 3)]))
+    left_out = {"s2"}
+    full = pot[~pot["sample_id"].isin(left_out)]
+    used = _used_rows(pot, SimpleNamespace(excluded=left_out))
+    assert len(used.columns) < len(pot.columns)
+    pd.testing.assert_frame_equal(
+        summary_by_group(used, 5.0).reset_index(drop=True),
+        summary_by_group(full, 5.0).reset_index(drop=True),
+    )
+    for draw in (
+        lambda rows: plots.e_vs_temperature_plot(rows, [293.15, 310.15]),
+        plots.activity_effect_plot,
+    ):
+        assert draw(used).svg == draw(full).svg
+        assert draw(used).svg

@@ -36,6 +36,7 @@ from iongrad.report.results import DatasetResults, load_results, scan_means
 from iongrad.report.samples import SampleUse, group_figures, sample_use
 from iongrad.report.tables import (
     MAX_TABLE_ROWS,
+    SUMMARY_COLUMNS,
     Cell,
     Column,
     Table,
@@ -351,9 +352,7 @@ def render_dataset_report(
     pot["temperature_C"] = kelvin_to_celsius(pot["temperature_K"].to_numpy(float))
     atol = _tolerance(config, res.provenance)
     use = sample_use(res.samples)
-    used = (
-        pot[~pot["sample_id"].astype(str).isin(use.excluded)] if use.excluded else pot
-    )
+    used = _used_rows(pot, use)
     groups = group_figures(use.predictions())
     summary, potentials_section = _potentials_section(
         pot, used, groups, atol or 0.0, output, res.results_dir
@@ -390,6 +389,23 @@ def render_dataset_report(
     files.write_text(output, html)
     if snapshot is not None:
         keep_snapshot(snapshot, previous_dir)
+
+
+#: The columns of the rows that count that the summary and the figures read.
+_USED_COLUMNS = tuple(
+    dict.fromkeys(
+        (*SUMMARY_COLUMNS, *plots.TEMPERATURE_COLUMNS, *plots.ACTIVITY_COLUMNS)
+    )
+)
+
+
+def _used_rows(pot: pd.DataFrame, use: SampleUse) -> pd.DataFrame:
+    """The rows of the samples that count, with only the columns read from them
+    (:data:`_USED_COLUMNS`): a table of millions of rows is not copied whole."""
+    columns = [c for c in _USED_COLUMNS if c in pot.columns]
+    if not use.excluded:
+        return pot[columns]
+    return pot.loc[~pot["sample_id"].astype(str).isin(use.excluded), columns]
 
 
 def _overview(dataset: str, pot: pd.DataFrame, use: SampleUse) -> dict[str, Any]:

@@ -53,10 +53,12 @@ from iongrad.report.formats import fmt_mV, fmt_pm, fmt_temp_C
 from iongrad.report.results import SCAN_COLUMNS
 
 __all__ = [
+    "ACTIVITY_COLUMNS",
     "FONT",
     "FULL_WIDTH_IN",
     "MAX_FACETS",
     "MAX_PLOT_POINTS",
+    "TEMPERATURE_COLUMNS",
     "Plot",
     "activity_effect_plot",
     "donnan_plot",
@@ -408,7 +410,7 @@ def _points(ax, x, y, *, size: float, marker: str = "o", hollow=False, **kw):
 
 
 #: Columns of the potentials and of the temperature scan the temperature figure uses.
-_TEMPERATURE_COLUMNS = (
+TEMPERATURE_COLUMNS = (
     "cell_type",
     "ion",
     "valence",
@@ -437,7 +439,7 @@ def e_vs_temperature_plot(
     """
     title = "Equilibrium potential versus temperature"
     # only the columns drawn: every filter below copies what it keeps
-    pot = pot[[c for c in _TEMPERATURE_COLUMNS if c in pot]]
+    pot = pot[[c for c in TEMPERATURE_COLUMNS if c in pot]]
     if scan is not None:
         scan = scan[[c for c in SCAN_COLUMNS if c in scan]]
     cells = [str(c) for c in pot["cell_type"].astype(str).unique()]
@@ -636,6 +638,10 @@ def _row_jitter(n: int, width: float = 0.18) -> np.ndarray:
     other."""
     lanes = np.array([0.0, -0.5, 0.5, -1.0, 1.0]) * width
     return lanes[np.arange(n) % len(lanes)]
+
+
+#: Columns :func:`activity_effect_plot` reads.
+ACTIVITY_COLUMNS = ("ion", "E_conc_mV", "E_act_mV", "activity_valid")
 
 
 def activity_effect_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:

@@ -36,6 +36,7 @@ from iongrad.report.formats import (
 
 __all__ = [
     "MAX_TABLE_ROWS",
+    "SUMMARY_COLUMNS",
     "Cell",
     "Column",
     "Table",
@@ -278,6 +279,22 @@ def frame_table(
         total_rows=len(frame),
         csv_href=csv_href,
     )
+
+
+#: Columns :func:`summary_by_group` reads.
+SUMMARY_COLUMNS = (
+    "cell_type",
+    "temperature_K",
+    "ion",
+    "valence",
+    "E_conc_mV",
+    "E_act_mV",
+    "delta_act_mV",
+    "driving_force_mV",
+    "vm_mV",
+    "status",
+    "activity_valid",
+)
 
 
 def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
