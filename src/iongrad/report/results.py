@@ -29,6 +29,7 @@ from iongrad.physics.nernst import CURRENT_LABELS, FLUX_LABELS, STATUS_LABELS
 from iongrad.tables.locate import categorical
 
 __all__ = [
+    "DONNAN_COLUMNS",
     "REQUIRED_POTENTIAL_COLUMNS",
     "SCAN_BATCH_ROWS",
     "SCAN_COLUMNS",
@@ -57,6 +58,10 @@ REQUIRED_POTENTIAL_COLUMNS = (
     "status",
 )
 
+
+#: Columns of ``donnan.parquet`` the report reads (a row per sample and ion: the
+#: figure of Donnan-predicted against measured intracellular concentrations).
+DONNAN_COLUMNS = ("sample_id", "ion", "c_in_mM", "c_in_donnan_mM")
 
 #: Columns of ``temperature_scan.parquet`` the report reads (the scan has a row per
 #: sample, ion and temperature: three times the potentials or more).
@@ -169,13 +174,19 @@ def load_results(results_dir: str | os.PathLike) -> DatasetResults:
     if "vm_mV" not in pot.columns:
         pot["vm_mV"] = np.nan
     res = DatasetResults(results_dir=root, potentials=pot)
-    for name, attr, what in (
-        ("samples.parquet", "samples", "Donnan and GHK predictions are not shown"),
-        ("donnan.parquet", "donnan", "Donnan intracellular concentrations not shown"),
-    ):
+    for name, attr, what, columns in (
+        ("samples.parquet", "samples", "Donnan and GHK predictions are not shown",
+         None),
+        ("donnan.parquet", "donnan", "Donnan intracellular concentrations not shown",
+         DONNAN_COLUMNS),
+    ):  # fmt: skip
         path = root / name
         if path.is_file():
-            setattr(res, attr, pd.read_parquet(path).reset_index(drop=True))
+            if columns is not None:  # a row per sample and ion: only what is drawn
+                names = pq.ParquetFile(path).schema_arrow.names
+                columns = [c for c in columns if c in names]
+            frame = pd.read_parquet(path, columns=columns)
+            setattr(res, attr, frame.reset_index(drop=True))
         else:
             res.missing.append(f"{name} is missing: {what}.")
     for name, attr, what in (
