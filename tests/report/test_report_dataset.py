@@ -379,3 +379,38 @@ def test_the_rows_that_count_carry_every_column_their_readers_read():
     ):
         assert draw(used).svg == draw(full).svg
         assert draw(used).svg
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_short_messages_cut_each_message_at_its_own_rule(seed):
+    # per rule, on that rule's messages only; the reference cuts one message at a
+    # time after the first "rule <its rule>: " (a file or value naming another rule
+    # does not move the cut), and leaves messages without it, or without a rule
+    from iongrad.report.findings import _short_messages
+
+    rng = np.random.default_rng(seed)
+    rules = np.array(["number_format", "bath_electroneutral", None], dtype=object)
+    texts = [
+        "f.csv, row 3, column 'c': value x: rule {r}: must be a number (sample 's1')",
+        "rule number_format: in the file name, row 4: rule {r}: imbalance",
+        "no prefix here",
+        None,
+    ]
+    n = 60
+    rule = rules[rng.integers(0, len(rules), n)]
+    message = [
+        None if t is None else t.format(r=r)
+        for t, r in zip(
+            [texts[i] for i in rng.integers(0, len(texts), n)], rule, strict=True
+        )
+    ]
+    frame = pd.DataFrame({"rule": rule, "message": message}, dtype=object)
+
+    def reference(msg, r):
+        if msg is None or r is None:
+            return msg
+        _head, sep, tail = msg.partition(f"rule {r}: ")
+        return tail if sep else msg
+
+    got = [None if pd.isna(v) else v for v in _short_messages(frame).tolist()]
+    assert got == [reference(m, r) for m, r in zip(message, rule, strict=True)]
