@@ -237,20 +237,31 @@ def _status_reasons(status: np.ndarray, activity_reason) -> pd.Categorical:
     return categorical(codes[combo], uniques)
 
 
-def _driving_force_status(vm, status, df_mV, ljp) -> dict[str, np.ndarray]:
+def _driving_force_status(vm, status, df_mV, ljp) -> dict[str, pd.Categorical]:
     """``driving_force_status`` and ``driving_force_reason`` per row; a number from
-    a Vm whose junction potential is in doubt carries the sample's LJP status."""
+    a Vm whose junction potential is in doubt carries the sample's LJP status.
+
+    Worked on codes (the labels and the LJP columns' distinct texts), never on a
+    text per row."""
     labels = np.array(list(DRIVING_FORCE_REASONS), dtype=object)
+    texts = np.array(list(DRIVING_FORCE_REASONS.values()), dtype=object)
     code = np.where(
         np.isnan(vm), 1, np.where(status != OK, 2, np.where(np.isfinite(df_mV), 0, 3))
     )
-    texts = np.array(list(DRIVING_FORCE_REASONS.values()), dtype=object)
-    label, reason = labels[code], texts[code]
-    doubt = (code == 0) & np.isin(ljp["ljp_status"], labels[4:])
-    if doubt.any():
-        label = np.where(doubt, ljp["ljp_status"], label)
-        reason = np.where(doubt, ljp["ljp_reason"], reason)
-    return {"driving_force_status": _text(label), "driving_force_reason": _text(reason)}
+    ljp_code, ljp_labels = pd.factorize(ljp["ljp_status"])
+    in_doubt = np.isin(np.asarray(ljp_labels, dtype=object), labels[4:])
+    doubt = (code == 0) & (ljp_code >= 0) & in_doubt[np.maximum(ljp_code, 0)]
+    label = np.where(doubt, len(labels) + ljp_code, code)
+    why_code, why = pd.factorize(ljp["ljp_reason"])
+    reason = np.where(doubt, np.where(why_code < 0, -1, len(texts) + why_code), code)
+    return {
+        "driving_force_status": categorical(
+            label, [*labels, *np.asarray(ljp_labels, dtype=object)]
+        ),
+        "driving_force_reason": categorical(
+            reason, [*texts, *np.asarray(why, dtype=object)]
+        ),
+    }
 
 
 #: Columns of the temperature scan, in order.
