@@ -8,13 +8,19 @@ support); and the cell types and temperatures that more than one dataset measure
 with the spread between datasets. Samples whose status is not ``ok`` are left out
 (:mod:`iongrad.report.samples`). The tables are also written as CSV beside the page
 (:data:`iongrad.files.INDEX_COMPANIONS`).
+
+A dataset's potentials are read :data:`INDEX_BATCH_ROWS` rows at a time and kept only
+as aggregates (:class:`_Summary`): per cell type, temperature and ion the count, mean
+and sum of squared deviations of each potential, so the index of ten million rows
+holds one batch of them, and that of thousands of datasets none of their rows.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,29 +38,37 @@ from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _writ
 from iongrad.report.samples import sample_use
 from iongrad.report.tables import MAX_TABLE_ROWS, Column, Table, frame_table
 
-__all__ = ["INDEX_STATUSES", "MAX_SIDE_BY_SIDE", "render_index"]
+__all__ = ["INDEX_BATCH_ROWS", "INDEX_STATUSES", "MAX_SIDE_BY_SIDE", "render_index"]
 
 #: Datasets shown as side-by-side columns in the index; beyond that, statistics only.
 MAX_SIDE_BY_SIDE = 8
 #: Allowed ``status`` values of an index entry.
 INDEX_STATUSES = ("ok", "warnings", "failed")
+#: Rows of a potentials.parquet read at a time: the index holds one batch of them and
+#: the aggregates, never all rows. A batch of a million rows and what is computed from
+#: it peak at about 250 MB; batches of a quarter million, at 90 MB, take 15 % longer.
+INDEX_BATCH_ROWS = 1_000_000
 
 #: Columns the index reads from each potentials.parquet, with the types it casts to.
 _INDEX_SCHEMA = pa.schema(
     [
-        ("dataset", pa.string()),
         ("sample_id", pa.string()),
         ("cell_type", pa.string()),
         ("temperature_K", pa.float64()),
         ("ion", pa.string()),
         ("valence", pa.int64()),
         ("E_act_mV", pa.float64()),
-        ("E_conc_mV", pa.float64()),
         ("vm_mV", pa.float64()),
         ("vm_corrected_mV", pa.float64()),
         ("driving_force_mV", pa.float64()),
     ]
 )
+#: A dataset's rows are aggregated per cell type, temperature (rounded to 1e-6 K,
+#: as numpy rounds) and ion.
+_KEYS = ["cell_type", "temperature_K", "ion"]
+#: The potentials [mV] whose count, mean and sum of squared deviations each group
+#: keeps (``<column>_n``, ``<column>_mean``, ``<column>_m2``), of finite values only.
+_MOMENTS = ("E_act_mV", "vm_mV", "vm_corrected_mV", "driving_force_mV")
 #: Columns the index reads from each samples.parquet (those present).
 _SAMPLE_COLUMNS = (
     "sample_id",
@@ -69,27 +83,179 @@ _SAMPLE_COLUMNS = (
 )
 
 
-def _read_index_table(path: Path, dataset: str) -> pa.Table:
-    """The index columns of one potentials.parquet as an Arrow table (cast, filled)."""
-    pf = pq.ParquetFile(path)
-    names = set(pf.schema_arrow.names)
-    want = [f.name for f in _INDEX_SCHEMA if f.name in names and f.name != "dataset"]
-    table = pf.read(columns=want)
-    n = table.num_rows
-    cols = []
+def _index_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """The index columns of one potentials.parquet (:data:`_INDEX_SCHEMA`, cast),
+    :data:`INDEX_BATCH_ROWS` rows at a time."""
+    source = pq.ParquetFile(path)
+    names = set(source.schema_arrow.names)
+    optional = ("vm_mV", "vm_corrected_mV", "driving_force_mV")
     for field in _INDEX_SCHEMA:
-        if field.name == "dataset":
-            cols.append(pa.array([dataset] * n, type=pa.string()))
-        elif field.name in names:
-            cols.append(table.column(field.name).cast(field.type))
-        elif field.name == "vm_corrected_mV" and "vm_mV" in names:
-            # results without LJP columns: nothing was corrected
-            cols.append(table.column("vm_mV").cast(field.type))
-        elif field.name in ("vm_mV", "vm_corrected_mV", "driving_force_mV"):
-            cols.append(pa.nulls(n, type=pa.float64()))
-        else:
+        if field.name not in names and field.name not in optional:
             raise KeyError(f"{path}: missing column {field.name}")
-    return pa.Table.from_arrays(cols, schema=_INDEX_SCHEMA)
+    want = [f.name for f in _INDEX_SCHEMA if f.name in names]
+    for batch in source.iter_batches(batch_size=INDEX_BATCH_ROWS, columns=want):
+        n = batch.num_rows
+        cols = []
+        for field in _INDEX_SCHEMA:
+            if field.name in names:
+                cols.append(batch.column(field.name).cast(field.type))
+            elif field.name == "vm_corrected_mV" and "vm_mV" in names:
+                # results without LJP columns: nothing was corrected
+                cols.append(batch.column("vm_mV").cast(field.type))
+            else:
+                cols.append(pa.nulls(n, type=pa.float64()))
+        yield pa.RecordBatch.from_arrays(cols, schema=_INDEX_SCHEMA)
+
+
+@dataclass
+class _Summary:
+    """What the index keeps of one dataset's rows that count: nothing of a size
+    that grows with the rows.
+
+    ``rows``: their number. ``cell_types``: the distinct cell types in order of first
+    appearance. ``temperatures_K``: the distinct temperatures [K] rounded to 1e-6 K,
+    ascending. ``n_samples``: the number of distinct sample ids. ``groups``: one row
+    per cell type, temperature and ion (:data:`_KEYS`, sorted) with the count, mean
+    and sum of squared deviations of the finite values of each of :data:`_MOMENTS`,
+    the first valence and the dataset's driving-force tolerance ``atol_mV``.
+    """
+
+    rows: int
+    cell_types: list[str]
+    temperatures_K: list[float]
+    n_samples: int
+    groups: pd.DataFrame
+
+
+def _summarise(path: Path, excluded: set, atol_mV: float) -> _Summary:
+    """Read one potentials.parquet batch by batch into its :class:`_Summary`,
+    leaving out the rows of the ``excluded`` samples.
+
+    Besides a batch, only sample ids are held while reading, to count the distinct
+    ones exactly: each batch's distinct ids, merged into those of the batches before
+    once they outnumber them. So at most about twice the dataset's distinct ids (tens
+    of MB for a million samples) are held, however many rows and in whatever order,
+    and merging costs at most twice hashing every row's id (a few times hashing the
+    distinct ids when, as usual, a sample's rows are together).
+    """
+    left_out = pa.array(sorted(excluded), pa.string()) if excluded else None
+    rows, cells, temps = 0, {}, set()
+    ids, batch_ids = pa.array([], pa.string()), []
+    # the groups of no rows, into which those of each batch are pooled
+    groups = _batch_groups(pa.RecordBatch.from_pylist([], _INDEX_SCHEMA), atol_mV)[2]
+    for batch in _index_batches(path):
+        batch = _without(batch, left_out)
+        rows += batch.num_rows
+        batch_ids.append(pc.unique(batch.column("sample_id")))
+        if sum(map(len, batch_ids)) > len(ids):
+            ids, batch_ids = pc.unique(pa.concat_arrays([ids, *batch_ids])), []
+        batch_cells, batch_temps, batch_groups = _batch_groups(batch, atol_mV)
+        cells.update(dict.fromkeys(batch_cells))
+        temps.update(batch_temps)
+        groups = _pooled(pd.concat([groups, batch_groups], ignore_index=True), _KEYS)
+    ids = pc.unique(pa.concat_arrays([ids, *batch_ids]))
+    n_samples = len(ids) - ids.null_count
+    return _Summary(rows, list(cells), sorted(temps), n_samples, groups)
+
+
+def _batch_groups(
+    batch: pa.RecordBatch, atol_mV: float
+) -> tuple[list[str], list[float], pd.DataFrame]:
+    """The cell types (in order of first appearance) and the temperatures [K] of one
+    batch, and its :class:`_Summary` groups.
+
+    The groups are found on integer codes of the keys (a row's cell type, rounded
+    temperature and ion) rather than on the texts of each row.
+    """
+    cell, cells = _codes(batch.column("cell_type"))
+    ion, ions = _codes(batch.column("ion"))
+    temp, temps = pd.factorize(np.round(_floats(batch.column("temperature_K")), 6))
+    valid = (cell >= 0) & (temp >= 0) & (ion >= 0)  # groupby leaves out missing keys
+    n_temps, n_ions = len(temps), len(ions)
+    group, keys = pd.factorize(
+        (cell[valid] * n_temps + temp[valid]) * n_ions + ion[valid]
+    )
+    size = len(keys)
+    valence = _floats(batch.column("valence"))[valid]
+    out = pd.DataFrame(
+        {
+            "cell_type": cells[keys // (n_temps * n_ions)],
+            "temperature_K": temps[keys // n_ions % n_temps],
+            "ion": ions[keys % n_ions],
+            # each group's first valence that is not missing, groups 0 .. size-1
+            "valence": pd.Series(valence).groupby(group).first().to_numpy(),
+            "atol_mV": np.full(size, atol_mV),
+        }
+    )
+    for col in _MOMENTS:
+        value = _floats(batch.column(col))[valid]
+        value[~np.isfinite(value)] = np.nan  # counts nowhere
+        by_group = pd.Series(value).groupby(group)
+        # the mean as pandas takes it (a compensated sum in row order): a dataset
+        # read in one batch gets the very means the index took of all its rows
+        mean = by_group.mean().to_numpy()
+        dev = value - mean[group]
+        has = ~np.isnan(dev)
+        out[f"{col}_n"] = by_group.count().to_numpy()
+        out[f"{col}_mean"] = mean
+        out[f"{col}_m2"] = np.bincount(group[has], dev[has] ** 2, size)
+    first_cells = cells[pd.unique(cell[cell >= 0])].tolist()
+    return first_cells, temps.tolist(), out
+
+
+def _codes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """An integer code per text of ``values`` (-1 where missing) and the texts."""
+    encoded = pc.dictionary_encode(values)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
+    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+
+
+def _floats(values: pa.Array) -> np.ndarray:
+    """``values`` as float64, NaN where missing."""
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=float)
+
+
+def _moments(
+    group: np.ndarray, n: np.ndarray, mean: np.ndarray, m2: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count, mean and sum of squared deviations of each of ``size`` groups from
+    those of its parts (``group`` gives each part's group; a part of no values has
+    ``n`` 0), combined as Chan, Golub and LeVeque do: the pooled mean, then each
+    part's deviation from it. A group of no values has mean NaN.
+
+    The parts' deviations weighted by their counts sum to the pooled mean's rounding
+    error; adding their mean back (the corrected two-pass algorithm) gives a group
+    of one part its part's mean exactly, and any group its mean to about a unit in
+    the last place. (The squared deviations are from the uncorrected mean: they
+    exceed those from the corrected one by a rounding error squared.)
+    """
+    mean = np.where(n > 0, mean, 0.0)
+    total = np.bincount(group, n, size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = np.bincount(group, n * mean, size) / total
+        dev = np.where(n > 0, mean - pooled[group], 0.0)
+        pooled += np.bincount(group, n * dev, size) / total
+    return total, pooled, np.bincount(group, m2 + n * dev * dev, size)
+
+
+def _pooled(parts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """:class:`_Summary` groups of several parts (batches of a dataset, datasets)
+    pooled per ``keys`` (sorted): the moments combined (:func:`_moments`), the
+    first valence of the parts in order, the largest tolerance."""
+    keyed = parts.groupby(keys, sort=True)
+    group = keyed.ngroup().to_numpy()
+    out = keyed.agg(
+        valence=("valence", "first"), atol_mV=("atol_mV", "max")
+    ).reset_index()
+    for col in _MOMENTS:
+        out[f"{col}_n"], out[f"{col}_mean"], out[f"{col}_m2"] = _moments(
+            group,
+            parts[f"{col}_n"].to_numpy(),
+            parts[f"{col}_mean"].to_numpy(),
+            parts[f"{col}_m2"].to_numpy(),
+            len(out),
+        )
+    return out
 
 
 def _read_entry(entry: Mapping, output: Path) -> dict:
@@ -109,7 +275,7 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
         "report_href": href,
         "report_exists": bool(href) and (output.parent / str(href)).is_file(),
         "problem": "",
-        "table": None,
+        "summary": None,
         "ghk": None,
         "atol_mV": 0.0,
         "validation": {},
@@ -122,12 +288,12 @@ def _read_entry(entry: Mapping, output: Path) -> dict:
             info["problem"] = f"validation.json unreadable: {err}"
     ppath = root / "potentials.parquet"
     if ppath.is_file() and status != "failed":
+        info["atol_mV"] = _read_tolerance(root / "provenance.json")
         try:
             info["ghk"], excluded = _read_samples(root / "samples.parquet", name)
-            info["table"] = _without(_read_index_table(ppath, name), excluded)
+            info["summary"] = _summarise(ppath, excluded, info["atol_mV"])
         except (OSError, ValueError, KeyError, pa.ArrowException) as err:
             info["problem"] = f"results unreadable: {err}"  # shown
-        info["atol_mV"] = _read_tolerance(root / "provenance.json")
     elif status != "failed":
         info["problem"] = "potentials.parquet is missing"
     if status == "failed" and entry.get("problem"):
@@ -169,12 +335,11 @@ def _read_samples(path: Path, dataset: str) -> tuple[pd.DataFrame | None, set]:
     return ghk, use.excluded
 
 
-def _without(table: pa.Table, excluded: set) -> pa.Table:
-    """``table`` without the rows of the ``excluded`` samples."""
-    if not excluded:
-        return table
-    keep = pc.invert(pc.is_in(table.column("sample_id"), pa.array(sorted(excluded))))
-    return table.filter(keep)
+def _without(batch: pa.RecordBatch, left_out: pa.Array | None) -> pa.RecordBatch:
+    """``batch`` without the rows of the samples ``left_out`` (ids; None: none)."""
+    if left_out is None:
+        return batch
+    return batch.filter(pc.invert(pc.is_in(batch.column("sample_id"), left_out)))
 
 
 def _read_tolerance(path: Path) -> float:
@@ -206,18 +371,11 @@ def render_index(*, entries: Sequence[Mapping], output: str | os.PathLike) -> No
     """
     output = Path(output)
     infos = [_read_entry(e, output) for e in entries]
-    tables = [i["table"] for i in infos if i["table"] is not None]
-    combined = (
-        pa.concat_tables(tables).to_pandas()
-        if tables
-        else _INDEX_SCHEMA.empty_table().to_pandas()
-    )
-    combined["temperature_K"] = combined["temperature_K"].round(6)
-    ds_table = _datasets_table(infos, combined, output)
-    ghk = [i["ghk"] for i in infos if i["table"] is not None and i["ghk"] is not None]
-    atol = {i["dataset"]: i["atol_mV"] for i in infos}
+    ds_table = _datasets_table(infos, output)
+    read = [i for i in infos if i["summary"] is not None]
+    ghk = [i["ghk"] for i in read if i["ghk"] is not None]
     cell_table, across_table, figure = _comparisons(
-        combined, pd.concat(ghk, ignore_index=True) if ghk else None, atol, output
+        read, pd.concat(ghk, ignore_index=True) if ghk else None, output
     )
     context = {
         "version": __version__,
@@ -248,28 +406,22 @@ _DATASET_COLUMNS = [
 ]
 
 
-def _datasets_frame(infos: list[dict[str, Any]], combined: pd.DataFrame):
-    """One row per dataset: status, cell types, temperatures, counts, problem."""
-    by_ds = combined.groupby("dataset", sort=False)
-    pairs = combined[["dataset", "cell_type"]].drop_duplicates().dropna()
-    cells = {d: ", ".join(g.tolist()) for d, g in pairs.groupby("dataset")["cell_type"]}
-    tpairs = combined[["dataset", "temperature_K"]].drop_duplicates().dropna()
-    tpairs = tpairs.sort_values(["dataset", "temperature_K"])
-    tpairs["t"] = [f"{t:.1f}" for t in kelvin_to_celsius(tpairs["temperature_K"])]
-    temps = {d: ", ".join(g.tolist()) for d, g in tpairs.groupby("dataset")["t"]}
-    n_samples = by_ds["sample_id"].nunique()
+def _datasets_frame(infos: list[dict[str, Any]]):
+    """One row per dataset: status, cell types, temperatures, counts, problem (cell
+    types, temperatures and samples blank where no row of the dataset counts)."""
     rows = []
     for info in infos:
-        val, name = info["validation"], info["dataset"]
+        val, summary = info["validation"], info["summary"]
         n_warn, _ = _warnings(val)
-        has = info["table"] is not None and name in n_samples.index
+        has = summary is not None and summary.rows > 0
+        temps = kelvin_to_celsius(np.asarray(summary.temperatures_K)) if has else []
         rows.append(
             {
-                "dataset": name,
+                "dataset": info["dataset"],
                 "status": info["status"],
-                "cell_types": cells.get(name, "") if has else "",
-                "temperatures_C": temps.get(name, "") if has else "",
-                "n_samples": int(n_samples[name]) if has else None,
+                "cell_types": ", ".join(summary.cell_types) if has else "",
+                "temperatures_C": ", ".join(f"{t:.1f}" for t in temps),
+                "n_samples": summary.n_samples if has else None,
                 "rows_accepted": val.get("rows_accepted"),
                 "rows_rejected": val.get("rows_rejected"),
                 "warnings": n_warn if val else None,
@@ -279,11 +431,9 @@ def _datasets_frame(infos: list[dict[str, Any]], combined: pd.DataFrame):
     return pd.DataFrame(rows, columns=[c.key for c in _DATASET_COLUMNS])
 
 
-def _datasets_table(
-    infos: list[dict[str, Any]], combined: pd.DataFrame, output: Path
-) -> Table:
+def _datasets_table(infos: list[dict[str, Any]], output: Path) -> Table:
     """The datasets table and its CSV; a dataset's name links to its report."""
-    ds_frame = _datasets_frame(infos, combined)
+    ds_frame = _datasets_frame(infos)
     csv_ds = files.companion(output, "_datasets.csv")
     _write_csv(csv_ds, ds_frame)
     ds_table = frame_table(
@@ -300,35 +450,27 @@ def _datasets_table(
     return ds_table
 
 
-def _comparisons(
-    combined: pd.DataFrame,
-    ghk: pd.DataFrame | None,
-    atol: Mapping[str, float],
-    output: Path,
-):
-    """Cross cell-type/temperature table, across-dataset table and figure."""
-    if combined.empty:
+def _comparisons(read: list[dict[str, Any]], ghk: pd.DataFrame | None, output: Path):
+    """Cross cell-type/temperature table, across-dataset table and figure from the
+    :class:`_Summary` of each dataset read."""
+    if not any(i["summary"].rows for i in read):
         return _no_comparisons()
-    c = combined.copy()
-    c["temperature_K"] = c["temperature_K"].round(6)
-    for col in ("E_act_mV", "vm_mV", "vm_corrected_mV", "driving_force_mV"):
-        c[col] = c[col].where(np.isfinite(c[col].astype(float)))
-    c["atol_mV"] = c["dataset"].map(atol).fillna(0.0)
+    parts = pd.concat(
+        [i["summary"].groups.assign(dataset=i["dataset"]) for i in read],
+        ignore_index=True,
+    )
     # per dataset x cell type x temperature x ion: means over samples
-    per = (
-        c.groupby(["dataset", "cell_type", "temperature_K", "ion"], sort=True)
-        .agg(
-            E_act_mV=("E_act_mV", "mean"),
-            vm_mV=("vm_mV", "mean"),
-            vm_corrected_mV=("vm_corrected_mV", "mean"),
-        )
-        .reset_index()
+    means = _pooled(parts, ["dataset", *_KEYS])
+    per = means[["dataset", *_KEYS]].assign(
+        E_act_mV=means["E_act_mV_mean"],
+        vm_mV=means["vm_mV_mean"],
+        vm_corrected_mV=means["vm_corrected_mV_mean"],
     )
     per["temperature_C"] = kelvin_to_celsius(per["temperature_K"].to_numpy(float))
     # the figure sets Vm against the E's: the Vm corrected for the junction potential
     figure = ladder.index_plot(per.assign(vm_mV=per["vm_corrected_mV"]))
     return (
-        _cell_type_table(per, c, ghk, output),
+        _cell_type_table(per, _pooled(parts, _KEYS), ghk, output),
         _across_table(per, output),
         figure,
     )
@@ -347,18 +489,27 @@ def _no_comparisons():
     return t1, t2, ladder.index_plot(empty)
 
 
-def _directions(rows: pd.DataFrame) -> pd.Series:
+def _directions(pooled: pd.DataFrame) -> pd.Series:
     """Per (cell type, temperature): the direction of net flux of each ion, as far
-    as the pooled samples' driving force ± SD is clear of the tolerance."""
+    as the pooled samples' driving force ± SD is clear of the tolerance.
+
+    ``pooled``: the :class:`_Summary` groups of all datasets pooled per cell type,
+    temperature and ion (the SD is the samples', ddof 1: NaN for fewer than two).
+    """
     keys = ["cell_type", "temperature_K"]
-    g = rows.groupby([*keys, "ion"], sort=True)
-    stats = g.agg(
-        df=("driving_force_mV", "mean"),
-        sd=("driving_force_mV", "std"),
-        z=("valence", "first"),
-        atol=("atol_mV", "max"),
-        vm=("vm_mV", "count"),
-    ).reset_index()
+    n = pooled["driving_force_mV_n"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(pooled["driving_force_mV_m2"].to_numpy() / (n - 1))
+    stats = pd.DataFrame(
+        {
+            **{k: pooled[k] for k in _KEYS},
+            "df": pooled["driving_force_mV_mean"],
+            "sd": np.where(n > 1, sd, np.nan),
+            "z": pooled["valence"],
+            "atol": pooled["atol_mV"],
+            "vm": pooled["vm_mV_n"],
+        }
+    )
     stats["flux"], _ = stated_directions(
         stats["df"].to_numpy(float),
         stats["sd"].to_numpy(float),
@@ -380,10 +531,11 @@ def _directions(rows: pd.DataFrame) -> pd.Series:
 
 
 def _cell_type_table(
-    per: pd.DataFrame, rows: pd.DataFrame, ghk: pd.DataFrame | None, output: Path
+    per: pd.DataFrame, pooled: pd.DataFrame, ghk: pd.DataFrame | None, output: Path
 ) -> Table:
     """Cell types x temperatures: mean E per ion (mean over datasets, ions in
-    physiological order), measured Vm, V_GHK, directions; and its CSV."""
+    physiological order), measured Vm, V_GHK, directions (of ``pooled``, see
+    :func:`_directions`); and its CSV."""
     finite = np.isfinite(per["E_act_mV"].to_numpy(dtype=float))
     ions = style.ion_order(per.loc[finite, "ion"].astype(str))  # not impermeant
     keys = ["cell_type", "temperature_K"]
@@ -397,7 +549,7 @@ def _cell_type_table(
         wide["vm_ghk_mV"] = ghk.groupby(keys)["vm_ghk_mV"].mean()
     else:
         wide["vm_ghk_mV"] = np.nan
-    wide["net_flux"] = _directions(rows)
+    wide["net_flux"] = _directions(pooled)
     wide["n_datasets"] = per.groupby(keys)["dataset"].nunique()
     wide = wide.reset_index()
     wide.insert(2, "temperature_C", kelvin_to_celsius(wide["temperature_K"]))
