@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from iongrad.report.samples import SampleUse
-from iongrad.report.tables import Column, Table, frame_table
+from iongrad.report.tables import MAX_TABLE_ROWS, Column, Table, frame_table
 
 __all__ = [
     "LJP_COLUMNS",
@@ -144,7 +144,7 @@ def ljp_section(
     frame = use.frame
     if frame is None or "ljp_status" not in frame:
         return {"ljp_table": None, "ljp_counts": None, "ljp_before_after": []}
-    shown = frame.copy()
+    shown = frame.iloc[:MAX_TABLE_ROWS].copy()  # the rows the table shows
     reason = shown["ljp_reason"].fillna("").astype(str)
     status = shown["ljp_status"].astype(str)
     shown["ljp_state"] = np.where(reason != "", status + ": " + reason, status)

@@ -130,8 +130,8 @@ def _read_potentials(path: Path) -> pd.DataFrame:
     The categories are sorted (parquet keeps them in order of appearance), so that
     a grouping by them sorts as by the texts."""
     source = pq.ParquetFile(path)
-    coded = [c for c in _text_columns(source, source.schema_arrow.names)]
-    coded = [c for c in coded if c != "sample_id"]
+    names = [c for c in source.schema_arrow.names if c != "sample_id"]
+    coded = _text_columns(source, names)
     table = pq.read_table(path, read_dictionary=coded)
     pot = table.to_pandas(self_destruct=True, split_blocks=True)
     for c in coded:
