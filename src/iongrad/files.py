@@ -46,7 +46,6 @@ __all__ = [
     "write_bytes",
     "write_json",
     "write_parquet",
-    "write_parquet_parts",
     "write_text",
 ]
 
@@ -325,21 +324,6 @@ def write_parquet(
     table = arrow_table(df, units)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, use_dictionary=_dictionary_columns(table.schema))
-
-
-def write_parquet_parts(
-    path: str | os.PathLike, frames, units: Mapping[str, str] | None = None
-) -> int:
-    """Write DataFrames with the same columns one after the other as one parquet
-    table, atomically (as :func:`write_parquet`); returns the number of rows.
-
-    Only one frame is in memory at a time (a generator can make them): each is
-    written as it comes. ``frames`` must give at least one frame.
-    """
-    with ParquetParts(path, units) as parts:
-        for df in frames:
-            parts.write(df)
-    return parts.rows
 
 
 class ParquetParts:

@@ -2,7 +2,8 @@
 
 temperature_scan_parts gives the scan's rows per temperature (the measured one from
 the potentials already computed); written part by part with
-iongrad.files.write_parquet_parts, the file holds what temperature_scan returns.
+iongrad.files.ParquetParts (as potentials_job writes it), the file holds what
+temperature_scan returns.
 """
 
 from __future__ import annotations
@@ -66,7 +67,10 @@ def test_the_measured_part_may_come_from_the_potentials(table):
 def test_parts_streamed_to_parquet_read_back_as_the_scan(table, tmp_path):
     path = tmp_path / "scan.parquet"
     parts = temperature_scan_parts(table, TEMPERATURES_C)
-    rows = files.write_parquet_parts(path, parts, units={"E_act_mV": "mV"})
+    with files.ParquetParts(path, units={"E_act_mV": "mV"}) as writer:
+        for part in parts:
+            writer.write(part)
+    rows = writer.rows
     back = pd.read_parquet(path)
     scan = temperature_scan(table, TEMPERATURES_C)
     assert rows == len(scan) == len(back)
@@ -77,6 +81,9 @@ def test_parts_streamed_to_parquet_read_back_as_the_scan(table, tmp_path):
 
 
 def test_nothing_to_write_leaves_no_file(tmp_path):
-    with pytest.raises(ValueError, match="no table"):
-        files.write_parquet_parts(tmp_path / "x.parquet", iter([]))
+    with (
+        pytest.raises(ValueError, match="no table"),
+        files.ParquetParts(tmp_path / "x.parquet"),
+    ):
+        pass
     assert list(tmp_path.iterdir()) == []
