@@ -94,3 +94,29 @@ def copy_workflow(dest: Path) -> Path:
             ignore=shutil.ignore_patterns("__pycache__", ".snakemake"),
         )
     return dest
+
+
+def validate_cells(raw: Path, tmp_path: Path, options: dict, batched: bool) -> dict:
+    """Validate ``raw`` as dataset "cells" with its read ``options``, through the
+    per-dataset job or a batch of one; the validation.json written."""
+    import json
+
+    from iongrad.pipeline.batch import validate_batch
+    from iongrad.pipeline.jobs import validate_job
+
+    out = tmp_path / "results" / "cells"
+    paths = {
+        "validation_json": str(out / "validation.json"),
+        "rejected_csv": str(out / "rejected.csv"),
+        "measurements": str(out / "measurements.parquet"),
+    }
+    if batched:
+        validate_batch(
+            datasets=["cells"], raw=[str(raw)], modes={"cells": "strict"},
+            logs=[str(tmp_path / "v.log")], read_options={"cells": options},
+            **{k: [v] for k, v in paths.items()},
+        )  # fmt: skip
+    else:
+        validate_job(raw=str(raw), dataset="cells", mode="strict",
+                     read_options=options, **paths)  # fmt: skip
+    return json.loads(Path(paths["validation_json"]).read_text())

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from smk_helpers import copy_workflow, snakemake
+from smk_helpers import copy_workflow, snakemake, validate_cells
 
 from iongrad.gate.headers import _FIELD_ALIASES, SIDE_WORDS
 from iongrad.pipeline import config as cfgmod
-from iongrad.pipeline.batch import validate_batch
-from iongrad.pipeline.jobs import validate_job
 from iongrad.pipeline.provenance import build_provenance
 
 TABLE = (
@@ -66,22 +63,7 @@ def test_the_mapping_reaches_the_gate_and_validation_json(tmp_path, batched):
     default = {"Notiz": "ignore", "Vm (mV)": {"column": "vm"}}
     cfg = _resolve(OWN, default, str(raw))
     options = cfgmod.read_settings(cfg, "cells")
-    out = tmp_path / "results" / "cells"
-    paths = {
-        "validation_json": str(out / "validation.json"),
-        "rejected_csv": str(out / "rejected.csv"),
-        "measurements": str(out / "measurements.parquet"),
-    }
-    if batched:
-        validate_batch(
-            datasets=["cells"], raw=[str(raw)], modes={"cells": "strict"},
-            logs=[str(tmp_path / "v.log")], read_options={"cells": options},
-            **{k: [v] for k, v in paths.items()},
-        )  # fmt: skip
-    else:
-        validate_job(raw=str(raw), dataset="cells", mode="strict",
-                     read_options=options, **paths)  # fmt: skip
-    report = json.loads(Path(paths["validation_json"]).read_text())
+    report = validate_cells(raw, tmp_path, options, batched)
     assert report["ok"], report["failures"]
     assert report["warnings"] == 0
     record = report["input"]["columns"]

@@ -3,14 +3,10 @@ to the validation job (per dataset and batched)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from smk_helpers import validate_cells
 
 from iongrad.pipeline import config as cfgmod
-from iongrad.pipeline.batch import validate_batch
-from iongrad.pipeline.jobs import validate_job
 
 TABLE = (
     "sample_id;cell_type;temperature_C;ion;c_in_uM;c_out_mM\n"
@@ -61,31 +57,12 @@ def test_bad_read_keys_are_refused_naming_the_key(entry, words):
         _resolve(**entry)
 
 
-def _paths(tmp_path):
-    out = tmp_path / "results" / "cells"
-    return {
-        "validation_json": str(out / "validation.json"),
-        "rejected_csv": str(out / "rejected.csv"),
-        "measurements": str(out / "measurements.parquet"),
-    }
-
-
 @pytest.mark.parametrize("batched", [False, True])
 def test_read_options_reach_the_gate(tmp_path, batched):
     raw = tmp_path / "cells.csv"
     raw.write_text(TABLE)
-    paths = _paths(tmp_path)
     options = {"number_format": STATED}
-    if batched:
-        validate_batch(
-            datasets=["cells"], raw=[str(raw)], modes={"cells": "strict"},
-            logs=[str(tmp_path / "v.log")], read_options={"cells": options},
-            **{k: [v] for k, v in paths.items()},
-        )  # fmt: skip
-    else:
-        validate_job(raw=str(raw), dataset="cells", mode="strict",
-                     read_options=options, **paths)  # fmt: skip
-    report = json.loads(Path(paths["validation_json"]).read_text())
+    report = validate_cells(raw, tmp_path, options, batched)
     assert report["ok"], report["failures"]
 
 
