@@ -102,7 +102,7 @@ class Sheet:
     index)`` to the error value or :data:`NO_CACHED_VALUE` of a cell read as
     empty; ``blank_rows`` counts the blank rows between the first and last rows
     with text; ``spans`` are the merged ranges (0-based ``((row, column), (row,
-    column))``), ``merged`` the same as a spreadsheet names them; ``hidden_rows``
+    column))``; :attr:`merged` names them as a spreadsheet does); ``hidden_rows``
     (numbers) and ``hidden_columns`` (indices) are hidden in the workbook
     (.xlsx/.xlsm), and read all the same.
     """
@@ -112,11 +112,18 @@ class Sheet:
     rows: list[list]
     lines: list[int]
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
-    merged: list[str] = field(default_factory=list)
     blank_rows: int = 0
     spans: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     hidden_rows: list[int] = field(default_factory=list)
     hidden_columns: list[int] = field(default_factory=list)
+
+    @property
+    def merged(self) -> list[str]:
+        """The merged ranges as a spreadsheet names them (``I1:J1``)."""
+        return [
+            f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
+            for (r0, c0), (r1, c1) in self.spans
+        ]
 
 
 def _workbook(path: Path, name: str):
@@ -195,8 +202,8 @@ def read_sheet(path: Path, name: str, wanted: str | None = None) -> Sheet:
     book = _workbook(path, name)
     chosen, sheet = _choose(book, name, wanted)
     grid = sheet.to_python(skip_empty_area=False)
-    merged = sheet.merged_cell_ranges or []
-    for (r0, c0), (r1, c1) in merged:
+    spans = sheet.merged_cell_ranges or []
+    for (r0, c0), (r1, c1) in spans:
         value = grid[r0][c0] if r0 < len(grid) and c0 < len(grid[r0]) else ""
         for r in range(r0, min(r1, len(grid) - 1) + 1):
             for c in range(c0, min(c1, len(grid[r]) - 1) + 1):
@@ -226,13 +233,9 @@ def read_sheet(path: Path, name: str, wanted: str | None = None) -> Sheet:
             at = int(np.searchsorted(lines, r))
             rows.insert(at, [""] * width)
             lines.insert(at, r)
-    spans = [
-        f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
-        for (r0, c0), (r1, c1) in merged
-    ]
     return Sheet(
-        chosen, list(book.sheet_names), rows, lines, errors, spans, blank, merged,
-        hidden_rows, hidden_columns,
+        chosen, list(book.sheet_names), rows, lines, errors=errors, blank_rows=blank,
+        spans=list(spans), hidden_rows=hidden_rows, hidden_columns=hidden_columns,
     )  # fmt: skip
 
 
