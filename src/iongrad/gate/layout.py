@@ -178,13 +178,13 @@ def _summary_failure(word, line, header, col, sure: bool) -> Failure:
         text = (f"row {line} starts with {word!r}: a summary of the rows above, not "
                 "a measurement; it was left out (list it in skip_rows to say so, "
                 "or delete it)")  # fmt: skip
-        return Failure(rule="summary_row", message=text, column=column, value=word,
-                       severity="warning", row=line)  # fmt: skip
-    text = (f"row {line} starts with {word!r} and fills every column: a summary of "
-            f"the rows above or a sample named {word!r}? It was left out; list the "
-            "row in skip_rows if it is a summary, or rename the sample")  # fmt: skip
+    else:
+        text = (f"row {line} starts with {word!r} and fills every column: a summary "
+                f"of the rows above or a sample named {word!r}? It was left out; "
+                "list the row in skip_rows if it is a summary, or rename the "
+                "sample")  # fmt: skip
     return Failure(rule="summary_row", message=text, column=column, value=word,
-                   severity="error", row=line)  # fmt: skip
+                   severity="warning" if sure else "error", row=line)  # fmt: skip
 
 
 def row_spans(numbers: list[int]) -> str:
@@ -224,15 +224,14 @@ def locate_table(
     *,
     name: str = "",
     header: int | None = None,
-    group: bool = False,
 ) -> Located:
     """Find the header, units row and data rows among ``rows`` (non-blank rows).
 
     ``lines`` numbers each row as the file shows it; ``options`` is a
     :class:`~iongrad.gate.readers.ReadOptions` (its ``header_row``, ``units_row``
     and ``skip_rows``) or None; ``name`` names the file in errors. ``header``, when
-    given, is the header row found by the caller (a workbook's two-row header,
-    whose upper row of group names is the row above it when ``group``).
+    given, is the header row found by the caller: the lower row of a workbook's
+    two-row header, whose upper row of group names is the row above it.
 
     Raises
     ------
@@ -242,6 +241,7 @@ def locate_table(
     if not rows:
         raise IngestError(name, "the file has no header: every line is blank",
                           rule="empty_file")  # fmt: skip
+    group = header is not None  # the caller found a two-row header
     header_row = getattr(options, "header_row", None)
     units_row = getattr(options, "units_row", None)
     skip = set(getattr(options, "skip_rows", ()) or ())

@@ -415,8 +415,7 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
     joined = None if opts.header_row else group_header(sheet, found.header)
     if joined is not None:  # a two-row header: group names above, names below
         at = found.header + 1
-        found = locate_table(sheet.rows, sheet.lines, opts, name=name, header=at,
-                             group=True)  # fmt: skip
+        found = locate_table(sheet.rows, sheet.lines, opts, name=name, header=at)
         header = joined
     data = [sheet.rows[i] for i in found.data]
     # the rows are the sheet's width: one tuple of cells per column, in C
@@ -464,7 +463,7 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
         reading["merged_cells"] = sheet.merged
     if sheet.blank_rows:
         reading["blank_rows"] = sheet.blank_rows
-    _hidden_warnings(source, sheet, header)
+    _hidden_warnings(source, sheet, header, at)
     if info["format"] == "xls":  # calamine reads an .xls error value as empty
         reading["note"] = (
             "in an .xls file a cell showing an error value (#DIV/0!, #N/A) reads "
@@ -474,11 +473,10 @@ def _read_sheet(path: Path, name: str, opts: ReadOptions) -> Source:
     return source
 
 
-def _hidden_warnings(source: Source, sheet, header: list) -> None:
+def _hidden_warnings(source: Source, sheet, header: list, at: dict) -> None:
     """A warning for each hidden data row and each hidden column with a header:
-    read as data all the same (hiding is no way to leave data out)."""
-    lines = list(source.lines)
-    at = {line: pos for pos, line in enumerate(lines)}
+    read as data all the same (hiding is no way to leave data out). ``at`` maps a
+    data row's sheet row number to its position among the data rows."""
     hidden = [r for r in sheet.hidden_rows if r in at]
     for r in hidden:
         failure = Failure(
