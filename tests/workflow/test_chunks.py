@@ -113,3 +113,19 @@ def test_samples_spread_through_the_file_are_one_chunk(tmp_path):
     assert [len(p) for p in parts] == np.diff(cuts).tolist()
     joined = pd.concat(parts, ignore_index=True)
     pd.testing.assert_frame_equal(joined, pd.read_parquet(path, columns=["sample_id"]))
+
+
+def test_a_chunked_table_without_configured_temperatures_keeps_its_scan(
+    tmp_path, monkeypatch
+):
+    # temperatures_C: [] leaves one block (the measured temperature); chunked, that
+    # block is a temporary file and must still become temperature_scan.parquet
+    raw = tmp_path / "d.parquet"
+    _table(600).to_parquet(raw)
+    monkeypatch.setattr(f"{__name__}.TEMPERATURES_C", [])
+    _run(raw, tmp_path / "whole", monkeypatch, 10**9)
+    _run(raw, tmp_path / "chunked", monkeypatch, 500)
+    whole = _values(tmp_path / "whole" / "temperature_scan.parquet")
+    chunked = _values(tmp_path / "chunked" / "temperature_scan.parquet")
+    pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
+    assert set(whole["temperature_source"]) == {"measured"}

@@ -363,7 +363,8 @@ def potentials_job(
                     block.write(part, units)
                 del pot, scan, df
             blocks.close()  # every block complete
-            _join_blocks(scan_parts, temperature_scan_path)
+            if len(cuts) > 2:  # chunked: the blocks are temporary files
+                _join_blocks(scan_parts, temperature_scan_path)
         log_.info("%d rows: %s", cuts[-1], status.astype(int).to_dict())
         log_.info("LJP per sample: %s", ljp_status.astype(int).to_dict())
 
@@ -385,12 +386,10 @@ def _scan_blocks(stack, cleanup, path, n_blocks: int, chunked: bool) -> list:
 
 
 def _join_blocks(blocks: list, path) -> None:
-    """The scan file from its completed temporary blocks, one row group at a time
-    (nothing to do when the blocks are the scan file itself)."""
+    """The scan file from its completed temporary blocks (:func:`_scan_blocks` of a
+    chunked table), one row group at a time."""
     import pyarrow.parquet as pq
 
-    if len({id(b) for b in blocks}) == 1:
-        return
     with files.ParquetParts(path) as scan:
         for block in blocks:
             pf = pq.ParquetFile(block.path)
