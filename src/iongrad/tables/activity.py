@@ -249,22 +249,19 @@ def _frame(df, inside: _Side, outside: _Side, molal, model, convention):
             "gamma_out_model": outside.gamma,
             "gamma_in_used": g_in,
             "gamma_out_used": g_out,
-            "gamma_source": _labels(source, ["measured", "mixed", "model"]),
+            "gamma_source": categorical(source, ["measured", "mixed", "model"]),
             "ionic_strength_in_molal": inside.ionic_strength,
             "ionic_strength_out_molal": outside.ionic_strength,
-            "activity_model": _labels(np.zeros(n, dtype=np.int8), [model]),
-            "activity_convention": _labels(np.zeros(n, dtype=np.int8), [convention]),
+            "activity_model": categorical(np.zeros(n, dtype=np.int8), [model]),
+            "activity_convention": categorical(
+                np.zeros(n, dtype=np.int8), [convention]
+            ),
             "activity_valid": valid,
-            "concentration_scale_used": _labels(molal.astype(np.int8), scale_used),
+            "concentration_scale_used": categorical(molal.astype(np.int8), scale_used),
             "activity_reason": _row_reasons(inside, outside, meas_in, meas_out),
         },
         index=df.index,
     )
-
-
-def _labels(codes: np.ndarray, texts: list[str]) -> pd.Categorical:
-    """Categorical of ``texts[codes]`` (:func:`iongrad.tables.locate.categorical`)."""
-    return categorical(codes, texts)
 
 
 def _row_reasons(inside: _Side, outside: _Side, meas_in, meas_out) -> pd.Categorical:

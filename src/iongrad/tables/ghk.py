@@ -43,6 +43,7 @@ from iongrad.physics.pumpleak import (
     mullins_noda_potential,
     pump_leak,
 )
+from iongrad.tables.ljp import LJP_DOUBT
 from iongrad.tables.locate import first_text, join_by_sample, where
 from iongrad.tables.requirements import (
     Completeness,
@@ -372,7 +373,7 @@ def _ljp_doubt(df, car: _Carriers, measured, status, reason):
 
     ljp = first("ljp_status")
     doubt = (status == "ok") & measured
-    doubt &= np.isin(ljp, ["vm_ljp_uncorrected", "vm_ljp_disagrees"])
+    doubt &= np.isin(ljp, LJP_DOUBT)
     if not doubt.any():
         return status, reason
     return np.where(doubt, ljp, status), np.where(doubt, first("ljp_reason"), reason)

@@ -66,6 +66,7 @@ from iongrad.units import UnitError, parse_composition
 
 __all__ = [
     "DISAGREEMENT_MV",
+    "LJP_DOUBT",
     "LJP_SAMPLE_COLUMNS",
     "LJP_STATUS_REASONS",
     "SOLUTION_COLUMNS",
@@ -113,6 +114,11 @@ LJP_STATUS_REASONS = {
     f"than {DISAGREEMENT_MV:g} mV (LJP calculators match measured junctions within "
     "0.5 mV): check the solutions, temperature and sign",
 }
+
+
+#: The ``ljp_status`` values of a Vm whose junction potential is in doubt: a number
+#: computed from that Vm keeps its value and takes this status instead of ``ok``.
+LJP_DOUBT = ("vm_ljp_uncorrected", "vm_ljp_disagrees")
 
 
 class SolutionError(ValueError):

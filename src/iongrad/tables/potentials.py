@@ -26,7 +26,7 @@ from iongrad.physics.nernst import (
     nernst_potential,
 )
 from iongrad.tables.activity import activity_table
-from iongrad.tables.ljp import ljp_columns
+from iongrad.tables.ljp import LJP_DOUBT, ljp_columns
 from iongrad.tables.locate import categorical, concat_tables
 
 __all__ = [
@@ -118,11 +118,11 @@ def compute_potentials(
         E_act_mV=st.actr.E_mV,
         delta_act_mV=st.delta,
         driving_force_mV=st.actr.driving_force_mV,
-        flux_direction=_labels(st.actr.flux, FLUX_LABELS),
-        current_direction=_labels(st.actr.current, CURRENT_LABELS),
-        status=_labels(st.status, STATUS_LABELS),
+        flux_direction=categorical(st.actr.flux, FLUX_LABELS),
+        current_direction=categorical(st.actr.current, CURRENT_LABELS),
+        status=categorical(st.status, STATUS_LABELS),
         status_reason=_status_reasons(st.status, st.act["activity_reason"].array),
-        **{c: _text(v) for c, v in ljp.items()},
+        **ljp,
         **_driving_force_status(vm, st.status, st.actr.driving_force_mV, ljp),
     )
     # One concat instead of a column-by-column insert (much faster for small tables).
@@ -199,23 +199,6 @@ def _state(
     return _State(act, gamma_in, gamma_out, conc.E_mV, actr, delta, status)
 
 
-def _labels(codes: np.ndarray, labels) -> pd.Categorical:
-    """``labels[codes]`` as a categorical (each label stored once)."""
-    return categorical(codes, labels)
-
-
-def _text(values: np.ndarray):
-    """A text column of few distinct values as a categorical; other columns (and
-    categoricals) as they are."""
-    if isinstance(values, pd.Categorical):
-        return values
-    values = np.asarray(values)
-    if values.dtype != object:
-        return values
-    codes, uniques = pd.factorize(values)
-    return categorical(codes, uniques)
-
-
 def _status_reasons(status: np.ndarray, activity_reason) -> pd.Categorical:
     """Reason per row; an undefined gamma says why, in the activity model's words.
 
@@ -249,7 +232,7 @@ def _driving_force_status(vm, status, df_mV, ljp) -> dict[str, pd.Categorical]:
         np.isnan(vm), 1, np.where(status != OK, 2, np.where(np.isfinite(df_mV), 0, 3))
     )
     ljp_code, ljp_labels = pd.factorize(ljp["ljp_status"])
-    in_doubt = np.isin(np.asarray(ljp_labels, dtype=object), labels[4:])
+    in_doubt = np.isin(np.asarray(ljp_labels, dtype=object), LJP_DOUBT)
     doubt = (code == 0) & (ljp_code >= 0) & in_doubt[np.maximum(ljp_code, 0)]
     label = np.where(doubt, len(labels) + ljp_code, code)
     why_code, why = pd.factorize(ljp["ljp_reason"])
@@ -353,7 +336,7 @@ def temperature_scan_parts(
         part = {
             "E_conc_mV": st.E_conc,
             "E_act_mV": st.actr.E_mV,
-            "status": _labels(st.status, STATUS_LABELS),
+            "status": categorical(st.status, STATUS_LABELS),
             "activity_valid": st.act["activity_valid"].to_numpy(dtype=bool),
         }
         yield _scan_part(base.assign(**part), T, "config")
@@ -379,7 +362,7 @@ def _scan_part(pot: pd.DataFrame, T: np.ndarray, source: str) -> pd.DataFrame:
         if c == "temperature_K":
             out[c] = T
         elif c == "temperature_source":
-            out[c] = _labels(np.zeros(len(pot), dtype=np.int8), [source])
+            out[c] = categorical(np.zeros(len(pot), dtype=np.int8), [source])
         elif c in pot.columns:
             out[c] = pot[c].array
     return pd.DataFrame(out)
