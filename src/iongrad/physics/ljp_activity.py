@@ -45,7 +45,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.integrate import solve_bvp
 
-from iongrad.constants import MV_PER_V, F, R
+from iongrad.constants import thermal_voltage_mV
 from iongrad.physics import activity
 
 __all__ = [
@@ -61,7 +61,10 @@ ACTIVITY_MODELS = ("debye-huckel", "extended-debye-huckel", "davies", "truesdell
 def ln_gamma_of_ionic_strength(
     model: str, symbols, temperature_K: float
 ) -> Callable[[np.ndarray], np.ndarray]:
-    """``I -> ln gamma`` (shape (m,) -> (k, m)) of ``symbols`` under ``model``.
+    """``I -> ln gamma`` (ionic strength [mol/kg], shape (m,) -> shape (k, m)) of
+    ``symbols`` under ``model``: :func:`activity.ln_gamma_of_ionic_strength` (each
+    model's equation and reference at its function there), restricted to the
+    models whose coefficients depend on the ionic strength only.
 
     Raises
     ------
@@ -114,6 +117,16 @@ def nernst_planck_activity_ljp(
     (float, bool)
         :math:`V_L = \phi_{bath} - \phi_{pipette}` [mV], and whether the solver
         converged (NaN when not).
+
+    Notes
+    -----
+    Solves the module's equations: per ion
+    :math:`J_i = -u_i (c_i' + c_i (\ln\gamma_i)' + z_i c_i \psi')` constant, with
+    :math:`\sum_i z_i c_i = 0`, :math:`\sum_i z_i J_i = 0` and
+    :math:`V_L = (RT/F)[\psi(1) - \psi(0)]`, concentrations scaled by their largest
+    value; :math:`d\ln\gamma/dI` by a central difference of step
+    :math:`10^{-6} + 10^{-4} I` [mol/kg]. References: Planck (1890) [1]_, Marino et
+    al. (2014) [2]_, Barry (1994) [3]_ (module docstring).
     """
     cp = np.asarray(c_pipette, dtype=float)
     cb = np.asarray(c_bath, dtype=float)
@@ -161,7 +174,8 @@ def nernst_planck_activity_ljp(
     def bc(ya, yb, p):
         return np.concatenate([ya[:k] - cp, yb[others] - cb[others], [ya[k]]])
 
-    psi_end = float(ideal_ljp_mV) / (R * temperature_K / F * MV_PER_V)
+    vt = float(thermal_voltage_mV(temperature_K))  # RT/F [mV]
+    psi_end = float(ideal_ljp_mV) / vt
     x = np.linspace(0.0, 1.0, nodes)
     c0 = cp[:, None] + (cb - cp)[:, None] * x[None, :]
     y0 = np.vstack([c0, psi_end * x])
@@ -169,4 +183,4 @@ def nernst_planck_activity_ljp(
     sol = solve_bvp(rhs, bc, x, y0, p=p0, tol=tol, max_nodes=20000)
     if sol.status != 0:
         return float("nan"), False
-    return float(sol.y[k, -1]) * R * temperature_K / F * MV_PER_V, True
+    return float(sol.y[k, -1]) * vt, True
