@@ -16,7 +16,7 @@ from iongrad.physics.ljp import (
     MobilityError,
     liquid_junction_potential,
 )
-from iongrad.physics.ljp_activity import ACTIVITY_MODELS
+from iongrad.physics.ljp_activity import ACTIVITY_MODELS, ActivityModelError
 
 
 def register(sub) -> None:
@@ -116,9 +116,10 @@ def run(args: argparse.Namespace) -> int:
             else ("--pipette/--bath")
         )
         raise CLIError(f"{option}: {err}") from None
+    except ActivityModelError as err:
+        raise CLIError(f"--activity: {err}") from None
     except ValueError as err:
-        option = "--activity" if "activity model" in str(err) else "--pipette/--bath"
-        raise CLIError(f"{option}: {err}") from None
+        raise CLIError(f"--pipette/--bath: {err}") from None
     res = results[args.method]
     other = results[_other(args.method)]
     ljp = float(res.ljp_mV[0])

@@ -50,12 +50,18 @@ from iongrad.physics import activity
 
 __all__ = [
     "ACTIVITY_MODELS",
+    "ActivityModelError",
     "ln_gamma_of_ionic_strength",
     "nernst_planck_activity_ljp",
 ]
 
 #: Activity models whose coefficients depend on the ionic strength only.
 ACTIVITY_MODELS = ("debye-huckel", "extended-debye-huckel", "davies", "truesdell-jones")
+
+
+class ActivityModelError(ValueError):
+    """An activity model that cannot correct a junction, or lacks an ion's
+    parameters (the message names the model and the ions)."""
 
 
 def ln_gamma_of_ionic_strength(
@@ -68,12 +74,12 @@ def ln_gamma_of_ionic_strength(
 
     Raises
     ------
-    ValueError
+    ActivityModelError
         A model outside :data:`ACTIVITY_MODELS`, or ions without the model's
         parameters (named).
     """
     if model not in ACTIVITY_MODELS:
-        raise ValueError(
+        raise ActivityModelError(
             f"activity model {model!r} cannot correct a junction potential; "
             f"expected one of {ACTIVITY_MODELS} (their coefficients depend on the "
             "ionic strength only)"
@@ -81,7 +87,7 @@ def ln_gamma_of_ionic_strength(
     try:
         return activity.ln_gamma_of_ionic_strength(model, symbols, temperature_K)
     except ValueError as err:
-        raise ValueError(f"{err}; choose davies, which needs none") from None
+        raise ActivityModelError(f"{err}; choose davies, which needs none") from None
 
 
 def nernst_planck_activity_ljp(
