@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from iongrad.constants import celsius_to_kelvin
+from iongrad.physics.activity import DEFAULT_CONVENTION, DEFAULT_MODEL
 from iongrad.physics.nernst import (
     CURRENT_LABELS,
     FLUX_LABELS,
@@ -53,8 +54,8 @@ DRIVING_FORCE_REASONS = {
 def compute_potentials(
     df: pd.DataFrame,
     *,
-    activity_model: str = "truesdell-jones",
-    activity_convention: str = "macinnes",
+    activity_model: str = DEFAULT_MODEL,
+    activity_convention: str = DEFAULT_CONVENTION,
     activity_params: Mapping[str, Any] | None = None,
     atol_mV: float = 0.0,
     solutions: Mapping[str, str] | None = None,
@@ -153,10 +154,10 @@ def _state(
     out: pd.DataFrame,
     vm: np.ndarray,
     *,
-    activity_model: str,
-    activity_convention: str,
-    activity_params: Mapping[str, Any] | None,
-    atol_mV: float,
+    activity_model: str = DEFAULT_MODEL,
+    activity_convention: str = DEFAULT_CONVENTION,
+    activity_params: Mapping[str, Any] | None = None,
+    atol_mV: float = 0.0,
 ) -> _State:
     """Nernst and activity-corrected potentials, the driving force against ``vm``
     and the status of every row of ``out`` (a table with a RangeIndex)."""
@@ -332,7 +333,7 @@ def temperature_scan_parts(
     nan_vm = np.full(len(base), np.nan)
     for t_C in temperatures_C:
         T = np.full(len(base), float(celsius_to_kelvin(t_C)))
-        st = _state(inputs.assign(temperature_K=T), nan_vm, **_defaults(core))
+        st = _state(inputs.assign(temperature_K=T), nan_vm, **core)
         part = {
             "E_conc_mV": st.E_conc,
             "E_act_mV": st.actr.E_mV,
@@ -342,17 +343,13 @@ def temperature_scan_parts(
         yield _scan_part(base.assign(**part), T, "config")
 
 
-#: The settings of :func:`_state`, with compute_potentials' defaults.
-_STATE_SETTINGS = {
-    "activity_model": "truesdell-jones",
-    "activity_convention": "macinnes",
-    "activity_params": None,
-    "atol_mV": 0.0,
-}
-
-
-def _defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
-    return {**_STATE_SETTINGS, **settings}
+#: The settings of :func:`_state` (compute_potentials' defaults are its own).
+_STATE_SETTINGS = (
+    "activity_model",
+    "activity_convention",
+    "activity_params",
+    "atol_mV",
+)
 
 
 def _scan_part(pot: pd.DataFrame, T: np.ndarray, source: str) -> pd.DataFrame:
