@@ -285,7 +285,7 @@ def test_prediction_temperatures_set_the_temperature_figure_range(
 
 
 def test_failures_errors_first_and_message_without_repeated_prefix():
-    from iongrad.report.findings import failure_frame
+    from iongrad.report.findings import locate_failures
 
     recs = [
         {
@@ -316,7 +316,7 @@ def test_failures_errors_first_and_message_without_repeated_prefix():
             "message": "negative",
         },
     ]
-    frame = failure_frame(recs, potentials_frame("d", [("c", 300.0, 1)]))
+    frame = locate_failures(recs, potentials_frame("d", [("c", 300.0, 1)])).frame
     assert frame["row"].tolist() == [4, 9, 2]
     assert frame["severity"].tolist() == ["error", "error", "warning"]
     assert frame["message"].tolist() == ["negative", "negative", "too high"]

@@ -38,6 +38,7 @@ __all__ = [
     "validation_excerpt",
     "where",
     "write_rows_or_summary",
+    "write_summary",
 ]
 
 #: Rows a per-row companion CSV holds in full; longer tables get a summary instead.
@@ -110,14 +111,21 @@ def write_rows_or_summary(
 
     ``source`` is the results file holding every row (named by the page).
     """
-    budget = BYTE_LIMITS[_suffix(path)]
-    text = _fits(frame, ROW_LIMIT, budget)
+    text = _fits(frame, ROW_LIMIT, BYTE_LIMITS[_suffix(path)])
     if text is not None:
         files.write_text(path, text)
         return Written(path, len(frame), True)
-    text, _ = head_csv(summary(), ROW_LIMIT, budget)
+    return write_summary(path, summary(), len(frame), source)
+
+
+def write_summary(
+    path: Path, summary: pd.DataFrame, rows: int, source: str | os.PathLike
+) -> Written:
+    """Write the first rows of ``summary`` that fit the limits to ``path``: the
+    summary of ``rows`` rows that are in ``source`` (named by the page)."""
+    text, _ = head_csv(summary, ROW_LIMIT, BYTE_LIMITS[_suffix(path)])
     files.write_text(path, text)
-    return Written(path, len(frame), False, where(source))
+    return Written(path, rows, False, where(source))
 
 
 def _suffix(path: Path) -> str:
@@ -160,15 +168,21 @@ def sample_status_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def failure_digest(frame: pd.DataFrame, examples: int | None = None) -> pd.DataFrame:
+def failure_digest(
+    frame: pd.DataFrame, examples: int | None = None, counts=None
+) -> pd.DataFrame:
     """Failures counted per (severity, rule, column), with the first ``examples``
     (default :data:`FAILURE_EXAMPLES`) of each: columns severity, rule, column,
     count, then the example's sample, ion, file, row, value and message. ``frame`` is
-    :func:`iongrad.report.findings.failure_frame` (errors first, in row order)."""
+    :attr:`iongrad.report.findings.Failures.frame` (errors first, in row order);
+    ``counts``, per row of it, the failures of its key when ``frame`` holds only
+    some of them (else they are counted in ``frame``)."""
     n = FAILURE_EXAMPLES if examples is None else examples
     keys = ["severity", "rule", "column"]
     key = frame[keys].astype(str)
-    count = key.groupby(keys, sort=False)["rule"].transform("size")
+    if counts is None:
+        counts = key.groupby(keys, sort=False)["rule"].transform("size").to_numpy()
+    count = pd.Series(counts, index=frame.index)
     rank = key.groupby(keys, sort=False).cumcount()
     keep = (rank < n).to_numpy()
     out = frame.loc[keep].copy()

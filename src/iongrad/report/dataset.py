@@ -28,7 +28,7 @@ from iongrad.constants import celsius_to_kelvin, kelvin_to_celsius
 from iongrad.report import companions, ladder, plots, style
 from iongrad.report.changes import Changes, build_snapshot, compare, keep_snapshot
 from iongrad.report.directions import NO_VM, WITHIN_NOISE
-from iongrad.report.findings import failure_frame, rule_groups
+from iongrad.report.findings import Failures, locate_failures, rule_groups
 from iongrad.report.formats import fmt_pm, fmt_temp_C
 from iongrad.report.ljp import corrected_vm, ljp_section
 from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _write_csv
@@ -695,28 +695,30 @@ def _copy_companions(res: DatasetResults, output: Path) -> dict[str, str | None]
 
 
 def _failures_companion(
-    res: DatasetResults, frame: pd.DataFrame, output: Path
+    res: DatasetResults, failures: Failures, output: Path
 ) -> companions.Written | None:
     """``_failures.csv`` when the failures overflow the page: every failure up to
     the companions' limit, else their counts per rule and column with the first
     examples; the rest are in failures.parquet (when the gate wrote one) or
     validation.json."""
-    if len(frame) <= MAX_TABLE_ROWS:
+    if failures.total <= MAX_TABLE_ROWS:
         return None
     source = res.failures_parquet or res.results_dir / "validation.json"
-    return companions.write_rows_or_summary(
-        files.companion(output, "_failures.csv"),
-        frame,
-        lambda: companions.failure_digest(frame),
-        source,
-    )
+    path = files.companion(output, "_failures.csv")
+
+    def digest() -> pd.DataFrame:
+        return companions.failure_digest(failures.frame, counts=failures.key_counts)
+
+    if failures.complete:
+        return companions.write_rows_or_summary(path, failures.frame, digest, source)
+    return companions.write_summary(path, digest(), failures.total, source)
 
 
-def _failure_records(res: DatasetResults) -> pd.DataFrame | list:
-    """Every failure: the table of failures.parquet, else validation.json's list
-    (or its warnings, when it keeps them apart)."""
+def _failure_source(res: DatasetResults):
+    """Every failure: failures.parquet (its path), else validation.json's list (or
+    its warnings, when it keeps them apart)."""
     if res.failures_parquet is not None:
-        return pd.read_parquet(res.failures_parquet)
+        return res.failures_parquet
     val = res.validation or {}
     failures = list(val.get("failures") or [])
     if not failures and isinstance(val.get("warnings"), list):
@@ -726,10 +728,22 @@ def _failure_records(res: DatasetResults) -> pd.DataFrame | list:
 
 def _validation_section(res: DatasetResults, output: Path) -> dict[str, Any]:
     """Validation counts, the rejected rows (with sample and ion), the warnings
-    grouped by rule, and links to the copies of the validation files."""
+    grouped by rule, and links to the copies of the validation files.
+
+    Above the companions' row limit only the failures the page and the digest
+    show are located and kept (:func:`iongrad.report.findings.locate_failures`);
+    every count is over all of them."""
     val = res.validation or {}
-    frame = failure_frame(_failure_records(res), res.potentials, res.rejected_csv)
-    written = _failures_companion(res, frame, output)
+    failures = locate_failures(
+        _failure_source(res),
+        res.potentials,
+        res.rejected_csv,
+        limit=companions.ROW_LIMIT,
+        first=MAX_TABLE_ROWS,
+        examples=companions.FAILURE_EXAMPLES,
+    )
+    frame = failures.frame
+    written = _failures_companion(res, failures, output)
     href = _href(written.path, output) if written else None
     label = "failures counted per rule and column, with the first examples of each"
     errors = frame[frame["severity"].astype(str) != "warning"].reset_index(drop=True)
@@ -740,13 +754,13 @@ def _validation_section(res: DatasetResults, output: Path) -> dict[str, Any]:
         caption="Rejected rows (not in any number of this report)",
         csv_href=href,
     )
+    rejected_table.total_rows = failures.errors
     tables = [rejected_table]
-    warnings = frame["severity"].astype(str) == "warning"
     # the warning tables share the page's table cap when the failures overflow it
-    rules = max(1, frame.loc[warnings, "rule"].astype(str).nunique())
+    rules = max(1, sum(1 for severity, _ in failures.rules if severity == "warning"))
     shown = max(5, MAX_TABLE_ROWS // rules) if written else None
     warning_groups = []
-    for k, g in enumerate(rule_groups(frame, shown=shown)):
+    for k, g in enumerate(rule_groups(failures, shown=shown)):
         table = frame_table(
             g.frame,
             _FAILURE_COLUMNS,
@@ -777,12 +791,12 @@ def _validation_section(res: DatasetResults, output: Path) -> dict[str, Any]:
         "rows_rejected": val.get("rows_rejected"),
         "validation_mode": val.get("mode"),
         "validation_ok": val.get("ok"),
-        "n_warnings": _warnings(res.validation)[0] or int(warnings.sum()),
-        "n_errors": len(errors),
-        "n_failures": len(frame),
+        "n_warnings": _warnings(res.validation)[0] or failures.warnings,
+        "n_errors": failures.errors,
+        "n_failures": failures.total,
         "rejected_table": rejected_table,
         "rejected_rows": [_row_words(r) for r in first.iloc[:8].itertuples()],
-        "n_rejected_rows": len(first),
+        "n_rejected_rows": failures.error_rows,
         "warning_groups": warning_groups,
         "failures_href": href,
         "failures_label": label if written and not written.full else "",

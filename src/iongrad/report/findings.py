@@ -10,6 +10,7 @@ rule concerns, and their first rows behind a click.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-__all__ = ["FAILURE_KEYS", "RuleGroup", "failure_frame", "rule_groups"]
+__all__ = ["FAILURE_KEYS", "Failures", "RuleGroup", "locate_failures", "rule_groups"]
 
 #: Columns of a failure record, in table order.
 FAILURE_KEYS = (
@@ -104,66 +106,216 @@ def _short_messages(frame: pd.DataFrame) -> pd.Series:
     return short.where(short.notna(), messages)
 
 
-def failure_frame(
-    records, pot: pd.DataFrame, rejected: Path | None = None
-) -> pd.DataFrame:
-    """The failures of validation.json (a list of records, or the table of a
-    failures.parquet) with the sample and ion of their row; errors first, each
-    severity in source-row order."""
-    cols = list(FAILURE_KEYS)
-    if records is None or not len(records):
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
-    if isinstance(records, pd.DataFrame):
-        frame = records.reset_index(drop=True)
-    else:
-        rows = [r if isinstance(r, dict) else {"message": str(r)} for r in records]
-        frame = pd.DataFrame(rows)
-    for c in cols:
-        if c not in frame:
-            frame[c] = None
-    frame = frame[cols].astype(object).where(frame[cols].notna(), None)
+@dataclass
+class Failures:
+    """A dataset's failures: every one counted, the ones a report shows located.
+
+    ``frame`` holds the failures kept (columns :data:`FAILURE_KEYS`; every failure,
+    or above ``limit`` of :func:`locate_failures` the first ones of each rule and
+    key), errors first and each severity in source-row order, with the sample and
+    the ion of their row and the message without the prefix it repeats. The counts
+    are over every failure: ``rules`` and ``samples`` per (severity, rule) in order
+    of first appearance, ``key_counts`` per row of ``frame`` the failures of its
+    (severity, rule, column).
+    """
+
+    frame: pd.DataFrame
+    total: int
+    warnings: int
+    error_rows: int
+    rules: dict[tuple[str, str], int]
+    samples: dict[tuple[str, str], list[str]]
+    key_counts: np.ndarray
+
+    @property
+    def errors(self) -> int:
+        """Failures that are not warnings (their rows were rejected)."""
+        return self.total - self.warnings
+
+    @property
+    def complete(self) -> bool:
+        """Whether ``frame`` holds every failure."""
+        return len(self.frame) == self.total
+
+
+def locate_failures(
+    source,
+    pot: pd.DataFrame,
+    rejected: Path | None = None,
+    *,
+    limit: int | None = None,
+    first: int = 0,
+    examples: int = 0,
+) -> Failures:
+    """The failures of validation.json (a list of records) or of a failures.parquet
+    (its path, or its table) with the sample and ion of their row, counted.
+
+    With more than ``limit`` failures, only those a report can show are kept and
+    located in full: the first ``first`` errors, the first ``first`` of each
+    (severity, rule), the first ``examples`` of each (severity, rule, column), the
+    first row of each of the first eight rejected rows and each rule's first
+    message; the counts are still over every failure. A failures.parquet's values
+    and messages (a big table has a million) are then read for the kept rows and
+    the rows whose sample only the message names; the other columns are a code
+    per row.
+    """
+    frame, parquet = _slim(source)
+    n = len(frame)
+    if n == 0:
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in FAILURE_KEYS})
+        return Failures(empty, 0, 0, 0, {}, {}, np.zeros(0, np.int64))
     row = pd.to_numeric(frame["row"], errors="coerce")
+    rank = frame["severity"].map({"error": 0, "warning": 1}).fillna(2)
+    order = np.lexsort((row.fillna(np.inf).to_numpy(), rank.to_numpy()))
     keys = pd.DataFrame({"source_file": frame["file"].astype(str), "source_row": row})
     owners = _owner_rows(pot, rejected, row.dropna().unique())
     found = keys.merge(owners, on=["source_file", "source_row"], how="left")
     known = found["sample_id"].notna().to_numpy()
-    in_message = np.full(len(frame), None, dtype=object)
+    sample = found["sample_id"].to_numpy(dtype=object, copy=True)
+    ion = np.where(known, found["ion"].to_numpy(dtype=object), None)
     if not known.all():  # a sample-level message names its sample
-        named = _texts(frame["message"][~known]).to_pandas()
+        unknown = np.flatnonzero(~known)
+        named = _texts(pd.Series(_column_at(frame, parquet, "message", unknown)))
+        named = named.to_pandas()
         found_in = named.str.extract(_SAMPLE_IN_MESSAGE.pattern, expand=False)
-        in_message[~known] = found_in.to_numpy(dtype=object)
-    frame["sample_id"] = np.where(known, found["sample_id"], in_message)
-    frame["ion"] = np.where(known, found["ion"], None)
-    frame[["sample_id", "ion"]] = frame[["sample_id", "ion"]].astype(object)
-    frame[["sample_id", "ion"]] = frame[["sample_id", "ion"]].where(
-        frame[["sample_id", "ion"]].notna(), None
+        sample[unknown] = found_in.to_numpy(dtype=object)
+    frame["sample_id"], frame["ion"] = sample, ion
+    located = frame[["sample_id", "ion"]].astype(object)
+    frame[["sample_id", "ion"]] = located.where(located.notna(), None)
+
+    ordered = frame.iloc[order].reset_index(drop=True)
+    severity = ordered["severity"].astype(str)
+    warning = (severity == "warning").to_numpy()
+    rule = ordered["rule"].astype(str)
+    by_rule = pd.DataFrame({"severity": severity, "rule": rule})
+    rule_rank = by_rule.groupby(["severity", "rule"], sort=False).cumcount()
+    key = ordered[["severity", "rule", "column"]].astype(str)
+    key_group = key.groupby(list(key.columns), sort=False)
+    key_counts = key_group["rule"].transform("size").to_numpy()
+    pairs = ordered.loc[~warning, ["file", "row"]]
+    first_of_pair = ~pairs.duplicated().to_numpy()
+
+    keep = np.ones(n, dtype=bool)
+    if limit is not None and n > limit:
+        keep = np.array(rule_rank < first) | np.array(key_group.cumcount() < examples)
+        error_rank = np.cumsum(~warning) - 1
+        keep |= ~warning & (error_rank < first)
+        firsts = np.flatnonzero(~warning)[first_of_pair][:8]
+        keep[firsts] = True
+        has_message = _column_at(frame, parquet, "message", None, valid=True)[order]
+        with_message = by_rule[has_message]
+        keep[with_message.drop_duplicates().index.to_numpy()] = True
+    kept = ordered.loc[keep].reset_index(drop=True)
+    for column in ("value", "message"):
+        if column not in kept:
+            kept[column] = _column_at(frame, parquet, column, order[keep])
+    kept = kept[list(FAILURE_KEYS)]
+    kept["message"] = _short_messages(kept)
+
+    counts = by_rule.value_counts(sort=False)
+    named_samples = by_rule.assign(sample=ordered["sample_id"]).dropna()
+    named_samples = named_samples.astype(str).drop_duplicates()
+    samples = {
+        k: g.tolist()
+        for k, g in named_samples.groupby(["severity", "rule"], sort=False)["sample"]
+    }
+    return Failures(
+        frame=kept,
+        total=n,
+        warnings=int(warning.sum()),
+        error_rows=int(first_of_pair.sum()),
+        rules={k: int(v) for k, v in counts.items()},
+        samples=samples,
+        key_counts=key_counts[keep],
     )
-    frame["message"] = _short_messages(frame)
-    rank = frame["severity"].map({"error": 0, "warning": 1}).fillna(2)
-    order = np.lexsort((row.fillna(np.inf).to_numpy(), rank.to_numpy()))
-    return frame.iloc[order].reset_index(drop=True)
+
+
+def _slim(source) -> tuple[pd.DataFrame, pq.ParquetFile | None]:
+    """The failures as a frame of object columns (None where missing) and, for a
+    failures.parquet, the file: its ``value`` and ``message`` columns are then left
+    out of the frame, to be read for the rows that need them."""
+    parquet = None
+    if isinstance(source, (str, os.PathLike)):
+        parquet = pq.ParquetFile(source)
+        names = parquet.schema_arrow.names
+        wanted = [k for k in FAILURE_KEYS if k in names and k not in _TEXTS]
+        frame = parquet.read(columns=wanted).to_pandas()
+    elif source is None:
+        frame = pd.DataFrame()
+    elif isinstance(source, pd.DataFrame):
+        frame = source.reset_index(drop=True)
+    else:
+        rows = [r if isinstance(r, dict) else {"message": str(r)} for r in source]
+        frame = pd.DataFrame(rows)
+    cols = [c for c in FAILURE_KEYS if parquet is None or c not in _TEXTS]
+    for c in cols:
+        if c not in frame:
+            frame[c] = None
+    return frame[cols].astype(object).where(frame[cols].notna(), None), parquet
+
+
+#: The columns of a failures.parquet read only for the rows that need them.
+_TEXTS = ("value", "message")
+#: Rows of a failures.parquet read at a time for their values and messages.
+_BATCH_ROWS = 65_536
+
+
+def _column_at(
+    frame: pd.DataFrame,
+    parquet: pq.ParquetFile | None,
+    column: str,
+    at: np.ndarray | None,
+    *,
+    valid: bool = False,
+) -> np.ndarray:
+    """``column`` at the rows ``at`` (all when None) of the failures, as objects
+    (None where missing); with ``valid``, whether each row has a value. A
+    failures.parquet is read :data:`_BATCH_ROWS` rows at a time, keeping only the
+    rows asked for."""
+    n = len(frame)
+    at = np.arange(n) if at is None else np.asarray(at, dtype=np.int64)
+    if parquet is None:
+        values = frame[column].to_numpy(dtype=object)[at]
+        return pd.notna(values) if valid else values
+    if column not in parquet.schema_arrow.names:
+        return np.zeros(len(at), bool) if valid else np.full(len(at), None, object)
+    out = np.empty(len(at), dtype=bool if valid else object)
+    where = np.argsort(at, kind="stable")
+    wanted = at[where]
+    start = 0
+    for batch in parquet.iter_batches(batch_size=_BATCH_ROWS, columns=[column]):
+        stop = start + batch.num_rows
+        lo, hi = np.searchsorted(wanted, [start, stop])
+        if hi > lo:
+            part = batch.column(0).take(pa.array(wanted[lo:hi] - start))
+            if valid:
+                out[where[lo:hi]] = part.is_valid().to_numpy(zero_copy_only=False)
+            else:
+                out[where[lo:hi]] = np.asarray(part.to_pylist(), dtype=object)
+        start = stop
+    return out
 
 
 _SAMPLE_IN_MESSAGE = re.compile(r"\(sample '([^']*)'")
 
 
 def rule_groups(
-    frame: pd.DataFrame, severity: str = "warning", shown: int | None = None
+    failures: Failures, severity: str = "warning", shown: int | None = None
 ) -> list[RuleGroup]:
     """The failures of one severity grouped by rule, most frequent rule first; each
-    group's ``frame`` holds its first ``shown`` failures (all when None), its count
-    and samples are over all of them."""
+    group's ``frame`` holds its first ``shown`` failures (all kept when None), its
+    count and samples are over every failure of the rule."""
+    frame = failures.frame
     part = frame[frame["severity"].astype(str) == severity]
     groups = []
     for rule, rows in part.groupby(part["rule"].astype(str), sort=False):
-        samples = [str(s) for s in rows["sample_id"].dropna().astype(str).unique()]
         first = rows["message"].dropna()
         groups.append(
             RuleGroup(
                 rule=rule,
                 severity=severity,
-                count=len(rows),
-                samples=samples,
+                count=failures.rules[(severity, rule)],
+                samples=failures.samples.get((severity, rule), []),
                 frame=rows.iloc[:shown].reset_index(drop=True),
                 message=_rule_text(str(first.iloc[0])) if len(first) else "",
             )
