@@ -48,6 +48,7 @@ __all__ = [
     "COMPARED_COLUMNS",
     "N_BUCKETS",
     "SAMPLE_COMPARED_COLUMNS",
+    "SNAPSHOT_COLUMNS",
     "TRACKED_ROWS",
     "Changes",
     "Snapshot",
@@ -86,6 +87,8 @@ LEGACY_FILES = ("potentials.parquet", "samples.parquet")
 _FORMAT = 1
 _KEYS = ["sample_id", "ion", "quantity", "k"]
 _GROUP_KEYS = ["cell_type", "temperature_K", "ion"]
+#: Columns of the potentials table a snapshot reads (and every ``*_status``).
+SNAPSHOT_COLUMNS = ("sample_id", *_GROUP_KEYS, *COMPARED_COLUMNS)
 #: A fixed text whose hash is kept: when the hash function changes, fingerprints and
 #: the tracked subset are not compared (they would all differ).
 _PROBE = "iongrad what-changed probe"

@@ -26,9 +26,20 @@ import pandas as pd
 from iongrad import __version__, files
 from iongrad.constants import celsius_to_kelvin, kelvin_to_celsius
 from iongrad.report import companions, ladder, plots, style
-from iongrad.report.changes import Changes, build_snapshot, compare, keep_snapshot
+from iongrad.report.changes import (
+    SNAPSHOT_COLUMNS,
+    Changes,
+    build_snapshot,
+    compare,
+    keep_snapshot,
+)
 from iongrad.report.directions import NO_VM, WITHIN_NOISE
-from iongrad.report.findings import Failures, locate_failures, rule_groups
+from iongrad.report.findings import (
+    OWNER_COLUMNS,
+    Failures,
+    locate_failures,
+    rule_groups,
+)
 from iongrad.report.formats import fmt_pm, fmt_temp_C
 from iongrad.report.ljp import corrected_vm, ljp_section
 from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _write_csv
@@ -36,6 +47,7 @@ from iongrad.report.results import DatasetResults, load_results, scan_means
 from iongrad.report.samples import SampleUse, group_figures, sample_use
 from iongrad.report.tables import (
     MAX_TABLE_ROWS,
+    POTENTIALS_SUMMARY_COLUMNS,
     SUMMARY_COLUMNS,
     Cell,
     Column,
@@ -45,7 +57,11 @@ from iongrad.report.tables import (
     potentials_summary,
     summary_by_group,
 )
-from iongrad.report.validity import permeability_ratios, validity_checks
+from iongrad.report.validity import (
+    CHECKED_COLUMNS,
+    permeability_ratios,
+    validity_checks,
+)
 
 __all__ = ["MAX_GROUP_TABLES", "render_dataset_report"]
 
@@ -347,15 +363,23 @@ def render_dataset_report(
         When ``potentials.parquet`` is missing or lacks a contract column.
     """
     output = Path(output)
-    res = load_results(results_dir)
+    res = load_results(
+        results_dir,
+        columns=_WHOLE_TABLE_COLUMNS,
+        above=companions.ROW_LIMIT,
+        head=MAX_TABLE_ROWS,
+    )
     pot = res.potentials
-    pot["temperature_C"] = kelvin_to_celsius(pot["temperature_K"].to_numpy(float))
+    for frame in (pot, res.head):
+        frame["temperature_C"] = kelvin_to_celsius(
+            frame["temperature_K"].to_numpy(float)
+        )
     atol = _tolerance(config, res.provenance)
     use = sample_use(res.samples)
     used = _used_rows(pot, use)
     groups = group_figures(use.predictions())
     summary, potentials_section = _potentials_section(
-        pot, used, groups, atol or 0.0, output, res.results_dir
+        pot, res.head, used, groups, atol or 0.0, output, res.results_dir
     )
     validation_section = _validation_section(res, output)
     temperatures_K = [float(celsius_to_kelvin(float(t))) for t in temperatures_C]
@@ -395,6 +419,38 @@ def render_dataset_report(
 _USED_COLUMNS = tuple(
     dict.fromkeys(
         (*SUMMARY_COLUMNS, *plots.TEMPERATURE_COLUMNS, *plots.ACTIVITY_COLUMNS)
+    )
+)
+
+
+#: Columns of the potentials table the page header reads.
+_OVERVIEW_COLUMNS = (
+    "sample_id",
+    "cell_type",
+    "temperature_K",
+    "status",
+    "activity_valid",
+    "activity_model",
+    "activity_convention",
+)
+#: Columns of the potentials table that give the Donnan figure its measured c_in.
+_DONNAN_MEASURED = ["sample_id", "ion", "c_in_mM"]
+
+#: Columns of potentials.parquet read over every row of a table whose rows are not
+#: written out (more than the companions' row limit): what the summaries, figures,
+#: validity checks, validation section (the rows' samples) and the snapshot read.
+#: The page's table of the first rows is read apart, with every column.
+_WHOLE_TABLE_COLUMNS = tuple(
+    dict.fromkeys(
+        (
+            *_USED_COLUMNS,
+            *POTENTIALS_SUMMARY_COLUMNS,
+            *_OVERVIEW_COLUMNS,
+            *CHECKED_COLUMNS,
+            *OWNER_COLUMNS,
+            *SNAPSHOT_COLUMNS,
+            *_DONNAN_MEASURED,
+        )
     )
 )
 
@@ -462,6 +518,7 @@ def _activity_check(pot: pd.DataFrame) -> pd.Series:
 
 def _potentials_section(
     pot: pd.DataFrame,
+    head: pd.DataFrame,
     used: pd.DataFrame,
     groups: pd.DataFrame,
     atol_mV: float,
@@ -489,7 +546,7 @@ def _potentials_section(
     )
     files.write_text(csv_summary, text)
     group_tables, groups_left_out = _group_tables(summary, groups)
-    shown = pot.iloc[:MAX_TABLE_ROWS].copy()
+    shown = head.iloc[:MAX_TABLE_ROWS].copy()
     shown["activity_check"] = _activity_check(shown)
     detail = frame_table(
         shown,
@@ -897,7 +954,5 @@ def _donnan_used(donnan: pd.DataFrame | None, pot: pd.DataFrame, use: SampleUse)
     keys = [k for k in ("sample_id", "ion") if k in donnan.columns]
     if len(keys) < 2:
         return donnan
-    measured = pot[["sample_id", "ion", "c_in_mM"]].drop_duplicates(
-        ["sample_id", "ion"]
-    )
+    measured = pot[_DONNAN_MEASURED].drop_duplicates(["sample_id", "ion"])
     return donnan.merge(measured, on=keys, how="left")

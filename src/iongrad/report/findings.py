@@ -21,7 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-__all__ = ["FAILURE_KEYS", "Failures", "RuleGroup", "locate_failures", "rule_groups"]
+__all__ = [
+    "FAILURE_KEYS",
+    "OWNER_COLUMNS",
+    "Failures",
+    "RuleGroup",
+    "locate_failures",
+    "rule_groups",
+]
 
 #: Columns of a failure record, in table order.
 FAILURE_KEYS = (
@@ -49,6 +56,10 @@ class RuleGroup:
     message: str
 
 
+#: Columns of the potentials table that give a failure's row its sample and ion.
+OWNER_COLUMNS = ("source_file", "source_row", "sample_id", "ion")
+
+
 def _owner_rows(pot: pd.DataFrame, rejected: Path | None, wanted) -> pd.DataFrame:
     """(source_file, source_row, sample_id, ion) of the results' rows whose source
     row is one of ``wanted``: the potentials first, then rejected.csv; the first
@@ -57,8 +68,7 @@ def _owner_rows(pot: pd.DataFrame, rejected: Path | None, wanted) -> pd.DataFram
     if {"source_file", "source_row"} <= set(pot.columns):
         rows = pd.to_numeric(pot["source_row"], errors="coerce").to_numpy(float)
         # only the four columns of the rows wanted, not a copy of every column
-        keys = ["source_file", "source_row", "sample_id", "ion"]
-        frames.append(pot.loc[np.isin(rows, wanted), keys])
+        frames.append(pot.loc[np.isin(rows, wanted), list(OWNER_COLUMNS)])
     if rejected is not None and rejected.is_file():
         try:
             rej = pd.read_csv(rejected, dtype=str, keep_default_na=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,12 +91,15 @@ class ResultsError(ValueError):
 class DatasetResults:
     """Everything the dataset report shows, as read from ``results_dir``.
 
+    ``potentials`` may hold only the columns read over every row (see
+    :func:`load_results`); ``head`` is its first rows with every column.
     ``missing`` lists the optional files that were absent, with what that means.
     ``temperature_scan`` is the scan's path: it is read by :func:`scan_means`.
     """
 
     results_dir: Path
     potentials: pd.DataFrame
+    head: pd.DataFrame | None = None
     samples: pd.DataFrame | None = None
     donnan: pd.DataFrame | None = None
     temperature_scan: Path | None = None
@@ -123,30 +127,67 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise ResultsError(f"{path}: not valid JSON ({err})") from None
 
 
-def _read_potentials(path: Path) -> pd.DataFrame:
-    """potentials.parquet with its repeated texts (dataset, cell type, ion, source
-    file, ...) as categoricals: a code per row instead of a string, for tables of
+def _read_potentials(
+    path: Path, columns: list[str] | None = None, rows: int | None = None
+) -> pd.DataFrame:
+    """potentials.parquet (its ``columns``, all when None; its first ``rows`` rows,
+    all when None) with its repeated texts (dataset, cell type, ion, source file,
+    ...) as categoricals: a code per row instead of a string, for tables of
     millions of rows. ``sample_id``, nearly one text per sample, is read as text.
     The categories are sorted (parquet keeps them in order of appearance), so that
-    a grouping by them sorts as by the texts."""
-    source = pq.ParquetFile(path)
-    names = [c for c in source.schema_arrow.names if c != "sample_id"]
-    coded = _text_columns(source, names)
-    table = pq.read_table(path, read_dictionary=coded)
+    a grouping by them sorts as by the texts. Direction and status codes become
+    labels, and a table without ``vm_mV`` gets it, empty."""
+    names = pq.ParquetFile(path).schema_arrow.names
+    if columns is not None:
+        names = [c for c in names if c in columns]
+    coded = _text_columns(pq.ParquetFile(path), [c for c in names if c != "sample_id"])
+    source = pq.ParquetFile(path, read_dictionary=coded)
+    if rows is None:
+        table = source.read(columns=names)
+    else:
+        batches = source.iter_batches(batch_size=max(rows, 1), columns=names)
+        first = next(batches, None)
+        table = (
+            pa.Table.from_batches([first])
+            if first is not None
+            else source.schema_arrow.empty_table().select(names)
+        ).slice(0, rows)
     pot = table.to_pandas(self_destruct=True, split_blocks=True)
     for c in coded:
         values = pot[c].array
         pot[c] = categorical(values.codes, values.categories)
+    absent = [c for c in REQUIRED_POTENTIAL_COLUMNS if c not in pot.columns]
+    if absent:
+        raise ResultsError(f"{path}: missing column(s) {', '.join(absent)}")
+    pot = pot.reset_index(drop=True)
+    pot["flux_direction"] = _labels(pot["flux_direction"], FLUX_LABELS)
+    pot["current_direction"] = _labels(pot["current_direction"], CURRENT_LABELS)
+    pot["status"] = _labels(pot["status"], STATUS_LABELS)
+    if "vm_mV" not in pot.columns:
+        pot["vm_mV"] = np.nan
     return pot
 
 
-def load_results(results_dir: str | os.PathLike) -> DatasetResults:
+def load_results(
+    results_dir: str | os.PathLike,
+    *,
+    columns: Sequence[str] | None = None,
+    above: int = 0,
+    head: int = 0,
+) -> DatasetResults:
     """Read a dataset's results directory.
 
     Parameters
     ----------
     results_dir : path
         ``results/<dataset>/`` as written by the pipeline.
+    columns : sequence of str, optional
+        With ``above``: of a potentials table of more than ``above`` rows, read
+        only these columns (those required, and every ``*_status`` column, always)
+        over every row; its first ``head`` rows are read with every column
+        (``DatasetResults.head``). A table of millions of rows is not held whole.
+    head : int
+        Rows of ``DatasetResults.head`` (the first rows, every column).
 
     Returns
     -------
@@ -163,18 +204,17 @@ def load_results(results_dir: str | os.PathLike) -> DatasetResults:
         raise ResultsError(
             f"{pot_path}: missing; the report needs the potentials table"
         )
-    pot = _read_potentials(pot_path)
-    absent = [c for c in REQUIRED_POTENTIAL_COLUMNS if c not in pot.columns]
-    if absent:
-        raise ResultsError(f"{pot_path}: missing column(s) {', '.join(absent)}")
-    pot = pot.reset_index(drop=True)
-    pot["flux_direction"] = _labels(pot["flux_direction"], FLUX_LABELS)
-    pot["current_direction"] = _labels(pot["current_direction"], CURRENT_LABELS)
-    pot["status"] = _labels(pot["status"], STATUS_LABELS)
-    if "vm_mV" not in pot.columns:
-        pot["vm_mV"] = np.nan
-    res = DatasetResults(results_dir=root, potentials=pot)
-    for name, attr, what, columns in (
+    source = pq.ParquetFile(pot_path)
+    if columns is not None and source.metadata.num_rows > above:
+        wanted = {*REQUIRED_POTENTIAL_COLUMNS, *columns}
+        wanted |= {c for c in source.schema_arrow.names if c.endswith("_status")}
+        pot = _read_potentials(pot_path, sorted(wanted))
+        first = _read_potentials(pot_path, rows=head)
+    else:
+        pot = _read_potentials(pot_path)
+        first = pot.iloc[:head]
+    res = DatasetResults(results_dir=root, potentials=pot, head=first)
+    for name, attr, what, drawn in (
         ("samples.parquet", "samples", "Donnan and GHK predictions are not shown",
          None),
         ("donnan.parquet", "donnan", "Donnan intracellular concentrations not shown",
@@ -182,10 +222,10 @@ def load_results(results_dir: str | os.PathLike) -> DatasetResults:
     ):  # fmt: skip
         path = root / name
         if path.is_file():
-            if columns is not None:  # a row per sample and ion: only what is drawn
+            if drawn is not None:  # a row per sample and ion: only what is drawn
                 names = pq.ParquetFile(path).schema_arrow.names
-                columns = [c for c in columns if c in names]
-            frame = pd.read_parquet(path, columns=columns)
+                drawn = [c for c in drawn if c in names]
+            frame = pd.read_parquet(path, columns=drawn)
             setattr(res, attr, frame.reset_index(drop=True))
         else:
             res.missing.append(f"{name} is missing: {what}.")

@@ -36,6 +36,7 @@ from iongrad.report.formats import (
 
 __all__ = [
     "MAX_TABLE_ROWS",
+    "POTENTIALS_SUMMARY_COLUMNS",
     "SUMMARY_COLUMNS",
     "Cell",
     "Column",
@@ -365,6 +366,18 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
 
 #: Columns :func:`potentials_summary` describes (mean, SD, min, max of finite values).
 _DESCRIBED = ("E_conc_mV", "E_act_mV", "delta_act_mV", "driving_force_mV", "vm_mV")
+#: Columns :func:`potentials_summary` reads.
+POTENTIALS_SUMMARY_COLUMNS = (
+    "cell_type",
+    "temperature_K",
+    "ion",
+    "valence",
+    "status",
+    "activity_valid",
+    *_DESCRIBED,
+    "c_in_mM",
+    "c_out_mM",
+)
 
 
 def potentials_summary(pot: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from iongrad.report.formats import fmt_mV, fmt_pm
 from iongrad.report.ljp import ljp_counts
 from iongrad.tables.ljp import DISAGREEMENT_MV
 
-__all__ = ["Check", "permeability_ratios", "validity_checks"]
+__all__ = ["CHECKED_COLUMNS", "Check", "permeability_ratios", "validity_checks"]
 
 #: How each state reads in the box.
 STATE_TEXT = {
@@ -59,6 +59,18 @@ def _counts(values: pd.Series) -> dict[str, int]:
 
 #: Per-sample LJP columns of the potentials table (:mod:`iongrad.tables.ljp`).
 _LJP_KEYS = ("ljp_source", "ljp_status", "ljp_reason")
+#: Columns of the potentials table the checks read, over every row.
+CHECKED_COLUMNS = (
+    "sample_id",
+    "vm_mV",
+    "ljp_corrected",
+    *_LJP_KEYS,
+    "activity_model",
+    "activity_valid",
+    "gamma_source",
+    "ionic_strength_in_molal",
+    "ionic_strength_out_molal",
+)
 
 
 def _plural(n: int, word: str) -> str:

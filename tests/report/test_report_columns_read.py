@@ -1,0 +1,105 @@
+"""A big table's report reads some columns over every row: it must say the same.
+
+Above the companions' row limit the report reads potentials.parquet's every row
+only in the columns its summaries, figures, checks, validation section and snapshot
+read (and the first rows in every column). Each example dataset, through the
+pipeline's jobs and rendered with a row limit that makes it "big", gives the same
+files as when every column is read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from iongrad.pipeline import config as cfgmod
+from iongrad.pipeline import jobs
+from iongrad.report import companions, dataset, render_dataset_report
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = cfgmod.resolve(cfgmod.load(REPO / "config" / "config.yaml"))
+
+
+def _results(name: str, out: Path) -> Path:
+    """The example dataset ``name`` through validation, potentials and samples."""
+    res = out / name
+    jobs.validate_job(
+        raw=CONFIG["datasets"][name]["path"],
+        dataset=name,
+        mode="lenient",
+        validation_json=str(res / "validation.json"),
+        rejected_csv=str(res / "rejected.csv"),
+        measurements=str(res / "measurements.parquet"),
+    )
+    jobs.potentials_job(
+        measurements=str(res / "measurements.parquet"),
+        validation_json=str(res / "validation.json"),
+        potentials=str(res / "potentials.parquet"),
+        temperature_scan_path=str(res / "temperature_scan.parquet"),
+        activity=CONFIG["activity"],
+        driving_force=CONFIG["driving_force"],
+        temperatures_C=CONFIG["temperatures_C"],
+        ljp=cfgmod.ljp_settings(CONFIG, name),
+    )
+    jobs.samples_job(
+        potentials=str(res / "potentials.parquet"),
+        samples=str(res / "samples.parquet"),
+        donnan_path=str(res / "donnan.parquet"),
+        donnan=CONFIG["donnan"],
+        ghk=CONFIG["ghk"],
+    )
+    return res
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG["datasets"]))
+def test_a_big_tables_report_reading_some_columns_equals_reading_all(
+    tmp_path, monkeypatch, name
+):
+    monkeypatch.chdir(REPO)
+    res = _results(name, tmp_path / "results")
+    monkeypatch.setattr(companions, "ROW_LIMIT", 5)
+    settings = cfgmod.dataset_settings(CONFIG, name)
+
+    def render(kept: str) -> dict[str, bytes]:
+        # the same paths each time (the page names them), moved aside after
+        folder = tmp_path / "reports"
+        render_dataset_report(
+            dataset=name,
+            results_dir=res,
+            output=folder / f"{name}.html",
+            config=settings,
+            temperatures_C=settings["temperatures_C"],
+            previous_dir=folder / "previous",
+        )
+        written = {
+            p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
+        folder.rename(tmp_path / kept)
+        return written
+
+    some = render("some")
+    read = dataset.load_results
+    seen = []
+
+    def every_column(*args, **kwargs):
+        found = read(*args, **{**kwargs, "columns": None})
+        seen.append(len(found.potentials.columns))
+        return found
+
+    monkeypatch.setattr(dataset, "load_results", every_column)
+    every = render("every")
+    projected = read(res, columns=dataset._WHOLE_TABLE_COLUMNS, above=5)
+    assert len(projected.potentials.columns) < seen[0]  # some columns were left out
+    assert some.keys() == every.keys()
+    assert "previous/snapshot.json" in some
+    for file in some:
+        if file == "previous/snapshot.json":  # it says when it was rendered
+            some[file], every[file] = (
+                re.sub(rb'"rendered_at": "[^"]*"', b"", x)
+                for x in (some[file], every[file])
+            )
+        assert some[file] == every[file], file
