@@ -32,7 +32,6 @@ __all__ = [
     "FAILURE_EXAMPLES",
     "ROW_LIMIT",
     "Written",
-    "failure_digest",
     "head_csv",
     "sample_status_counts",
     "validation_excerpt",
@@ -166,29 +165,6 @@ def sample_status_counts(frame: pd.DataFrame) -> pd.DataFrame:
         at = out.columns.get_loc("temperature_K") + 1
         out.insert(at, "temperature_C", out["temperature_K"].astype(float) - 273.15)
     return out
-
-
-def failure_digest(
-    frame: pd.DataFrame, examples: int | None = None, counts=None
-) -> pd.DataFrame:
-    """Failures counted per (severity, rule, column), with the first ``examples``
-    (default :data:`FAILURE_EXAMPLES`) of each: columns severity, rule, column,
-    count, then the example's sample, ion, file, row, value and message. ``frame`` is
-    :attr:`iongrad.report.findings.Failures.frame` (errors first, in row order);
-    ``counts``, per row of it, the failures of its key when ``frame`` holds only
-    some of them (else they are counted in ``frame``)."""
-    n = FAILURE_EXAMPLES if examples is None else examples
-    keys = ["severity", "rule", "column"]
-    key = frame[keys].astype(str)
-    if counts is None:
-        counts = key.groupby(keys, sort=False)["rule"].transform("size").to_numpy()
-    count = pd.Series(counts, index=frame.index)
-    rank = key.groupby(keys, sort=False).cumcount()
-    keep = (rank < n).to_numpy()
-    out = frame.loc[keep].copy()
-    out.insert(0, "count", count.to_numpy()[keep])
-    rest = [c for c in out.columns if c not in ("count", *keys)]
-    return out[[*keys, "count", *rest]].reset_index(drop=True)
 
 
 def validation_excerpt(report: dict, failures: int | None = None) -> dict:

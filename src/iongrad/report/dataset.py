@@ -37,6 +37,7 @@ from iongrad.report.directions import NO_VM, WITHIN_NOISE
 from iongrad.report.findings import (
     OWNER_COLUMNS,
     Failures,
+    failure_digest,
     locate_failures,
     rule_groups,
 )
@@ -764,7 +765,7 @@ def _failures_companion(
     path = files.companion(output, "_failures.csv")
 
     def digest() -> pd.DataFrame:
-        return companions.failure_digest(failures.frame, counts=failures.key_counts)
+        return failure_digest(failures, companions.FAILURE_EXAMPLES)
 
     if failures.complete:
         return companions.write_rows_or_summary(path, failures.frame, digest, source)

@@ -26,6 +26,7 @@ __all__ = [
     "OWNER_COLUMNS",
     "Failures",
     "RuleGroup",
+    "failure_digest",
     "locate_failures",
     "rule_groups",
 ]
@@ -194,27 +195,23 @@ def locate_failures(
     frame[["sample_id", "ion"]] = located.where(located.notna(), None)
 
     ordered = frame.iloc[order].reset_index(drop=True)
-    severity = ordered["severity"].astype(str)
-    warning = (severity == "warning").to_numpy()
-    rule = ordered["rule"].astype(str)
-    by_rule = pd.DataFrame({"severity": severity, "rule": rule})
-    rule_rank = by_rule.groupby(["severity", "rule"], sort=False).cumcount()
-    key = ordered[["severity", "rule", "column"]].astype(str)
-    key_group = key.groupby(list(key.columns), sort=False)
-    key_counts = key_group["rule"].transform("size").to_numpy()
+    severity, rule = _text(ordered["severity"]), _text(ordered["rule"])
+    warning = severity == "warning"
+    by_rule = _groups(severity, rule)
+    by_key = _groups(severity, rule, _text(ordered["column"]))
     pairs = ordered.loc[~warning, ["file", "row"]]
     first_of_pair = ~pairs.duplicated().to_numpy()
 
     keep = np.ones(n, dtype=bool)
     if limit is not None and n > limit:
-        keep = np.array(rule_rank < first) | np.array(key_group.cumcount() < examples)
+        keep = (by_rule.rank < first) | (by_key.rank < examples)
         error_rank = np.cumsum(~warning) - 1
         keep |= ~warning & (error_rank < first)
         firsts = np.flatnonzero(~warning)[first_of_pair][:8]
         keep[firsts] = True
         has_message = _column_at(frame, parquet, "message", None, valid=True)[order]
-        with_message = by_rule[has_message]
-        keep[with_message.drop_duplicates().index.to_numpy()] = True
+        with_message = np.flatnonzero(has_message)
+        keep[with_message[_groups(by_rule.code[with_message]).rank == 0]] = True
     kept = ordered.loc[keep].reset_index(drop=True)
     for column in ("value", "message"):
         if column not in kept:
@@ -222,22 +219,74 @@ def locate_failures(
     kept = kept[list(FAILURE_KEYS)]
     kept["message"] = _short_messages(kept)
 
-    counts = by_rule.value_counts(sort=False)
-    named_samples = by_rule.assign(sample=ordered["sample_id"]).dropna()
-    named_samples = named_samples.astype(str).drop_duplicates()
-    samples = {
-        k: g.tolist()
-        for k, g in named_samples.groupby(["severity", "rule"], sort=False)["sample"]
-    }
+    groups = [(severity[i], rule[i]) for i in by_rule.first]
+    samples: dict[tuple[str, str], list[str]] = {}
+    named = np.flatnonzero(pd.notna(ordered["sample_id"]).to_numpy())
+    texts = ordered["sample_id"].to_numpy(dtype=object)[named].astype(str)
+    for i in named[_groups(by_rule.code[named], texts).first]:
+        samples.setdefault(groups[by_rule.code[i]], []).append(
+            str(ordered.at[i, "sample_id"])
+        )
     return Failures(
         frame=kept,
         total=n,
         warnings=int(warning.sum()),
         error_rows=int(first_of_pair.sum()),
-        rules={k: int(v) for k, v in counts.items()},
+        rules={g: int(c) for g, c in zip(groups, by_rule.sizes, strict=True)},
         samples=samples,
-        key_counts=key_counts[keep],
+        key_counts=by_key.size[keep],
     )
+
+
+def _text(values) -> np.ndarray:
+    """``values`` as texts (objects), a missing value as the empty text: grouped
+    and compared as one (pandas' ``astype(str)`` makes None "None" in pandas 2 and
+    leaves it missing in pandas 3, where a grouping then drops it)."""
+    return pd.Series(values, dtype=object).fillna("").astype(str).to_numpy(object)
+
+
+def failure_digest(failures: Failures, examples: int) -> pd.DataFrame:
+    """Failures counted per (severity, rule, column), with the first ``examples``
+    of each (of :attr:`Failures.frame`, errors first, in row order): columns
+    severity, rule, column, count, then the example's sample, ion, file, row,
+    value and message."""
+    frame = failures.frame
+    keys = ["severity", "rule", "column"]
+    rank = _groups(*(_text(frame[k]) for k in keys)).rank
+    keep = rank < examples
+    out = frame.loc[keep].copy()
+    out.insert(0, "count", failures.key_counts[keep])
+    rest = [c for c in out.columns if c not in ("count", *keys)]
+    return out[[*keys, "count", *rest]].reset_index(drop=True)
+
+
+@dataclass
+class _Groups:
+    """Rows grouped by their keys, groups in order of first appearance: per row
+    ``code`` (its group), ``size`` (its group's) and ``rank`` (0 for the group's
+    first row); per group ``sizes`` and ``first`` (its first row)."""
+
+    code: np.ndarray
+    size: np.ndarray
+    rank: np.ndarray
+    sizes: np.ndarray
+    first: np.ndarray
+
+
+def _groups(*keys: np.ndarray) -> _Groups:
+    """Group rows by ``keys`` (arrays of texts or codes, one value per row): numpy
+    on the codes of the keys, which are factorized once (pandas' groupby costs a
+    millisecond a call on a handful of failures, and a report makes several)."""
+    code = pd.factorize(keys[0])[0].astype(np.int64)
+    for key in keys[1:]:
+        part = pd.factorize(key)[0].astype(np.int64)
+        code = pd.factorize(code * (int(part.max(initial=0)) + 1) + part)[0]
+    sizes = np.bincount(code)
+    by_group = np.argsort(code, kind="stable")
+    starts = np.cumsum(sizes) - sizes
+    rank = np.empty(len(code), dtype=np.int64)
+    rank[by_group] = np.arange(len(code)) - np.repeat(starts, sizes)
+    return _Groups(code, sizes[code], rank, sizes, by_group[starts])
 
 
 def _slim(source) -> tuple[pd.DataFrame, pq.ParquetFile | None]:
@@ -316,9 +365,9 @@ def rule_groups(
     group's ``frame`` holds its first ``shown`` failures (all kept when None), its
     count and samples are over every failure of the rule."""
     frame = failures.frame
-    part = frame[frame["severity"].astype(str) == severity]
+    part = frame[_text(frame["severity"]) == severity]
     groups = []
-    for rule, rows in part.groupby(part["rule"].astype(str), sort=False):
+    for rule, rows in part.groupby(_text(part["rule"]), sort=False):
         first = rows["message"].dropna()
         groups.append(
             RuleGroup(
