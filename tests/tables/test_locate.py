@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iongrad.tables.locate import (
+    as_text,
     categorical,
     concat_tables,
     first_text,
@@ -98,3 +101,18 @@ def test_first_text_is_groupby_first(seed, kind, skip_empty):
         values = values.astype("category")
     got = first_text(values, key, n, skip_empty=skip_empty)
     assert got.tolist() == _pandas_first(values, key, n, skip_empty).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    codes=st.lists(st.integers(-1, 3), max_size=40),
+    labels=st.lists(st.text(max_size=4), min_size=4, max_size=4, unique=True),
+)
+def test_as_text_is_astype_str(codes, labels):
+    values = pd.Series(categorical(np.array(codes, dtype=np.int64), labels))
+    values.index = values.index * 3  # the index is kept
+    expected = values.astype(str)
+    got = as_text(values)
+    pd.testing.assert_series_equal(got, expected)
+    plain = values.astype(object)
+    pd.testing.assert_series_equal(as_text(plain), plain.astype(str))

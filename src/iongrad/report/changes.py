@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from iongrad import files
+from iongrad.tables.locate import as_text
 
 __all__ = [
     "CHANGE_ATOL_MV",
@@ -131,7 +132,7 @@ class Changes:
 def _hash_text(values) -> np.ndarray:
     """A 64-bit hash of each text (pandas' fixed-key SipHash: the same in every
     process), computed once per distinct text."""
-    codes, uniques = pd.factorize(pd.Series(values).astype(str), sort=False)
+    codes, uniques = pd.factorize(as_text(pd.Series(values)), sort=False)
     hashed = pd.util.hash_array(np.asarray(uniques, dtype=object), categorize=False)
     return hashed[codes]
 
@@ -224,9 +225,9 @@ def _groups(pot: pd.DataFrame, cols: list[str]) -> list[dict]:
     """Per (cell type, temperature, ion): rows and the mean of each finite column."""
     df = pd.DataFrame(
         {
-            "cell_type": pot["cell_type"].astype(str),
+            "cell_type": as_text(pot["cell_type"]),
             "temperature_K": pot["temperature_K"].astype(float).round(6),
-            "ion": pot["ion"].astype(str),
+            "ion": as_text(pot["ion"]),
             **{c: pot[c].where(np.isfinite(pot[c].astype(float))) for c in cols},
         }
     )
@@ -244,7 +245,7 @@ def _statuses(*frames: pd.DataFrame | None) -> dict[str, dict[str, int]]:
             continue
         for col in frame.columns:
             if str(col) == "status" or str(col).endswith("_status"):
-                counts = frame[col].astype(str).value_counts(sort=False)
+                counts = as_text(frame[col]).value_counts(sort=False)
                 out[str(col)] = {str(k): int(v) for k, v in counts.items()}
     return out
 

@@ -63,6 +63,7 @@ from iongrad.report.validity import (
     permeability_ratios,
     validity_checks,
 )
+from iongrad.tables.locate import as_text
 
 __all__ = ["MAX_GROUP_TABLES", "render_dataset_report"]
 
@@ -292,7 +293,7 @@ def _flag_samples(record: dict, key: str, cell: Cell) -> None:
 def _unique(series: pd.Series | None) -> list[str]:
     if series is None:
         return []
-    return [str(v) for v in series.dropna().astype(str).unique()]
+    return [str(v) for v in as_text(series.dropna()).unique()]
 
 
 def _tolerance(config: Mapping | None, provenance: Mapping | None) -> float | None:

@@ -51,6 +51,7 @@ from iongrad.physics.nernst import nernst_potential
 from iongrad.report import style
 from iongrad.report.formats import fmt_mV, fmt_pm, fmt_temp_C
 from iongrad.report.results import SCAN_COLUMNS
+from iongrad.tables.locate import as_text
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -442,7 +443,7 @@ def e_vs_temperature_plot(
     pot = pot[[c for c in TEMPERATURE_COLUMNS if c in pot]]
     if scan is not None:
         scan = scan[[c for c in SCAN_COLUMNS if c in scan]]
-    cells = [str(c) for c in pot["cell_type"].astype(str).unique()]
+    cells = [str(c) for c in as_text(pot["cell_type"]).unique()]
     note = ""
     if len(cells) > MAX_FACETS:
         note = f"First {MAX_FACETS} of {len(cells)} cell types shown."
@@ -485,10 +486,10 @@ def e_vs_temperature_plot(
     for k, cell in enumerate(cells):
         ax = axes[k // ncol][k % ncol]
         if use_scan:
-            _scan_curves(ax, scan[scan["cell_type"].astype(str) == cell])
+            _scan_curves(ax, scan[as_text(scan["cell_type"]) == cell])
         else:
-            _nernst_curves(ax, use[use["cell_type"].astype(str) == cell], grid)
-        _temperature_panel(ax, pot[pot["cell_type"].astype(str) == cell], cell)
+            _nernst_curves(ax, use[as_text(use["cell_type"]) == cell], grid)
+        _temperature_panel(ax, pot[as_text(pot["cell_type"]) == cell], cell)
         if k % ncol == 0:
             ax.set_ylabel("E [mV]", fontsize=FONT)
         ax.tick_params(labelsize=FONT)
@@ -668,8 +669,8 @@ def activity_effect_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
         if "activity_valid" in data
         else np.ones(len(data), dtype=bool)
     )
-    ions = style.ion_order(data["ion"].astype(str))
-    where = data.groupby(data["ion"].astype(str), sort=False).indices
+    ions = style.ion_order(as_text(data["ion"]))
+    where = data.groupby(as_text(data["ion"]), sort=False).indices
     width, height = 9.0, 0.55 * len(ions) + 1.1
     left = max(_text_in(i, FONT + 1) for i in ions) + 0.35
     fig, ((ax,),) = _figure(
@@ -735,7 +736,7 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
     fig, ((ax,),) = _figure(
         plot_id, width, height, left=1.0 / width, right=1 - 1.5 / width, log=True
     )
-    parts = data.groupby(data["ion"].astype(str), sort=False)
+    parts = data.groupby(as_text(data["ion"]), sort=False)
     for ion in style.ion_order(parts.groups):
         part, look = parts.get_group(ion), style.ion_style(ion)
         _points(

@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-__all__ = ["categorical", "concat_tables", "first_text", "join_by_sample", "where"]
+__all__ = [
+    "as_text",
+    "categorical",
+    "concat_tables",
+    "first_text",
+    "join_by_sample",
+    "where",
+]
 
 #: Rows named in one message at most (the rest are left out).
 MAX_NAMED_ROWS = 5
@@ -148,6 +155,26 @@ def categorical(codes: np.ndarray, labels) -> pd.Categorical:
         dtype=np.int64,
     )
     return pd.Categorical.from_codes(remap[codes], categories=pd.Index(texts))
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """``values.astype(str)``, each distinct text converted once when ``values`` is
+    categorical (a big table's cell types, ions and statuses: converting row by row
+    made millions of strings of a handful of texts). Missing values come out as
+    ``astype(str)`` makes them on the installed pandas.
+
+    Examples
+    --------
+    >>> texts = as_text(pd.Series(categorical(np.array([1, 0, 1]), ["a", "b"])))
+    >>> texts.tolist() == pd.Series(["b", "a", "b"]).astype(str).tolist()
+    True
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype(str)
+    # the texts of the categories and of a missing value, taken by code (-1: last)
+    labels = pd.Series([*values.cat.categories, np.nan], dtype=object).astype(str)
+    codes = values.cat.codes.to_numpy()
+    return pd.Series(labels.array.take(codes), index=values.index, name=values.name)
 
 
 def concat_tables(frames) -> pd.DataFrame:
