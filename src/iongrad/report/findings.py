@@ -223,10 +223,8 @@ def locate_failures(
     samples: dict[tuple[str, str], list[str]] = {}
     named = np.flatnonzero(pd.notna(ordered["sample_id"]).to_numpy())
     texts = ordered["sample_id"].to_numpy(dtype=object)[named].astype(str)
-    for i in named[_groups(by_rule.code[named], texts).first]:
-        samples.setdefault(groups[by_rule.code[i]], []).append(
-            str(ordered.at[i, "sample_id"])
-        )
+    for k in _groups(by_rule.code[named], texts).first:
+        samples.setdefault(groups[by_rule.code[named[k]]], []).append(str(texts[k]))
     return Failures(
         frame=kept,
         total=n,

@@ -785,7 +785,9 @@ def vm_predictions_plot(samples: pd.DataFrame | None, *, plot_id="plot-ghk") -> 
     )
     if samples is None:
         return Plot(plot_id, title, caption, note="samples.parquet is missing.")
-    data = samples.copy()
+    # only the columns drawn: samples.parquet has sixty, a big table a million rows
+    drawn = [*(c for c, _ in _PREDICTION_ROWS), "cell_type", "temperature_K"]
+    data = samples[[c for c in drawn if c in samples]].copy()
     for col, _ in _PREDICTION_ROWS:
         if col not in data:
             data[col] = np.nan
