@@ -6,9 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iongrad.constants import thermal_voltage_mV
+from iongrad.ions import lookup
 from iongrad.physics.activity import (
     MODELS,
     activity_coefficients,
+    activity_coefficients_long,
     log10_gamma_debye_huckel,
     mean_activity_coefficient,
 )
@@ -174,3 +176,46 @@ def test_single_salt_matches_pitzer_closed_form():
     ln_pm = 2 * f + m * (4 / 3) * Bg + m**2 * (2 * 2**1.5 / 3) * Cg
     lg, _ = pitzer_ln_gamma(np.column_stack([m, 2 * m]), ["Ca2+", "Cl-"], 298.15)
     np.testing.assert_allclose((lg[:, 0] + 2 * lg[:, 1]) / 3, ln_pm, rtol=1e-10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Na+", "K+", "Cl-", "Ca2+", "Mg2+", "HCO3-"]),
+            st.floats(1e-4, 0.2),
+            st.integers(0, 3),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(st.floats(273.15, 318.15), min_size=4, max_size=4),
+    st.sampled_from(
+        ["debye-huckel", "davies", "extended-debye-huckel", "truesdell-jones"]
+    ),
+    st.sampled_from(["macinnes", "unscaled"]),
+)
+def test_long_layout_gives_each_element_its_model_gamma(elements, temps, model, conv):
+    """The long layout evaluates A(T) and B(T) once per solution: each element's
+    gamma is the model's equation at its solution's I and T, as evaluated alone."""
+    elements = list({(e[0], e[2]): e for e in elements}.values())  # once per solution
+    ions = sorted({e[0] for e in elements})
+    symbol = [e[0] for e in elements]
+    z = np.array([lookup(s).valence for s in symbol], dtype=float)
+    m = np.array([e[1] for e in elements])
+    sol = np.array([e[2] for e in elements])
+    T = np.array(temps)
+    r = activity_coefficients_long(
+        molality=m, ion=[ions.index(s) for s in symbol], ions=ions, valence=z,
+        solution=sol, temperature_K=T, model=model, convention=conv,
+    )  # fmt: skip
+    for e in range(len(symbol)):
+        alone = activity_coefficients(
+            m[sol == sol[e]][None, :],
+            [symbol[k] for k in np.flatnonzero(sol == sol[e])],
+            T[sol[e]],
+            model=model,
+            convention=conv,
+        ).gamma[0]
+        k = list(np.flatnonzero(sol == sol[e])).index(e)
+        np.testing.assert_allclose(r.gamma[e], alone[k], rtol=1e-13)

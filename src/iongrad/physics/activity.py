@@ -160,7 +160,7 @@ _LN10 = np.log(10.0)
 
 
 # --------------------------------------------------------------------------- models
-def log10_gamma_debye_huckel(z, I, T_K):  # noqa: E741
+def log10_gamma_debye_huckel(z, I, T_K, *, A=None):  # noqa: E741
     r"""Debye-Hueckel limiting law.
 
     Parameters
@@ -172,6 +172,9 @@ def log10_gamma_debye_huckel(z, I, T_K):  # noqa: E741
     T_K : array_like
         Absolute temperature, [K].
 
+    A : array_like, optional
+        :func:`~iongrad.physics.water.debye_huckel_A` at ``T_K`` when already
+        evaluated (once per solution, not per ion); by default from ``T_K``.
     Returns
     -------
     numpy.ndarray
@@ -193,10 +196,11 @@ def log10_gamma_debye_huckel(z, I, T_K):  # noqa: E741
     -0.01615
     """
     z = np.asarray(z, dtype=float)
-    return -debye_huckel_A(T_K) * z * z * np.sqrt(np.asarray(I, dtype=float))
+    A = debye_huckel_A(T_K) if A is None else A
+    return -A * z * z * np.sqrt(np.asarray(I, dtype=float))
 
 
-def log10_gamma_extended_debye_huckel(z, I, T_K, a_angstrom):  # noqa: E741
+def log10_gamma_extended_debye_huckel(z, I, T_K, a_angstrom, *, A=None, B=None):  # noqa: E741
     r"""Extended Debye-Hueckel law with an ion-size parameter.
 
     Parameters
@@ -210,6 +214,10 @@ def log10_gamma_extended_debye_huckel(z, I, T_K, a_angstrom):  # noqa: E741
     a_angstrom : array_like
         Effective ion size (Kielland 1937), [angstrom].
 
+    A, B : array_like, optional
+        :func:`~iongrad.physics.water.debye_huckel_A` (and ``_B``) at ``T_K``
+        when already evaluated (a table's solutions share a few temperatures:
+        evaluated once per solution, not per ion); by default from ``T_K``.
     Returns
     -------
     numpy.ndarray
@@ -236,16 +244,12 @@ def log10_gamma_extended_debye_huckel(z, I, T_K, a_angstrom):  # noqa: E741
     """
     z = np.asarray(z, dtype=float)
     sI = np.sqrt(np.asarray(I, dtype=float))
-    return (
-        -debye_huckel_A(T_K)
-        * z
-        * z
-        * sI
-        / (1.0 + debye_huckel_B(T_K) * a_angstrom * sI)
-    )
+    A = debye_huckel_A(T_K) if A is None else A
+    B = debye_huckel_B(T_K) if B is None else B
+    return -A * z * z * sI / (1.0 + B * a_angstrom * sI)
 
 
-def log10_gamma_davies(z, I, T_K, coefficient=DAVIES_COEFFICIENT):  # noqa: E741
+def log10_gamma_davies(z, I, T_K, coefficient=DAVIES_COEFFICIENT, *, A=None):  # noqa: E741
     r"""Davies equation.
 
     Parameters
@@ -259,6 +263,9 @@ def log10_gamma_davies(z, I, T_K, coefficient=DAVIES_COEFFICIENT):  # noqa: E741
     coefficient : float, optional
         Linear coefficient c (0.3, Davies 1962; 0.2 in Davies 1938), [kg/mol].
 
+    A : array_like, optional
+        :func:`~iongrad.physics.water.debye_huckel_A` at ``T_K`` when already
+        evaluated (once per solution, not per ion); by default from ``T_K``.
     Returns
     -------
     numpy.ndarray
@@ -283,10 +290,20 @@ def log10_gamma_davies(z, I, T_K, coefficient=DAVIES_COEFFICIENT):  # noqa: E741
     z = np.asarray(z, dtype=float)
     I = np.asarray(I, dtype=float)  # noqa: E741
     sI = np.sqrt(I)
-    return -debye_huckel_A(T_K) * z * z * (sI / (1.0 + sI) - coefficient * I)
+    A = debye_huckel_A(T_K) if A is None else A
+    return -A * z * z * (sI / (1.0 + sI) - coefficient * I)
 
 
-def log10_gamma_truesdell_jones(z, I, T_K, a_angstrom, b_kg_per_mol):  # noqa: E741
+def log10_gamma_truesdell_jones(
+    z,
+    I,  # noqa: E741
+    T_K,
+    a_angstrom,
+    b_kg_per_mol,
+    *,
+    A=None,
+    B=None,
+):
     r"""Truesdell-Jones (WATEQ Debye-Hueckel) equation.
 
     Parameters
@@ -301,6 +318,10 @@ def log10_gamma_truesdell_jones(z, I, T_K, a_angstrom, b_kg_per_mol):  # noqa: E
         Fitted ion size [angstrom] and linear term [kg/mol] (Truesdell & Jones 1974,
         as in PHREEQC ``phreeqc.dat`` ``-gamma``).
 
+    A, B : array_like, optional
+        :func:`~iongrad.physics.water.debye_huckel_A` (and ``_B``) at ``T_K``
+        when already evaluated (a table's solutions share a few temperatures:
+        evaluated once per solution, not per ion); by default from ``T_K``.
     Returns
     -------
     numpy.ndarray
@@ -326,9 +347,8 @@ def log10_gamma_truesdell_jones(z, I, T_K, a_angstrom, b_kg_per_mol):  # noqa: E
     >>> round(float(10**lg), 3)
     0.755
     """
-    return log10_gamma_extended_debye_huckel(z, I, T_K, a_angstrom) + np.multiply(
-        b_kg_per_mol, I
-    )
+    lg = log10_gamma_extended_debye_huckel(z, I, T_K, a_angstrom, A=A, B=B)
+    return lg + np.multiply(b_kg_per_mol, I)
 
 
 # ----------------------------------------------------------------- parameters
@@ -381,18 +401,20 @@ def check_model(model: str, convention: str, model_params: dict) -> dict:
     return {"davies_coefficient": DAVIES_COEFFICIENT, **model_params}
 
 
-def _ln_gamma_dh(model, z, I, T, par, opts):  # noqa: E741
-    """ln gamma for a DH-family model; par holds per-element a (and b) arrays."""
+def _ln_gamma_dh(model, z, I, T, par, opts, A=None, B=None):  # noqa: E741
+    """ln gamma for a DH-family model; par holds per-element a (and b) arrays; A
+    and B, when given, are the Debye-Hueckel constants at T."""
     if model == "ideal" or not np.any(z):  # a neutral species has no ion size
         out = np.zeros(np.broadcast_shapes(np.shape(z), np.shape(I), np.shape(T)))
     elif model == "debye-huckel":
-        out = log10_gamma_debye_huckel(z, I, T) * _LN10
+        out = log10_gamma_debye_huckel(z, I, T, A=A) * _LN10
     elif model == "davies":
-        out = log10_gamma_davies(z, I, T, opts["davies_coefficient"]) * _LN10
+        out = log10_gamma_davies(z, I, T, opts["davies_coefficient"], A=A) * _LN10
     elif model == "extended-debye-huckel":
-        out = log10_gamma_extended_debye_huckel(z, I, T, par[0]) * _LN10
+        out = log10_gamma_extended_debye_huckel(z, I, T, par[0], A=A, B=B) * _LN10
     else:  # truesdell-jones
-        out = log10_gamma_truesdell_jones(z, I, T, par[0], par[1]) * _LN10
+        lg = log10_gamma_truesdell_jones(z, I, T, par[0], par[1], A=A, B=B)
+        out = lg * _LN10
     return np.where(np.asarray(z) == 0, 0.0, out)
 
 
@@ -431,13 +453,13 @@ def ln_gamma_of_ionic_strength(
     return ln_gamma
 
 
-def _macinnes_shift(model, I, T, opts):  # noqa: E741
+def _macinnes_shift(model, I, T, opts, A=None, B=None):  # noqa: E741
     r"""Return :math:`\ln\gamma_\pm(KCl) - \ln\gamma_{Cl}` for a DH-family model."""
     if model in ("ideal", "debye-huckel", "davies"):
         return np.zeros(np.shape(I))
     params, _ = _ion_parameters(model, ["K+", "Cl-"])
-    k = _ln_gamma_dh(model, 1, I, T, params["K+"], opts)
-    cl = _ln_gamma_dh(model, -1, I, T, params["Cl-"], opts)
+    k = _ln_gamma_dh(model, 1, I, T, params["K+"], opts, A, B)
+    cl = _ln_gamma_dh(model, -1, I, T, params["Cl-"], opts, A, B)
     return 0.5 * (k + cl) - cl
 
 
@@ -752,7 +774,7 @@ def activity_coefficients_long(
             m_pos, codes, inv, list(uniq), T, ~negative, convention
         )
     else:
-        gamma, reasons = _dh_long(model, z, I[codes], T[codes], inv, uniq, opts,
+        gamma, reasons = _dh_long(model, z, I, T, codes, inv, uniq, opts,
                                   convention)  # fmt: skip
         notes = np.full(ns, "", dtype=object)
     return LongActivityResult(
@@ -766,9 +788,17 @@ def activity_coefficients_long(
     )
 
 
-def _dh_long(model, z, I_row, T_row, inv, uniq, opts, convention):
-    """Gammas per element of a Debye-Hueckel-family model, and ions without data."""
+def _dh_long(model, z, I, T, codes, inv, uniq, opts, convention):  # noqa: E741
+    """Gammas per element of a Debye-Hueckel-family model, and ions without data.
+
+    ``I`` and ``T`` are per solution, ``codes`` each element's solution. The
+    Debye-Hueckel constants A(T) and B(T) are evaluated once per solution (they
+    were evaluated per element for each ion and twice more for the MacInnes
+    shift: a fifth of a big table's potentials job)."""
     params, reasons = _ion_parameters(model, list(uniq))
+    I_row, T_row = I[codes], T[codes]
+    with np.errstate(over="ignore", invalid="ignore"):
+        A, B = debye_huckel_A(T)[codes], debye_huckel_B(T)[codes]
     gamma = np.full(z.size, np.nan)
     # Far outside the model's range (I ~ 1e27) the terms overflow: gamma comes out
     # 0, inf or NaN, which ``valid`` and the callers' statuses report.
@@ -777,10 +807,11 @@ def _dh_long(model, z, I_row, T_row, inv, uniq, opts, convention):
             if s in params:
                 rows = inv == u
                 ln_g = _ln_gamma_dh(model, z[rows], I_row[rows], T_row[rows],
-                                    params[s], opts)  # fmt: skip
+                                    params[s], opts, A[rows], B[rows])  # fmt: skip
                 gamma[rows] = np.exp(ln_g)
         if convention == "macinnes":
-            gamma = gamma * np.exp(-z * _macinnes_shift(model, I_row, T_row, opts))
+            shift = _macinnes_shift(model, I_row, T_row, opts, A, B)
+            gamma = gamma * np.exp(-z * shift)
     return gamma, reasons
 
 
