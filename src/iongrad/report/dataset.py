@@ -44,7 +44,12 @@ from iongrad.report.findings import (
 from iongrad.report.formats import fmt_pm, fmt_temp_C
 from iongrad.report.ljp import corrected_vm, ljp_section
 from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _write_csv
-from iongrad.report.results import DatasetResults, load_results, scan_means
+from iongrad.report.results import (
+    DatasetResults,
+    load_results,
+    read_donnan,
+    scan_means,
+)
 from iongrad.report.samples import SampleUse, group_figures, sample_use
 from iongrad.report.tables import (
     MAX_TABLE_ROWS,
@@ -882,6 +887,7 @@ def _figures(
     """The page's figures over the samples that count, also written as SVG files
     for Snakemake's own report."""
     lines = groups.rename(columns={"vm_mean": "vm_mV", "ghk_mean": "vm_ghk_mV"})
+    donnan = None if res.donnan_parquet is None else read_donnan(res.donnan_parquet)
     scan = None
     if res.temperature_scan is not None:
         scan = scan_means(res.temperature_scan, use.excluded)
@@ -889,7 +895,7 @@ def _figures(
         ladder.ladder_plot(summary, lines),
         plots.e_vs_temperature_plot(used, temperatures_K, scan=scan),
         plots.activity_effect_plot(used),
-        plots.donnan_plot(_donnan_used(res.donnan, res.potentials, use)),
+        plots.donnan_plot(_donnan_used(donnan, res.potentials, use)),
         plots.vm_predictions_plot(corrected_vm(use.predictions())),
     ]
     for p in figures:

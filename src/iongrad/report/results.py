@@ -37,6 +37,7 @@ __all__ = [
     "DatasetResults",
     "ResultsError",
     "load_results",
+    "read_donnan",
     "scan_means",
 ]
 
@@ -94,14 +95,15 @@ class DatasetResults:
     ``potentials`` may hold only the columns read over every row (see
     :func:`load_results`); ``head`` is its first rows with every column.
     ``missing`` lists the optional files that were absent, with what that means.
-    ``temperature_scan`` is the scan's path: it is read by :func:`scan_means`.
+    ``temperature_scan`` is the scan's path: it is read by :func:`scan_means`;
+    ``donnan_parquet`` (a row per sample and ion) is read by :func:`read_donnan`.
     """
 
     results_dir: Path
     potentials: pd.DataFrame
     head: pd.DataFrame | None = None
     samples: pd.DataFrame | None = None
-    donnan: pd.DataFrame | None = None
+    donnan_parquet: Path | None = None
     temperature_scan: Path | None = None
     validation: dict[str, Any] | None = None
     provenance: dict[str, Any] | None = None
@@ -214,21 +216,20 @@ def load_results(
         pot = _read_potentials(pot_path)
         first = pot.iloc[:head]
     res = DatasetResults(results_dir=root, potentials=pot, head=first)
-    for name, attr, what, drawn in (
-        ("samples.parquet", "samples", "Donnan and GHK predictions are not shown",
-         None),
-        ("donnan.parquet", "donnan", "Donnan intracellular concentrations not shown",
-         DONNAN_COLUMNS),
-    ):  # fmt: skip
-        path = root / name
-        if path.is_file():
-            if drawn is not None:  # a row per sample and ion: only what is drawn
-                names = pq.ParquetFile(path).schema_arrow.names
-                drawn = [c for c in drawn if c in names]
-            frame = pd.read_parquet(path, columns=drawn)
-            setattr(res, attr, frame.reset_index(drop=True))
-        else:
-            res.missing.append(f"{name} is missing: {what}.")
+    path = root / "samples.parquet"
+    if path.is_file():
+        res.samples = pd.read_parquet(path).reset_index(drop=True)
+    else:
+        res.missing.append(
+            "samples.parquet is missing: Donnan and GHK predictions are not shown."
+        )
+    path = root / "donnan.parquet"
+    if path.is_file():  # a row per sample and ion: read by its figure, then let go
+        res.donnan_parquet = path
+    else:
+        res.missing.append(
+            "donnan.parquet is missing: Donnan intracellular concentrations not shown."
+        )
     for name, attr, what in (
         ("validation.json", "validation", "validation counts are unknown"),
         ("provenance.json", "provenance", "provenance is unknown"),
@@ -246,6 +247,13 @@ def load_results(
     if (root / files.FAILURES_FILE).is_file():
         res.failures_parquet = root / files.FAILURES_FILE
     return res
+
+
+def read_donnan(path: str | os.PathLike) -> pd.DataFrame:
+    """The columns of donnan.parquet the report draws (:data:`DONNAN_COLUMNS`)."""
+    names = pq.ParquetFile(path).schema_arrow.names
+    drawn = [c for c in DONNAN_COLUMNS if c in names]
+    return pd.read_parquet(path, columns=drawn).reset_index(drop=True)
 
 
 def scan_means(
