@@ -501,7 +501,7 @@ def _overview(dataset: str, pot: pd.DataFrame, use: SampleUse) -> dict[str, Any]
         "activity_models": _unique(pot.get("activity_model")),
         "activity_conventions": _unique(pot.get("activity_convention")),
         "n_activity_invalid": n_invalid,
-        "n_undefined": int((pot["status"].astype(str) != "ok").sum()),
+        "n_undefined": int((as_text(pot["status"]) != "ok").sum()),
         "left_out": left_out,
         "n_left_out": n_left_out,
     }

@@ -113,12 +113,17 @@ class DatasetResults:
 
 
 def _labels(series: pd.Series, table: np.ndarray) -> pd.Series:
-    """Map integer codes to labels; leave label columns as they are."""
+    """Map integer codes to labels (an unknown code: ``undefined``), as a
+    categorical: a code per row, not a string; label columns stay as they are
+    read (a categorical, from :func:`_read_potentials`)."""
     if pd.api.types.is_integer_dtype(series.dtype):
         codes = series.to_numpy()
         bad = (codes < 0) | (codes >= len(table))
-        out = np.where(bad, "undefined", table[np.clip(codes, 0, len(table) - 1)])
-        return pd.Series(out, index=series.index, dtype=object)
+        labels = [*table, "undefined"]
+        codes = np.where(bad, len(table), codes)
+        return pd.Series(categorical(codes, labels), index=series.index)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series
     return series.astype(object)
 
 
@@ -158,13 +163,14 @@ def _read_potentials(
     for c in coded:
         values = pot[c].array
         pot[c] = categorical(values.codes, values.categories)
-    absent = [c for c in REQUIRED_POTENTIAL_COLUMNS if c not in pot.columns]
-    if absent:
-        raise ResultsError(f"{path}: missing column(s) {', '.join(absent)}")
     pot = pot.reset_index(drop=True)
-    pot["flux_direction"] = _labels(pot["flux_direction"], FLUX_LABELS)
-    pot["current_direction"] = _labels(pot["current_direction"], CURRENT_LABELS)
-    pot["status"] = _labels(pot["status"], STATUS_LABELS)
+    for column, labels in (
+        ("flux_direction", FLUX_LABELS),
+        ("current_direction", CURRENT_LABELS),
+        ("status", STATUS_LABELS),
+    ):
+        if column in pot:  # the page's first rows show the directions
+            pot[column] = _labels(pot[column], labels)
     if "vm_mV" not in pot.columns:
         pot["vm_mV"] = np.nan
     return pot
@@ -185,9 +191,9 @@ def load_results(
         ``results/<dataset>/`` as written by the pipeline.
     columns : sequence of str, optional
         With ``above``: of a potentials table of more than ``above`` rows, read
-        only these columns (those required, and every ``*_status`` column, always)
-        over every row; its first ``head`` rows are read with every column
-        (``DatasetResults.head``). A table of millions of rows is not held whole.
+        only these columns (and every ``*_status`` column) over every row; its
+        first ``head`` rows are read with every column (``DatasetResults.head``).
+        A table of millions of rows is not held whole.
     head : int
         Rows of ``DatasetResults.head`` (the first rows, every column).
 
@@ -207,9 +213,12 @@ def load_results(
             f"{pot_path}: missing; the report needs the potentials table"
         )
     source = pq.ParquetFile(pot_path)
+    names = source.schema_arrow.names
+    absent = [c for c in REQUIRED_POTENTIAL_COLUMNS if c not in names]
+    if absent:
+        raise ResultsError(f"{pot_path}: missing column(s) {', '.join(absent)}")
     if columns is not None and source.metadata.num_rows > above:
-        wanted = {*REQUIRED_POTENTIAL_COLUMNS, *columns}
-        wanted |= {c for c in source.schema_arrow.names if c.endswith("_status")}
+        wanted = {*columns, *(c for c in names if c.endswith("_status"))}
         pot = _read_potentials(pot_path, sorted(wanted))
         first = _read_potentials(pot_path, rows=head)
     else:

@@ -33,6 +33,7 @@ from iongrad.report.formats import (
     fmt_temp_C,
     is_missing,
 )
+from iongrad.tables.locate import as_text
 
 __all__ = [
     "MAX_TABLE_ROWS",
@@ -321,7 +322,7 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
             "ion": pot["ion"],
             "valence": pot["valence"],
             **{c: pot[c].where(np.isfinite(pot[c].astype(float))) for c in means},
-            "n_undefined": (pot["status"].astype(str) != "ok").astype(int),
+            "n_undefined": (as_text(pot["status"]) != "ok").astype(int),
             "n_activity_invalid": (
                 (~pot["activity_valid"].fillna(False).astype(bool)).astype(int)
                 if "activity_valid" in pot
@@ -397,7 +398,7 @@ def potentials_summary(pot: pd.DataFrame) -> pd.DataFrame:
             "temperature_K": pot["temperature_K"].round(6),
             "ion": pot["ion"],
             "valence": pot["valence"],
-            "status": pot["status"].astype(str),
+            "status": as_text(pot["status"]),
             "invalid": (
                 ~pot["activity_valid"].fillna(False).astype(bool)
                 if "activity_valid" in pot
