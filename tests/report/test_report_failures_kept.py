@@ -199,3 +199,73 @@ def test_a_failure_without_rule_or_severity_is_counted_not_dropped():
     digest = failure_digest(found, 5)
     assert digest["count"].tolist() == [2, 2, 1]  # the unknown severity last
     assert found.errors == 1
+
+
+def _owners_by_merge(pot, rejected, files, rows):
+    """The owners as a pandas merge finds them (the plain path): the potentials'
+    rows, then rejected.csv's, the first owner of a (file, row) winning."""
+    frames = [pot[["source_file", "source_row", "sample_id", "ion"]]]
+    rej = pd.read_csv(rejected, dtype=str, keep_default_na=False)
+    frames.append(rej[["source_file", "source_row", "sample_id", "ion"]])
+    owners = pd.concat(frames, ignore_index=True)
+    owners["source_row"] = pd.to_numeric(owners["source_row"], errors="coerce")
+    owners = owners[np.isfinite(owners["source_row"].to_numpy(float))]
+    owners = owners.astype({"source_file": str, "source_row": float})
+    owners = owners.astype({"sample_id": str, "ion": str})
+    owners = owners.drop_duplicates(["source_file", "source_row"], keep="first")
+    keys = pd.DataFrame({"source_file": files, "source_row": rows})
+    found = keys.merge(owners, on=["source_file", "source_row"], how="left")
+    known = found["sample_id"].notna().to_numpy()
+    sample = np.where(known, found["sample_id"].to_numpy(object), None)
+    return sample, np.where(known, found["ion"].to_numpy(object), None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pot_rows=st.lists(
+        st.tuples(st.sampled_from(["a.csv", "b.csv"]), st.integers(1, 6)),
+        max_size=20,
+    ),
+    rejected_rows=st.lists(
+        st.tuples(st.sampled_from(["a.csv", "c.csv"]), st.integers(1, 8)),
+        max_size=8,
+    ),
+    failures=st.lists(
+        st.tuples(
+            st.sampled_from(["a.csv", "b.csv", "c.csv", "d.csv"]),
+            st.one_of(st.none(), st.integers(0, 9)),
+        ),
+        max_size=30,
+    ),
+    categorical_pot=st.booleans(),
+)
+def test_owners_found_on_codes_are_those_a_merge_finds(
+    tmp_path_factory, pot_rows, rejected_rows, failures, categorical_pot
+):
+    from iongrad.report.findings import _owners
+
+    pot = pd.DataFrame(
+        {
+            "source_file": [f for f, _ in pot_rows],
+            "source_row": [r for _, r in pot_rows],
+            "sample_id": [f"s{k}" for k in range(len(pot_rows))],
+            "ion": [["K+", "Na+"][k % 2] for k in range(len(pot_rows))],
+        }
+    )
+    if categorical_pot:
+        pot = pot.astype({"source_file": "category", "ion": "category"})
+    rejected = tmp_path_factory.mktemp("r") / "rejected.csv"
+    pd.DataFrame(
+        {
+            "source_file": [f for f, _ in rejected_rows],
+            "source_row": [str(r) for _, r in rejected_rows],
+            "sample_id": [f"r{k}" for k in range(len(rejected_rows))],
+            "ion": "Cl-",
+        }
+    ).to_csv(rejected, index=False)
+    files = np.array([f for f, _ in failures], dtype=object)
+    rows = np.array([np.nan if r is None else r for _, r in failures], dtype=float)
+    got = _owners(pot, rejected, files, rows)
+    expected = _owners_by_merge(pot, rejected, files, rows)
+    assert got[0].tolist() == expected[0].tolist()
+    assert got[1].tolist() == expected[1].tolist()

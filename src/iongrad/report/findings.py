@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from iongrad.tables.locate import as_text
+
 __all__ = [
     "FAILURE_KEYS",
     "OWNER_COLUMNS",
@@ -61,33 +63,71 @@ class RuleGroup:
 OWNER_COLUMNS = ("source_file", "source_row", "sample_id", "ion")
 
 
-def _owner_rows(pot: pd.DataFrame, rejected: Path | None, wanted) -> pd.DataFrame:
-    """(source_file, source_row, sample_id, ion) of the results' rows whose source
-    row is one of ``wanted``: the potentials first, then rejected.csv; the first
-    owner of a (file, row) wins."""
-    frames = []
+def _owners(
+    pot: pd.DataFrame, rejected: Path | None, files: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sample and ion of each failure's row (its file's text and row number):
+    those of the first results row with that source file and row, the potentials'
+    rows first, then rejected.csv's; None where no row owns it.
+
+    The rows are matched on codes (one factorization of the files' texts, one of
+    the row numbers), with the texts of the owners taken for the failures only: a
+    big table has a million failures, each the owner of a potentials row.
+    """
+    n = len(rows)
+    sample, ion = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+    wanted = np.unique(rows[np.isfinite(rows)])
+    todo = np.flatnonzero(np.isfinite(rows))
+    for source in _owner_sources(pot, rejected, wanted):
+        if not len(todo):
+            break
+        file_s, row_s, sample_s, ion_s = source
+        vocab = pd.Index(pd.unique(files[todo]))
+        known = vocab.get_indexer(file_s)
+        both = pd.factorize(np.concatenate([rows[todo], row_s]))[0]
+        width = int(both.max(initial=0)) + 1
+        key_s = np.where(known >= 0, known * width + both[len(todo) :], -1)
+        key_f = vocab.get_indexer(files[todo]) * width + both[: len(todo)]
+        keys, first = np.unique(key_s, return_index=True)  # the first owner of each
+        hit = np.zeros(len(todo), dtype=bool)
+        if len(keys):
+            at = np.minimum(np.searchsorted(keys, key_f), len(keys) - 1)
+            hit = keys[at] == key_f  # key_f >= 0; a file no failure names is -1
+            owner = first[at[hit]]
+            sample[todo[hit]] = sample_s.iloc[owner].to_numpy(dtype=object)
+            ion[todo[hit]] = ion_s.iloc[owner].to_numpy(dtype=object)
+        todo = todo[~hit]
+    return sample, ion
+
+
+def _owner_sources(pot: pd.DataFrame, rejected: Path | None, wanted: np.ndarray):
+    """(source file, source row, sample, ion) of the potentials' rows whose source
+    row is one of ``wanted`` (file, sample and ion as texts), then of rejected.csv's
+    rows (its sample and ion empty where it has none)."""
     if {"source_file", "source_row"} <= set(pot.columns):
         rows = pd.to_numeric(pot["source_row"], errors="coerce").to_numpy(float)
         # only the four columns of the rows wanted, not a copy of every column
-        frames.append(pot.loc[np.isin(rows, wanted), list(OWNER_COLUMNS)])
+        part = pot.loc[np.isin(rows, wanted), list(OWNER_COLUMNS)]
+        yield (
+            as_text(part["source_file"]),
+            rows[np.isin(rows, wanted)],
+            as_text(part["sample_id"]),
+            as_text(part["ion"]),
+        )
     if rejected is not None and rejected.is_file():
         try:
             rej = pd.read_csv(rejected, dtype=str, keep_default_na=False)
         except (pd.errors.EmptyDataError, pd.errors.ParserError):
             rej = pd.DataFrame()
         if {"source_file", "source_row"} <= set(rej.columns):
-            for col in ("sample_id", "ion"):
-                if col not in rej:
-                    rej[col] = ""
-            frames.append(rej[["source_file", "source_row", "sample_id", "ion"]])
-    if not frames:
-        return pd.DataFrame(columns=["source_file", "source_row", "sample_id", "ion"])
-    owners = pd.concat(frames, ignore_index=True)
-    owners["source_row"] = pd.to_numeric(owners["source_row"], errors="coerce")
-    owners = owners[np.isfinite(owners["source_row"].to_numpy(float))]
-    owners = owners.astype({"source_file": str, "source_row": float})
-    owners = owners.astype({"sample_id": str, "ion": str}).astype(object)
-    return owners.drop_duplicates(["source_file", "source_row"], keep="first")
+            rows = pd.to_numeric(rej["source_row"], errors="coerce").to_numpy(float)
+            empty = pd.Series("", index=rej.index, dtype=object)
+            yield (
+                rej["source_file"].astype(str),
+                rows,
+                rej.get("sample_id", empty),
+                rej.get("ion", empty),
+            )
 
 
 def _texts(values: pd.Series) -> pa.Array:
@@ -178,12 +218,10 @@ def locate_failures(
     row = pd.to_numeric(frame["row"], errors="coerce")
     rank = frame["severity"].map({"error": 0, "warning": 1}).fillna(2)
     order = np.lexsort((row.fillna(np.inf).to_numpy(), rank.to_numpy()))
-    keys = pd.DataFrame({"source_file": frame["file"].astype(str), "source_row": row})
-    owners = _owner_rows(pot, rejected, row.dropna().unique())
-    found = keys.merge(owners, on=["source_file", "source_row"], how="left")
-    known = found["sample_id"].notna().to_numpy()
-    sample = found["sample_id"].to_numpy(dtype=object, copy=True)
-    ion = np.where(known, found["ion"].to_numpy(dtype=object), None)
+    files = frame["file"].astype(str).to_numpy(dtype=object)
+    sample, ion = _owners(pot, rejected, files, row.to_numpy(dtype=float))
+    known = pd.notna(sample)
+    ion = np.where(known, ion, None)
     if not known.all():  # a sample-level message names its sample
         unknown = np.flatnonzero(~known)
         named = _texts(pd.Series(_column_at(frame, parquet, "message", unknown)))
