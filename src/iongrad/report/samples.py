@@ -52,7 +52,9 @@ class SampleUse:
         sample) set to NaN, for means and plots."""
         if self.frame is None:
             return None
-        out = self.frame.copy()
+        # columns are replaced, never written into: a shallow copy, not a second
+        # copy of a big table's samples
+        out = self.frame.copy(deep=False)
         for col, use in (
             ("vm_mV", "use_sample"),
             ("vm_corrected_mV", "use_sample"),
@@ -104,7 +106,7 @@ def sample_use(samples: pd.DataFrame | None) -> SampleUse:
     """Mark what the report may use of each sample (see the module docstring)."""
     if samples is None:
         return SampleUse(None, set())
-    frame = samples.reset_index(drop=True).copy()
+    frame = samples.reset_index(drop=True)  # a new frame: columns are only added
     complete = bool_column(frame, "sample_complete", True)
     sample_ok = _status_ok(frame, "sample_status")
     ghk_ok, donnan_ok = (
