@@ -52,7 +52,6 @@ from iongrad.pipeline.integrity import DamagedResultError, read_json, read_parqu
 from iongrad.pipeline.logs import job_log
 from iongrad.pipeline.provenance import build_provenance, sha256_file
 from iongrad.pipeline.workers import in_worker_process
-from iongrad.report import render_dataset_report, render_index
 from iongrad.tables.locate import concat_tables
 from iongrad.tables.potentials import (
     SCAN_COLUMNS,
@@ -491,6 +490,10 @@ def report_job(
     ``previous_dir`` keeps the potentials of the last rendering, so the next report
     can say what changed (the report module copies them there after rendering).
     """
+    # Imported here: the report modules bring matplotlib (0.4 s), which every other
+    # job, and every Snakemake process that imports this module, does without.
+    from iongrad.report import render_dataset_report
+
     # The report may write companion files named after ``output``: written in place;
     # Snakemake removes the declared output of a failed job.
     with job_log(log):
@@ -737,5 +740,7 @@ def index_job(
         )
         for e in entries:
             log_.info("%s: %s %s", e["dataset"], e["status"], e["problem"])
+        from iongrad.report import render_index  # see report_job
+
         render_index(entries=entries, output=output)
         return entries

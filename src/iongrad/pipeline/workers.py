@@ -35,8 +35,9 @@ __all__ = ["each", "give_back_memory", "in_worker_process", "use_worker_processe
 _WORKERS: dict[str, Any] = {"n": 0, "pool": None, "lifeline": None}
 #: Modules holding functions decorated with :func:`in_worker_process`: the
 #: forkserver imports them once, before it forks any worker, so that a worker
-#: starts with them (and pandas, matplotlib, ...) imported instead of paying about
-#: a second of imports itself.
+#: starts with them (and pandas, pyarrow, ...) imported instead of paying about
+#: a second of imports itself (the report modules and matplotlib are imported by
+#: a worker's first report job).
 _PRELOAD: set[str] = set()
 _WORKERS_LOCK = threading.Lock()
 
