@@ -106,11 +106,12 @@ def _owner_sources(pot: pd.DataFrame, rejected: Path | None, wanted: np.ndarray)
     rows (its sample and ion empty where it has none)."""
     if {"source_file", "source_row"} <= set(pot.columns):
         rows = pd.to_numeric(pot["source_row"], errors="coerce").to_numpy(float)
+        owned = np.isin(rows, wanted)
         # only the four columns of the rows wanted, not a copy of every column
-        part = pot.loc[np.isin(rows, wanted), list(OWNER_COLUMNS)]
+        part = pot.loc[owned, list(OWNER_COLUMNS)]
         yield (
             as_text(part["source_file"]),
-            rows[np.isin(rows, wanted)],
+            rows[owned],
             as_text(part["sample_id"]),
             as_text(part["ion"]),
         )

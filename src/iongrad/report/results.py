@@ -144,10 +144,9 @@ def _read_potentials(
     The categories are sorted (parquet keeps them in order of appearance), so that
     a grouping by them sorts as by the texts. Direction and status codes become
     labels, and a table without ``vm_mV`` gets it, empty."""
-    names = pq.ParquetFile(path).schema_arrow.names
-    if columns is not None:
-        names = [c for c in names if c in columns]
-    coded = _text_columns(pq.ParquetFile(path), [c for c in names if c != "sample_id"])
+    schema = pq.read_schema(path)
+    names = [c for c in schema.names if columns is None or c in columns]
+    coded = _text_columns(schema, [c for c in names if c != "sample_id"])
     source = pq.ParquetFile(path, read_dictionary=coded)
     if rows is None:
         table = source.read(columns=names)
@@ -223,7 +222,7 @@ def load_results(
         first = _read_potentials(pot_path, rows=head)
     else:
         pot = _read_potentials(pot_path)
-        first = pot.iloc[:head]
+        first = pot.iloc[:head].copy()  # its own frame: the report adds columns
     res = DatasetResults(results_dir=root, potentials=pot, head=first)
     path = root / "samples.parquet"
     if path.is_file():
@@ -349,9 +348,8 @@ def _scan_sums(batch, left_out: pa.Array | None) -> pa.Table:
     return sums.rename_columns(_SCAN_KEYS + list(columns)[len(_SCAN_KEYS) :])
 
 
-def _text_columns(source: pq.ParquetFile, columns: list[str]) -> list[str]:
+def _text_columns(schema: pa.Schema, columns: list[str]) -> list[str]:
     """The text columns among ``columns``: read as categoricals (a code per row)."""
-    schema = source.schema_arrow
     return [
         c
         for c in columns
