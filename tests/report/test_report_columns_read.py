@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from iongrad.pipeline import config as cfgmod
@@ -53,6 +56,33 @@ def _results(name: str, out: Path) -> Path:
     return res
 
 
+def _render(name: str, res: Path, tmp_path: Path, kept: str) -> dict[str, bytes]:
+    """The report's files (path under the reports folder: bytes), moved aside to
+    ``tmp_path / kept`` after; the same paths each time (the page names them)."""
+    settings = cfgmod.dataset_settings(CONFIG, name)
+    folder = tmp_path / "reports"
+    render_dataset_report(
+        dataset=name,
+        results_dir=res,
+        output=folder / f"{name}.html",
+        config=settings,
+        temperatures_C=settings["temperatures_C"],
+        previous_dir=folder / "previous",
+    )
+    written = {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+    folder.rename(tmp_path / kept)
+    # the snapshot says when it was rendered
+    snapshot = written["previous/snapshot.json"]
+    written["previous/snapshot.json"] = re.sub(
+        rb'"rendered_at": "[^"]*"', b"", snapshot
+    )
+    return written
+
+
 @pytest.mark.parametrize("name", sorted(CONFIG["datasets"]))
 def test_a_big_tables_report_reading_some_columns_equals_reading_all(
     tmp_path, monkeypatch, name
@@ -60,28 +90,8 @@ def test_a_big_tables_report_reading_some_columns_equals_reading_all(
     monkeypatch.chdir(REPO)
     res = _results(name, tmp_path / "results")
     monkeypatch.setattr(companions, "ROW_LIMIT", 5)
-    settings = cfgmod.dataset_settings(CONFIG, name)
 
-    def render(kept: str) -> dict[str, bytes]:
-        # the same paths each time (the page names them), moved aside after
-        folder = tmp_path / "reports"
-        render_dataset_report(
-            dataset=name,
-            results_dir=res,
-            output=folder / f"{name}.html",
-            config=settings,
-            temperatures_C=settings["temperatures_C"],
-            previous_dir=folder / "previous",
-        )
-        written = {
-            p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*"))
-            if p.is_file()
-        }
-        folder.rename(tmp_path / kept)
-        return written
-
-    some = render("some")
+    some = _render(name, res, tmp_path, "some")
     read = dataset.load_results
     seen = []
 
@@ -91,15 +101,39 @@ def test_a_big_tables_report_reading_some_columns_equals_reading_all(
         return found
 
     monkeypatch.setattr(dataset, "load_results", every_column)
-    every = render("every")
+    every = _render(name, res, tmp_path, "every")
     projected = read(res, columns=dataset._WHOLE_TABLE_COLUMNS, above=5)
     assert len(projected.potentials.columns) < seen[0]  # some columns were left out
     assert some.keys() == every.keys()
     assert "previous/snapshot.json" in some
     for file in some:
-        if file == "previous/snapshot.json":  # it says when it was rendered
-            some[file], every[file] = (
-                re.sub(rb'"rendered_at": "[^"]*"', b"", x)
-                for x in (some[file], every[file])
-            )
         assert some[file] == every[file], file
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG["datasets"]))
+def test_samples_read_as_categoricals_give_the_report_of_their_texts(
+    tmp_path, monkeypatch, name
+):
+    monkeypatch.chdir(REPO)
+    res = _results(name, tmp_path / "results")
+    read = dataset.load_results
+    coded = read(res).samples
+    plain = pd.read_parquet(res / "samples.parquet")
+    schema = pq.read_schema(res / "samples.parquet")
+    texts = [f.name for f in schema if pa.types.is_large_string(f.type)]
+    texts += [f.name for f in schema if pa.types.is_string(f.type)]
+    assert texts, "the samples have text columns"
+    for c in texts:
+        want = "str" if c == "sample_id" else "category"
+        assert coded[c].dtype == want, c
+        assert coded[c].astype(object).tolist() == plain[c].astype(object).tolist()
+
+    as_categories = _render(name, res, tmp_path, "categories")
+
+    def as_read(*args, **kwargs):
+        found = read(*args, **kwargs)
+        found.samples = pd.read_parquet(res / "samples.parquet")
+        return found
+
+    monkeypatch.setattr(dataset, "load_results", as_read)
+    assert _render(name, res, tmp_path, "texts") == as_categories

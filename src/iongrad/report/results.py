@@ -134,16 +134,15 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise ResultsError(f"{path}: not valid JSON ({err})") from None
 
 
-def _read_potentials(
+def _read_coded(
     path: Path, columns: list[str] | None = None, rows: int | None = None
 ) -> pd.DataFrame:
-    """potentials.parquet (its ``columns``, all when None; its first ``rows`` rows,
-    all when None) with its repeated texts (dataset, cell type, ion, source file,
-    ...) as categoricals: a code per row instead of a string, for tables of
-    millions of rows. ``sample_id``, nearly one text per sample, is read as text.
-    The categories are sorted (parquet keeps them in order of appearance), so that
-    a grouping by them sorts as by the texts. Direction and status codes become
-    labels, and a table without ``vm_mV`` gets it, empty."""
+    """A results parquet file (its ``columns``, all when None; its first ``rows``
+    rows, all when None) with its repeated texts (dataset, cell type, ion, source
+    file, statuses, reasons ...) as categoricals: a code per row instead of a
+    string, for tables of millions of rows. ``sample_id``, nearly one text per
+    sample, is read as text. The categories are sorted (parquet keeps them in order
+    of appearance), so that a grouping by them sorts as by the texts."""
     schema = pq.read_schema(path)
     names = [c for c in schema.names if columns is None or c in columns]
     coded = _text_columns(schema, [c for c in names if c != "sample_id"])
@@ -158,11 +157,19 @@ def _read_potentials(
             if first is not None
             else source.schema_arrow.empty_table().select(names)
         ).slice(0, rows)
-    pot = table.to_pandas(self_destruct=True, split_blocks=True)
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
     for c in coded:
-        values = pot[c].array
-        pot[c] = categorical(values.codes, values.categories)
-    pot = pot.reset_index(drop=True)
+        values = frame[c].array
+        frame[c] = categorical(values.codes, values.categories)
+    return frame.reset_index(drop=True)
+
+
+def _read_potentials(
+    path: Path, columns: list[str] | None = None, rows: int | None = None
+) -> pd.DataFrame:
+    """potentials.parquet as :func:`_read_coded` reads it; direction and status
+    codes become labels, and a table without ``vm_mV`` gets it, empty."""
+    pot = _read_coded(path, columns, rows)
     for column, labels in (
         ("flux_direction", FLUX_LABELS),
         ("current_direction", CURRENT_LABELS),
@@ -226,7 +233,7 @@ def load_results(
     res = DatasetResults(results_dir=root, potentials=pot, head=first)
     path = root / "samples.parquet"
     if path.is_file():
-        res.samples = pd.read_parquet(path).reset_index(drop=True)
+        res.samples = _read_coded(path)
     else:
         res.missing.append(
             "samples.parquet is missing: Donnan and GHK predictions are not shown."
