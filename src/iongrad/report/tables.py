@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ from iongrad.report.formats import (
     is_missing,
 )
 from iongrad.tables.locate import as_text
+
+if TYPE_CHECKING:
+    from pandas.api.typing import DataFrameGroupBy
 
 __all__ = [
     "MAX_TABLE_ROWS",
@@ -299,6 +303,49 @@ SUMMARY_COLUMNS = (
 )
 
 
+def _grouped(pot: pd.DataFrame, columns: dict[str, Any]) -> DataFrameGroupBy:
+    """``columns`` (one value per row of ``pot``) grouped by (cell type, temperature
+    rounded to 1e-6 K, ion), sorted. The columns are not copied into a new frame
+    (a table of millions of rows is not held twice); aggregate them one at a time,
+    ``g[column].mean()``: the rows are grouped once for all of them."""
+    frame = pd.DataFrame(
+        {
+            "cell_type": pot["cell_type"],
+            "temperature_K": pot["temperature_K"].round(6),
+            "ion": pot["ion"],
+            **columns,
+        },
+        index=pot.index,
+        copy=False,
+    )
+    return frame.groupby(["cell_type", "temperature_K", "ion"], sort=True, dropna=False)
+
+
+def _finite(column: pd.Series) -> pd.Series:
+    """``column`` with its infinite values missing (itself when it has none)."""
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    if np.isinf(values).any():
+        return column.where(np.isfinite(values))
+    return column
+
+
+def _is_not(labels: pd.Series, text: str) -> np.ndarray:
+    """Per row, ``as_text(labels) != text`` as 0/1; a categorical's texts compared
+    once per category."""
+    if not isinstance(labels.dtype, pd.CategoricalDtype):
+        return (as_text(labels) != text).to_numpy().astype(np.int64)
+    per_code = as_text(pd.Series([*labels.cat.categories, np.nan], dtype=object))
+    return (per_code != text).to_numpy().astype(np.int64)[labels.cat.codes.to_numpy()]
+
+
+def _activity_invalid(pot: pd.DataFrame) -> np.ndarray:
+    """Per row, 1 outside the activity model's range (0 when the table does not say)."""
+    if "activity_valid" not in pot:
+        return np.zeros(len(pot), dtype=np.int64)
+    valid = pot["activity_valid"].fillna(False).astype(bool).to_numpy()
+    return (~valid).astype(np.int64)
+
+
 def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
     """Per (cell type, temperature, ion) summary of the potentials table.
 
@@ -313,42 +360,28 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
     not count are left out by the caller.
     """
     means = ("E_conc_mV", "E_act_mV", "delta_act_mV", "driving_force_mV", "vm_mV")
-    # Only the columns summarised; one cythonised call per statistic (the named
-    # aggregation of all of them at once costs more in pandas than the sums).
-    df = pd.DataFrame(
+    g = _grouped(
+        pot,
         {
-            "cell_type": pot["cell_type"],
-            "temperature_key": pot["temperature_K"].round(6),
-            "ion": pot["ion"],
             "valence": pot["valence"],
-            **{c: pot[c].where(np.isfinite(pot[c].astype(float))) for c in means},
-            "n_undefined": (as_text(pot["status"]) != "ok").astype(int),
-            "n_activity_invalid": (
-                (~pot["activity_valid"].fillna(False).astype(bool)).astype(int)
-                if "activity_valid" in pot
-                else 0
-            ),
+            **{c: _finite(pot[c]) for c in means},
+            "n_undefined": _is_not(pot["status"], "ok"),
+            "n_activity_invalid": _activity_invalid(pot),
         },
-        index=pot.index,
     )
-    keys = ["cell_type", "temperature_key", "ion"]
-    g = df.groupby(keys, sort=True, dropna=False)
-    mean = g[list(means)].mean()
-    sd = g[["E_act_mV", "driving_force_mV"]].std()
-    counts = g[["n_undefined", "n_activity_invalid"]].sum()
     out = pd.DataFrame(
         {
             "valence": g["valence"].first(),
             "n": g.size(),
-            "E_conc_mV": mean["E_conc_mV"],
-            "E_act_mV": mean["E_act_mV"],
-            "E_act_sd_mV": sd["E_act_mV"],
-            "delta_act_mV": mean["delta_act_mV"],
-            "driving_force_mV": mean["driving_force_mV"],
-            "driving_force_sd_mV": sd["driving_force_mV"],
-            "vm_mV": mean["vm_mV"],
-            "n_undefined": counts["n_undefined"],
-            "n_activity_invalid": counts["n_activity_invalid"],
+            "E_conc_mV": g["E_conc_mV"].mean(),
+            "E_act_mV": g["E_act_mV"].mean(),
+            "E_act_sd_mV": g["E_act_mV"].std(),
+            "delta_act_mV": g["delta_act_mV"].mean(),
+            "driving_force_mV": g["driving_force_mV"].mean(),
+            "driving_force_sd_mV": g["driving_force_mV"].std(),
+            "vm_mV": g["vm_mV"].mean(),
+            "n_undefined": g["n_undefined"].sum(),
+            "n_activity_invalid": g["n_activity_invalid"].sum(),
         }
     ).reset_index()
     flux, current = stated_directions(
@@ -360,7 +393,6 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
     no_vm = out["vm_mV"].isna().to_numpy()
     out["flux_direction"] = np.where(no_vm, NO_VM, flux)
     out["current_direction"] = np.where(no_vm, NO_VM, current)
-    out = out.rename(columns={"temperature_key": "temperature_K"})
     out["temperature_C"] = kelvin_to_celsius(out["temperature_K"].to_numpy())
     return out
 
@@ -389,38 +421,52 @@ def potentials_summary(pot: pd.DataFrame) -> pd.DataFrame:
     concentrations. Unlike :func:`summary_by_group`, no sample is left out: this is
     what the per-row file holds, in short.
     """
-    keys = ["cell_type", "temperature_K", "ion"]
     cols = [c for c in _DESCRIBED if c in pot]
     conc = [c for c in ("c_in_mM", "c_out_mM") if c in pot]
-    df = pd.DataFrame(
+    g = _grouped(
+        pot,
         {
-            "cell_type": pot["cell_type"],
-            "temperature_K": pot["temperature_K"].round(6),
-            "ion": pot["ion"],
             "valence": pot["valence"],
-            "status": as_text(pot["status"]),
-            "invalid": (
-                ~pot["activity_valid"].fillna(False).astype(bool)
-                if "activity_valid" in pot
-                else False
-            ),
-            **{c: pot[c].where(np.isfinite(pot[c].astype(float))) for c in cols},
-            **{c: pot[c] for c in conc},
+            "invalid": _activity_invalid(pot).astype(bool),
+            **{c: _finite(pot[c]) for c in cols},
+            **{f"{c}_conc": pot[c] for c in conc},
         },
-        index=pot.index,
     )
-    g = df.groupby(keys, sort=True, dropna=False)
     out = pd.DataFrame({"valence": g["valence"].first(), "rows": g.size()})
-    counts = df.groupby([*keys, "status"], sort=True, dropna=False).size()
-    out = out.join(counts.unstack(fill_value=0).rename(columns=lambda s: f"rows_{s}"))
+    counts, statuses = _counts(g.ngroup().to_numpy(), len(out), pot["status"])
+    for k, status in enumerate(statuses):
+        out[f"rows_{status}"] = counts[:, k]
     out["rows_activity_invalid"] = g["invalid"].sum()
-    stats = {"mean": g[cols].mean(), "sd": g[cols].std()}
-    stats.update(min=g[cols].min(), max=g[cols].max())
     for c in cols:
-        for name, frame in stats.items():
-            out[f"{c}_{name}"] = frame[c]
+        for name, how in (
+            ("mean", "mean"),
+            ("sd", "std"),
+            ("min", "min"),
+            ("max", "max"),
+        ):
+            out[f"{c}_{name}"] = getattr(g[c], how)()
     for c in conc:
-        out[f"{c}_mean"] = g[c].mean()
+        out[f"{c}_mean"] = g[f"{c}_conc"].mean()
     out = out.reset_index()
     out.insert(2, "temperature_C", kelvin_to_celsius(out["temperature_K"].to_numpy()))
     return out
+
+
+def _counts(groups: np.ndarray, n: int, labels: pd.Series) -> tuple[np.ndarray, list]:
+    """Per group (``groups``: a code per row, ``n`` groups), how many rows have each
+    text of ``as_text(labels)``; the texts present, sorted (the counts' columns),
+    a missing one (pandas 3 keeps it missing) last, as a grouping sorts them."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):  # each text made once
+        texts = as_text(pd.Series([*labels.cat.categories, np.nan], dtype=object))
+        per_code, names = pd.factorize(
+            texts.to_numpy(), sort=True, use_na_sentinel=False
+        )
+        code = per_code[labels.cat.codes.to_numpy()]  # missing (-1): the last
+    else:
+        code, names = pd.factorize(
+            as_text(labels).to_numpy(), sort=True, use_na_sentinel=False
+        )
+    k = len(names)
+    flat = np.bincount(groups * k + code, minlength=n * k).reshape(n, k)
+    present = flat.sum(axis=0) > 0
+    return flat[:, present], list(names[present])
