@@ -92,6 +92,29 @@ def test_failures_parquet_holds_every_failure(big_file, tmp_path):
     assert error["row"] == 6
 
 
+def test_failures_parquet_is_written_in_row_groups_messages_unencoded(
+    big_file, tmp_path, monkeypatch
+):
+    """The writer holds one row group's pages at a time, and does not try a
+    dictionary of a million distinct messages (each was the validation's peak)."""
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(validation, "_FAILURE_GROUP_ROWS", 100)
+    result = validate_file(big_file, mode="lenient")
+    path = tmp_path / "failures.parquet"
+    validation.write_failures(path, result.failures)
+    meta = pq.ParquetFile(path).metadata
+    assert meta.num_row_groups == -(-len(result.failures) // 100) > 1
+    names = meta.schema.names
+    for g in range(meta.num_row_groups):
+        for k, name in enumerate(names):
+            encoded = "RLE_DICTIONARY" in meta.row_group(g).column(k).encodings
+            assert encoded == (name in ("file", "column", "ion", "rule", "severity"))
+    table = pd.read_parquet(path)
+    assert table["message"].tolist() == result.failures["message"].tolist()
+    assert table["row"].tolist() == result.failures["row"].tolist()
+
+
 def test_failures_parquet_of_a_clean_file_has_no_row(tmp_path):
     path = tmp_path / "clean.csv"
     _unbalanced_baths(2).iloc[3:].to_csv(path, index=False)

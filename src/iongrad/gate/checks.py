@@ -506,11 +506,13 @@ def _bath_terms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _explain_bath(df: pd.DataFrame, idx: np.ndarray) -> list[str]:
     charge, total = bath_imbalance(df)
-    sample = df["sample_id"].to_numpy(dtype=object)
+    # the failing rows' sample ids only: a text object per row of a big table's
+    # ids would be the validation's peak
+    sample = df["sample_id"].take(idx).to_numpy(dtype=object)
     return [
-        f"sample {sample[i]!r}: sum z c_out = {charge[i]:+.3g} mM "
-        f"of {total[i]:.3g} mM ({100 * abs(charge[i]) / total[i]:.1f} %)"
-        for i in idx
+        f"sample {s!r}: sum z c_out = {q:+.3g} mM "
+        f"of {t:.3g} mM ({100 * abs(q) / t:.1f} %)"
+        for s, q, t in zip(sample, charge[idx], total[idx], strict=True)
     ]
 
 

@@ -1014,6 +1014,11 @@ def _value_text(value) -> str | None:
     return json.dumps(value, default=str)
 
 
+#: Rows per row group of failures.parquet: the writer holds one group's pages at a
+#: time (a million messages in one group held them all at once).
+_FAILURE_GROUP_ROWS = 1 << 17
+
+
 def write_failures(path: str | os.PathLike, records: pd.DataFrame | None) -> None:
     """Every failure as a parquet table (columns :data:`RECORD_KEYS`, and a
     workbook's ``cell`` when the records have it; ``row`` an integer, ``value``
@@ -1025,7 +1030,7 @@ def write_failures(path: str | os.PathLike, records: pd.DataFrame | None) -> Non
         records = pd.DataFrame({k: [] for k in RECORD_KEYS})
     columns = {}
     for k in [*RECORD_KEYS, *(["cell"] if "cell" in records else [])]:
-        cells = records[k].tolist()
+        cells = records[k].to_numpy(dtype=object)
         if k == "row":
             columns[k] = pa.array(cells, type=pa.int64())
         elif k == "value":
@@ -1036,5 +1041,10 @@ def write_failures(path: str | os.PathLike, records: pd.DataFrame | None) -> Non
         else:  # few distinct texts: stored once each
             columns[k] = pa.array(cells, type=pa.string()).dictionary_encode()
     table = pa.table(columns)
+    # parquet tries a dictionary for every column it is not told otherwise of: for
+    # a million distinct messages that was the validation's peak, for nothing
+    coded = [k for k, c in columns.items() if pa.types.is_dictionary(c.type)]
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
+        pq.write_table(
+            table, tmp, use_dictionary=coded, row_group_size=_FAILURE_GROUP_ROWS
+        )
