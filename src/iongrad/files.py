@@ -33,6 +33,7 @@ __all__ = [
     "REPORT_COMPANIONS",
     "RESULT_FILES",
     "ParquetParts",
+    "SpillFile",
     "arrow_table",
     "atomic_path",
     "companion",
@@ -366,6 +367,58 @@ class ParquetParts:
             self._atomic.__exit__(ValueError, error, None)  # removes the temporary
             raise error
         return self._atomic.__exit__(*exc)
+
+
+class SpillFile:
+    """Tables parked on disk in the order written, then read back one at a time.
+
+    ``with SpillFile(path) as spill: spill.write(df)...``, then ``spill.tables()``.
+    An Arrow IPC stream, lz4-compressed: written and read back at memory speed, where
+    a parquet file is encoded and decoded (a chunked table's temperature scan is
+    parked so, a block per temperature, until every chunk is computed). The caller
+    removes the file.
+    """
+
+    def __init__(self, path: str | os.PathLike, units: Mapping[str, str] | None = None):
+        self.path, self.units, self.rows = Path(path), units, 0
+        self._sink = self._writer = None
+
+    def __enter__(self) -> SpillFile:
+        return self
+
+    def write(self, part, units: Mapping[str, str] | None = None) -> None:
+        """Append a DataFrame (``units`` as :func:`write_parquet`) or arrow table."""
+        import pyarrow as pa
+
+        if not isinstance(part, pa.Table):
+            part = arrow_table(part, units or self.units)
+        if self._writer is None:
+            options = pa.ipc.IpcWriteOptions(compression="lz4")
+            self._sink = pa.OSFile(str(self.path), "wb")
+            # a stream, not the IPC file format: each part may bring its own
+            # dictionaries (a cell type first seen in a later chunk)
+            self._writer = pa.ipc.new_stream(self._sink, part.schema, options=options)
+            self._schema = part.schema
+        # one record batch per part: read back as written, a part at a time
+        self._writer.write_table(part.cast(self._schema).combine_chunks())
+        self.rows += part.num_rows
+
+    def __exit__(self, *exc):
+        if self._writer is not None:
+            self._writer.close()
+            self._sink.close()
+        return False
+
+    def tables(self) -> Iterator:
+        """The parked rows, one arrow table per record batch, in the order written
+        (nothing when nothing was written)."""
+        import pyarrow as pa
+
+        if self._writer is None:
+            return
+        with pa.memory_map(str(self.path)) as source:
+            for batch in pa.ipc.open_stream(source):
+                yield pa.Table.from_batches([batch])
 
 
 def _dictionary_columns(schema) -> list[str]:

@@ -74,9 +74,14 @@ def _values(path) -> pd.DataFrame:
     return df
 
 
-@pytest.mark.parametrize("shuffled", [False, True])
-def test_chunked_run_writes_the_files_of_one_piece(tmp_path, monkeypatch, shuffled):
+@pytest.mark.parametrize(("shuffled", "late_cell"), [(False, False), (True, False),
+                                                    (False, True)])  # fmt: skip
+def test_chunked_run_writes_the_files_of_one_piece(
+    tmp_path, monkeypatch, shuffled, late_cell
+):
     table = _table(600)
+    if late_cell:  # a cell type first met in the last chunk: a new category there
+        table.loc[2000:, "cell_type"] = "glia"
     if shuffled:  # samples in blocks, not in name order: samples.parquet is sorted
         order = np.argsort(np.repeat(np.arange(600)[::-1], 4), kind="stable")
         table = table.iloc[order].reset_index(drop=True)

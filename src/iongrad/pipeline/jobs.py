@@ -370,9 +370,10 @@ def potentials_job(
 
 def _scan_blocks(stack, cleanup, path, n_blocks: int, chunked: bool) -> list:
     """Where each temperature's rows of the scan go: the scan file itself when the
-    table is one chunk, else one temporary file per temperature (removed when
-    ``cleanup`` closes; :func:`_join_blocks` joins them). The writers are entered
-    on ``stack``: closing it completes their files."""
+    table is one chunk, else one temporary file per temperature, parked in Arrow
+    IPC (:class:`iongrad.files.SpillFile`; removed when ``cleanup`` closes;
+    :func:`_join_blocks` joins them). The writers are entered on ``stack``: closing
+    it completes their files."""
     if not chunked:
         return [stack.enter_context(files.ParquetParts(path))] * n_blocks
     target = Path(path)
@@ -380,20 +381,17 @@ def _scan_blocks(stack, cleanup, path, n_blocks: int, chunked: bool) -> list:
     for k in range(n_blocks):
         block = target.with_name(f".{target.name}.{os.getpid()}.block{k}.tmp")
         cleanup.callback(block.unlink, missing_ok=True)
-        blocks.append(stack.enter_context(files.ParquetParts(block)))
+        blocks.append(stack.enter_context(files.SpillFile(block)))
     return blocks
 
 
 def _join_blocks(blocks: list, path) -> None:
     """The scan file from its completed temporary blocks (:func:`_scan_blocks` of a
-    chunked table), one row group at a time."""
-    import pyarrow.parquet as pq
-
+    chunked table), one part at a time."""
     with files.ParquetParts(path) as scan:
         for block in blocks:
-            pf = pq.ParquetFile(block.path)
-            for k in range(pf.num_row_groups):
-                scan.write(pf.read_row_group(k))
+            for part in block.tables():
+                scan.write(part)
 
 
 @in_worker_process
