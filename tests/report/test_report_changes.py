@@ -6,8 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pagedata import parse_page
 from synthetic import compute_columns, potentials_frame, write_results
 
@@ -256,3 +259,65 @@ def test_example_data_change_is_reported(tmp_path, monkeypatch):
     moved = {(r["sample_id"]["v"], r["ion"]["v"]) for r in page.records("changes")}
     assert ("hodgkin1964", "K+") in moved
     assert "moved" in page.ids["changes-message"]
+
+
+def _coded(values: list, order: list[int]) -> pd.Series:
+    """``values`` as a categorical whose categories come in the order ``order``
+    says (a file's dictionary is in order of appearance, not sorted), with one
+    category unused."""
+    codes, labels = pd.factorize(pd.Series(values, dtype=object))
+    labels = list(labels)
+    rank = sorted(range(len(labels)), key=lambda k: order[k % len(order)])
+    shuffled = [labels[k] for k in rank]
+    position = {x: k for k, x in enumerate(shuffled)}
+    remap = np.array([position[x] for x in labels] + [-1], dtype=np.int64)
+    # and a category no row has (a label of the file's dictionary left unused)
+    return pd.Series(pd.Categorical.from_codes(remap[codes], [*shuffled, "unused"]))
+
+
+_TEXTS = st.lists(st.sampled_from(["K+", "Na+", "Cl-", "axon", "ok", "no_vm", None]),
+                  min_size=1, max_size=40)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=_TEXTS, order=st.lists(st.integers(0, 9), min_size=1, max_size=7))
+def test_snapshot_hashes_and_counts_categoricals_as_their_texts(values, order):
+    """A big table's labels are categoricals: hashed, counted and grouped once per
+    category, they give what their texts give."""
+    coded = _coded(values, order)
+    texts = pd.Series(values, dtype=object)
+    assert (changes._hash_text(coded) == changes._hash_text(texts)).all()
+    frame = pd.DataFrame({"status": coded})
+    assert changes._statuses(frame) == changes._statuses(texts.to_frame("status"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(
+        st.sampled_from(["neuron", "axon", "glia"]), min_size=1, max_size=30
+    ),
+    order=st.lists(st.integers(0, 9), min_size=1, max_size=5),
+    seed=st.integers(0, 2**16),
+)
+def test_snapshot_groups_of_categoricals_are_those_of_their_texts(cells, order, seed):
+    rng = np.random.default_rng(seed)
+    n = len(cells)
+    ions = rng.choice(["K+", "Na+", "Cl-"], n).tolist()
+    values = rng.normal(-50, 30, n)
+    values[rng.random(n) < 0.2] = rng.choice([np.inf, -np.inf, np.nan])
+    plain = pd.DataFrame(
+        {
+            "cell_type": cells,
+            "temperature_K": rng.choice([293.15, 310.15], n),
+            "ion": ions,
+            "E_act_mV": values,
+            "E_conc_mV": rng.normal(-50, 30, n),
+        }
+    )
+    coded = plain.assign(cell_type=_coded(cells, order), ion=_coded(ions, order[::-1]))
+    cols = ["E_act_mV", "E_conc_mV"]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(changes._groups(coded, cols)),
+        pd.DataFrame(changes._groups(plain, cols)),
+        check_exact=True,
+    )

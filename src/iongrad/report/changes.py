@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from iongrad import files
+from iongrad.report.tables import finite
 from iongrad.tables.locate import as_text
 
 __all__ = [
@@ -131,10 +132,14 @@ class Changes:
 # --------------------------------------------------------------------------- hashing
 def _hash_text(values) -> np.ndarray:
     """A 64-bit hash of each text (pandas' fixed-key SipHash: the same in every
-    process), computed once per distinct text."""
-    codes, uniques = pd.factorize(as_text(pd.Series(values)), sort=False)
-    hashed = pd.util.hash_array(np.asarray(uniques, dtype=object), categorize=False)
-    return hashed[codes]
+    process), computed once per distinct text (a categorical's: once per category)."""
+    series = pd.Series(values)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        texts = as_text(pd.Series([*series.cat.categories, np.nan], dtype=object))
+        codes = series.cat.codes.to_numpy()  # missing (-1): the last text
+    else:
+        codes, texts = pd.factorize(as_text(series), sort=False, use_na_sentinel=False)
+    return pd.util.hash_array(np.asarray(texts, dtype=object), categorize=False)[codes]
 
 
 def _mix(h: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -222,19 +227,42 @@ def _long(frame: pd.DataFrame, ion, cols: list[str], keys: list[str]) -> pd.Data
 
 
 def _groups(pot: pd.DataFrame, cols: list[str]) -> list[dict]:
-    """Per (cell type, temperature, ion): rows and the mean of each finite column."""
+    """Per (cell type, temperature, ion): rows and the mean of each finite column.
+
+    The columns are grouped in place (not copied into a new frame), a categorical
+    key by its codes, its categories its sorted texts: the groups, their order and
+    their means are those of grouping every row by its texts."""
     df = pd.DataFrame(
         {
-            "cell_type": as_text(pot["cell_type"]),
+            "cell_type": _text_key(pot["cell_type"]),
             "temperature_K": pot["temperature_K"].astype(float).round(6),
-            "ion": as_text(pot["ion"]),
-            **{c: pot[c].where(np.isfinite(pot[c].astype(float))) for c in cols},
-        }
+            "ion": _text_key(pot["ion"]),
+            **{c: finite(pot[c]) for c in cols},
+        },
+        index=pot.index,
+        copy=False,
     )
-    g = df.groupby(_GROUP_KEYS, sort=True)
-    out = g[cols].mean().rename(columns=lambda c: f"{c}_mean")
+    g = df.groupby(_GROUP_KEYS, sort=True, observed=True)
+    out = pd.DataFrame({f"{c}_mean": g[c].mean() for c in cols}, index=g.size().index)
     out.insert(0, "rows", g.size())
-    return out.reset_index().iloc[:MAX_GROUPS].to_dict("records")
+    out = out.reset_index().iloc[:MAX_GROUPS]
+    for key in ("cell_type", "ion"):  # texts, as the snapshot stores them
+        out[key] = out[key].astype(object)
+    return out.to_dict("records")
+
+
+def _text_key(values: pd.Series) -> pd.Series:
+    """``as_text(values)`` to group by: a categorical stays one (its categories
+    their texts, sorted, so that it groups and sorts as the texts do)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return as_text(values)
+    texts = as_text(pd.Series(values.cat.categories, dtype=object)).to_numpy()
+    order = np.argsort(texts, kind="stable")
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order], rank[-1] = np.arange(len(order)), -1
+    codes = rank[values.cat.codes.to_numpy()]
+    labels = pd.Index(texts[order], dtype=object)
+    return pd.Series(pd.Categorical.from_codes(codes, labels), index=values.index)
 
 
 def _statuses(*frames: pd.DataFrame | None) -> dict[str, dict[str, int]]:
@@ -245,8 +273,8 @@ def _statuses(*frames: pd.DataFrame | None) -> dict[str, dict[str, int]]:
             continue
         for col in frame.columns:
             if str(col) == "status" or str(col).endswith("_status"):
-                counts = as_text(frame[col]).value_counts(sort=False)
-                out[str(col)] = {str(k): int(v) for k, v in counts.items()}
+                counts = _text_key(frame[col]).value_counts(sort=False)
+                out[str(col)] = {str(k): int(v) for k, v in counts.items() if v}
     return out
 
 
@@ -256,15 +284,19 @@ def _fingerprints(
     samples: pd.DataFrame | None,
     scols: list[str],
     pot_hash: np.ndarray,
+    s_hash: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Per sample group, the sum of the hashes of its rows' compared values."""
+    """Per sample group, the sum of the hashes of its rows' compared values
+    (``pot_hash``, ``s_hash``: the hashes of the potentials' and the samples'
+    sample ids)."""
     buckets = np.zeros(N_BUCKETS, dtype=np.uint64)
     h = _mix(pot_hash, _hash_text(pot["ion"]))
     for c in cols:
         h = _mix(h, _quantized(pot[c].to_numpy(dtype=float)))
     np.add.at(buckets, pot_hash >> np.uint64(50), h)
     if samples is not None and scols and "sample_id" in samples:
-        s_hash = _hash_text(samples["sample_id"])
+        if s_hash is None:
+            s_hash = _hash_text(samples["sample_id"])
         h = _mix(s_hash, np.full(len(samples), 1, dtype=np.uint64))
         for c in scols:
             h = _mix(h, _quantized(samples[c].to_numpy(dtype=float)))
@@ -289,10 +321,12 @@ def build_snapshot(
     threshold = _tracked(unique, len(pot))
     keep = slice(None) if threshold is None else pot_hash <= np.uint64(threshold)
     values = [_long(pot.loc[keep], None, cols, ["sample_id", "ion"])]
+    s_hash = None
     if samples is not None and scols:
         s_keep = slice(None)
         if threshold is not None:
-            s_keep = _hash_text(samples["sample_id"]) <= np.uint64(threshold)
+            s_hash = _hash_text(samples["sample_id"])
+            s_keep = s_hash <= np.uint64(threshold)
         values.append(_long(samples.loc[s_keep], PER_SAMPLE, scols, ["sample_id"]))
     meta = {
         "format": _FORMAT,
@@ -309,7 +343,7 @@ def build_snapshot(
         "statuses": _statuses(pot, samples),
     }
     if threshold is not None:
-        prints = _fingerprints(pot, cols, samples, scols, pot_hash)
+        prints = _fingerprints(pot, cols, samples, scols, pot_hash, s_hash)
         meta["fingerprints"] = base64.b64encode(prints.astype("<u8").tobytes()).decode()
     frame = pd.concat(values, ignore_index=True)
     return Snapshot(meta, frame.astype({"k": np.int64, "value": float}))

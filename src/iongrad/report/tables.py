@@ -46,6 +46,7 @@ __all__ = [
     "Cell",
     "Column",
     "Table",
+    "finite",
     "fmt_number",
     "frame_table",
     "potentials_summary",
@@ -321,7 +322,7 @@ def _grouped(pot: pd.DataFrame, columns: dict[str, Any]) -> DataFrameGroupBy:
     return frame.groupby(["cell_type", "temperature_K", "ion"], sort=True, dropna=False)
 
 
-def _finite(column: pd.Series) -> pd.Series:
+def finite(column: pd.Series) -> pd.Series:
     """``column`` with its infinite values missing (itself when it has none)."""
     values = column.to_numpy(dtype=float, na_value=np.nan)
     if np.isinf(values).any():
@@ -364,7 +365,7 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
         pot,
         {
             "valence": pot["valence"],
-            **{c: _finite(pot[c]) for c in means},
+            **{c: finite(pot[c]) for c in means},
             "n_undefined": _is_not(pot["status"], "ok"),
             "n_activity_invalid": _activity_invalid(pot),
         },
@@ -428,7 +429,7 @@ def potentials_summary(pot: pd.DataFrame) -> pd.DataFrame:
         {
             "valence": pot["valence"],
             "invalid": _activity_invalid(pot).astype(bool),
-            **{c: _finite(pot[c]) for c in cols},
+            **{c: finite(pot[c]) for c in cols},
             **{f"{c}_conc": pot[c] for c in conc},
         },
     )
