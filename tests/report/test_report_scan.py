@@ -68,6 +68,41 @@ def test_scan_means_are_the_means_of_every_row_read_in_batches(tmp_path):
     pd.testing.assert_frame_equal(got, expected, rtol=1e-12, check_names=False)
 
 
+def test_scan_means_of_coded_texts_with_a_dictionary_per_row_group(tmp_path):
+    """Cell types and ions read as codes: a file whose row groups each have their
+    own dictionary (a cell type first met in a later group, written as categories)
+    gives the means of the texts."""
+    full = _scan(3_000)
+    full.loc[full.index >= 50_000, "cell_type"] = "glia"
+    parts = [full.iloc[:50_000], full.iloc[50_000:]]
+    path, coded = tmp_path / "scan.parquet", tmp_path / "coded.parquet"
+    for file, kind in ((path, "str"), (coded, "category")):
+        # texts (large_string, a dictionary page per row group), or categories:
+        # dictionary-typed columns whose categories differ between row groups
+        tables = [
+            pa.Table.from_pandas(
+                p.astype({"cell_type": kind, "ion": kind}), preserve_index=False
+            )
+            for p in parts
+        ]
+        with pq.ParquetWriter(file, tables[0].schema) as writer:
+            for table in tables:
+                writer.write_table(table)
+    for col in ("E_act_mV", "E_conc_mV"):
+        full[col] = full[col].where(np.isfinite(full[col]))
+    expected = full.groupby(["cell_type", "ion", "temperature_K"])[
+        ["E_act_mV", "E_conc_mV"]
+    ].mean()
+    for file in (path, coded):
+        got = scan_means(file).set_index(["cell_type", "ion", "temperature_K"])
+        assert got.index.get_level_values("cell_type").map(type).unique().tolist() == [
+            str
+        ]
+        pd.testing.assert_frame_equal(
+            got.sort_index(), expected, rtol=1e-12, check_names=False
+        )
+
+
 def test_load_results_does_not_read_the_scan(tmp_path):
     res = _results(tmp_path, 10)
     assert load_results(res).temperature_scan == res / "temperature_scan.parquet"

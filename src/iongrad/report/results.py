@@ -279,15 +279,19 @@ def scan_means(
     The scan is read :data:`SCAN_BATCH_ROWS` rows at a time (it has a row per sample,
     ion and temperature), leaving out the samples in ``excluded``; non-finite E do
     not count. Each batch is reduced to sums and counts per group by arrow's
-    hash aggregation, and those to the means. Returns one row per (``cell_type`` as
-    text, ``ion``, ``temperature_K`` rounded to 1e-6 K), in order of first
-    appearance, with the means ``E_act_mV`` and ``E_conc_mV`` (NaN where no finite
-    value), or None when the scan lacks one of these columns.
+    hash aggregation (cell types and ions read as codes and grouped by them), and
+    those to the means. Returns one row per (``cell_type`` as text, ``ion``,
+    ``temperature_K`` rounded to 1e-6 K), in the order arrow's grouping gives them
+    (the figure sorts them), with the means ``E_act_mV`` and ``E_conc_mV`` (NaN
+    where no finite value), or None when the scan lacks one of these columns.
     """
-    source = pq.ParquetFile(path)
-    names = source.schema_arrow.names
+    schema = pq.read_schema(path)
+    names = schema.names
     if not set(_SCAN_KEYS + _SCAN_VALUES) <= set(names):
         return None
+    # cell types and ions read as codes into their texts: no text per row
+    coded = _text_columns(schema, ["cell_type", "ion"])
+    source = pq.ParquetFile(path, read_dictionary=coded)
     # the sample ids (one text per row) only when some are left out
     columns = _SCAN_KEYS + _SCAN_VALUES + (["sample_id"] if excluded else [])
     columns = [c for c in columns if c in names]
@@ -318,8 +322,8 @@ def scan_means(
 
 
 def _grouped(table: pa.Table, aggregations: list[tuple[str, str]]) -> pa.Table:
-    """``table`` grouped by the scan keys (in order of first appearance), the
-    aggregated columns named ``<column>_<function>``, the keys first."""
+    """``table`` grouped by the scan keys, the aggregated columns named
+    ``<column>_<function>``, the keys first."""
     out = table.group_by(_SCAN_KEYS, use_threads=False).aggregate(aggregations)
     return out.select(_SCAN_KEYS + [f"{c}_{f}" for c, f in aggregations])
 
@@ -335,14 +339,19 @@ def _scan_sums(batch, left_out: pa.Array | None) -> pa.Table:
         keep = pc.invert(pc.is_in(table["sample_id"].cast(pa.string()), left_out))
         table = table.filter(pc.fill_null(keep, True))
     # the figure picks a cell type's rows by its text, and an ion's as is; the
-    # temperature rounded as numpy rounds (the key the other tables use)
-    columns = {
-        "cell_type": table["cell_type"].cast(pa.string()),
-        "ion": table["ion"].cast(pa.string()),
-        "temperature_K": pa.array(
-            np.round(table["temperature_K"].to_numpy().astype(float), 6)
-        ),
-    }
+    # temperature rounded as numpy rounds (the key the other tables use). A key
+    # read as codes is grouped by its codes, and its groups named by their texts.
+    texts = {}
+    columns = {}
+    for key in ("cell_type", "ion"):
+        column = table[key].combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            columns[key], texts[key] = column.indices, column.dictionary
+        else:
+            columns[key] = column.cast(pa.string())
+    columns["temperature_K"] = pa.array(
+        np.round(table["temperature_K"].to_numpy().astype(float), 6)
+    )
     for col in _SCAN_VALUES:
         values = table[col].to_numpy().astype(float)
         finite = np.isfinite(values)
@@ -352,7 +361,11 @@ def _scan_sums(batch, left_out: pa.Array | None) -> pa.Table:
         pa.table(columns),
         [(c, "sum") for c in columns if c not in _SCAN_KEYS],
     )
-    return sums.rename_columns(_SCAN_KEYS + list(columns)[len(_SCAN_KEYS) :])
+    sums = sums.rename_columns(_SCAN_KEYS + list(columns)[len(_SCAN_KEYS) :])
+    for key, dictionary in texts.items():
+        named = dictionary.cast(pa.string()).take(sums[key])
+        sums = sums.set_column(sums.schema.get_field_index(key), key, named)
+    return sums
 
 
 def _text_columns(schema: pa.Schema, columns: list[str]) -> list[str]:
