@@ -14,6 +14,7 @@ from iongrad.tables.locate import (
     concat_tables,
     first_text,
     join_by_sample,
+    text_codes,
 )
 
 
@@ -116,3 +117,24 @@ def test_as_text_is_astype_str(codes, labels):
     pd.testing.assert_series_equal(got, expected)
     plain = values.astype(object)
     pd.testing.assert_series_equal(as_text(plain), plain.astype(str))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    codes=st.lists(st.integers(-1, 3), max_size=40),
+    labels=st.lists(st.text(max_size=4), min_size=4, max_size=4, unique=True),
+    kind=st.sampled_from(["category", "object", "str"]),
+)
+def test_text_codes_stand_for_as_text(codes, labels, kind):
+    values = pd.Series(categorical(np.array(codes, dtype=np.int64), labels))
+    if kind != "category":
+        values = values.astype(kind)
+    got_codes, texts = text_codes(values)
+    expected = as_text(values).to_numpy(dtype=object)
+    assert len(got_codes) == len(expected)
+    got = texts[got_codes]
+    assert [x if isinstance(x, str) else None for x in got] == [
+        x if isinstance(x, str) else None for x in expected
+    ]
+    # each distinct text once (a categorical: one per category, and missing)
+    assert len(set(map(str, texts))) == len(texts)

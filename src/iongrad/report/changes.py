@@ -43,7 +43,7 @@ import pandas as pd
 
 from iongrad import files
 from iongrad.report.tables import finite
-from iongrad.tables.locate import as_text
+from iongrad.tables.locate import as_text, text_codes
 
 __all__ = [
     "CHANGE_ATOL_MV",
@@ -133,13 +133,8 @@ class Changes:
 def _hash_text(values) -> np.ndarray:
     """A 64-bit hash of each text (pandas' fixed-key SipHash: the same in every
     process), computed once per distinct text (a categorical's: once per category)."""
-    series = pd.Series(values)
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        texts = as_text(pd.Series([*series.cat.categories, np.nan], dtype=object))
-        codes = series.cat.codes.to_numpy()  # missing (-1): the last text
-    else:
-        codes, texts = pd.factorize(as_text(series), sort=False, use_na_sentinel=False)
-    return pd.util.hash_array(np.asarray(texts, dtype=object), categorize=False)[codes]
+    codes, texts = text_codes(pd.Series(values))
+    return pd.util.hash_array(texts, categorize=False)[codes]
 
 
 def _mix(h: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -256,13 +251,12 @@ def _text_key(values: pd.Series) -> pd.Series:
     their texts, sorted, so that it groups and sorts as the texts do)."""
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return as_text(values)
-    texts = as_text(pd.Series(values.cat.categories, dtype=object)).to_numpy()
-    order = np.argsort(texts, kind="stable")
-    rank = np.empty(len(order) + 1, dtype=np.int64)
-    rank[order], rank[-1] = np.arange(len(order)), -1
-    codes = rank[values.cat.codes.to_numpy()]
-    labels = pd.Index(texts[order], dtype=object)
-    return pd.Series(pd.Categorical.from_codes(codes, labels), index=values.index)
+    codes, texts = text_codes(values)
+    per_code, labels = pd.factorize(texts, sort=True)  # a missing text: missing
+    labels = pd.Index(labels, dtype=object)
+    return pd.Series(
+        pd.Categorical.from_codes(per_code[codes], labels), index=values.index
+    )
 
 
 def _statuses(*frames: pd.DataFrame | None) -> dict[str, dict[str, int]]:

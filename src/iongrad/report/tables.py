@@ -34,7 +34,7 @@ from iongrad.report.formats import (
     fmt_temp_C,
     is_missing,
 )
-from iongrad.tables.locate import as_text
+from iongrad.tables.locate import text_codes
 
 if TYPE_CHECKING:
     from pandas.api.typing import DataFrameGroupBy
@@ -331,12 +331,10 @@ def finite(column: pd.Series) -> pd.Series:
 
 
 def _is_not(labels: pd.Series, text: str) -> np.ndarray:
-    """Per row, ``as_text(labels) != text`` as 0/1; a categorical's texts compared
-    once per category."""
-    if not isinstance(labels.dtype, pd.CategoricalDtype):
-        return (as_text(labels) != text).to_numpy().astype(np.int64)
-    per_code = as_text(pd.Series([*labels.cat.categories, np.nan], dtype=object))
-    return (per_code != text).to_numpy().astype(np.int64)[labels.cat.codes.to_numpy()]
+    """Per row, ``as_text(labels) != text`` as 0/1, each distinct text compared
+    once."""
+    codes, texts = text_codes(labels)
+    return (texts != text).astype(np.int64)[codes]
 
 
 def _activity_invalid(pot: pd.DataFrame) -> np.ndarray:
@@ -457,17 +455,9 @@ def _counts(groups: np.ndarray, n: int, labels: pd.Series) -> tuple[np.ndarray, 
     """Per group (``groups``: a code per row, ``n`` groups), how many rows have each
     text of ``as_text(labels)``; the texts present, sorted (the counts' columns),
     a missing one (pandas 3 keeps it missing) last, as a grouping sorts them."""
-    if isinstance(labels.dtype, pd.CategoricalDtype):  # each text made once
-        texts = as_text(pd.Series([*labels.cat.categories, np.nan], dtype=object))
-        per_code, names = pd.factorize(
-            texts.to_numpy(), sort=True, use_na_sentinel=False
-        )
-        code = per_code[labels.cat.codes.to_numpy()]  # missing (-1): the last
-    else:
-        code, names = pd.factorize(
-            as_text(labels).to_numpy(), sort=True, use_na_sentinel=False
-        )
-    k = len(names)
+    codes, texts = text_codes(labels)
+    per_code, names = pd.factorize(texts, sort=True, use_na_sentinel=False)
+    code, k = per_code[codes], len(names)
     flat = np.bincount(groups * k + code, minlength=n * k).reshape(n, k)
     present = flat.sum(axis=0) > 0
     return flat[:, present], list(names[present])

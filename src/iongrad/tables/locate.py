@@ -23,6 +23,7 @@ __all__ = [
     "concat_tables",
     "first_text",
     "join_by_sample",
+    "text_codes",
     "where",
 ]
 
@@ -175,6 +176,26 @@ def as_text(values: pd.Series) -> pd.Series:
     labels = pd.Series([*values.cat.categories, np.nan], dtype=object).astype(str)
     codes = values.cat.codes.to_numpy()
     return pd.Series(labels.array.take(codes), index=values.index, name=values.name)
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A code per row and the texts the codes stand for: ``texts[codes]`` is
+    ``as_text(values)``, each distinct text once (a missing value, which pandas 3
+    leaves missing, is one of them). A categorical's codes are its own: no text
+    per row is made (counting, comparing or hashing a big table's labels).
+
+    Examples
+    --------
+    >>> codes, texts = text_codes(pd.Series(categorical(np.array([1, 0, 1]), "ab")))
+    >>> texts[codes].tolist()
+    ['b', 'a', 'b']
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        labels = pd.Series([*values.cat.categories, np.nan], dtype=object)
+        codes = values.cat.codes.to_numpy().astype(np.intp)  # missing (-1): last
+        return codes, as_text(labels).to_numpy(dtype=object)
+    codes, texts = pd.factorize(as_text(values), use_na_sentinel=False)
+    return codes, np.asarray(texts, dtype=object)
 
 
 def concat_tables(frames) -> pd.DataFrame:
