@@ -269,3 +269,26 @@ def test_owners_found_on_codes_are_those_a_merge_finds(
     expected = _owners_by_merge(pot, rejected, files, rows)
     assert got[0].tolist() == expected[0].tolist()
     assert got[1].tolist() == expected[1].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["warning", "error", "bath_electroneutral", "", None, float("nan")]
+        ),
+        max_size=30,
+    )
+)
+def test_failure_keys_are_texts_made_once_per_distinct_value(values):
+    """Each distinct key is made a text once: the texts are those of the cells one
+    by one, a missing cell the empty text."""
+    from iongrad.report.findings import _text
+
+    one_by_one = [
+        "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+        for v in values
+    ]
+    got = _text(np.array(values, dtype=object))
+    assert got.dtype == object
+    assert got.tolist() == one_by_one

@@ -887,7 +887,6 @@ def _figures(
     """The page's figures over the samples that count, also written as SVG files
     for Snakemake's own report."""
     lines = groups.rename(columns={"vm_mean": "vm_mV", "ghk_mean": "vm_ghk_mV"})
-    donnan = None if res.donnan_parquet is None else read_donnan(res.donnan_parquet)
     scan = None
     if res.temperature_scan is not None:
         scan = scan_means(res.temperature_scan, use.excluded)
@@ -895,9 +894,13 @@ def _figures(
         ladder.ladder_plot(summary, lines),
         plots.e_vs_temperature_plot(used, temperatures_K, scan=scan),
         plots.activity_effect_plot(used),
-        plots.donnan_plot(_donnan_used(donnan, res.potentials, use)),
-        plots.vm_predictions_plot(corrected_vm(use.predictions())),
     ]
+    # donnan.parquet (a row per sample and ion) is read for its figure only, after
+    # the others: a big table's is not held while they are drawn
+    donnan = None if res.donnan_parquet is None else read_donnan(res.donnan_parquet)
+    figures.append(plots.donnan_plot(_donnan_used(donnan, res.potentials, use)))
+    del donnan
+    figures.append(plots.vm_predictions_plot(corrected_vm(use.predictions())))
     for p in figures:
         name = p.id.removeprefix("plot-")
         svg = p.svg or plots.note_svg(p)

@@ -279,7 +279,13 @@ def _text(values) -> np.ndarray:
     """``values`` as texts (objects), a missing value as the empty text: grouped
     and compared as one (pandas' ``astype(str)`` makes None "None" in pandas 2 and
     leaves it missing in pandas 3, where a grouping then drops it)."""
-    return pd.Series(values, dtype=object).fillna("").astype(str).to_numpy(object)
+    # each distinct value made a text once, then taken by code: a big table's
+    # million failures made a new text object per row and column otherwise
+    codes, uniques = pd.factorize(
+        pd.Series(values, dtype=object), use_na_sentinel=False
+    )
+    texts = pd.Series(uniques, dtype=object).fillna("").astype(str).to_numpy(object)
+    return texts[codes]
 
 
 def failure_digest(failures: Failures, examples: int) -> pd.DataFrame:

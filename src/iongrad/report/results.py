@@ -265,10 +265,10 @@ def load_results(
 
 
 def read_donnan(path: str | os.PathLike) -> pd.DataFrame:
-    """The columns of donnan.parquet the report draws (:data:`DONNAN_COLUMNS`)."""
-    names = pq.ParquetFile(path).schema_arrow.names
-    drawn = [c for c in DONNAN_COLUMNS if c in names]
-    return pd.read_parquet(path, columns=drawn).reset_index(drop=True)
+    """The columns of donnan.parquet the report draws (:data:`DONNAN_COLUMNS`),
+    read as :func:`_read_coded` reads them (ions as categoricals)."""
+    donnan = _read_coded(Path(path), list(DONNAN_COLUMNS))
+    return donnan[[c for c in DONNAN_COLUMNS if c in donnan.columns]]
 
 
 def scan_means(
