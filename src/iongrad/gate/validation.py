@@ -1029,19 +1029,21 @@ def write_failures(path: str | os.PathLike, records: pd.DataFrame | None) -> Non
     if records is None:
         records = pd.DataFrame({k: [] for k in RECORD_KEYS})
     keys = [*RECORD_KEYS, *(["cell"] if "cell" in records else [])]
-    with atomic_path(path) as tmp:
-        writer = None
-        for start in range(0, max(len(records), 1), _FAILURE_GROUP_ROWS):
-            part = _failure_table(
-                records.iloc[start : start + _FAILURE_GROUP_ROWS], keys
-            )
-            if writer is None:
-                # parquet would try a dictionary for every column it is not told
-                # otherwise of: for a million distinct messages, for nothing
-                coded = [f.name for f in part.schema if f.name in _FEW_TEXTS]
-                writer = pq.ParquetWriter(tmp, part.schema, use_dictionary=coded)
+    parts = (
+        _failure_table(records.iloc[start : start + _FAILURE_GROUP_ROWS], keys)
+        for start in range(0, max(len(records), 1), _FAILURE_GROUP_ROWS)
+    )
+    first = next(parts)
+    # parquet would try a dictionary for every column it is not told otherwise
+    # of: for a million distinct messages, for nothing
+    coded = [f.name for f in first.schema if f.name in _FEW_TEXTS]
+    with (
+        atomic_path(path) as tmp,
+        pq.ParquetWriter(tmp, first.schema, use_dictionary=coded) as writer,
+    ):
+        writer.write_table(first)
+        for part in parts:
             writer.write_table(part)
-        writer.close()
 
 
 #: failures.parquet's columns of few distinct texts, each stored once.
