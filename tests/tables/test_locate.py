@@ -15,6 +15,7 @@ from iongrad.tables.locate import (
     first_text,
     join_by_sample,
     text_codes,
+    text_is,
 )
 
 
@@ -125,7 +126,7 @@ def test_as_text_is_astype_str(codes, labels):
     labels=st.lists(st.text(max_size=4), min_size=4, max_size=4, unique=True),
     kind=st.sampled_from(["category", "object", "str"]),
 )
-def test_text_codes_stand_for_as_text(codes, labels, kind):
+def test_text_codes_stand_for_as_text_and_compare_as_it(codes, labels, kind):
     values = pd.Series(categorical(np.array(codes, dtype=np.int64), labels))
     if kind != "category":
         values = values.astype(kind)
@@ -138,3 +139,6 @@ def test_text_codes_stand_for_as_text(codes, labels, kind):
     ]
     # each distinct text once (a categorical: one per category, and missing)
     assert len(set(map(str, texts))) == len(texts)
+    for text in labels:  # and a row's text compared with one, as as_text's is
+        want = (as_text(values) == text).to_numpy(dtype=bool, na_value=False)
+        assert text_is(values, text).tolist() == want.tolist()

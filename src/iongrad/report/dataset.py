@@ -68,7 +68,7 @@ from iongrad.report.validity import (
     permeability_ratios,
     validity_checks,
 )
-from iongrad.tables.locate import as_text
+from iongrad.tables.locate import as_text, text_is
 
 __all__ = ["MAX_GROUP_TABLES", "render_dataset_report"]
 
@@ -501,7 +501,7 @@ def _overview(dataset: str, pot: pd.DataFrame, use: SampleUse) -> dict[str, Any]
         "activity_models": _unique(pot.get("activity_model")),
         "activity_conventions": _unique(pot.get("activity_convention")),
         "n_activity_invalid": n_invalid,
-        "n_undefined": int((as_text(pot["status"]) != "ok").sum()),
+        "n_undefined": int((~text_is(pot["status"], "ok")).sum()),
         "left_out": left_out,
         "n_left_out": n_left_out,
     }

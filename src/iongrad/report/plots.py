@@ -51,7 +51,7 @@ from iongrad.physics.nernst import nernst_potential
 from iongrad.report import style
 from iongrad.report.formats import fmt_mV, fmt_pm, fmt_temp_C
 from iongrad.report.results import SCAN_COLUMNS
-from iongrad.tables.locate import as_text
+from iongrad.tables.locate import as_text, text_is
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -486,10 +486,10 @@ def e_vs_temperature_plot(
     for k, cell in enumerate(cells):
         ax = axes[k // ncol][k % ncol]
         if use_scan:
-            _scan_curves(ax, scan[as_text(scan["cell_type"]) == cell])
+            _scan_curves(ax, scan[text_is(scan["cell_type"], cell)])
         else:
-            _nernst_curves(ax, use[as_text(use["cell_type"]) == cell], grid)
-        _temperature_panel(ax, pot[as_text(pot["cell_type"]) == cell], cell)
+            _nernst_curves(ax, use[text_is(use["cell_type"], cell)], grid)
+        _temperature_panel(ax, pot[text_is(pot["cell_type"], cell)], cell)
         if k % ncol == 0:
             ax.set_ylabel("E [mV]", fontsize=FONT)
         ax.tick_params(labelsize=FONT)
@@ -669,8 +669,9 @@ def activity_effect_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
         if "activity_valid" in data
         else np.ones(len(data), dtype=bool)
     )
-    ions = style.ion_order(as_text(data["ion"]))
-    where = data.groupby(as_text(data["ion"]), sort=False).indices
+    ion_texts = as_text(data["ion"])
+    ions = style.ion_order(ion_texts)
+    where = data.groupby(ion_texts, sort=False).indices
     width, height = 9.0, 0.55 * len(ions) + 1.1
     left = max(_text_in(i, FONT + 1) for i in ions) + 0.35
     fig, ((ax,),) = _figure(

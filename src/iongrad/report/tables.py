@@ -34,7 +34,7 @@ from iongrad.report.formats import (
     fmt_temp_C,
     is_missing,
 )
-from iongrad.tables.locate import text_codes
+from iongrad.tables.locate import text_codes, text_is
 
 if TYPE_CHECKING:
     from pandas.api.typing import DataFrameGroupBy
@@ -330,13 +330,6 @@ def finite(column: pd.Series) -> pd.Series:
     return column
 
 
-def _is_not(labels: pd.Series, text: str) -> np.ndarray:
-    """Per row, ``as_text(labels) != text`` as 0/1, each distinct text compared
-    once."""
-    codes, texts = text_codes(labels)
-    return (texts != text).astype(np.int64)[codes]
-
-
 def _activity_invalid(pot: pd.DataFrame) -> np.ndarray:
     """Per row, 1 outside the activity model's range (0 when the table does not say)."""
     if "activity_valid" not in pot:
@@ -364,7 +357,7 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
         {
             "valence": pot["valence"],
             **{c: finite(pot[c]) for c in means},
-            "n_undefined": _is_not(pot["status"], "ok"),
+            "n_undefined": (~text_is(pot["status"], "ok")).astype(np.int64),
             "n_activity_invalid": _activity_invalid(pot),
         },
     )
@@ -426,7 +419,7 @@ def potentials_summary(pot: pd.DataFrame) -> pd.DataFrame:
         pot,
         {
             "valence": pot["valence"],
-            "invalid": _activity_invalid(pot).astype(bool),
+            "invalid": _activity_invalid(pot),
             **{c: finite(pot[c]) for c in cols},
             **{f"{c}_conc": pot[c] for c in conc},
         },

@@ -21,7 +21,7 @@ from iongrad.report import style
 from iongrad.report.formats import fmt_mV, fmt_pm
 from iongrad.report.ljp import ljp_counts
 from iongrad.tables.ljp import DISAGREEMENT_MV
-from iongrad.tables.locate import as_text
+from iongrad.tables.locate import text_is
 
 __all__ = ["CHECKED_COLUMNS", "Check", "permeability_ratios", "validity_checks"]
 
@@ -147,7 +147,7 @@ def _activity(pot: pd.DataFrame) -> Check:
         )
     invalid = ~pot["activity_valid"].fillna(False).astype(bool)
     measured = int(
-        (as_text(pot.get("gamma_source", pd.Series(dtype=str))) == "measured").sum()
+        text_is(pot.get("gamma_source", pd.Series(dtype=str)), "measured").sum()
     )
     details = (
         [f"{_plural(measured, 'row')} use measured activity coefficients."]

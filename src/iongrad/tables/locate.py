@@ -24,6 +24,7 @@ __all__ = [
     "first_text",
     "join_by_sample",
     "text_codes",
+    "text_is",
     "where",
 ]
 
@@ -196,6 +197,19 @@ def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return codes, as_text(labels).to_numpy(dtype=object)
     codes, texts = pd.factorize(as_text(values), use_na_sentinel=False)
     return codes, np.asarray(texts, dtype=object)
+
+
+def text_is(values: pd.Series, text: str) -> np.ndarray:
+    """Per row, whether ``as_text(values)`` is ``text``, each distinct text compared
+    once (:func:`text_codes`).
+
+    Examples
+    --------
+    >>> text_is(pd.Series(categorical(np.array([1, 0, -1]), ["ok", "no_vm"])), "ok")
+    array([False,  True, False])
+    """
+    codes, texts = text_codes(values)
+    return (texts == text)[codes]
 
 
 def concat_tables(frames) -> pd.DataFrame:
