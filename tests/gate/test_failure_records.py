@@ -157,3 +157,26 @@ def test_failures_parquet_names_a_workbooks_cells(tmp_path):
     table = pd.read_parquet(tmp_path / "f.parquet")
     hits = table[table["rule"] == "spreadsheet_error"]
     assert hits["cell"].tolist() == ["Sheet1!J3"]
+
+
+def test_explained_failures_share_their_rule_text(big_file, monkeypatch):
+    """A table rule's failures hold its text once and each its own detail (a text
+    per failure of a million-row table was a copy of the rule text each); their
+    messages are the rule text with the detail."""
+    from iongrad.gate.contract import load_contract
+    from iongrad.gate.ingest import ingest
+
+    table = ingest(big_file).table[validation.CANONICAL_COLUMNS]
+    spec = load_contract()
+    blocks = validation._table_failures(table, spec)
+    (bath,) = [b for b in blocks if b.rule == "bath_electroneutral"]
+    rule = next(r for r in spec.table_rules if r.name == "bath_electroneutral")
+    assert len({id(m) for m in bath.message}) == 1
+    assert bath.message[0] is rule.description
+    assert bath.detail[0] == "sample 's00000': sum z c_out = +50 mM of 250 mM (20.0 %)"
+    first = bath.failures()[0]
+    assert first.message == f"{rule.description} ({bath.detail[0]})"
+    _paths(monkeypatch, fast=True)
+    records = validate_file(big_file, mode="lenient").failures
+    told = records[records["rule"] == "bath_electroneutral"]["message"].iloc[0]
+    assert told.endswith(f": rule bath_electroneutral: {first.message}")

@@ -28,7 +28,14 @@ import pandas as pd
 
 from iongrad.files import jsonable
 
-__all__ = ["Failure", "FailureBlock", "IngestError", "RowFailure", "RowFailures"]
+__all__ = [
+    "Failure",
+    "FailureBlock",
+    "IngestError",
+    "RowFailure",
+    "RowFailures",
+    "with_detail",
+]
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,7 @@ class FailureBlock:
     message: np.ndarray
     source_column: np.ndarray | None = None
     ion: np.ndarray | None = None
+    detail: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.index)
@@ -149,6 +157,7 @@ class FailureBlock:
                 ("message", self.message),
                 ("source_column", self.source_column),
                 ("ion", self.ion),
+                ("detail", self.detail),
             )
         }
         return replace(self, **pick)
@@ -158,10 +167,11 @@ class FailureBlock:
         n = len(self)
         sources = self.source_column if self.source_column is not None else [None] * n
         ions = self.ion if self.ion is not None else [None] * n
+        details = self.detail if self.detail is not None else [None] * n
         return [
             Failure(
                 rule=self.rule,
-                message=m,
+                message=with_detail(m, d),
                 column=self.column,
                 value=v,
                 severity=self.severity,
@@ -169,10 +179,21 @@ class FailureBlock:
                 source_column=src,
                 ion=ion,
             )
-            for i, v, m, src, ion in zip(
-                self.index, self.value, self.message, sources, ions, strict=True
+            for i, v, m, d, src, ion in zip(
+                self.index,
+                self.value,
+                self.message,
+                details,
+                sources,
+                ions,
+                strict=True,
             )
         ]
+
+
+def with_detail(message: str, detail: str | None) -> str:
+    """A failure's message with what it found: ``message (detail)``."""
+    return f"{message} ({detail})" if detail else message
 
 
 class RowFailure(NamedTuple):

@@ -45,7 +45,7 @@ from iongrad.gate.checks import (
     sample_codes,
 )
 from iongrad.gate.contract import ColumnPlan, Contract, empty_frame, load_contract
-from iongrad.gate.failures import Failure, FailureBlock
+from iongrad.gate.failures import Failure, FailureBlock, with_detail
 from iongrad.gate.ingest import Ingested, ingest
 from iongrad.gate.readers import ReadOptions
 from iongrad.gate.sheets import cell_name
@@ -277,12 +277,6 @@ def _table_failures(
             continue
         values = np.asarray(df[rule.column].take(idx).to_numpy(), dtype=object)
         explain = EXPLAIN.get(rule.check)
-        messages = np.full(len(idx), rule.description, dtype=object)
-        if explain:
-            messages[:] = [
-                f"{rule.description} ({d})" if d else rule.description
-                for d in explain(frame, idx)
-            ]
         out.append(
             FailureBlock(
                 rule=rule.name,
@@ -290,7 +284,8 @@ def _table_failures(
                 column=rule.column,
                 index=idx,
                 value=values,
-                message=messages,
+                message=_repeat(rule.description, len(idx)),
+                detail=_objects(explain(frame, idx)) if explain else None,
             )
         )
     return out
@@ -437,8 +432,11 @@ def _ion_hint(value: str) -> str:
     return ""
 
 
-def _describe(file: str, row, column, ion, value, rule, message, contract) -> str:
-    """A failure's message: where (file, row, column, ion), the value, the rule."""
+def _describe(
+    file: str, row, column, ion, value, rule, message, contract, detail=None
+) -> str:
+    """A failure's message: where (file, row, column, ion), the value, the rule,
+    and what the failure found (``detail``, see :class:`FailureBlock`)."""
     where = f"{file}" + (f", row {row}" if row is not None else "")
     where += f", column {column!r}" if column else ""
     where += f" ({ion})" if ion else ""
@@ -446,7 +444,7 @@ def _describe(file: str, row, column, ion, value, rule, message, contract) -> st
     text = message or contract.describe(rule)
     if rule == "known_ion" and value is not None:
         text += _ion_hint(str(value))
-    return f"{where}{what}: rule {rule}: {text}"
+    return f"{where}{what}: rule {rule}: {with_detail(text, detail)}"
 
 
 def validate_file(
@@ -576,11 +574,7 @@ def _block_at_source(ing: Ingested, block: FailureBlock, raw_pos) -> FailureBloc
             (c.strip() or None) if isinstance(c, str) else c
             for c in np.asarray(cells, dtype=object)
         ]  # an empty cell holds no value
-    return FailureBlock(
-        rule=block.rule, severity=block.severity, column=block.column,
-        index=block.index, value=value, message=block.message,
-        source_column=header, ion=ion,
-    )  # fmt: skip
+    return replace(block, value=value, source_column=header, ion=ion)
 
 
 def _split(
@@ -819,13 +813,21 @@ def _objects(values) -> np.ndarray:
     return out
 
 
+def _repeat(text: str | None, n: int) -> np.ndarray:
+    """An object array of ``n`` references to one ``text`` (``np.full`` makes a
+    copy of the text per entry: a million copies of a rule's sentence)."""
+    out = np.empty(n, dtype=object)
+    out[:] = text
+    return out
+
+
 def _flat(failures: list) -> dict[str, np.ndarray]:
     """Failures and blocks of failures as columns, in list order: rule, message,
-    column (canonical), reported (the file's header), value, severity, ion and
-    index (-1 for a file-level failure)."""
+    detail (a block's, else None), column (canonical), reported (the file's
+    header), value, severity, ion and index (-1 for a file-level failure)."""
     parts: dict[str, list] = {k: [] for k in (
-        "rule", "message", "column", "reported", "value", "severity", "ion", "index",
-        "row",
+        "rule", "message", "detail", "column", "reported", "value", "severity",
+        "ion", "index", "row",
     )}  # fmt: skip
     singles: list[Failure] = []
 
@@ -834,6 +836,7 @@ def _flat(failures: list) -> dict[str, np.ndarray]:
             return
         parts["rule"].append(_objects([f.rule for f in singles]))
         parts["message"].append(_objects([f.message for f in singles]))
+        parts["detail"].append(np.full(len(singles), None, dtype=object))
         parts["column"].append(_objects([f.column for f in singles]))
         parts["reported"].append(_objects([f.reported_column for f in singles]))
         parts["value"].append(_objects([f.value for f in singles]))
@@ -852,12 +855,15 @@ def _flat(failures: list) -> dict[str, np.ndarray]:
         m = len(f)
         source = f.source_column if f.source_column is not None else np.full(m, None)
         reported = np.where(pd.isna(source), f.column, source).astype(object)
-        parts["rule"].append(np.full(m, f.rule, dtype=object))
+        parts["rule"].append(_repeat(f.rule, m))
         parts["message"].append(np.asarray(f.message, dtype=object))
-        parts["column"].append(np.full(m, f.column, dtype=object))
+        parts["detail"].append(
+            np.full(m, None, dtype=object) if f.detail is None else f.detail
+        )
+        parts["column"].append(_repeat(f.column, m))
         parts["reported"].append(reported)
         parts["value"].append(np.asarray(f.value, dtype=object))
-        parts["severity"].append(np.full(m, f.severity, dtype=object))
+        parts["severity"].append(_repeat(f.severity, m))
         parts["ion"].append(f.ion if f.ion is not None else np.full(m, None))
         parts["index"].append(np.asarray(f.index, dtype=np.int64))
         parts["row"].append(np.full(m, None, dtype=object))
@@ -891,10 +897,11 @@ def _reported_columns(
         keep = ~cell.astype(str).duplicated().to_numpy() | ~has  # file-level: all
     kept = np.flatnonzero(keep)
     message = [
-        _describe(ing.path, r, c, ion, v, rule, m, spec)
-        for r, c, ion, v, rule, m in zip(
+        _describe(ing.path, r, c, ion, v, rule, m, spec, d)
+        for r, c, ion, v, rule, m, d in zip(
             row[kept], cols["reported"][kept], cols["ion"][kept], value[kept],
-            cols["rule"][kept], cols["message"][kept], strict=True,
+            cols["rule"][kept], cols["message"][kept], cols["detail"][kept],
+            strict=True,
         )
     ]  # fmt: skip
     frame = pd.DataFrame(
@@ -972,7 +979,7 @@ def _rejected_frame(
     if ing.layout == "wide":
         head["ion"] = table["ion"].to_numpy(dtype=object)[idx]
     out = pd.concat([head, raw], axis=1)
-    reason = np.full(len(idx), default, dtype=object)
+    reason = _repeat(default, len(idx))
     rows = np.fromiter(reasons, dtype=np.int64, count=len(reasons))
     for row, at in zip(rows, np.searchsorted(idx, rows), strict=True):
         # every row with errors is in idx
