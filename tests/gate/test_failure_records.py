@@ -180,3 +180,27 @@ def test_explained_failures_share_their_rule_text(big_file, monkeypatch):
     records = validate_file(big_file, mode="lenient").failures
     told = records[records["rule"] == "bath_electroneutral"]["message"].iloc[0]
     assert told.endswith(f": rule bath_electroneutral: {first.message}")
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_records_hold_messages_in_parts_made_when_written(
+    big_file, tmp_path, monkeypatch, fast
+):
+    """A result holds each failure's message in parts (a rule's text once, shared)
+    and failures.parquet, written a row group at a time, has the messages of
+    ``result.failures``: a million 400-character messages were held at once."""
+    _paths(monkeypatch, fast=fast)
+    monkeypatch.setattr(validation, "_FAILURE_GROUP_ROWS", 64)
+    result = validate_file(big_file, mode="lenient")
+    assert "message" not in result.records
+    assert list(result.records.columns) == list(validation.PART_KEYS)
+    bath = result.records[result.records["rule"] == "bath_electroneutral"]
+    if fast:
+        assert len({id(t) for t in bath["text"]}) == 1
+    validation.write_failures(tmp_path / "parts.parquet", result.records)
+    validation.write_failures(tmp_path / "whole.parquet", result.failures)
+    parts = pd.read_parquet(tmp_path / "parts.parquet")
+    whole = pd.read_parquet(tmp_path / "whole.parquet")
+    pd.testing.assert_frame_equal(parts, whole)
+    assert parts["message"].tolist() == result.failures["message"].tolist()
+    assert parts["message"].str.contains(": rule bath_electroneutral: ").sum() == 602

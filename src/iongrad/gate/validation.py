@@ -82,15 +82,22 @@ class ValidationResult:
     report : dict
         The ``validation.json`` content: counts, and the first :data:`EXAMPLES`
         failures of each rule and column.
-    failures : pandas.DataFrame, optional
-        Every failure, one row each (columns :data:`RECORD_KEYS`): the content of
-        ``failures.parquet``.
+    records : pandas.DataFrame, optional
+        Every failure, one row each, its message in parts (:data:`PART_KEYS`):
+        a million messages of a big table are written a row group at a time
+        (:func:`write_failures`), never held at once.
     """
 
     accepted: pd.DataFrame
     rejected: pd.DataFrame
     report: dict
-    failures: pd.DataFrame | None = None
+    records: pd.DataFrame | None = None
+
+    @property
+    def failures(self) -> pd.DataFrame | None:
+        """Every failure, one row each (columns :data:`RECORD_KEYS`, and a
+        workbook's ``cell``): the content of ``failures.parquet``."""
+        return None if self.records is None else _with_messages(self.records)
 
     @property
     def ok(self) -> bool:
@@ -432,19 +439,53 @@ def _ion_hint(value: str) -> str:
     return ""
 
 
-def _describe(
-    file: str, row, column, ion, value, rule, message, contract, detail=None
-) -> str:
-    """A failure's message: where (file, row, column, ion), the value, the rule,
-    and what the failure found (``detail``, see :class:`FailureBlock`)."""
-    where = f"{file}" + (f", row {row}" if row is not None else "")
-    where += f", column {column!r}" if column else ""
-    where += f" ({ion})" if ion else ""
-    what = f": value {value!r}" if value is not None else ""
+def _text(rule: str, message: str | None, value, contract: Contract) -> str:
+    """What a failure says about its rule: its own message, else the rule's text
+    (the same text object for every failure of the rule), with a hint for an
+    unknown ion."""
     text = message or contract.describe(rule)
     if rule == "known_ion" and value is not None:
         text += _ion_hint(str(value))
+    return text
+
+
+def _message(file: str, row, cell, column, ion, value, rule, text, detail) -> str:
+    """A failure's message: where (file, then a workbook's ``cell`` or the row,
+    column, ion), the value, the rule, its text and what the failure found
+    (``detail``, see :class:`FailureBlock`)."""
+    where = f"{file}"
+    if cell is not None:
+        where += f", {cell}"
+    elif row is not None:
+        where += f", row {row}"
+    where += f", column {column!r}" if column else ""
+    where += f" ({ion})" if ion else ""
+    what = f": value {value!r}" if value is not None else ""
     return f"{where}{what}: rule {rule}: {with_detail(text, detail)}"
+
+
+def _messages(records: pd.DataFrame) -> np.ndarray:
+    """The message of each record (an object array; see :func:`_message`)."""
+    n = len(records)
+    cells = records["cell"] if "cell" in records else _repeat(None, n)
+    return _objects([
+        _message(*parts)
+        for parts in zip(
+            records["file"], records["row"], cells, records["column"],
+            records["ion"], records["value"], records["rule"], records["text"],
+            records["detail"], strict=True,
+        )
+    ])  # fmt: skip
+
+
+def _with_messages(records: pd.DataFrame) -> pd.DataFrame:
+    """``records`` with their messages, as failures.parquet holds them: columns
+    :data:`RECORD_KEYS` and a workbook's ``cell``."""
+    keys = [*RECORD_KEYS, *(["cell"] if "cell" in records else [])]
+    out = records.drop(columns=["text", "detail"])
+    # object dtype, as the other columns (an array would be inferred as text)
+    out["message"] = pd.Series(_messages(records), index=out.index, dtype=object)
+    return out[keys]
 
 
 def validate_file(
@@ -630,7 +671,7 @@ def _split(
     if report["rows_read"] != report["rows_accepted"] + report["rows_rejected"]:
         raise AssertionError("row accounting broken")  # pragma: no cover
     return ValidationResult(
-        accepted=accepted, rejected=rejected, report=report, failures=records
+        accepted=accepted, rejected=rejected, report=report, records=records
     )
 
 
@@ -640,26 +681,20 @@ _NOT_INPUT = frozenset({"reading", "column_index"})
 
 def _in_cells(ing: Ingested, records: pd.DataFrame) -> pd.DataFrame:
     """A workbook's failure records located as a spreadsheet shows the cell: a
-    ``cell`` column (``Sheet1!D17``; a whole row ``Sheet1!17:17``) and the message
-    saying it instead of the row. Records of other files are returned as they are.
+    ``cell`` column (``Sheet1!D17``; a whole row ``Sheet1!17:17``), which the
+    message then names instead of the row. Records of other files are returned as
+    they are.
     """
     sheet = ing.info.get("sheet")
     if sheet is None or not len(records):
         return records
     at = ing.info.get("column_index", {})
-    cells, messages = [], []
-    for row, column, message in zip(
-        records["row"], records["column"], records["message"], strict=True
-    ):
-        cell = None if row is None else cell_name(sheet, at.get(column), row)
-        cells.append(cell)
-        old = f"{ing.path}, row {row}"
-        if cell is not None and message.startswith(old):
-            message = f"{ing.path}, {cell}" + message[len(old) :]
-        messages.append(message)
+    cells = [
+        None if row is None else cell_name(sheet, at.get(column), row)
+        for row, column in zip(records["row"], records["column"], strict=True)
+    ]
     out = records.copy()
     out["cell"] = _objects(cells)
-    out["message"] = _objects(messages)
     return out
 
 
@@ -670,15 +705,14 @@ def _bounded(records: pd.DataFrame) -> dict:
     key = records[["rule", "column"]].astype(str)
     groups = key.groupby(["rule", "column"], sort=False, dropna=False)
     rank = groups.cumcount().to_numpy()
-    examples = records[rank < EXAMPLES]
+    examples = _with_messages(records[rank < EXAMPLES])
     first = records.loc[rank == 0, ["rule", "column", "severity"]]
     counts = zip(*(first[c].tolist() for c in first), groups.size().tolist(),
                  strict=True)  # fmt: skip
-    keys = [*RECORD_KEYS, *(["cell"] if "cell" in records else [])]
     return {
         "failures": [
-            dict(zip(keys, r, strict=True))
-            for r in examples[keys].itertuples(index=False)
+            dict(zip(examples.columns, r, strict=True))
+            for r in examples.itertuples(index=False)
         ],
         "failures_total": len(records),
         "failures_shown": len(examples),
@@ -751,13 +785,16 @@ def _as_written(value) -> str:
 
 #: The columns of a failure record (validation.json's examples, failures.parquet).
 RECORD_KEYS = ("file", "row", "column", "value", "ion", "rule", "severity", "message")
+#: The columns of :attr:`ValidationResult.records`: a record's message in parts,
+#: its ``text`` (shared by a rule's failures) and ``detail`` (see :func:`_message`).
+PART_KEYS = (*RECORD_KEYS[:-1], "text", "detail")
 
 
 def _reported(
     ing: Ingested, failures: list, spec: Contract
 ) -> tuple[pd.DataFrame, np.ndarray, dict[int, list[tuple]]]:
     """The failure records of ``failures`` (file-level first, then by row; columns
-    :data:`RECORD_KEYS`, object dtype), the table rows with errors, and each such
+    :data:`PART_KEYS`, object dtype), the table rows with errors, and each such
     row's errors as ``(rule, column, value)`` in the file's words.
 
     Failure objects go one by one (the plain path); a list with a
@@ -783,11 +820,9 @@ def _reported(
         cell = None if idx is None else (int(raw_pos[idx]), column, f.rule)
         if ing.layout != "wide" or cell is None or cell not in cells:
             cells.add(cell)
-            message = _describe(
-                ing.path, row, column, f.ion, value, f.rule, f.message, spec
-            )
+            text = _text(f.rule, f.message, value, spec)
             records.append(
-                (ing.path, row, column, value, f.ion, f.rule, f.severity, message)
+                (ing.path, row, column, value, f.ion, f.rule, f.severity, text, None)
             )
         if not f.is_error:
             continue
@@ -800,7 +835,7 @@ def _reported(
             bad[idx] = True
             reasons.setdefault(idx, []).append(short)
     frame = pd.DataFrame(
-        {key: _objects([r[k] for r in records]) for k, key in enumerate(RECORD_KEYS)},
+        {key: _objects([r[k] for r in records]) for k, key in enumerate(PART_KEYS)},
         dtype=object,  # cells as they are: no text column of missing values
     )
     return frame, bad, reasons
@@ -874,7 +909,7 @@ def _flat(failures: list) -> dict[str, np.ndarray]:
 def _reported_columns(
     ing: Ingested, failures: list, spec: Contract
 ) -> tuple[pd.DataFrame, np.ndarray, dict[int, list[tuple]]]:
-    """:func:`_reported` column-wise: a message per failure, no object per failure."""
+    """:func:`_reported` column-wise: no object per failure."""
     n = len(ing.table)
     cols = _flat(failures)
     has = cols["index"] >= 0
@@ -896,24 +931,23 @@ def _reported_columns(
         )  # fmt: skip
         keep = ~cell.astype(str).duplicated().to_numpy() | ~has  # file-level: all
     kept = np.flatnonzero(keep)
-    message = [
-        _describe(ing.path, r, c, ion, v, rule, m, spec, d)
-        for r, c, ion, v, rule, m, d in zip(
-            row[kept], cols["reported"][kept], cols["ion"][kept], value[kept],
-            cols["rule"][kept], cols["message"][kept], cols["detail"][kept],
-            strict=True,
+    text = [
+        _text(rule, m, v, spec)
+        for rule, m, v in zip(
+            cols["rule"][kept], cols["message"][kept], value[kept], strict=True
         )
-    ]  # fmt: skip
+    ]
     frame = pd.DataFrame(
         {
-            "file": _objects([ing.path] * len(kept)),
+            "file": _repeat(ing.path, len(kept)),
             "row": row[kept],
             "column": cols["reported"][kept],
             "value": value[kept],
             "ion": cols["ion"][kept],
             "rule": cols["rule"][kept],
             "severity": cols["severity"][kept],
-            "message": _objects(message),
+            "text": _objects(text),
+            "detail": cols["detail"][kept],
         },
         dtype=object,
     )
@@ -1008,7 +1042,7 @@ def write_outputs(
     write_text(validation_json, text + "\n")
     write_text(rejected_csv, csv_text(result.rejected))
     if failures_parquet is not None:
-        write_failures(failures_parquet, result.failures)
+        write_failures(failures_parquet, result.records)
 
 
 def _value_text(value) -> str | None:
@@ -1030,7 +1064,12 @@ def write_failures(path: str | os.PathLike, records: pd.DataFrame | None) -> Non
     """Every failure as a parquet table (columns :data:`RECORD_KEYS`, and a
     workbook's ``cell`` when the records have it; ``row`` an integer, ``value``
     the cell as text: a number as JSON writes it), written a row group of
-    :data:`_FAILURE_GROUP_ROWS` records at a time."""
+    :data:`_FAILURE_GROUP_ROWS` records at a time.
+
+    ``records`` hold their messages (:attr:`ValidationResult.failures`) or their
+    parts (:attr:`ValidationResult.records`: each row group's messages are made
+    as it is written).
+    """
     import pyarrow.parquet as pq
 
     if records is None:
@@ -1063,7 +1102,10 @@ def _failure_table(records: pd.DataFrame, keys: list[str]):
 
     columns = {}
     for k in keys:
-        cells = records[k].to_numpy(dtype=object)
+        if k == "message" and k not in records:
+            cells = _messages(records)
+        else:
+            cells = records[k].to_numpy(dtype=object)
         if k == "row":
             columns[k] = pa.array(cells, type=pa.int64())
         elif k == "value":
