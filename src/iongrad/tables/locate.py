@@ -209,7 +209,10 @@ def text_is(values: pd.Series, text: str) -> np.ndarray:
     array([False,  True, False])
     """
     codes, texts = text_codes(values)
-    return (texts == text)[codes]
+    # Python's == on the few texts: numpy's would compare "\x00" as "" (it drops a
+    # text's trailing null characters)
+    same = np.fromiter((t == text for t in texts), dtype=bool, count=len(texts))
+    return same[codes]
 
 
 def concat_tables(frames) -> pd.DataFrame:
