@@ -35,7 +35,7 @@ import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
 from iongrad.canonical import CANONICAL_COLUMNS
-from iongrad.files import atomic_path, csv_text, jsonable, write_text
+from iongrad.files import atomic_path, jsonable, write_csv, write_text
 from iongrad.gate import parallel
 from iongrad.gate.checks import (
     BIG_TABLE,
@@ -993,7 +993,9 @@ def _rejected_frame(
     """The rejected rows ``idx`` (sorted) as the file gave them, with their reasons.
 
     ``reasons`` maps a row to its errors; a row without is given ``default``. The
-    column is filled in numpy (a million withheld rows cost no Python loop).
+    cells keep the types they were read with, and ``reason`` is a categorical: a
+    strict run's ten million withheld rows are one text, not ten million (nor
+    seventy million cells as objects).
     """
     table = ing.table
     raw_cols = [str(c) for c in ing.raw.columns]
@@ -1002,7 +1004,7 @@ def _rejected_frame(
     if not len(idx):
         return pd.DataFrame(columns=[*lead, *renamed, "reason"])
     pos = table["_raw_pos"].to_numpy()[idx]
-    raw = ing.raw.iloc[pos].astype(object).reset_index(drop=True)
+    raw = ing.raw.iloc[pos].reset_index(drop=True)
     raw.columns = renamed
     head = pd.DataFrame(
         {
@@ -1013,14 +1015,18 @@ def _rejected_frame(
     if ing.layout == "wide":
         head["ion"] = table["ion"].to_numpy(dtype=object)[idx]
     out = pd.concat([head, raw], axis=1)
-    reason = _repeat(default, len(idx))
     rows = np.fromiter(reasons, dtype=np.int64, count=len(reasons))
-    for row, at in zip(rows, np.searchsorted(idx, rows), strict=True):
-        # every row with errors is in idx
-        reason[at] = "; ".join(
-            f"{rule} ({column}={value!r})" for rule, column, value in reasons[int(row)]
-        )
-    out["reason"] = pd.array(reason, dtype="str")
+    texts = [
+        "; ".join(f"{rule} ({column}={value!r})" for rule, column, value in found)
+        for found in (reasons[int(row)] for row in rows)
+    ]
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
+    reason = np.zeros(len(idx), dtype=np.int64)  # 0: the default
+    reason[np.searchsorted(idx, rows)] = codes + 1  # every row with errors is in idx
+    categories = [default, *uniques]
+    out["reason"] = pd.Categorical.from_codes(reason, categories=categories)
+    if len(rows) == len(idx):  # no row takes the default
+        out["reason"] = out["reason"].cat.remove_categories([default])
     return out
 
 
@@ -1035,12 +1041,12 @@ def write_outputs(
     and with ``failures_parquet`` every failure as a table (no row if none).
 
     Each file is written to a temporary name and renamed: whole or not at all.
-    ``rejected.csv`` is for people: written through :func:`iongrad.files.csv_text`,
+    ``rejected.csv`` is for people: written through :func:`iongrad.files.write_csv`,
     so a cell such as a sample id ``=HYPERLINK(...)`` opens as text, not a formula.
     """
     text = json.dumps(result.report, indent=2, allow_nan=False, default=str)
     write_text(validation_json, text + "\n")
-    write_text(rejected_csv, csv_text(result.rejected))
+    write_csv(rejected_csv, result.rejected)
     if failures_parquet is not None:
         write_failures(failures_parquet, result.records)
 

@@ -43,7 +43,7 @@ from iongrad.report.findings import (
 )
 from iongrad.report.formats import fmt_pm, fmt_temp_C
 from iongrad.report.ljp import corrected_vm, ljp_section
-from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _write_csv
+from iongrad.report.render import _env, _gc_paused_call, _href, _warnings
 from iongrad.report.results import (
     DatasetResults,
     load_results,
@@ -664,7 +664,7 @@ def _samples_table(res: DatasetResults, use: SampleUse, output: Path) -> Table |
     csv_smp = files.companion(output, "_samples.csv")
     samples = res.samples
     if samples is None or use.frame is None:
-        _write_csv(csv_smp, pd.DataFrame(columns=[c.key for c in _SAMPLE_COLUMNS]))
+        files.write_csv(csv_smp, pd.DataFrame(columns=[c.key for c in _SAMPLE_COLUMNS]))
         return None
     written = companions.write_rows_or_summary(
         csv_smp,

@@ -34,7 +34,7 @@ from iongrad import __version__, files
 from iongrad.constants import kelvin_to_celsius
 from iongrad.report import ladder, style
 from iongrad.report.directions import NO_VM, stated_directions
-from iongrad.report.render import _env, _gc_paused_call, _href, _warnings, _write_csv
+from iongrad.report.render import _env, _gc_paused_call, _href, _warnings
 from iongrad.report.samples import sample_use
 from iongrad.report.tables import MAX_TABLE_ROWS, Column, Table, frame_table
 
@@ -435,7 +435,7 @@ def _datasets_table(infos: list[dict[str, Any]], output: Path) -> Table:
     """The datasets table and its CSV; a dataset's name links to its report."""
     ds_frame = _datasets_frame(infos)
     csv_ds = files.companion(output, "_datasets.csv")
-    _write_csv(csv_ds, ds_frame)
+    files.write_csv(csv_ds, ds_frame)
     ds_table = frame_table(
         ds_frame,
         _DATASET_COLUMNS,
@@ -555,7 +555,7 @@ def _cell_type_table(
     wide.insert(2, "temperature_C", kelvin_to_celsius(wide["temperature_K"]))
     wide = wide.drop(columns=["temperature_K"])
     csv1 = files.companion(output, "_cell_types.csv")
-    _write_csv(csv1, wide)
+    files.write_csv(csv1, wide)
     return frame_table(
         wide,
         [
@@ -618,7 +618,7 @@ def _across_table(per: pd.DataFrame, output: Path) -> Table:
     each dataset's value and the spread; the CSV holds every combination."""
     across = _across_frame(per)
     csv2 = files.companion(output, "_across_datasets.csv")
-    _write_csv(csv2, across)
+    files.write_csv(csv2, across)
     shared = across[across["n_datasets"] > 1]
     caption = (
         "Same cell type and temperature in several datasets: activity-corrected E "

@@ -19,7 +19,6 @@ import os
 import threading
 from pathlib import Path
 
-import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from iongrad import files
@@ -80,12 +79,6 @@ def _gc_paused_call(fn):
             return fn(*args, **kwargs)
 
     return wrapper
-
-
-def _write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
-    """Write a DataFrame as CSV (no index) atomically, formulas neutralised
-    (:func:`iongrad.files.csv_text`: these files are opened in spreadsheets)."""
-    files.write_text(path, files.csv_text(frame))
 
 
 def _href(target: Path, output: Path) -> str:

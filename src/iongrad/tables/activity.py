@@ -261,6 +261,7 @@ def _frame(df, inside: _Side, outside: _Side, molal, model, convention):
             "activity_reason": _row_reasons(inside, outside, meas_in, meas_out),
         },
         index=df.index,
+        copy=False,  # each column its own block: not stacked into a new array
     )
 
 

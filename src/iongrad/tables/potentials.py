@@ -128,7 +128,8 @@ def compute_potentials(
     )
     # One concat instead of a column-by-column insert (much faster for small tables).
     kept = out.drop(columns=[c for c in new if c in out.columns])
-    return pd.concat([kept, pd.DataFrame(new, index=kept.index)], axis=1)
+    # copy=False: each new column its own block, not stacked into a new array
+    return pd.concat([kept, pd.DataFrame(new, index=kept.index, copy=False)], axis=1)
 
 
 def _column(out: pd.DataFrame, name: str, fill: Any) -> np.ndarray:
@@ -362,4 +363,4 @@ def _scan_part(pot: pd.DataFrame, T: np.ndarray, source: str) -> pd.DataFrame:
             out[c] = categorical(np.zeros(len(pot), dtype=np.int8), [source])
         elif c in pot.columns:
             out[c] = pot[c].array
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)
