@@ -204,3 +204,64 @@ def test_records_hold_messages_in_parts_made_when_written(
     pd.testing.assert_frame_equal(parts, whole)
     assert parts["message"].tolist() == result.failures["message"].tolist()
     assert parts["message"].str.contains(": rule bath_electroneutral: ").sum() == 602
+
+
+def test_table_rules_of_a_table_with_errors_read_only_their_columns(tmp_path):
+    """The table rules run on the clean rows holding only the columns the rules
+    read (checks.table_reads): their failures are those of a copy of every
+    column; a check reading an undeclared column would raise here."""
+    from iongrad.gate.contract import load_contract
+    from iongrad.gate.ingest import ingest
+
+    df = _unbalanced_baths(30)
+    df.loc[4, "c_in_mM"] = -1.0  # an error: the table rules skip its row
+    df.loc[6, "ion"] = "Na+"  # a duplicate ion
+    df.loc[10, "temperature_C"] = 20.0  # two temperatures in a sample
+    df.loc[13, "cell_type"] = "glia"  # two cell types
+    df.loc[16, "c_out_mM"] = 5000.0  # implausible
+    df["vm_mV"] = -70.0
+    df.loc[19, "vm_mV"] = -60.0  # two Vm
+    path = tmp_path / "t.csv"
+    df.to_csv(path, index=False)
+    table = ingest(path).table[validation.CANONICAL_COLUMNS]
+    spec = load_contract()
+    names = {r.name for r in spec.table_rules}
+    found = validation._expanded(validation._contract_failures(table, spec))
+    found = [f for f in found if f.rule not in names]  # the column rules'
+    clean = validation._clean_table_failures(table, spec, None, found)
+    bad = np.zeros(len(table), dtype=bool)
+    bad[[f.index for f in found if f.is_error and f.index is not None]] = True
+    keep = np.flatnonzero(~bad)
+    whole = table.take(keep).reset_index(drop=True)  # every column
+    expected = [b.at(keep) for b in validation._table_failures(whole, spec)]
+    got = validation._expanded(clean)
+    assert got == validation._expanded(expected)
+    assert any(f.is_error for f in found)
+    assert {f.rule for f in got} >= {
+        "unique_sample_ion", "one_temperature_per_sample", "one_cell_type_per_sample",
+        "one_vm_per_sample", "bath_electroneutral", "plausible_c_out",
+    }  # fmt: skip
+
+
+def test_each_table_rule_reads_only_the_columns_it_declares(tmp_path):
+    """Each table rule, on a table holding only checks.table_reads' columns of its
+    check, finds what it finds on the whole table."""
+    from dataclasses import replace
+
+    from iongrad.gate.contract import load_contract
+    from iongrad.gate.ingest import ingest
+
+    df = _unbalanced_baths(12)
+    df["vm_mV"] = -70.0
+    df.loc[6, "ion"] = "Na+"
+    df.loc[7, "vm_mV"] = -60.0
+    path = tmp_path / "t.csv"
+    df.to_csv(path, index=False)
+    table = ingest(path).table[validation.CANONICAL_COLUMNS]
+    spec = load_contract()
+    for rule in spec.table_rules:
+        alone = replace(spec, table_rules=(rule,))
+        columns = list(dict.fromkeys(checks.table_reads(rule.check, rule.params)))
+        got = validation._table_failures(table[columns], alone)
+        expected = validation._table_failures(table, alone)
+        assert validation._expanded(got) == validation._expanded(expected), rule.name

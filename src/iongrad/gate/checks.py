@@ -47,18 +47,30 @@ __all__ = [
     "register",
     "registered",
     "sample_codes",
+    "table_reads",
 ]
 
 CheckSpec = Callable[..., pd.Series]
 
 _REGISTRY: dict[str, tuple[str, CheckSpec]] = {}
 _ELEMENTWISE: dict[str, bool] = {}  # elementwise check -> per_value
+_READS: dict[str, tuple[str, ...]] = {}  # table check -> columns it reads itself
 
 
 def register(
-    name: str, kind: str, *, elementwise: bool = False, per_value: bool = False
+    name: str,
+    kind: str,
+    *,
+    elementwise: bool = False,
+    per_value: bool = False,
+    reads: tuple[str, ...] = (),
 ) -> Callable[[CheckSpec], CheckSpec]:
     """Register ``func`` under ``name``; ``kind`` is ``"column"`` or ``"table"``.
+
+    A table check declares the columns it ``reads`` beside those its parameters
+    name (``column``, ``columns``) and :func:`sample_codes`' (:func:`table_reads`):
+    the table rules of a table with errors run on a copy of its clean rows that
+    holds those columns only.
 
     ``elementwise=True`` declares a column check whose verdict on a cell depends on
     that cell's value alone, so it may see each distinct value once instead of every
@@ -78,6 +90,8 @@ def register(
         _REGISTRY[name] = (kind, func)
         if elementwise:
             _ELEMENTWISE[name] = per_value
+        if kind == "table":
+            _READS[name] = tuple(reads)
         return func
 
     return decorate
@@ -102,6 +116,14 @@ def get_check(name: str, kind: str | None = None) -> CheckSpec:
     if kind is not None and found_kind != kind:
         raise KeyError(f"check {name!r} is a {found_kind} check, not a {kind} check")
     return func
+
+
+def table_reads(check: str, params: dict) -> list[str]:
+    """The columns table check ``check`` reads with ``params``: those it declares
+    (:func:`register`), those its parameters name and the sample keys and ion,
+    which the table rules' runner reads for every check."""
+    named = [params["column"]] if "column" in params else []
+    return [*SAMPLE_KEYS, "ion", *_READS[check], *named, *params.get("columns", [])]
 
 
 def registered() -> dict[str, str]:
@@ -221,7 +243,7 @@ def known_ion(s: pd.Series) -> pd.Series:
 
 
 # ---------------------------------------------------------------------- table checks
-@register("valence_matches_registry", "table")
+@register("valence_matches_registry", "table", reads=("valence",))
 def valence_matches_registry(df: pd.DataFrame) -> pd.Series:
     """``valence`` equals the registry valence of ``ion`` (unknown ions pass here)."""
     registry = {ion.symbol: ion.valence for ion in all_ions()}
@@ -465,7 +487,7 @@ def one_value_per_sample(
     return pd.Series(~bad[codes], index=df.index)
 
 
-@register("bath_electroneutral", "table")
+@register("bath_electroneutral", "table", reads=("c_out_mM", "valence"))
 def bath_electroneutral(df: pd.DataFrame, *, tolerance: float) -> pd.Series:
     r"""Bath charge balance of each sample within ``tolerance`` (a fraction).
 
