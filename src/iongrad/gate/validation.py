@@ -387,6 +387,7 @@ def _contract_failures(
             clean = [all(f.result() for f in futures) for futures in passed]
         if all(clean):
             return table
+        del table  # found on rows with errors: the clean rows' run replaces it
         failures = []
         for (schema, severity, _), ok in zip(screens, clean, strict=True):
             if not ok:
@@ -746,12 +747,14 @@ def _mark_incomplete(
     them: ``row 9 K+ (number_format: c_in_mM '14O')``.
     """
     codes = sample_codes(table)
-    rows = table["source_row"].to_numpy()
-    ions = table["ion"].to_numpy(dtype=object)
+    at = np.array(sorted(reasons), dtype=np.int64)
+    rows = table["source_row"].to_numpy()[at]
+    # the rejected rows' ions only: a text object per row of a big table was 1 GB
+    ions = table["ion"].take(at).to_numpy(dtype=object)
     named: dict[int, list[str]] = {}
-    for i in sorted(reasons):
+    for i, row, ion in zip(at.tolist(), rows, ions, strict=True):
         named.setdefault(int(codes[i]), []).append(
-            _rejected_words(rows[i], ions[i], reasons[i])
+            _rejected_words(row, ion, reasons[i])
         )
     text = np.full(int(codes.max()) + 1, "", dtype=object)
     for code, words in named.items():
@@ -759,9 +762,13 @@ def _mark_incomplete(
         text[code] = "; ".join(words[:REJECTED_NAMED]) + (
             f"; and {more} more row(s)" if more > 0 else ""
         )
+    import pyarrow as pa  # here, pa is pandera
+
     mine = codes[kept]
-    accepted["sample_complete"] = text[mine] == ""
-    accepted["sample_rejected"] = pd.array(text[mine], dtype="str")
+    accepted["sample_complete"] = np.array([t == "" for t in text])[mine]
+    # per row by arrow's take of the per-sample texts, not a text object per row
+    per_row = pa.array(text, type=pa.large_string()).take(mine)
+    accepted["sample_rejected"] = pd.array(per_row, dtype="str")
 
 
 def _rejected_words(row, ion, errors: list[tuple]) -> str:
