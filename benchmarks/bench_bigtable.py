@@ -37,8 +37,14 @@ the ``.prof`` files are kept in ``--keep`` when given (open them with
 The machine's load average is printed before and after: the figures are wall times
 on a shared machine.
 
+``--bad-cells N`` makes N cells of ``c_in_mM``, spread over the table, negative (an
+error each) and ``--mode`` sets the dataset's mode: in lenient mode their samples'
+rows are rejected and the rest goes on; in strict mode every row is rejected
+(``rejected.csv`` holds them all, the good ones "withheld") and the workflow stops
+at the gate, as it must (the run is then expected to fail, after validation).
+
 Run: ``.venv/bin/python benchmarks/bench_bigtable.py [--rows 10000000]
-[--profile] [--keep DIR]``
+[--profile] [--keep DIR] [--bad-cells N --mode lenient]``
 """
 
 from __future__ import annotations
@@ -83,8 +89,9 @@ UNITS = {"temperature_K": "K", "c_in_mM": "mM", "c_out_mM": "mM", "vm_mV": "mV"}
 
 
 # ----------------------------------------------------------------------- the table
-def make_table(rows: int, seed: int = 1) -> pa.Table:
-    """``rows // 6`` samples x the 6 ions of IONS, in the canonical long layout."""
+def make_table(rows: int, seed: int = 1, bad_cells: int = 0) -> pa.Table:
+    """``rows // 6`` samples x the 6 ions of IONS, in the canonical long layout;
+    ``bad_cells`` evenly spread values of ``c_in_mM`` negative (errors)."""
     rng = np.random.default_rng(seed)
     k = len(IONS)
     samples = rows // k
@@ -93,6 +100,8 @@ def make_table(rows: int, seed: int = 1) -> pa.Table:
     ion = np.tile(np.arange(k, dtype=np.int32), samples)
     c_in = np.array([i[1] for i in IONS])[ion] * rng.uniform(0.9, 1.1, n)
     c_out = np.array([i[2] for i in IONS])[ion] * rng.uniform(0.95, 1.05, n)
+    if bad_cells:
+        c_in[np.linspace(0, n - 1, bad_cells).astype(np.int64)] = -1.0
     names = pa.array([f"s{i:07d}" for i in range(samples)])
     columns = {
         # dictionary-decoded to plain strings: what a lab's own file holds
@@ -122,9 +131,11 @@ def make_table(rows: int, seed: int = 1) -> pa.Table:
     return pa.Table.from_arrays(list(columns.values()), schema=pa.schema(fields))
 
 
-def setup(root: Path, rows: int) -> tuple[Path, float]:
-    """A copy of the workflow whose only input is the generated table; returns the
-    folder and the generation time [s]."""
+def setup(
+    root: Path, rows: int, bad_cells: int = 0, mode: str = "strict"
+) -> tuple[Path, float]:
+    """A copy of the workflow whose only input is the generated table (the dataset
+    in ``mode``); returns the folder and the generation time [s]."""
     work = root / "repo"
     work.mkdir()
     shutil.copy2(REPO / "Snakefile", work / "Snakefile")
@@ -134,11 +145,11 @@ def setup(root: Path, rows: int) -> tuple[Path, float]:
     raw = work / "data" / "raw"
     raw.mkdir(parents=True)
     t0 = time.perf_counter()
-    pq.write_table(make_table(rows), raw / f"{DATASET}.parquet")
+    pq.write_table(make_table(rows, bad_cells=bad_cells), raw / f"{DATASET}.parquet")
     made = time.perf_counter() - t0
     cfg_path = work / "config" / "config.yaml"
     cfg = yaml.safe_load(cfg_path.read_text())
-    cfg["validation"]["lenient_datasets"] = []
+    cfg["validation"]["lenient_datasets"] = [DATASET] if mode == "lenient" else []
     cfg["reports"]["enabled"] = True
     cfg["batch_size"] = 1
     cfg_path.write_text(yaml.safe_dump(cfg))
@@ -205,10 +216,12 @@ class TreeMemory:
 
 
 def run_workflow(
-    work: Path, cores: int, interval: float, limit: float
+    work: Path, cores: int, interval: float, limit: float, gate_stops: bool = False
 ) -> tuple[float, TreeMemory]:
     """Run Snakemake in ``work``; returns (wall [s], memory). Exits on a failure,
-    except when the memory limit stopped the run (``mem.stopped_at``)."""
+    except when the memory limit stopped the run (``mem.stopped_at``) or, with
+    ``gate_stops`` (a strict dataset with errors), when the run failed after its
+    validation, as it must."""
     cmd = [str(BIN / "snakemake"), "--cores", str(cores)]
     cmd += ["--workflow-profile", "workflow/profiles/default"]
     # tests/stubs/scontrol: no 10 s SLURM-plugin timeout on machines with SLURM
@@ -226,8 +239,11 @@ def run_workflow(
         with TreeMemory(proc.pid, interval, limit) as mem:
             code = proc.wait()
     wall = time.perf_counter() - t0
-    if code != 0 and mem.stopped_at is None:
+    validated = (work / "results" / DATASET / "validation.json").is_file()
+    if code != 0 and mem.stopped_at is None and not (gate_stops and validated):
         sys.exit(f"snakemake failed ({code}):\n{log.read_text()[-5000:]}")
+    if code != 0 and gate_stops:
+        print("the strict gate stopped the dataset after its validation, as it must")
     return wall, mem
 
 
@@ -504,6 +520,10 @@ def arguments() -> argparse.Namespace:
     ap.add_argument("--top", type=int, default=25, help="profile entries shown")
     ap.add_argument("--keep", type=Path, help="keep the run's logs (and .prof) here")
     ap.add_argument(
+        "--bad-cells", type=int, default=0, help="negative c_in_mM cells (errors)"
+    )
+    ap.add_argument("--mode", choices=("strict", "lenient"), default="strict")
+    ap.add_argument(
         "--memory-limit-gb",
         type=float,
         default=round(0.6 * psutil.virtual_memory().available / 1e9, 1),
@@ -517,13 +537,14 @@ def main() -> None:
     args = arguments()
     load0 = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="iongrad-bigtable-") as tmp:
-        work, t_make = setup(Path(tmp), args.rows)
+        work, t_make = setup(Path(tmp), args.rows, args.bad_cells, args.mode)
         source = work / "data" / "raw" / f"{DATASET}.parquet"
         n = pq.ParquetFile(source).metadata.num_rows
         print(
             f"table: {n:,} rows ({n // len(IONS):,} samples x {len(IONS)} ions, "
             f"{len(CELL_TYPES)} cell types, {len(TEMPERATURES_K)} temperatures, "
-            f"Vm measured), {mb(size(source))} parquet, generated in {t_make:.1f} s"
+            f"Vm measured), {mb(size(source))} parquet, generated in {t_make:.1f} s; "
+            f"{args.bad_cells} bad cell(s), {args.mode} mode"
         )
         print(
             f"workflow: default profile, --cores {args.cores}, reports on; "
@@ -532,9 +553,10 @@ def main() -> None:
             f"memory limit {args.memory_limit_gb:g} GB"
         )
         limit = args.memory_limit_gb * 1e9
-        wall, mem = run_workflow(work, args.cores, args.interval, limit)
+        gate_stops = args.bad_cells > 0 and args.mode == "strict"
+        wall, mem = run_workflow(work, args.cores, args.interval, limit, gate_stops)
         print_rules(work, wall, mem, args.interval)
-        if mem.stopped_at is None:
+        if mem.stopped_at is None and not gate_stops:
             print_sizes(work)
             print_floor(work, Path(tmp) / "floor", wall)
         load1 = os.getloadavg()
@@ -542,7 +564,7 @@ def main() -> None:
         if args.keep is not None:
             args.keep.mkdir(parents=True, exist_ok=True)
             keep_logs(work, args.keep)
-        if args.profile and mem.stopped_at is None:
+        if args.profile and mem.stopped_at is None and not gate_stops:
             profile_stages(work, args.keep, args.top)
 
 
