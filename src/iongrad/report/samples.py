@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from iongrad.canonical import bool_column
+from iongrad.tables.locate import text_codes
 
 __all__ = ["SampleUse", "group_figures", "sample_use"]
 
@@ -73,33 +75,57 @@ def _status_ok(frame: pd.DataFrame, column: str) -> np.ndarray:
     return (frame[column].astype(str) == "ok").to_numpy()
 
 
-def _reasons(frame: pd.DataFrame, complete, sample_ok, ghk_ok, donnan_ok) -> list:
-    """Why each sample (or one of its predictions) is left out, in words (built
-    column by column: a big table has hundreds of thousands of samples)."""
-    empty = np.full(len(frame), "", dtype=object)
-    parts = []
+#: Why a sample with rejected rows is left out.
+INCOMPLETE = "incomplete (rows of this sample were rejected)"
+
+
+def _reasons(frame: pd.DataFrame, complete, sample_ok, ghk_ok, donnan_ok):
+    """Why each sample (or one of its predictions) is left out, in words: a ``str``
+    array, each distinct reason written once and spread to its samples (a big table
+    has a million samples, and a text object each took 0.8 GB the report kept).
+
+    The reasons of a sample are joined with ``"; "``: that it is incomplete, its
+    ``sample_status``, and ``GHK <ghk_status>: <ghk_reason>`` and the same for
+    Donnan, each where its check is not ok.
+    """
+    n = len(frame)
+    parts = []  # (a code per sample, the text of each code; code 0: nothing to say)
     if not complete.all():
-        parts.append(
-            np.where(complete, "", "incomplete (rows of this sample were rejected)")
-        )
+        parts.append((np.where(complete, 0, 1), ["", INCOMPLETE]))
     if not sample_ok.all():
-        status = frame["sample_status"].astype(str).to_numpy(dtype=object)
-        parts.append(np.where(sample_ok, "", "sample status " + status))
+        codes, texts = text_codes(frame["sample_status"])
+        said = ["", *(f"sample status {t}" for t in texts)]
+        parts.append((np.where(sample_ok, 0, codes + 1), said))
     for ok, name, prefix in ((ghk_ok, "GHK", "ghk"), (donnan_ok, "Donnan", "donnan")):
         if ok.all():
             continue
-        status = frame[f"{prefix}_status"].astype(str).to_numpy(dtype=object)
-        text = f"{name} " + status
+        status, statuses = text_codes(frame[f"{prefix}_status"])
+        reason, reasons = np.zeros(n, dtype=np.intp), np.array([""], dtype=object)
         if f"{prefix}_reason" in frame:
-            reason = frame[f"{prefix}_reason"].fillna("").astype(str)
-            reason = reason.to_numpy(dtype=object)
-            text = np.where(reason != "", text + ": " + reason, text)
-        parts.append(np.where(ok, "", text))
-    out = empty
-    for part in parts:
-        both = (out != "") & (part != "")
-        out = np.where(both, out + "; " + part, out + part)
-    return out.tolist()
+            reason, reasons = text_codes(frame[f"{prefix}_reason"].fillna(""))
+        pair = status * len(reasons) + reason
+        seen, code = np.unique(pair[~ok], return_inverse=True)
+        said = [""]
+        for p in seen.tolist():
+            text = f"{name} {statuses[p // len(reasons)]}"
+            why = reasons[p % len(reasons)]
+            said.append(f"{text}: {why}" if why != "" else text)
+        codes = np.zeros(n, dtype=np.intp)
+        codes[~ok] = code.reshape(-1) + 1
+        parts.append((codes, said))
+    key = np.zeros(n, dtype=np.int64)
+    for codes, said in parts:
+        key = key * len(said) + codes
+    combos, row_combo = np.unique(key, return_inverse=True)
+    texts = []
+    for k in combos.tolist():
+        found = []
+        for _, said in reversed(parts):
+            k, c = divmod(k, len(said))
+            found.append(said[c])
+        texts.append("; ".join(t for t in reversed(found) if t))
+    taken = pa.array(texts, type=pa.large_string()).take(row_combo.reshape(-1))
+    return pd.array(taken, dtype="str")
 
 
 def sample_use(samples: pd.DataFrame | None) -> SampleUse:
