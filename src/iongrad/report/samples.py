@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from iongrad.canonical import bool_column
-from iongrad.tables.locate import text_codes
+from iongrad.tables.locate import combinations, text_codes
 
 __all__ = ["SampleUse", "group_figures", "sample_use"]
 
@@ -89,9 +89,8 @@ def _reasons(frame: pd.DataFrame, complete, sample_ok, ghk_ok, donnan_ok):
     Donnan, each where its check is not ok.
     """
     n = len(frame)
-    parts = []  # (a code per sample, the text of each code; code 0: nothing to say)
-    if not complete.all():
-        parts.append((np.where(complete, 0, 1), ["", INCOMPLETE]))
+    # (a code per sample, the text of each code; code 0: nothing to say)
+    parts = [(np.where(complete, 0, 1), ["", INCOMPLETE])]
     if not sample_ok.all():
         codes, texts = text_codes(frame["sample_status"])
         said = ["", *(f"sample status {t}" for t in texts)]
@@ -99,32 +98,18 @@ def _reasons(frame: pd.DataFrame, complete, sample_ok, ghk_ok, donnan_ok):
     for ok, name, prefix in ((ghk_ok, "GHK", "ghk"), (donnan_ok, "Donnan", "donnan")):
         if ok.all():
             continue
-        status, statuses = text_codes(frame[f"{prefix}_status"])
-        reason, reasons = np.zeros(n, dtype=np.intp), np.array([""], dtype=object)
+        status = text_codes(frame[f"{prefix}_status"][~ok])
+        reason = (np.zeros(len(status[0]), dtype=np.intp), [""])
         if f"{prefix}_reason" in frame:
-            reason, reasons = text_codes(frame[f"{prefix}_reason"].fillna(""))
-        pair = status * len(reasons) + reason
-        seen, code = np.unique(pair[~ok], return_inverse=True)
-        said = [""]
-        for p in seen.tolist():
-            text = f"{name} {statuses[p // len(reasons)]}"
-            why = reasons[p % len(reasons)]
-            said.append(f"{text}: {why}" if why != "" else text)
-        codes = np.zeros(n, dtype=np.intp)
-        codes[~ok] = code.reshape(-1) + 1
-        parts.append((codes, said))
-    key = np.zeros(n, dtype=np.int64)
-    for codes, said in parts:
-        key = key * len(said) + codes
-    combos, row_combo = np.unique(key, return_inverse=True)
-    texts = []
-    for k in combos.tolist():
-        found = []
-        for _, said in reversed(parts):
-            k, c = divmod(k, len(said))
-            found.append(said[c])
-        texts.append("; ".join(t for t in reversed(found) if t))
-    taken = pa.array(texts, type=pa.large_string()).take(row_combo.reshape(-1))
+            reason = text_codes(frame[f"{prefix}_reason"][~ok].fillna(""))
+        code, pairs = combinations([status, reason])
+        codes = np.zeros(n, dtype=np.int64)
+        codes[~ok] = code + 1
+        said = [f"{name} {s}: {r}" if r != "" else f"{name} {s}" for s, r in pairs]
+        parts.append((codes, ["", *said]))
+    row_combo, found = combinations(parts)
+    texts = ["; ".join(t for t in said if t) for said in found]
+    taken = pa.array(texts, type=pa.large_string()).take(row_combo)
     return pd.array(taken, dtype="str")
 
 

@@ -23,7 +23,7 @@ from iongrad.physics.activity import (
     decode_flags,
 )
 from iongrad.physics.ionic_strength import molar_to_molal
-from iongrad.tables.locate import categorical, where
+from iongrad.tables.locate import categorical, combinations, where
 
 __all__ = ["activity_table"]
 
@@ -276,17 +276,8 @@ def _row_reasons(inside: _Side, outside: _Side, meas_in, meas_out) -> pd.Categor
         (meas_in.astype(np.int64), [False, True]),
         (meas_out.astype(np.int64), [False, True]),
     ]
-    key = np.zeros(len(meas_in), dtype=np.int64)
-    for codes, values in parts:
-        key = key * len(values) + codes
-    combo, keys = pd.factorize(key)
-    texts = []
-    for k in keys.tolist():
-        values = []
-        for _, cats in reversed(parts):
-            k, c = divmod(k, len(cats))
-            values.append(cats[c])
-        texts.append(_reason_text(*reversed(values)))
+    combo, found = combinations(parts)
+    texts = [_reason_text(*values) for values in found]
     codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
     return categorical(codes[combo], uniques)
 

@@ -20,6 +20,7 @@ from pandas.api.types import union_categoricals
 __all__ = [
     "as_text",
     "categorical",
+    "combinations",
     "concat_tables",
     "first_text",
     "join_by_sample",
@@ -197,6 +198,35 @@ def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return codes, as_text(labels).to_numpy(dtype=object)
     codes, texts = pd.factorize(as_text(values), use_na_sentinel=False)
     return codes, np.asarray(texts, dtype=object)
+
+
+def combinations(parts) -> tuple[np.ndarray, list[tuple]]:
+    """Per row, a code of its combination of values, and the values of each
+    combination: ``parts`` are ``(codes, values)`` pairs (a code per row into its
+    ``values``); a text made of several per-row parts is then made once per
+    combination present, not once per row.
+
+    Examples
+    --------
+    >>> code, found = combinations([(np.array([0, 1, 0]), ["a", "b"]),
+    ...                             (np.array([1, 1, 1]), ["x", "y"])])
+    >>> code.tolist(), found
+    ([0, 1, 0], [('a', 'y'), ('b', 'y')])
+    """
+    codes = [np.asarray(c, dtype=np.int64) for c, _ in parts]
+    n = len(codes[0]) if codes else 0
+    key = np.zeros(n, dtype=np.int64)
+    for c, (_, values) in zip(codes, parts, strict=True):
+        key = key * len(values) + c
+    code, keys = pd.factorize(key)
+    found = []
+    for k in keys.tolist():
+        values = []
+        for _, options in reversed(parts):
+            k, c = divmod(k, len(options))
+            values.append(options[c])
+        found.append(tuple(reversed(values)))
+    return code, found
 
 
 def text_is(values: pd.Series, text: str) -> np.ndarray:
