@@ -556,6 +556,7 @@ def validate_file(
             found = _expanded(found)
         # a cell already reported as unparsable is not judged again
         failures += _at_source(ing, _unjudged(found, parsed))
+        del canonical, table  # the accepted rows are taken from ing.table alone
     return _split(ing, failures, spec, mode, dataset)
 
 
@@ -644,22 +645,23 @@ def _split(
         f"withheld: strict mode accepts no row of a file with errors "
         f"({int(bad.sum())} row(s) have errors)"
     )
-    if reject.any():
-        accepted = table.loc[~reject, CANONICAL_COLUMNS].reset_index(drop=True)
-    else:  # every row: the columns as they are (the index is a RangeIndex)
-        accepted = table[CANONICAL_COLUMNS]
-    if not len(accepted):
-        accepted = empty_frame(spec)[CANONICAL_COLUMNS]
-    elif reject.any():
-        _mark_incomplete(ing.table, accepted, ~reject, reasons)
     rejected = _rejected_frame(ing, np.flatnonzero(reject), reasons, withheld)
+    name = _dataset_name(ing, dataset)
+    if reject.all():  # no row (or no row at all)
+        accepted = empty_frame(spec)[CANONICAL_COLUMNS]
+    elif not reject.any():  # every row: the columns as they are (a RangeIndex)
+        accepted = table[CANONICAL_COLUMNS]
+    else:
+        incomplete = _incomplete(table, reasons)
+        accepted = _taken_out(ing, np.flatnonzero(~reject))
+        _mark_incomplete(accepted, *incomplete, ~reject)
     if mode == "strict":
         ok = n_errors == 0 and n > 0
     else:
         ok = not file_level and len(accepted) > 0
     report = {
         "file": ing.path,
-        "dataset": _dataset_name(ing, dataset),
+        "dataset": name,
         "mode": mode,
         "ok": ok,
         "layout": ing.layout,
@@ -736,16 +738,24 @@ def _bounded(records: pd.DataFrame) -> dict:
 REJECTED_NAMED = 10
 
 
-def _mark_incomplete(
-    table: pd.DataFrame, accepted: pd.DataFrame, kept: np.ndarray, reasons: dict
-) -> None:
-    """Fill ``accepted``'s ``sample_complete`` and ``sample_rejected`` (in place).
+def _taken_out(ing: Ingested, keep: np.ndarray) -> pd.DataFrame:
+    """The canonical columns of ``ing.table`` at rows ``keep``, taken out of it one
+    column at a time: each column of the table (and the raw cells, which share
+    buffers with it) is let go once copied, so a big table's accepted rows are not
+    held beside all of it (the gate's peak in a lenient run with errors). The
+    table has no column left afterwards: nothing reads it again."""
+    ing.raw = ing.raw.iloc[:0]  # the rejected rows' cells are in rejected.csv
+    table = ing.table
+    out = {}
+    for column in CANONICAL_COLUMNS:
+        out[column] = table[column].take(keep).reset_index(drop=True)
+        del table[column]
+    return pd.DataFrame(out, copy=False)
 
-    ``kept`` says which rows of ``table`` were accepted; ``reasons`` holds each
-    rejected row's errors (:func:`_reported`). A sample (dataset, sample_id) with a
-    rejected row is incomplete, and its rejected rows are named as the file gives
-    them: ``row 9 K+ (number_format: c_in_mM '14O')``.
-    """
+
+def _incomplete(table: pd.DataFrame, reasons: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's sample code and each sample's ``sample_rejected`` text (empty for
+    a complete sample; see :func:`_mark_incomplete`)."""
     codes = sample_codes(table)
     at = np.array(sorted(reasons), dtype=np.int64)
     rows = table["source_row"].to_numpy()[at]
@@ -762,6 +772,19 @@ def _mark_incomplete(
         text[code] = "; ".join(words[:REJECTED_NAMED]) + (
             f"; and {more} more row(s)" if more > 0 else ""
         )
+    return codes, text
+
+
+def _mark_incomplete(
+    accepted: pd.DataFrame, codes: np.ndarray, text: np.ndarray, kept: np.ndarray
+) -> None:
+    """Fill ``accepted``'s ``sample_complete`` and ``sample_rejected`` (in place).
+
+    ``kept`` says which rows of the table were accepted, ``codes`` and ``text``
+    are each row's sample and each sample's text (:func:`_incomplete`). A sample
+    (dataset, sample_id) with a rejected row is incomplete, and its rejected rows
+    are named as the file gives them: ``row 9 K+ (number_format: c_in_mM '14O')``.
+    """
     import pyarrow as pa  # here, pa is pandera
 
     mine = codes[kept]
