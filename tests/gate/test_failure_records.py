@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from iongrad.gate import checks, validation
-from iongrad.gate.validation import EXAMPLES, validate_file, write_outputs
+from iongrad.gate import checks, records, validation
+from iongrad.gate.records import EXAMPLES
+from iongrad.gate.validation import validate_file, write_outputs
 
 
 def _unbalanced_baths(samples: int) -> pd.DataFrame:
@@ -81,7 +82,7 @@ def test_failures_parquet_holds_every_failure(big_file, tmp_path):
     )
     table = pd.read_parquet(out / "failures.parquet")
     assert len(table) == result.report["failures_total"]
-    assert list(table.columns) == list(validation.RECORD_KEYS)
+    assert list(table.columns) == list(records.RECORD_KEYS)
     assert table["row"].tolist() == result.failures["row"].tolist()
     assert table["message"].tolist() == result.failures["message"].tolist()
     written = json.loads((out / "validation.json").read_text())
@@ -99,10 +100,10 @@ def test_failures_parquet_is_written_in_row_groups_messages_unencoded(
     dictionary of a million distinct messages (each was the validation's peak)."""
     import pyarrow.parquet as pq
 
-    monkeypatch.setattr(validation, "_FAILURE_GROUP_ROWS", 100)
+    monkeypatch.setattr(records, "_FAILURE_GROUP_ROWS", 100)
     result = validate_file(big_file, mode="lenient")
     path = tmp_path / "failures.parquet"
-    validation.write_failures(path, result.failures)
+    records.write_failures(path, result.failures)
     meta = pq.ParquetFile(path).metadata
     assert meta.num_row_groups == -(-len(result.failures) // 100) > 1
     names = meta.schema.names
@@ -190,15 +191,15 @@ def test_records_hold_messages_in_parts_made_when_written(
     and failures.parquet, written a row group at a time, has the messages of
     ``result.failures``: a million 400-character messages were held at once."""
     _paths(monkeypatch, fast=fast)
-    monkeypatch.setattr(validation, "_FAILURE_GROUP_ROWS", 64)
+    monkeypatch.setattr(records, "_FAILURE_GROUP_ROWS", 64)
     result = validate_file(big_file, mode="lenient")
     assert "message" not in result.records
-    assert list(result.records.columns) == list(validation.PART_KEYS)
+    assert list(result.records.columns) == list(records.PART_KEYS)
     bath = result.records[result.records["rule"] == "bath_electroneutral"]
     if fast:
         assert len({id(t) for t in bath["text"]}) == 1
-    validation.write_failures(tmp_path / "parts.parquet", result.records)
-    validation.write_failures(tmp_path / "whole.parquet", result.failures)
+    records.write_failures(tmp_path / "parts.parquet", result.records)
+    records.write_failures(tmp_path / "whole.parquet", result.failures)
     parts = pd.read_parquet(tmp_path / "parts.parquet")
     whole = pd.read_parquet(tmp_path / "whole.parquet")
     pd.testing.assert_frame_equal(parts, whole)

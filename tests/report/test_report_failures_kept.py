@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import potentials_frame, write_results
 
-from iongrad.gate.validation import RECORD_KEYS, write_failures
+from iongrad.gate.records import RECORD_KEYS, write_failures
 from iongrad.report import companions, dataset, render_dataset_report
 from iongrad.report.findings import failure_digest, locate_failures, rule_groups
 

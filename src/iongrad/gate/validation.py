@@ -25,7 +25,6 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,8 @@ import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
 from iongrad.canonical import CANONICAL_COLUMNS
-from iongrad.files import atomic_path, jsonable, write_csv, write_text
-from iongrad.gate import parallel
+from iongrad.files import jsonable, write_csv, write_text
+from iongrad.gate import parallel, records
 from iongrad.gate.checks import (
     BIG_TABLE,
     EXPLAIN,
@@ -46,11 +45,9 @@ from iongrad.gate.checks import (
     table_reads,
 )
 from iongrad.gate.contract import ColumnPlan, Contract, empty_frame, load_contract
-from iongrad.gate.failures import Failure, FailureBlock, with_detail
+from iongrad.gate.failures import Failure, FailureBlock
 from iongrad.gate.ingest import Ingested, ingest
 from iongrad.gate.readers import ReadOptions
-from iongrad.gate.sheets import cell_name
-from iongrad.ions import UnknownIonError, lookup
 
 __all__ = [
     "MODES",
@@ -64,9 +61,6 @@ __all__ = [
 MODES = ("strict", "lenient")
 #: How many failures :meth:`ValidationResult.summary` lists before "... and N more".
 SUMMARY_LINES = 12
-#: validation.json keeps this many example failures of each rule and column (the
-#: first ones, in row order) and counts all; every failure is in failures.parquet.
-EXAMPLES = 20
 
 
 @dataclass
@@ -81,12 +75,14 @@ class ValidationResult:
         ``source_file``, ``source_row`` (and ``ion`` for wide files), the source
         cells as read, and ``reason``.
     report : dict
-        The ``validation.json`` content: counts, and the first :data:`EXAMPLES`
+        The ``validation.json`` content: counts, and the first
+        :data:`~iongrad.gate.records.EXAMPLES`
         failures of each rule and column.
     records : pandas.DataFrame, optional
-        Every failure, one row each, its message in parts (:data:`PART_KEYS`):
+        Every failure, one row each, its message in parts
+        (:data:`~iongrad.gate.records.PART_KEYS`):
         a million messages of a big table are written a row group at a time
-        (:func:`write_failures`), never held at once.
+        (:func:`~iongrad.gate.records.write_failures`), never held at once.
     """
 
     accepted: pd.DataFrame
@@ -96,9 +92,10 @@ class ValidationResult:
 
     @property
     def failures(self) -> pd.DataFrame | None:
-        """Every failure, one row each (columns :data:`RECORD_KEYS`, and a
+        """Every failure, one row each (columns
+        :data:`~iongrad.gate.records.RECORD_KEYS`, and a
         workbook's ``cell``): the content of ``failures.parquet``."""
-        return None if self.records is None else _with_messages(self.records)
+        return None if self.records is None else records.with_messages(self.records)
 
     @property
     def ok(self) -> bool:
@@ -292,8 +289,8 @@ def _table_failures(
                 column=rule.column,
                 index=idx,
                 value=values,
-                message=_repeat(rule.description, len(idx)),
-                detail=_objects(explain(frame, idx)) if explain else None,
+                message=records.repeat(rule.description, len(idx)),
+                detail=records.objects(explain(frame, idx)) if explain else None,
             )
         )
     return out
@@ -438,64 +435,6 @@ def _clean_table_failures(
     return [block.at(keep) for block in _table_failures(part, spec, sub or None)]
 
 
-@cache
-def _ion_hint(value: str) -> str:
-    try:
-        lookup(value)
-    except UnknownIonError as err:
-        return f" ({err})"
-    return ""
-
-
-def _text(rule: str, message: str | None, value, contract: Contract) -> str:
-    """What a failure says about its rule: its own message, else the rule's text
-    (the same text object for every failure of the rule), with a hint for an
-    unknown ion."""
-    text = message or contract.describe(rule)
-    if rule == "known_ion" and value is not None:
-        text += _ion_hint(str(value))
-    return text
-
-
-def _message(file: str, row, cell, column, ion, value, rule, text, detail) -> str:
-    """A failure's message: where (file, then a workbook's ``cell`` or the row,
-    column, ion), the value, the rule, its text and what the failure found
-    (``detail``, see :class:`FailureBlock`)."""
-    where = f"{file}"
-    if cell is not None:
-        where += f", {cell}"
-    elif row is not None:
-        where += f", row {row}"
-    where += f", column {column!r}" if column else ""
-    where += f" ({ion})" if ion else ""
-    what = f": value {value!r}" if value is not None else ""
-    return f"{where}{what}: rule {rule}: {with_detail(text, detail)}"
-
-
-def _messages(records: pd.DataFrame) -> np.ndarray:
-    """The message of each record (an object array; see :func:`_message`)."""
-    n = len(records)
-    cells = records["cell"] if "cell" in records else _repeat(None, n)
-    return _objects([
-        _message(*parts)
-        for parts in zip(
-            records["file"], records["row"], cells, records["column"],
-            records["ion"], records["value"], records["rule"], records["text"],
-            records["detail"], strict=True,
-        )
-    ])  # fmt: skip
-
-
-def _with_messages(records: pd.DataFrame) -> pd.DataFrame:
-    """``records`` with their messages, as failures.parquet holds them: columns
-    :data:`RECORD_KEYS` and a workbook's ``cell``."""
-    keys = [*RECORD_KEYS, *(["cell"] if "cell" in records else [])]
-    out = records.drop(columns=["text", "detail"])
-    # object dtype, as the other columns (an array would be inferred as text)
-    out["message"] = pd.Series(_messages(records), index=out.index, dtype=object)
-    return out[keys]
-
-
 def validate_file(
     path: str | os.PathLike,
     *,
@@ -634,10 +573,10 @@ def _split(
     table = ing.table
     n = len(table)
     file_level = any(f.index is None and f.is_error for f in failures)
-    records, bad, reasons = _reported(ing, failures, spec)
-    records = _in_cells(ing, records)
-    n_errors = int((records["severity"] == "error").sum())
-    n_warn = len(records) - n_errors
+    found, bad, reasons = records.reported(ing, failures, spec)
+    found = records.in_cells(ing, found)
+    n_errors = int((found["severity"] == "error").sum())
+    n_warn = len(found) - n_errors
     withhold = mode == "strict" and n_errors > 0
     reject = np.ones(n, dtype=bool) if withhold else bad
     # a rejected row without an error of its own was withheld (strict mode)
@@ -671,7 +610,7 @@ def _split(
         "rows_with_errors": int(bad.sum()),
         "errors": n_errors,
         "warnings": n_warn,
-        **_bounded(records),
+        **records.bounded(found),
         "reading": _jsonable_tree(ing.info.get("reading", {})),
         "input": _jsonable_tree(
             {k: v for k, v in ing.info.items() if k not in _NOT_INPUT}
@@ -681,57 +620,12 @@ def _split(
     if report["rows_read"] != report["rows_accepted"] + report["rows_rejected"]:
         raise AssertionError("row accounting broken")  # pragma: no cover
     return ValidationResult(
-        accepted=accepted, rejected=rejected, report=report, records=records
+        accepted=accepted, rejected=rejected, report=report, records=found
     )
 
 
 #: What the file's ``info`` holds for the gate itself, or in the ``reading`` block.
 _NOT_INPUT = frozenset({"reading", "column_index"})
-
-
-def _in_cells(ing: Ingested, records: pd.DataFrame) -> pd.DataFrame:
-    """A workbook's failure records located as a spreadsheet shows the cell: a
-    ``cell`` column (``Sheet1!D17``; a whole row ``Sheet1!17:17``), which the
-    message then names instead of the row. Records of other files are returned as
-    they are.
-    """
-    sheet = ing.info.get("sheet")
-    if sheet is None or not len(records):
-        return records
-    at = ing.info.get("column_index", {})
-    cells = [
-        None if row is None else cell_name(sheet, at.get(column), row)
-        for row, column in zip(records["row"], records["column"], strict=True)
-    ]
-    out = records.copy()
-    out["cell"] = _objects(cells)
-    return out
-
-
-def _bounded(records: pd.DataFrame) -> dict:
-    """validation.json's failures: the first :data:`EXAMPLES` of each rule and
-    column (in record order) and the count of each, so the file stays small for
-    any table; every failure is in ``failures.parquet``."""
-    key = records[["rule", "column"]].astype(str)
-    groups = key.groupby(["rule", "column"], sort=False, dropna=False)
-    rank = groups.cumcount().to_numpy()
-    examples = _with_messages(records[rank < EXAMPLES])
-    first = records.loc[rank == 0, ["rule", "column", "severity"]]
-    counts = zip(*(first[c].tolist() for c in first), groups.size().tolist(),
-                 strict=True)  # fmt: skip
-    return {
-        "failures": [
-            dict(zip(examples.columns, r, strict=True))
-            for r in examples.itertuples(index=False)
-        ],
-        "failures_total": len(records),
-        "failures_shown": len(examples),
-        "examples_per_rule_and_column": EXAMPLES,
-        "failure_counts": [
-            {"rule": r, "column": c, "severity": sev, "count": int(k)}
-            for r, c, sev, k in counts
-        ],
-    }
 
 
 #: At most this many rejected rows are named in a sample's ``sample_rejected``.
@@ -820,188 +714,6 @@ def _as_written(value) -> str:
     return str(value)
 
 
-#: The columns of a failure record (validation.json's examples, failures.parquet).
-RECORD_KEYS = ("file", "row", "column", "value", "ion", "rule", "severity", "message")
-#: The columns of :attr:`ValidationResult.records`: a record's message in parts,
-#: its ``text`` (shared by a rule's failures) and ``detail`` (see :func:`_message`).
-PART_KEYS = (*RECORD_KEYS[:-1], "text", "detail")
-
-
-def _reported(
-    ing: Ingested, failures: list, spec: Contract
-) -> tuple[pd.DataFrame, np.ndarray, dict[int, list[tuple]]]:
-    """The failure records of ``failures`` (file-level first, then by row; columns
-    :data:`PART_KEYS`, object dtype), the table rows with errors, and each such
-    row's errors as ``(rule, column, value)`` in the file's words.
-
-    Failure objects go one by one (the plain path); a list with a
-    :class:`FailureBlock` (a big table) goes column-wise.
-    """
-    if any(isinstance(f, FailureBlock) for f in failures):
-        return _reported_columns(ing, failures, spec)
-    n = len(ing.table)
-    rows = ing.table["source_row"].to_numpy() if n else np.array([], np.int64)
-    raw_pos = ing.table["_raw_pos"].to_numpy()
-    header_row = ing.info.get("header_row")
-    bad = np.zeros(n, dtype=bool)
-    reasons: dict[int, list[tuple]] = {}
-    records = []
-    cells: set[tuple] = set()  # (source row, header, rule) reported so far
-    for f in sorted(failures, key=lambda f: (f.index is not None, f.index or 0)):
-        idx = f.index
-        row = (f.row or header_row) if idx is None else int(rows[idx])
-        column = f.reported_column
-        value = jsonable(f.value)
-        # A wide row's cell that concerns the whole row (its temperature) fails
-        # every record of the row, but is one cell: reported once.
-        cell = None if idx is None else (int(raw_pos[idx]), column, f.rule)
-        if ing.layout != "wide" or cell is None or cell not in cells:
-            cells.add(cell)
-            text = _text(f.rule, f.message, value, spec)
-            records.append(
-                (ing.path, row, column, value, f.ion, f.rule, f.severity, text, None)
-            )
-        if not f.is_error:
-            continue
-        short = (f.rule, column, value)
-        if idx is None:
-            bad[:] = True
-            for i in range(n):
-                reasons.setdefault(i, []).append(short)
-        else:
-            bad[idx] = True
-            reasons.setdefault(idx, []).append(short)
-    frame = pd.DataFrame(
-        {key: _objects([r[k] for r in records]) for k, key in enumerate(PART_KEYS)},
-        dtype=object,  # cells as they are: no text column of missing values
-    )
-    return frame, bad, reasons
-
-
-def _objects(values) -> np.ndarray:
-    """A 1-d object array of ``values`` (tuples stay cells)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = list(values)
-    return out
-
-
-def _repeat(text: str | None, n: int) -> np.ndarray:
-    """An object array of ``n`` references to one ``text`` (``np.full`` makes a
-    copy of the text per entry: a million copies of a rule's sentence)."""
-    out = np.empty(n, dtype=object)
-    out[:] = text
-    return out
-
-
-def _flat(failures: list) -> dict[str, np.ndarray]:
-    """Failures and blocks of failures as columns, in list order: rule, message,
-    detail (a block's, else None), column (canonical), reported (the file's
-    header), value, severity, ion and index (-1 for a file-level failure)."""
-    parts: dict[str, list] = {k: [] for k in (
-        "rule", "message", "detail", "column", "reported", "value", "severity",
-        "ion", "index", "row",
-    )}  # fmt: skip
-    singles: list[Failure] = []
-
-    def flush():
-        if not singles:
-            return
-        parts["rule"].append(_objects([f.rule for f in singles]))
-        parts["message"].append(_objects([f.message for f in singles]))
-        parts["detail"].append(np.full(len(singles), None, dtype=object))
-        parts["column"].append(_objects([f.column for f in singles]))
-        parts["reported"].append(_objects([f.reported_column for f in singles]))
-        parts["value"].append(_objects([f.value for f in singles]))
-        parts["severity"].append(_objects([f.severity for f in singles]))
-        parts["ion"].append(_objects([f.ion for f in singles]))
-        index = [-1 if f.index is None else f.index for f in singles]
-        parts["index"].append(np.asarray(index, dtype=np.int64))
-        parts["row"].append(_objects([f.row for f in singles]))
-        singles.clear()
-
-    for f in failures:
-        if not isinstance(f, FailureBlock):
-            singles.append(f)
-            continue
-        flush()
-        m = len(f)
-        source = f.source_column if f.source_column is not None else np.full(m, None)
-        reported = np.where(pd.isna(source), f.column, source).astype(object)
-        parts["rule"].append(_repeat(f.rule, m))
-        parts["message"].append(np.asarray(f.message, dtype=object))
-        parts["detail"].append(
-            np.full(m, None, dtype=object) if f.detail is None else f.detail
-        )
-        parts["column"].append(_repeat(f.column, m))
-        parts["reported"].append(reported)
-        parts["value"].append(np.asarray(f.value, dtype=object))
-        parts["severity"].append(_repeat(f.severity, m))
-        parts["ion"].append(f.ion if f.ion is not None else np.full(m, None))
-        parts["index"].append(np.asarray(f.index, dtype=np.int64))
-        parts["row"].append(np.full(m, None, dtype=object))
-    flush()
-    return {k: np.concatenate(v) if v else np.array([]) for k, v in parts.items()}
-
-
-def _reported_columns(
-    ing: Ingested, failures: list, spec: Contract
-) -> tuple[pd.DataFrame, np.ndarray, dict[int, list[tuple]]]:
-    """:func:`_reported` column-wise: no object per failure."""
-    n = len(ing.table)
-    cols = _flat(failures)
-    has = cols["index"] >= 0
-    order = np.lexsort((np.where(has, cols["index"], 0), has))  # stable
-    cols = {k: v[order] for k, v in cols.items()}
-    has, idx = has[order], cols["index"]
-    rows = ing.table["source_row"].to_numpy()
-    row = np.full(len(idx), ing.info.get("header_row"), dtype=object)
-    row[has] = rows[idx[has]].tolist()
-    given = ~has & pd.notna(cols["row"])  # a row the reader left out
-    row[given] = cols["row"][given]
-    value = _objects([jsonable(v) for v in cols["value"]])
-    keep = np.ones(len(idx), dtype=bool)
-    if ing.layout == "wide":  # a wide row's cell is reported once (see _reported)
-        pos = np.where(has, ing.table["_raw_pos"].to_numpy()[np.where(has, idx, 0)], -1)
-        cell = pd.DataFrame(
-            {"pos": pos, "column": np.where(has, cols["reported"], ""),
-             "rule": np.where(has, cols["rule"], "")}
-        )  # fmt: skip
-        keep = ~cell.astype(str).duplicated().to_numpy() | ~has  # file-level: all
-    kept = np.flatnonzero(keep)
-    text = [
-        _text(rule, m, v, spec)
-        for rule, m, v in zip(
-            cols["rule"][kept], cols["message"][kept], value[kept], strict=True
-        )
-    ]
-    frame = pd.DataFrame(
-        {
-            "file": _repeat(ing.path, len(kept)),
-            "row": row[kept],
-            "column": cols["reported"][kept],
-            "value": value[kept],
-            "ion": cols["ion"][kept],
-            "rule": cols["rule"][kept],
-            "severity": cols["severity"][kept],
-            "text": _objects(text),
-            "detail": cols["detail"][kept],
-        },
-        dtype=object,
-    )
-    bad = np.zeros(n, dtype=bool)
-    reasons: dict[int, list[tuple]] = {}
-    for k in np.flatnonzero(cols["severity"] == "error"):
-        short = (cols["rule"][k], cols["reported"][k], value[k])
-        if idx[k] < 0:
-            bad[:] = True
-            for i in range(n):
-                reasons.setdefault(i, []).append(short)
-        else:
-            bad[idx[k]] = True
-            reasons.setdefault(int(idx[k]), []).append(short)
-    return frame, bad, reasons
-
-
 def _dataset_name(ing: Ingested, dataset: str | None) -> str:
     """The dataset the report names: the caller's, else the first the file gives,
     else the file's stem."""
@@ -1085,76 +797,4 @@ def write_outputs(
     write_text(validation_json, text + "\n")
     write_csv(rejected_csv, result.rejected)
     if failures_parquet is not None:
-        write_failures(failures_parquet, result.records)
-
-
-def _value_text(value) -> str | None:
-    """A record's value as text: a number as JSON writes it (repr for a float)."""
-    kind = type(value)
-    if value is None or kind is str:
-        return value
-    if kind is float:  # finite: jsonable made NaN None and infinities text
-        return repr(value)
-    return json.dumps(value, default=str)
-
-
-#: Rows per row group of failures.parquet, each converted and written on its own:
-#: a million messages converted at once took 1.4 GB for their 0.5 GB of text.
-_FAILURE_GROUP_ROWS = 1 << 17
-
-
-def write_failures(path: str | os.PathLike, records: pd.DataFrame | None) -> None:
-    """Every failure as a parquet table (columns :data:`RECORD_KEYS`, and a
-    workbook's ``cell`` when the records have it; ``row`` an integer, ``value``
-    the cell as text: a number as JSON writes it), written a row group of
-    :data:`_FAILURE_GROUP_ROWS` records at a time.
-
-    ``records`` hold their messages (:attr:`ValidationResult.failures`) or their
-    parts (:attr:`ValidationResult.records`: each row group's messages are made
-    as it is written).
-    """
-    import pyarrow.parquet as pq
-
-    if records is None:
-        records = pd.DataFrame({k: [] for k in RECORD_KEYS})
-    keys = [*RECORD_KEYS, *(["cell"] if "cell" in records else [])]
-    parts = (
-        _failure_table(records.iloc[start : start + _FAILURE_GROUP_ROWS], keys)
-        for start in range(0, max(len(records), 1), _FAILURE_GROUP_ROWS)
-    )
-    first = next(parts)
-    # parquet would try a dictionary for every column it is not told otherwise
-    # of: for a million distinct messages, for nothing
-    coded = [f.name for f in first.schema if f.name in _FEW_TEXTS]
-    with (
-        atomic_path(path) as tmp,
-        pq.ParquetWriter(tmp, first.schema, use_dictionary=coded) as writer,
-    ):
-        writer.write_table(first)
-        for part in parts:
-            writer.write_table(part)
-
-
-#: failures.parquet's columns of few distinct texts, each stored once.
-_FEW_TEXTS = frozenset({"file", "column", "ion", "rule", "severity"})
-
-
-def _failure_table(records: pd.DataFrame, keys: list[str]):
-    """``records``' columns ``keys`` as failures.parquet stores them."""
-    import pyarrow as pa
-
-    columns = {}
-    for k in keys:
-        if k == "message" and k not in records:
-            cells = _messages(records)
-        else:
-            cells = records[k].to_numpy(dtype=object)
-        if k == "row":
-            columns[k] = pa.array(cells, type=pa.int64())
-        elif k == "value":
-            columns[k] = pa.array([_value_text(v) for v in cells], type=pa.string())
-        elif k in _FEW_TEXTS:
-            columns[k] = pa.array(cells, type=pa.string()).dictionary_encode()
-        else:  # message, cell
-            columns[k] = pa.array(cells, type=pa.string())
-    return pa.table(columns)
+        records.write_failures(failures_parquet, result.records)

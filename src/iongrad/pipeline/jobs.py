@@ -40,12 +40,8 @@ import pandas as pd
 
 from iongrad import files
 from iongrad.gate.ingest import IngestError
-from iongrad.gate.validation import (
-    RECORD_KEYS,
-    validate_file,
-    write_failures,
-    write_outputs,
-)
+from iongrad.gate.records import RECORD_KEYS, write_failures
+from iongrad.gate.validation import validate_file, write_outputs
 from iongrad.pipeline.chunks import read_chunks, sample_cuts
 from iongrad.pipeline.config import write_resolved
 from iongrad.pipeline.integrity import DamagedResultError, read_json, read_parquet
