@@ -272,10 +272,9 @@ def write_csv(path: str | os.PathLike, df) -> None:
     million rows was one 2 GB text (and its cells as objects) before it was
     written."""
     with atomic_path(path) as tmp, open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-        fh.write(csv_text(df.iloc[:CSV_PART_ROWS]))
-        for start in range(CSV_PART_ROWS, len(df), CSV_PART_ROWS):
+        for start in range(0, max(len(df), 1), CSV_PART_ROWS):
             part = df.iloc[start : start + CSV_PART_ROWS]
-            fh.write(csv_text(part, header=False))
+            fh.write(csv_text(part, header=start == 0))
 
 
 def jsonable(value: Any) -> Any:

@@ -189,16 +189,8 @@ def reported(
             records.append(
                 (ing.path, row, column, value, f.ion, f.rule, f.severity, text, None)
             )
-        if not f.is_error:
-            continue
-        short = (f.rule, column, value)
-        if idx is None:
-            bad[:] = True
-            for i in range(n):
-                reasons.setdefault(i, []).append(short)
-        else:
-            bad[idx] = True
-            reasons.setdefault(idx, []).append(short)
+        if f.is_error:
+            _note_error(bad, reasons, idx, (f.rule, column, value))
     frame = pd.DataFrame(
         {key: objects([r[k] for r in records]) for k, key in enumerate(PART_KEYS)},
         dtype=object,  # cells as they are: no text column of missing values
@@ -236,7 +228,7 @@ def _flat(failures: list) -> dict[str, np.ndarray]:
             return
         parts["rule"].append(objects([f.rule for f in singles]))
         parts["message"].append(objects([f.message for f in singles]))
-        parts["detail"].append(np.full(len(singles), None, dtype=object))
+        parts["detail"].append(repeat(None, len(singles)))
         parts["column"].append(objects([f.column for f in singles]))
         parts["reported"].append(objects([f.reported_column for f in singles]))
         parts["value"].append(objects([f.value for f in singles]))
@@ -253,20 +245,18 @@ def _flat(failures: list) -> dict[str, np.ndarray]:
             continue
         flush()
         m = len(f)
-        source = f.source_column if f.source_column is not None else np.full(m, None)
+        source = f.source_column if f.source_column is not None else repeat(None, m)
         reported = np.where(pd.isna(source), f.column, source).astype(object)
         parts["rule"].append(repeat(f.rule, m))
         parts["message"].append(np.asarray(f.message, dtype=object))
-        parts["detail"].append(
-            np.full(m, None, dtype=object) if f.detail is None else f.detail
-        )
+        parts["detail"].append(repeat(None, m) if f.detail is None else f.detail)
         parts["column"].append(repeat(f.column, m))
         parts["reported"].append(reported)
         parts["value"].append(np.asarray(f.value, dtype=object))
         parts["severity"].append(repeat(f.severity, m))
-        parts["ion"].append(f.ion if f.ion is not None else np.full(m, None))
+        parts["ion"].append(f.ion if f.ion is not None else repeat(None, m))
         parts["index"].append(np.asarray(f.index, dtype=np.int64))
-        parts["row"].append(np.full(m, None, dtype=object))
+        parts["row"].append(repeat(None, m))
     flush()
     return {k: np.concatenate(v) if v else np.array([]) for k, v in parts.items()}
 
@@ -319,15 +309,21 @@ def _reported_columns(
     bad = np.zeros(n, dtype=bool)
     reasons: dict[int, list[tuple]] = {}
     for k in np.flatnonzero(cols["severity"] == "error"):
-        short = (cols["rule"][k], cols["reported"][k], value[k])
-        if idx[k] < 0:
-            bad[:] = True
-            for i in range(n):
-                reasons.setdefault(i, []).append(short)
-        else:
-            bad[idx[k]] = True
-            reasons.setdefault(int(idx[k]), []).append(short)
+        at = None if idx[k] < 0 else int(idx[k])
+        _note_error(bad, reasons, at, (cols["rule"][k], cols["reported"][k], value[k]))
     return frame, bad, reasons
+
+
+def _note_error(bad: np.ndarray, reasons: dict, index: int | None, short: tuple):
+    """Mark the row ``index`` (every row for a file-level error, None) as having
+    the error ``short``, ``(rule, column, value)``, in ``bad`` and ``reasons``."""
+    if index is None:
+        bad[:] = True
+        for i in range(len(bad)):
+            reasons.setdefault(i, []).append(short)
+    else:
+        bad[index] = True
+        reasons.setdefault(index, []).append(short)
 
 
 def _value_text(value) -> str | None:

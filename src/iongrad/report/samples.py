@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from iongrad.canonical import bool_column
-from iongrad.tables.locate import combinations, text_codes
+from iongrad.tables.locate import combinations, text_codes, text_is
 
 __all__ = ["SampleUse", "group_figures", "sample_use"]
 
@@ -72,7 +72,7 @@ def _status_ok(frame: pd.DataFrame, column: str) -> np.ndarray:
     """True where ``column`` is ``ok`` (or where the table has no such column)."""
     if column not in frame:
         return np.ones(len(frame), dtype=bool)
-    return (frame[column].astype(str) == "ok").to_numpy()
+    return text_is(frame[column], "ok")
 
 
 #: Why a sample with rejected rows is left out.
