@@ -3,7 +3,8 @@
 potentials_job and samples_job read a table of more than CHUNK_ROWS rows in chunks
 of whole samples and stream their results; here CHUNK_ROWS is made small so that a
 table of 2,400 rows goes in 5 chunks, and every results file must equal the one
-computation of the whole table (values, statuses, reasons; row order).
+computation of the whole table (values, statuses, reasons; row order). Given more
+than one process, the jobs compute the chunks in parallel processes: the same files.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iongrad.pipeline import chunks, jobs
 
@@ -39,8 +42,9 @@ def _table(samples: int, seed: int = 2) -> pd.DataFrame:
     )
 
 
-def _run(raw, out, monkeypatch, chunk_rows):
+def _run(raw, out, monkeypatch, chunk_rows, processes=1):
     monkeypatch.setattr(chunks, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(chunks, "MIN_PARALLEL_ROWS", 0)
     out.mkdir()
     jobs.validate_job(
         raw=str(raw), dataset="d", mode="strict",
@@ -54,7 +58,7 @@ def _run(raw, out, monkeypatch, chunk_rows):
         potentials=str(out / "potentials.parquet"),
         temperature_scan_path=str(out / "temperature_scan.parquet"),
         activity={"model": "truesdell-jones", "convention": "macinnes"},
-        driving_force={}, temperatures_C=TEMPERATURES_C,
+        driving_force={}, temperatures_C=TEMPERATURES_C, processes=processes,
     )  # fmt: skip
     jobs.samples_job(
         potentials=str(out / "potentials.parquet"),
@@ -63,6 +67,7 @@ def _run(raw, out, monkeypatch, chunk_rows):
         donnan={"enabled": True, "activity_model": "ideal"},
         ghk={"enabled": True, "default_permeability": {"K+": 1.0, "Na+": 0.05,
                                                        "Cl-": 0.45}},
+        processes=processes,
     )  # fmt: skip
 
 
@@ -74,10 +79,11 @@ def _values(path) -> pd.DataFrame:
     return df
 
 
-@pytest.mark.parametrize(("shuffled", "late_cell"), [(False, False), (True, False),
-                                                    (False, True)])  # fmt: skip
+@pytest.mark.parametrize(("shuffled", "late_cell", "processes"),
+                         [(False, False, 1), (True, False, 1), (False, True, 1),
+                          (True, True, 2)])  # fmt: skip
 def test_chunked_run_writes_the_files_of_one_piece(
-    tmp_path, monkeypatch, shuffled, late_cell
+    tmp_path, monkeypatch, shuffled, late_cell, processes
 ):
     table = _table(600)
     if late_cell:  # a cell type first met in the last chunk: a new category there
@@ -88,7 +94,7 @@ def test_chunked_run_writes_the_files_of_one_piece(
     raw = tmp_path / "d.parquet"
     table.to_parquet(raw)
     _run(raw, tmp_path / "whole", monkeypatch, 10**9)
-    _run(raw, tmp_path / "chunked", monkeypatch, 500)
+    _run(raw, tmp_path / "chunked", monkeypatch, 500 * processes, processes)
     assert chunks.sample_cuts(tmp_path / "chunked" / "measurements.parquet", 500) == [
         0,
         500,
@@ -103,6 +109,71 @@ def test_chunked_run_writes_the_files_of_one_piece(
         pd.testing.assert_frame_equal(chunked, whole, check_exact=True, obj=name)
     leftovers = [p.name for p in (tmp_path / "chunked").iterdir()]
     assert not [n for n in leftovers if n.startswith(".")], leftovers
+
+
+def test_chunks_computed_in_parallel_processes_write_the_same_bytes(
+    tmp_path, monkeypatch
+):
+    # the fast path behind the plain one: two processes, each chunk half the size
+    # (chunk_rows), against one process with chunks of that size, file for file
+    table = _table(600)
+    table.loc[2000:, "cell_type"] = "glia"
+    raw = tmp_path / "d.parquet"
+    table.to_parquet(raw)
+    _run(raw, tmp_path / "plain", monkeypatch, 500)
+    _run(raw, tmp_path / "parallel", monkeypatch, 1000, processes=2)
+    assert chunks.chunk_rows(2) == 500
+    for name in ("potentials", "temperature_scan", "samples", "donnan"):
+        plain = (tmp_path / "plain" / f"{name}.parquet").read_bytes()
+        parallel = (tmp_path / "parallel" / f"{name}.parquet").read_bytes()
+        assert parallel == plain, name
+    leftovers = [p.name for p in (tmp_path / "parallel").iterdir()]
+    assert not [n for n in leftovers if n.startswith(".")], leftovers
+
+
+def _fail_on_third(chunk):
+    if chunk["sample_id"].iloc[0] == "s00002":
+        raise ValueError("third chunk")
+    return len(chunk)
+
+
+def test_an_error_in_a_parallel_chunk_is_raised_by_the_job(tmp_path):
+    path = tmp_path / "t.parquet"
+    _table(6).to_parquet(path)
+    cuts = [0, 4, 8, 12, 16, 24]
+    assert list(chunks.map_chunks(len, path, cuts, processes=2)) == [4, 4, 4, 4, 8]
+    with pytest.raises(ValueError, match="third chunk"):
+        list(chunks.map_chunks(_fail_on_third, path, cuts, processes=2))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    group=st.integers(1, 40),
+    span=st.tuples(st.integers(0, 99), st.integers(1, 100)),
+    columns=st.sampled_from([None, ["ion", "nothing"], ["c_in_mM", "sample_id"]]),
+)
+def test_read_rows_reads_any_span_of_any_row_groups(tmp_path_factory, group, span,
+                                                     columns):  # fmt: skip
+    path = tmp_path_factory.mktemp("rows") / "t.parquet"
+    table = _table(25)  # 100 rows
+    table.to_parquet(path, row_group_size=group)
+    start, stop = min(span), max(span[0] + 1, span[1])
+    got = chunks.read_rows(path, start, stop, columns)
+    want = pd.read_parquet(path, columns=[c for c in columns or table.columns
+                                          if c in table.columns])  # fmt: skip
+    pd.testing.assert_frame_equal(got, want.iloc[start:stop].reset_index(drop=True))
+
+
+def test_processes_for_gives_big_files_every_core(tmp_path, monkeypatch):
+    path = tmp_path / "t.csv"
+    path.write_text("x\n" * 100)
+    monkeypatch.setattr(chunks, "BIG_TABLE_BYTES", 150)
+    assert chunks.processes_for(path, 2) == 2
+    assert chunks.processes_for(path, 64) == chunks.MAX_PROCESSES
+    assert chunks.processes_for(path, None) == 1
+    monkeypatch.setattr(chunks, "BIG_TABLE_BYTES", 250)
+    assert chunks.processes_for(path, 2) == 1
+    assert chunks.processes_for(tmp_path / "missing.csv", 2) == 1
 
 
 def test_samples_spread_through_the_file_are_one_chunk(tmp_path):

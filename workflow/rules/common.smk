@@ -10,7 +10,7 @@ import sys
 
 from iongrad import files
 from iongrad.pipeline import config as iongrad_config
-from iongrad.pipeline import integrity, jobs, partition
+from iongrad.pipeline import chunks, integrity, jobs, partition
 from iongrad.pipeline.workers import use_worker_processes
 
 # What resolving skipped rather than refused (hidden files, unknown lenient names).
@@ -45,6 +45,14 @@ wildcard_constraints:
 def get_raw_table(wildcards):
     """Input table of one dataset (as listed or discovered)."""
     return config["datasets"][wildcards.dataset]["path"]
+
+
+def get_compute_threads(wildcards):
+    """Cores for a dataset's compute jobs: every core for a big table, whose chunks
+    are computed in as many processes, else 1 (iongrad.pipeline.chunks)."""
+    return chunks.processes_for(
+        get_raw_table(wildcards), workflow.resource_settings.cores
+    )
 
 
 def get_validation_mode(wildcards):

@@ -1,5 +1,7 @@
 # Stage 2: Nernst and activity-corrected potentials, driving forces (per sample x
 # ion), then Donnan and GHK predictions (per sample). All numbers come from iongrad.
+# A big table's jobs take every core and compute its chunks in that many processes
+# (get_compute_threads); small tables' jobs take one core each and run side by side.
 
 
 rule compute_potentials:
@@ -15,7 +17,7 @@ rule compute_potentials:
         "logs/compute_potentials/{dataset}.benchmark.tsv"
     group:
         "dataset"
-    threads: 1
+    threads: get_compute_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -31,6 +33,7 @@ rule compute_potentials:
             potentials=output.potentials,
             temperature_scan_path=output.temperature_scan,
             log=log[0],
+            processes=threads,
             **dict(params.items()),
         )
 
@@ -47,7 +50,7 @@ rule compute_samples:
         "logs/compute_samples/{dataset}.benchmark.tsv"
     group:
         "dataset"
-    threads: 1
+    threads: get_compute_threads
     resources:
         mem_mb=1000,
         runtime=10,
@@ -60,5 +63,6 @@ rule compute_samples:
             samples=output.samples,
             donnan_path=output.donnan,
             log=log[0],
+            processes=threads,
             **dict(params.items()),
         )

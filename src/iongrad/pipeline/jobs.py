@@ -42,7 +42,7 @@ from iongrad import files
 from iongrad.gate.ingest import IngestError
 from iongrad.gate.records import RECORD_KEYS, write_failures
 from iongrad.gate.validation import validate_file, write_outputs
-from iongrad.pipeline.chunks import read_chunks, sample_cuts
+from iongrad.pipeline.chunks import chunk_rows, map_chunks, sample_cuts
 from iongrad.pipeline.config import write_resolved
 from iongrad.pipeline.integrity import DamagedResultError, read_json, read_parquet
 from iongrad.pipeline.logs import job_log
@@ -304,13 +304,16 @@ def potentials_job(
     temperatures_C: Sequence[float],
     log: str | None = None,
     ljp: Mapping[str, Any] | None = None,
+    processes: int = 1,
 ) -> None:
     """Strict gate, then potentials.parquet and temperature_scan.parquet.
 
     ``ljp`` is the dataset's ``{"solutions": ..., "recording": ...}``
     (:func:`iongrad.pipeline.config.ljp_settings`): each sample's liquid junction
     potential and LJP-corrected Vm (:mod:`iongrad.tables.ljp`) go into the
-    potentials; the temperature scan holds no Vm and does without them.
+    potentials; the temperature scan holds no Vm and does without them. A table of
+    more than one chunk is computed in ``processes`` processes
+    (:func:`iongrad.pipeline.chunks.map_chunks`); the files are the same.
     """
     with job_log(log) as log_:
         report = read_json(validation_json)
@@ -324,7 +327,7 @@ def potentials_job(
             "atol_mV": driving_force.get("atol_mV", 0.0),
         }
         junction = dict(ljp or {})
-        cuts = sample_cuts(measurements)
+        cuts = sample_cuts(measurements, chunk_rows(processes))
         status, ljp_status = pd.Series(dtype=int), pd.Series(dtype=int)
         with contextlib.ExitStack() as stack:
             # chunks of whole samples (one for a table of up to CHUNK_ROWS rows):
@@ -336,32 +339,44 @@ def potentials_job(
                 blocks, stack, temperature_scan_path, len(temperatures_C) + 1,
                 len(cuts) > 2,
             )  # fmt: skip
-            for df in read_chunks(measurements, cuts):
-                pot = compute_potentials(
-                    df,
-                    **settings,
-                    solutions=junction.get("solutions"),
-                    recording=junction.get("recording"),
-                )
-                status = status.add(pot["status"].value_counts(), fill_value=0)
-                per_sample = pot.drop_duplicates(["dataset", "sample_id"])
-                ljp_status = ljp_status.add(
-                    per_sample["ljp_status"].value_counts(), fill_value=0
-                )
-                units = _units(pot)
-                pot_parts.write(pot, units)
-                scan = temperature_scan_parts(
-                    df, temperatures_C, potentials=pot, **settings
-                )
-                units = {c: u for c, u in units.items() if c in SCAN_COLUMNS}
+            computed = map_chunks(
+                _potentials_chunk, measurements, cuts, processes=processes,
+                settings=settings, junction=junction, temperatures_C=temperatures_C,
+            )  # fmt: skip
+            for pot, scan, counts, ljp_counts in computed:
+                status = status.add(counts, fill_value=0)
+                ljp_status = ljp_status.add(ljp_counts, fill_value=0)
+                pot_parts.write(pot)
                 for block, part in zip(scan_parts, scan, strict=True):
-                    block.write(part, units)
-                del pot, scan, df
+                    block.write(part)
+                del pot, scan
             blocks.close()  # every block complete
             if len(cuts) > 2:  # chunked: the blocks are temporary files
                 _join_blocks(scan_parts, temperature_scan_path)
         log_.info("%d rows: %s", cuts[-1], status.astype(int).to_dict())
         log_.info("LJP per sample: %s", ljp_status.astype(int).to_dict())
+
+
+def _potentials_chunk(df: pd.DataFrame, *, settings, junction, temperatures_C):
+    """One chunk's potentials and temperature scan blocks (arrow tables, with
+    their units, as written), its status counts and its samples' LJP status
+    counts."""
+    pot = compute_potentials(
+        df,
+        **settings,
+        solutions=junction.get("solutions"),
+        recording=junction.get("recording"),
+    )
+    counts = pot["status"].value_counts()
+    per_sample = pot.drop_duplicates(["dataset", "sample_id"])
+    ljp_counts = per_sample["ljp_status"].value_counts()
+    units = _units(pot)
+    scan = temperature_scan_parts(df, temperatures_C, potentials=pot, **settings)
+    del df
+    table = files.arrow_table(pot, units)
+    del pot
+    units = {c: u for c, u in units.items() if c in SCAN_COLUMNS}
+    return table, [files.arrow_table(part, units) for part in scan], counts, ljp_counts
 
 
 def _scan_blocks(stack, cleanup, path, n_blocks: int, chunked: bool) -> list:
@@ -399,23 +414,35 @@ def samples_job(
     donnan: Mapping[str, Any],
     ghk: Mapping[str, Any],
     log: str | None = None,
+    processes: int = 1,
 ) -> None:
-    """samples.parquet (Donnan and GHK per sample) and donnan.parquet (per ion)."""
+    """samples.parquet (Donnan and GHK per sample) and donnan.parquet (per ion);
+    ``processes`` as :func:`potentials_job`."""
     with job_log(log) as log_:
         read_parquet(potentials, columns=[])  # a damaged file is named here
-        cuts = sample_cuts(potentials)
-        chunks = read_chunks(potentials, cuts, columns=POTENTIALS_COLUMNS)
+        cuts = sample_cuts(potentials, chunk_rows(processes))
+        computed = map_chunks(
+            _samples_chunk, potentials, cuts, columns=POTENTIALS_COLUMNS,
+            processes=processes, donnan=donnan, ghk=ghk,
+        )  # fmt: skip
         found = []  # the per-sample tables (a row per sample, not per row)
         with files.ParquetParts(donnan_path) as per_ion:
             # chunks of whole samples, as in potentials_job; Donnan rows streamed
-            for pot in chunks:
-                one, ions = compute_samples(pot, donnan=donnan, ghk=ghk)
+            for one, ions in computed:
                 found.append(one)
-                per_ion.write(ions, _units(ions))
-                del pot, ions
+                per_ion.write(ions)
+                del ions
         per_sample = _in_sample_order(found)
         log_.info("%d samples, %d Donnan ion rows", len(per_sample), per_ion.rows)
         write_result(per_sample, samples)
+
+
+def _samples_chunk(pot: pd.DataFrame, *, donnan, ghk):
+    """One chunk's per-sample table and Donnan rows (an arrow table, with its
+    units, as written)."""
+    one, ions = compute_samples(pot, donnan=donnan, ghk=ghk)
+    del pot
+    return one, files.arrow_table(ions, _units(ions))
 
 
 def _in_sample_order(tables: list[pd.DataFrame]) -> pd.DataFrame:

@@ -25,12 +25,18 @@ import ctypes.util
 import functools
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["each", "give_back_memory", "in_worker_process", "use_worker_processes"]
+__all__ = [
+    "each",
+    "give_back_memory",
+    "in_worker_process",
+    "process_pool",
+    "use_worker_processes",
+]
 
 _WORKERS: dict[str, Any] = {"n": 0, "pool": None, "lifeline": None}
 #: Modules holding functions decorated with :func:`in_worker_process`: the
@@ -64,22 +70,45 @@ def use_worker_processes(n: int) -> None:
 def _pool() -> ProcessPoolExecutor | None:
     with _WORKERS_LOCK:
         if _WORKERS["pool"] is None and _WORKERS["n"] > 0:
-            import multiprocessing
-
-            context = multiprocessing.get_context("forkserver")
-            # Effective when this call starts the forkserver (the first pool).
-            context.set_forkserver_preload(sorted(_PRELOAD))
-            # The owner keeps both ends: the reading end is handed to every worker
-            # it starts (also later ones), the writing end to no one.
-            reader, writer = context.Pipe(duplex=False)
-            _WORKERS["lifeline"] = (reader, writer)
-            _WORKERS["pool"] = ProcessPoolExecutor(
-                max_workers=_WORKERS["n"],
-                mp_context=context,
-                initializer=_watch_owner,
-                initargs=(reader,),
-            )
+            _WORKERS["pool"], _WORKERS["lifeline"] = _owned_pool(_WORKERS["n"])
         return _WORKERS["pool"]
+
+
+def _owned_pool(n: int) -> tuple[ProcessPoolExecutor, tuple[Connection, Connection]]:
+    """A pool of ``n`` forkserver processes that die with this one, and its
+    lifeline (both ends of the pipe each worker watches; close them after the
+    pool's shutdown)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    # Effective when this call starts the forkserver (the first pool).
+    context.set_forkserver_preload(sorted(_PRELOAD))
+    # The owner keeps both ends: the reading end is handed to every worker it
+    # starts (also later ones), the writing end to no one.
+    reader, writer = context.Pipe(duplex=False)
+    pool = ProcessPoolExecutor(
+        max_workers=n, mp_context=context, initializer=_watch_owner, initargs=(reader,)
+    )
+    return pool, (reader, writer)
+
+
+@contextlib.contextmanager
+def process_pool(n: int) -> Iterator[ProcessPoolExecutor]:
+    """``n`` processes for the parts of one job (a big table's chunks), for the
+    block's duration.
+
+    Started as the warm workers are (forkserver, the job modules preloaded once per
+    process that asks), and like them they end the moment the process that owns
+    the pool dies, so no part outlives its job. On leaving the block, parts not yet
+    started are cancelled and running ones awaited.
+    """
+    pool, lifeline = _owned_pool(n)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for end in lifeline:
+            end.close()
 
 
 def _watch_owner(lifeline: Connection) -> None:
