@@ -32,8 +32,9 @@ __all__ = [
     "PREVIOUS_SNAPSHOT",
     "REPORT_COMPANIONS",
     "RESULT_FILES",
+    "ROW_GROUP_ROWS",
     "ParquetParts",
-    "SpillFile",
+    "Spilled",
     "arrow_table",
     "atomic_path",
     "companion",
@@ -42,14 +43,22 @@ __all__ = [
     "is_csv_number",
     "json_default",
     "jsonable",
+    "parked",
     "report_file",
+    "scratch_dir",
     "to_json",
+    "unparked",
     "write_bytes",
     "write_csv",
     "write_json",
     "write_parquet",
     "write_text",
 ]
+
+#: Rows per row group of the parquet files iongrad writes: a job reading a chunk of
+#: rows (:func:`iongrad.pipeline.chunks.read_rows`) decodes at most this many rows
+#: it does not need at each end.
+ROW_GROUP_ROWS = 1 << 17
 
 #: Files a dataset has under ``results/<dataset>/`` when all of its jobs succeeded.
 RESULT_FILES = (
@@ -341,7 +350,12 @@ def write_parquet(
 
     table = arrow_table(df, units)
     with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, use_dictionary=_dictionary_columns(table.schema))
+        pq.write_table(
+            table,
+            tmp,
+            use_dictionary=_dictionary_columns(table.schema),
+            row_group_size=ROW_GROUP_ROWS,
+        )
 
 
 class ParquetParts:
@@ -373,7 +387,9 @@ class ParquetParts:
             self._writer = pq.ParquetWriter(
                 self._tmp, part.schema, use_dictionary=_dictionary_columns(part.schema)
             )
-        self._writer.write_table(part.cast(self._writer.schema))
+        self._writer.write_table(
+            part.cast(self._writer.schema), row_group_size=ROW_GROUP_ROWS
+        )
         self.rows += part.num_rows
 
     def __exit__(self, *exc):
@@ -386,56 +402,66 @@ class ParquetParts:
         return self._atomic.__exit__(*exc)
 
 
-class SpillFile:
-    """Tables parked on disk in the order written, then read back one at a time.
+class Spilled:
+    """A table parked in an Arrow IPC file, lz4-compressed, until it is wanted.
 
-    ``with SpillFile(path) as spill: spill.write(df)...``, then ``spill.tables()``.
-    An Arrow IPC stream, lz4-compressed: written and read back at memory speed, where
-    a parquet file is encoded and decoded (a chunked table's temperature scan is
-    parked so, a block per temperature, until every chunk is computed). The caller
-    removes the file.
+    ``Spilled.write(table, path)`` parks it (written and read back at memory speed,
+    where a parquet file is encoded and decoded); the object holds only the path,
+    so it travels between processes: a chunk computed in one process is parked
+    there and taken by the job that writes the results. :meth:`take` reads the
+    table back whole and removes the file.
     """
 
-    def __init__(self, path: str | os.PathLike, units: Mapping[str, str] | None = None):
-        self.path, self.units, self.rows = Path(path), units, 0
-        self._sink = self._writer = None
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
 
-    def __enter__(self) -> SpillFile:
-        return self
-
-    def write(self, part, units: Mapping[str, str] | None = None) -> None:
-        """Append a DataFrame (``units`` as :func:`write_parquet`) or arrow table."""
+    @classmethod
+    def write(cls, table, path: str | os.PathLike) -> Spilled:
+        """Park an arrow table (as one record batch: it comes back as written)."""
         import pyarrow as pa
 
-        if not isinstance(part, pa.Table):
-            part = arrow_table(part, units or self.units)
-        if self._writer is None:
-            options = pa.ipc.IpcWriteOptions(compression="lz4")
-            self._sink = pa.OSFile(str(self.path), "wb")
-            # a stream, not the IPC file format: each part may bring its own
-            # dictionaries (a cell type first seen in a later chunk)
-            self._writer = pa.ipc.new_stream(self._sink, part.schema, options=options)
-            self._schema = part.schema
-        # one record batch per part: read back as written, a part at a time
-        self._writer.write_table(part.cast(self._schema).combine_chunks())
-        self.rows += part.num_rows
+        options = pa.ipc.IpcWriteOptions(compression="lz4")
+        with (
+            pa.OSFile(str(path), "wb") as sink,
+            pa.ipc.new_file(sink, table.schema, options=options) as writer,
+        ):
+            writer.write_table(table.combine_chunks())
+        return cls(path)
 
-    def __exit__(self, *exc):
-        if self._writer is not None:
-            self._writer.close()
-            self._sink.close()
-        return False
-
-    def tables(self) -> Iterator:
-        """The parked rows, one arrow table per record batch, in the order written
-        (nothing when nothing was written)."""
+    def take(self):
+        """The parked table, read into memory; the file removed."""
         import pyarrow as pa
 
-        if self._writer is None:
-            return
-        with pa.memory_map(str(self.path)) as source:
-            for batch in pa.ipc.open_stream(source):
-                yield pa.Table.from_batches([batch])
+        with pa.OSFile(str(self.path), "rb") as source:
+            table = pa.ipc.open_file(source).read_all()
+        self.path.unlink()
+        return table
+
+
+def parked(part, path: str | os.PathLike) -> Spilled:
+    """``part`` as a :class:`Spilled`: parked at ``path`` if it is a table, as it
+    is if it was parked already."""
+    return part if isinstance(part, Spilled) else Spilled.write(part, path)
+
+
+def unparked(part):
+    """The table of ``part``: taken (:meth:`Spilled.take`) if it was parked."""
+    return part.take() if isinstance(part, Spilled) else part
+
+
+@contextlib.contextmanager
+def scratch_dir(beside: str | os.PathLike) -> Iterator[Path]:
+    """A hidden folder beside ``beside`` (on the same disk as the results), removed
+    with all it holds when the block ends, with or without an error."""
+    import tempfile
+
+    target = Path(beside)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _dictionary_columns(schema) -> list[str]:

@@ -91,25 +91,26 @@ def test_nothing_to_write_leaves_no_file(tmp_path):
 
 def test_parts_parked_in_a_spill_file_read_back_as_written(table, tmp_path):
     """A chunked table's scan blocks wait in Arrow IPC files: each part comes back
-    whole, in order, with its units, as the one table it was written as."""
+    whole, with its units, as the one table it was written as, and its file goes."""
     import pyarrow as pa
 
     parts = list(temperature_scan_parts(table, TEMPERATURES_C))
     split = pa.concat_tables(  # a part of several chunks comes back as one
         [files.arrow_table(parts[1].iloc[:3]), files.arrow_table(parts[1].iloc[3:])]
     )
-    path = tmp_path / "block.tmp"
-    with files.SpillFile(path, units={"E_act_mV": "mV"}) as spill:
-        spill.write(parts[0])
-        spill.write(split)
-        for part in parts[2:]:
-            spill.write(part, {"E_act_mV": "mV"})
-    back = list(spill.tables())
-    assert spill.rows == sum(len(p) for p in parts)
+    tables = [files.arrow_table(p, {"E_act_mV": "mV"}) for p in parts]
+    tables[1] = split
+    parked = [files.parked(t, tmp_path / f"part{k}") for k, t in enumerate(tables)]
+    assert files.parked(parked[0], tmp_path / "again") is parked[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"part{k}" for k in range(len(parts))
+    ]
+    back = [files.unparked(p) for p in parked]
+    assert not list(tmp_path.iterdir())
     assert [t.num_rows for t in back] == [len(p) for p in parts]
-    for t, part in zip(back, parts, strict=True):
-        assert t.schema.field("E_act_mV").metadata == {b"unit": b"mV"}
+    assert [t.column(0).num_chunks for t in back] == [1] * len(parts)
+    for k, (t, part) in enumerate(zip(back, parts, strict=True)):
+        unit = t.schema.field("E_act_mV").metadata
+        assert unit == (None if k == 1 else {b"unit": b"mV"})
         pd.testing.assert_frame_equal(t.to_pandas(), part.reset_index(drop=True))
-    with files.SpillFile(tmp_path / "empty.tmp") as empty:
-        pass
-    assert list(empty.tables()) == []
+    assert files.unparked(back[0]) is back[0]

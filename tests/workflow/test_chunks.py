@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from iongrad import files
 from iongrad.pipeline import chunks, jobs
 
 IONS = [("K+", 140.0, 5.0), ("Na+", 10.0, 145.0), ("Cl-", 8.0, 120.0),
@@ -131,19 +132,37 @@ def test_chunks_computed_in_parallel_processes_write_the_same_bytes(
     assert not [n for n in leftovers if n.startswith(".")], leftovers
 
 
-def _fail_on_third(chunk):
+def _first_row(chunk):
     if chunk["sample_id"].iloc[0] == "s00002":
         raise ValueError("third chunk")
-    return len(chunk)
+    return len(chunk), files.arrow_table(chunk.head(1)), [files.arrow_table(chunk)]
 
 
 def test_an_error_in_a_parallel_chunk_is_raised_by_the_job(tmp_path):
     path = tmp_path / "t.parquet"
-    _table(6).to_parquet(path)
-    cuts = [0, 4, 8, 12, 16, 24]
-    assert list(chunks.map_chunks(len, path, cuts, processes=2)) == [4, 4, 4, 4, 8]
+    table = _table(6)
+    table.to_parquet(path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    cuts = [0, 4, 8, 24]
+    plain = list(chunks.map_chunks(_first_row, path, [0, 4, 8]))
+    parallel = chunks.map_chunks(_first_row, path, cuts, processes=2, scratch=scratch)
+    n, head, [whole] = next(parallel)  # the tables parked, taken here
+    assert n == 4
+    assert sorted(p.name for p in scratch.glob("chunk000000.*")) == [
+        "chunk000000.1",
+        "chunk000000.2.0",
+    ]
+    assert files.unparked(head).equals(plain[0][1])
+    assert files.unparked(whole).equals(plain[0][2][0])
+    n, head, [whole] = next(parallel)
+    assert (
+        files.unparked(whole).to_pandas().equals(table.iloc[4:8].reset_index(drop=True))
+    )
     with pytest.raises(ValueError, match="third chunk"):
-        list(chunks.map_chunks(_fail_on_third, path, cuts, processes=2))
+        next(parallel)
+    with pytest.raises(ValueError, match="scratch"):
+        list(chunks.map_chunks(_first_row, path, cuts, processes=2))
 
 
 @settings(max_examples=60, deadline=None)
@@ -162,6 +181,43 @@ def test_read_rows_reads_any_span_of_any_row_groups(tmp_path_factory, group, spa
     want = pd.read_parquet(path, columns=[c for c in columns or table.columns
                                           if c in table.columns])  # fmt: skip
     pd.testing.assert_frame_equal(got, want.iloc[start:stop].reset_index(drop=True))
+
+
+def _cuts_by_pandas(keys: pd.DataFrame, rows: int) -> list[int]:
+    """The cuts as pandas' groupby finds the samples (the first implementation)."""
+    n = len(keys)
+    if n <= rows:
+        return [0, n]
+    code = keys.groupby(["dataset", "sample_id"], sort=False, dropna=False).ngroup()
+    code = code.to_numpy()
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    if len(starts) != int(code.max()) + 1:
+        return [0, n]
+    at = np.searchsorted(starts, np.arange(rows, n, rows))
+    return sorted({0, *starts[at[at < len(starts)]].tolist(), n})
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    runs=st.lists(
+        st.tuples(st.sampled_from(["d", "e", None]),
+                  st.sampled_from(["a", "b", "c", "", None, "a\x00"]),
+                  st.integers(1, 4)),
+        min_size=1, max_size=25,
+    ),
+    rows=st.integers(1, 12),
+    categorical=st.booleans(),
+)  # fmt: skip
+def test_sample_cuts_find_the_samples_pandas_finds(tmp_path_factory, runs, rows,
+                                                    categorical):  # fmt: skip
+    keys = pd.DataFrame(
+        [(d, s) for d, s, k in runs for _ in range(k)], columns=["dataset", "sample_id"]
+    )
+    if categorical:
+        keys = keys.astype("category")
+    path = tmp_path_factory.mktemp("cuts") / "t.parquet"
+    keys.to_parquet(path, row_group_size=3)
+    assert chunks.sample_cuts(path, rows) == _cuts_by_pandas(keys, rows)
 
 
 def test_processes_for_gives_big_files_every_core(tmp_path, monkeypatch):

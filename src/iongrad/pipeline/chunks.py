@@ -21,14 +21,17 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from iongrad.canonical import SAMPLE_KEYS
+from iongrad.files import Spilled
 from iongrad.pipeline.workers import process_pool
 
 __all__ = [
@@ -64,14 +67,47 @@ def sample_cuts(path: str | os.PathLike, rows: int | None = None) -> list[int]:
     n = pq.ParquetFile(path).metadata.num_rows
     if n <= rows:
         return [0, n]
-    keys = pd.read_parquet(path, columns=SAMPLE_KEYS)
-    code = keys.groupby(SAMPLE_KEYS, sort=False, dropna=False).ngroup().to_numpy()
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    if len(starts) != int(code.max()) + 1:  # a sample in more than one run
+    keys = pq.read_table(path, columns=SAMPLE_KEYS)
+    columns = [_plain(keys.column(name)) for name in SAMPLE_KEYS]
+    differs = np.zeros(n - 1, dtype=bool)  # row i + 1 starts a new run of rows
+    for column in columns:
+        after, before = column.slice(1), column.slice(0, n - 1)
+        changed = pc.or_(
+            pc.fill_null(pc.not_equal(after, before), False),
+            pc.xor(pc.is_null(after), pc.is_null(before)),  # a missing key is a value
+        )
+        differs |= changed.to_numpy()
+    starts = np.flatnonzero(np.r_[True, differs])
+    del differs
+    code = np.zeros(len(starts), dtype=np.int64)  # one integer per run's sample
+    for column in columns:
+        values, count = _key_codes(column.take(starts))
+        code = code * count + values
+    code.sort()
+    if (code[1:] == code[:-1]).any():  # a sample in more than one run
         return [0, n]
     at = np.searchsorted(starts, np.arange(rows, n, rows))
     cuts = starts[at[at < len(starts)]]
     return sorted({0, *cuts.tolist(), n})
+
+
+def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A key column with its values themselves (row groups of a dictionary column
+    may each bring their own dictionary), as texts when none is given."""
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    if pa.types.is_null(column.type):
+        return column.cast(pa.string())
+    return column
+
+
+def _key_codes(column: pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """Each value's code (one per distinct value, missing included) and the count
+    of codes."""
+    encoded = pc.dictionary_encode(column, null_encoding="encode")
+    count = len(encoded.chunk(0).dictionary) if encoded.num_chunks else 0
+    codes = [np.asarray(c.indices, dtype=np.int64) for c in encoded.chunks]
+    return (np.concatenate(codes) if codes else np.zeros(0, np.int64)), count
 
 
 def read_chunks(
@@ -152,26 +188,36 @@ def map_chunks(
     *,
     columns: Sequence[str] | None = None,
     processes: int = 1,
+    scratch: str | os.PathLike | None = None,
     **kwargs: Any,
 ) -> Iterator[Any]:
     """``func(chunk, **kwargs)`` for each chunk (:func:`read_chunks`), in order.
 
     With ``processes > 1`` and more than one chunk, the chunks are read and
     computed in that many processes (:func:`iongrad.pipeline.workers.process_pool`;
-    ``func`` importable by name, its result picklable), at most one waiting beside
-    those computing, and the results still come in the table's order; else here,
-    one after the other. An error in any chunk is raised here.
+    ``func`` importable by name), at most one more waiting beside those computing,
+    and the results still come in the table's order; else here, one after the
+    other. A result is a tuple whose items are picklable values, arrow tables or
+    lists of arrow tables; from a process, each table comes parked in the folder
+    ``scratch`` (:class:`iongrad.files.Spilled`: take it with
+    :func:`iongrad.files.unparked`; the caller removes the folder), so that the
+    rows never pass through a pipe. An error in any chunk is raised here.
     """
     if processes <= 1 or len(cuts) <= 2:
         for chunk in read_chunks(path, cuts, columns):
             yield func(chunk, **kwargs)
         return
+    if scratch is None:
+        raise ValueError("chunks computed in processes need a scratch folder")
     spans = list(itertools.pairwise(cuts))
     with process_pool(min(processes, len(spans))) as pool:
         pending = []
-        for start, stop in spans:
+        for k, (start, stop) in enumerate(spans):
+            where = Path(scratch) / f"chunk{k:06d}"
             pending.append(
-                pool.submit(_computed, func, path, start, stop, columns, kwargs)
+                pool.submit(
+                    _computed, func, path, (start, stop), columns, kwargs, where
+                )
             )
             if len(pending) > processes:
                 yield pending.pop(0).result()
@@ -179,6 +225,15 @@ def map_chunks(
             yield future.result()
 
 
-def _computed(func, path, start, stop, columns, kwargs) -> Any:
-    """One chunk, read and computed in a pool process (:func:`map_chunks`)."""
-    return func(read_rows(path, start, stop, columns), **kwargs)
+def _computed(func, path, span, columns, kwargs, where: Path) -> tuple:
+    """One chunk, read and computed in a pool process, its tables parked at
+    ``where.<item>[.<part>]`` (:func:`map_chunks`)."""
+    result = func(read_rows(path, *span, columns), **kwargs)
+    out = []
+    for i, item in enumerate(result):
+        if isinstance(item, pa.Table):
+            item = Spilled.write(item, f"{where}.{i}")
+        elif isinstance(item, list) and all(isinstance(t, pa.Table) for t in item):
+            item = [Spilled.write(t, f"{where}.{i}.{j}") for j, t in enumerate(item)]
+        out.append(item)
+    return tuple(out)

@@ -327,32 +327,38 @@ def potentials_job(
             "atol_mV": driving_force.get("atol_mV", 0.0),
         }
         junction = dict(ljp or {})
+        scan_path, temps = temperature_scan_path, list(temperatures_C)
         cuts = sample_cuts(measurements, chunk_rows(processes))
+        chunked = len(cuts) > 2
         status, ljp_status = pd.Series(dtype=int), pd.Series(dtype=int)
         with contextlib.ExitStack() as stack:
             # chunks of whole samples (one for a table of up to CHUNK_ROWS rows):
-            # the potentials streamed; the scan, written by temperature, is one
-            # block per temperature, each in table order
+            # the potentials streamed; the scan, written by temperature, one block
+            # per temperature, each in table order: the first block streamed, the
+            # others' parts parked until every chunk is computed (one chunk: all
+            # written as they come)
+            scratch = stack.enter_context(files.scratch_dir(potentials))
             pot_parts = stack.enter_context(files.ParquetParts(potentials))
-            blocks = stack.enter_context(contextlib.ExitStack())
-            scan_parts = _scan_blocks(
-                blocks, stack, temperature_scan_path, len(temperatures_C) + 1,
-                len(cuts) > 2,
-            )  # fmt: skip
+            scan_file = stack.enter_context(files.ParquetParts(scan_path))
+            later: list[list[files.Spilled]] = [[] for _ in temps]
             computed = map_chunks(
                 _potentials_chunk, measurements, cuts, processes=processes,
-                settings=settings, junction=junction, temperatures_C=temperatures_C,
+                scratch=scratch, settings=settings, junction=junction,
+                temperatures_C=temps,
             )  # fmt: skip
-            for pot, scan, counts, ljp_counts in computed:
+            for k, (pot, (first, *scan), counts, ljp_counts) in enumerate(computed):
                 status = status.add(counts, fill_value=0)
                 ljp_status = ljp_status.add(ljp_counts, fill_value=0)
-                pot_parts.write(pot)
-                for block, part in zip(scan_parts, scan, strict=True):
-                    block.write(part)
-                del pot, scan
-            blocks.close()  # every block complete
-            if len(cuts) > 2:  # chunked: the blocks are temporary files
-                _join_blocks(scan_parts, temperature_scan_path)
+                pot_parts.write(files.unparked(pot))
+                scan_file.write(files.unparked(first))
+                for b, (block, part) in enumerate(zip(later, scan, strict=True)):
+                    if chunked:
+                        block.append(files.parked(part, scratch / f"scan{b}.{k}"))
+                    else:
+                        scan_file.write(part)
+                del pot, first, scan
+            for part in itertools.chain.from_iterable(later):
+                scan_file.write(part.take())
         log_.info("%d rows: %s", cuts[-1], status.astype(int).to_dict())
         log_.info("LJP per sample: %s", ljp_status.astype(int).to_dict())
 
@@ -379,32 +385,6 @@ def _potentials_chunk(df: pd.DataFrame, *, settings, junction, temperatures_C):
     return table, [files.arrow_table(part, units) for part in scan], counts, ljp_counts
 
 
-def _scan_blocks(stack, cleanup, path, n_blocks: int, chunked: bool) -> list:
-    """Where each temperature's rows of the scan go: the scan file itself when the
-    table is one chunk, else one temporary file per temperature, parked in Arrow
-    IPC (:class:`iongrad.files.SpillFile`; removed when ``cleanup`` closes;
-    :func:`_join_blocks` joins them). The writers are entered on ``stack``: closing
-    it completes their files."""
-    if not chunked:
-        return [stack.enter_context(files.ParquetParts(path))] * n_blocks
-    target = Path(path)
-    blocks = []
-    for k in range(n_blocks):
-        block = target.with_name(f".{target.name}.{os.getpid()}.block{k}.tmp")
-        cleanup.callback(block.unlink, missing_ok=True)
-        blocks.append(stack.enter_context(files.SpillFile(block)))
-    return blocks
-
-
-def _join_blocks(blocks: list, path) -> None:
-    """The scan file from its completed temporary blocks (:func:`_scan_blocks` of a
-    chunked table), one part at a time."""
-    with files.ParquetParts(path) as scan:
-        for block in blocks:
-            for part in block.tables():
-                scan.write(part)
-
-
 @in_worker_process
 def samples_job(
     *,
@@ -421,16 +401,19 @@ def samples_job(
     with job_log(log) as log_:
         read_parquet(potentials, columns=[])  # a damaged file is named here
         cuts = sample_cuts(potentials, chunk_rows(processes))
-        computed = map_chunks(
-            _samples_chunk, potentials, cuts, columns=POTENTIALS_COLUMNS,
-            processes=processes, donnan=donnan, ghk=ghk,
-        )  # fmt: skip
         found = []  # the per-sample tables (a row per sample, not per row)
-        with files.ParquetParts(donnan_path) as per_ion:
+        with (
+            files.scratch_dir(donnan_path) as scratch,
+            files.ParquetParts(donnan_path) as per_ion,
+        ):
+            computed = map_chunks(
+                _samples_chunk, potentials, cuts, columns=POTENTIALS_COLUMNS,
+                processes=processes, scratch=scratch, donnan=donnan, ghk=ghk,
+            )  # fmt: skip
             # chunks of whole samples, as in potentials_job; Donnan rows streamed
             for one, ions in computed:
                 found.append(one)
-                per_ion.write(ions)
+                per_ion.write(files.unparked(ions))
                 del ions
         per_sample = _in_sample_order(found)
         log_.info("%d samples, %d Donnan ion rows", len(per_sample), per_ion.rows)
