@@ -74,15 +74,16 @@ def _pool() -> ProcessPoolExecutor | None:
         return _WORKERS["pool"]
 
 
-def _owned_pool(n: int) -> tuple[ProcessPoolExecutor, tuple[Connection, Connection]]:
-    """A pool of ``n`` forkserver processes that die with this one, and its
-    lifeline (both ends of the pipe each worker watches; close them after the
-    pool's shutdown)."""
+def _owned_pool(
+    n: int, method: str = "forkserver"
+) -> tuple[ProcessPoolExecutor, tuple[Connection, Connection]]:
+    """A pool of ``n`` processes that die with this one, and its lifeline (both
+    ends of the pipe each worker watches; close them after the pool's shutdown)."""
     import multiprocessing
 
-    context = multiprocessing.get_context("forkserver")
-    # Effective when this call starts the forkserver (the first pool).
-    context.set_forkserver_preload(sorted(_PRELOAD))
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":  # effective when this call starts the forkserver
+        context.set_forkserver_preload(sorted(_PRELOAD))
     # The owner keeps both ends: the reading end is handed to every worker it
     # starts (also later ones), the writing end to no one.
     reader, writer = context.Pipe(duplex=False)
@@ -97,12 +98,13 @@ def process_pool(n: int) -> Iterator[ProcessPoolExecutor]:
     """``n`` processes for the parts of one job (a big table's chunks), for the
     block's duration.
 
-    Started as the warm workers are (forkserver, the job modules preloaded once per
-    process that asks), and like them they end the moment the process that owns
-    the pool dies, so no part outlives its job. On leaving the block, parts not yet
-    started are cancelled and running ones awaited.
+    Like the warm workers they end the moment the process that owns the pool dies,
+    so no part outlives its job. They are spawned (each imports what it runs, about
+    2 s, side by side) rather than forked from a forkserver, which would live on in
+    a warm worker, holding its imports (0.2 GB), for the rest of the run. On leaving
+    the block, parts not yet started are cancelled and running ones awaited.
     """
-    pool, lifeline = _owned_pool(n)
+    pool, lifeline = _owned_pool(n, "spawn")
     try:
         yield pool
     finally:
