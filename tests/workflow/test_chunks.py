@@ -9,11 +9,14 @@ than one process, the jobs compute the chunks in parallel processes: the same fi
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from smk_helpers import copy_workflow, snakemake
 
 from iongrad import files
 from iongrad.pipeline import chunks, jobs
@@ -261,3 +264,38 @@ def test_a_chunked_table_without_configured_temperatures_keeps_its_scan(
     chunked = _values(tmp_path / "chunked" / "temperature_scan.parquet")
     pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
     assert set(whole["temperature_source"]) == {"measured"}
+
+
+def _planned_threads(output: str) -> dict[tuple[str, str], int]:
+    """(rule, dataset) -> threads of each job a dry run lists (1 when not said)."""
+    planned, key = {}, None
+    for line in output.splitlines():
+        line = line.strip()
+        if m := re.match(r"^(?:local)?rule (\w+):$", line):
+            key = [m.group(1), None]
+        elif key and (m := re.match(r"^wildcards: dataset=([\w-]+)", line)):
+            key[1] = m.group(1)
+            planned[tuple(key)] = 1
+        elif key and key[1] and (m := re.match(r"^threads: (\d+)$", line)):
+            planned[tuple(key)] = int(m.group(1))
+    return planned
+
+
+def test_the_workflow_gives_a_big_tables_compute_jobs_both_cores(tmp_path):
+    workdir = copy_workflow(tmp_path / "repo")
+    raw = workdir / "data" / "raw"
+    rows = "".join(
+        f"s{i},neuron,37,K+,140,5,-70\n" for i in range(chunks.BIG_TABLE_BYTES // 25)
+    )
+    header = "sample_id,cell_type,temperature_C,ion,c_in_mM,c_out_mM,vm_mV\n"
+    (raw / "huge.csv").write_text(header + rows)
+    assert (raw / "huge.csv").stat().st_size > chunks.BIG_TABLE_BYTES
+    plan = snakemake(workdir, "--dry-run")
+    assert plan.returncode == 0, plan.output
+    threads = _planned_threads(plan.output)
+    small = sorted(d for r, d in threads if r == "compute_potentials" and d != "huge")
+    assert small, plan.output
+    for rule in ("compute_potentials", "compute_samples"):
+        assert threads[(rule, "huge")] == 2, plan.output
+        assert {threads[(rule, d)] for d in small} == {1}
+    assert threads[("validate_dataset", "huge")] == 1
