@@ -284,6 +284,49 @@ def test_worker_processes_die_with_their_owner_before_writing(tmp_path):
     assert not (tmp_path / "late.txt").exists(), "a worker wrote after its owner died"
 
 
+SLOW_CHUNK = """
+import pathlib, time
+
+
+def slow_chunk(k):
+    pathlib.Path(f"started{k}.txt").write_text("the chunk runs")
+    time.sleep(3.0)
+    pathlib.Path(f"late{k}.txt").write_text("written after a sleep")
+"""
+
+CHUNK_OWNER = """
+import sys, time
+sys.path.insert(0, ".")
+import slow_chunk
+from iongrad.pipeline.workers import process_pool
+
+if __name__ == "__main__":
+    with process_pool(2) as pool:
+        futures = [pool.submit(slow_chunk.slow_chunk, k) for k in range(2)]
+        time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_jobs_chunk_processes_die_with_the_job_before_writing(tmp_path):
+    # a big table's chunks run in processes of the job (pipeline.chunks): a job
+    # killed (with its warm worker, when Snakemake dies) takes them with it
+    (tmp_path / "slow_chunk.py").write_text(SLOW_CHUNK)
+    (tmp_path / "owner.py").write_text(CHUNK_OWNER)
+    owner = subprocess.Popen([sys.executable, "owner.py"], cwd=tmp_path)
+    try:
+        started = [tmp_path / f"started{k}.txt" for k in range(2)]
+        assert _wait_until(lambda: all(p.is_file() for p in started), 60)
+        assert len(_processes_in(tmp_path)) >= 3, _processes_in(tmp_path)
+    finally:
+        owner.kill()
+        owner.wait()
+    gone = _wait_until(lambda: not _processes_in(tmp_path), 5)
+    time.sleep(0 if not gone else 3.5)  # past the chunks' end
+    assert gone, f"orphans: {_kill_leftovers(tmp_path)}"
+    assert not list(tmp_path.glob("late*.txt")), "a chunk wrote after its job died"
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_mid_run_leaves_no_worker_and_recovers_to_the_same_results(
