@@ -299,3 +299,27 @@ def test_the_workflow_gives_a_big_tables_compute_jobs_both_cores(tmp_path):
         assert threads[(rule, "huge")] == 2, plan.output
         assert {threads[(rule, d)] for d in small} == {1}
     assert threads[("validate_dataset", "huge")] == 1
+
+
+def test_a_failed_parallel_job_leaves_no_file_and_no_scratch(tmp_path, monkeypatch):
+    raw = tmp_path / "d.parquet"
+    _table(600).to_parquet(raw)
+    _run(raw, tmp_path / "ok", monkeypatch, 1000, processes=2)
+    out = tmp_path / "ok"
+    before = sorted(p.name for p in out.iterdir())
+    for name in ("potentials.parquet", "temperature_scan.parquet"):
+        (out / name).unlink()
+    with pytest.raises(ValueError, match="nonsense") as raised:
+        jobs.potentials_job(
+            measurements=str(out / "measurements.parquet"),
+            validation_json=str(out / "validation.json"),
+            potentials=str(out / "potentials.parquet"),
+            temperature_scan_path=str(out / "temperature_scan.parquet"),
+            activity={"model": "nonsense", "convention": "macinnes"},
+            driving_force={}, temperatures_C=TEMPERATURES_C, processes=2,
+        )  # fmt: skip
+    left = sorted(p.name for p in out.iterdir())
+    assert left == sorted(set(before) - {"potentials.parquet",
+                                         "temperature_scan.parquet"})  # fmt: skip
+    # raised in a chunk's process (the remote traceback is its cause)
+    assert "_RemoteTraceback" in repr(raised.value.__cause__)

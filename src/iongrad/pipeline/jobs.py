@@ -341,11 +341,12 @@ def potentials_job(
             pot_parts = stack.enter_context(files.ParquetParts(potentials))
             scan_file = stack.enter_context(files.ParquetParts(scan_path))
             later: list[list[files.Spilled]] = [[] for _ in temps]
-            computed = map_chunks(
+            # closed (its processes ended) before the scratch folder goes
+            computed = stack.enter_context(contextlib.closing(map_chunks(
                 _potentials_chunk, measurements, cuts, processes=processes,
                 scratch=scratch, settings=settings, junction=junction,
                 temperatures_C=temps,
-            )  # fmt: skip
+            )))  # fmt: skip
             for k, (pot, (first, *scan), counts, ljp_counts) in enumerate(computed):
                 status = status.add(counts, fill_value=0)
                 ljp_status = ljp_status.add(ljp_counts, fill_value=0)
@@ -405,11 +406,12 @@ def samples_job(
         with (
             files.scratch_dir(donnan_path) as scratch,
             files.ParquetParts(donnan_path) as per_ion,
-        ):
-            computed = map_chunks(
+            # closed (its processes ended) before the scratch folder goes
+            contextlib.closing(map_chunks(
                 _samples_chunk, potentials, cuts, columns=POTENTIALS_COLUMNS,
                 processes=processes, scratch=scratch, donnan=donnan, ghk=ghk,
-            )  # fmt: skip
+            )) as computed,
+        ):  # fmt: skip
             # chunks of whole samples, as in potentials_job; Donnan rows streamed
             for one, ions in computed:
                 found.append(one)
