@@ -266,21 +266,28 @@ if __name__ == "__main__":
 """
 
 
+def _kill_owner_once_started(folder: Path, started: list[Path], processes: int):
+    """Run ``owner.py`` in ``folder``, kill -9 it once every ``started`` file is
+    there (and at least ``processes`` processes run there), then wait past the
+    slow work's end; assert that no process of it is left."""
+    owner = subprocess.Popen([sys.executable, "owner.py"], cwd=folder)
+    try:
+        assert _wait_until(lambda: all(p.is_file() for p in started), 60)
+        assert len(_processes_in(folder)) >= processes, _processes_in(folder)
+    finally:
+        owner.kill()
+        owner.wait()
+    gone = _wait_until(lambda: not _processes_in(folder), 5)
+    time.sleep(0 if not gone else 3.5)  # past the slow work's end
+    assert gone, f"orphans: {_kill_leftovers(folder)}"
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_worker_processes_die_with_their_owner_before_writing(tmp_path):
     (tmp_path / "slow_job.py").write_text(SLOW_JOB)
     (tmp_path / "owner.py").write_text(OWNER)
-    owner = subprocess.Popen([sys.executable, "owner.py"], cwd=tmp_path)
-    try:
-        assert _wait_until((tmp_path / "started.txt").is_file, 60)
-        # the owner, the forkserver, the resource tracker and the busy worker
-        assert len(_processes_in(tmp_path)) >= 4, _processes_in(tmp_path)
-    finally:
-        owner.kill()
-        owner.wait()
-    gone = _wait_until(lambda: not _processes_in(tmp_path), 5)
-    time.sleep(0 if not gone else 3.5)  # past the job's end
-    assert gone, f"orphans: {_kill_leftovers(tmp_path)}"
+    # the owner, the forkserver, the resource tracker and the busy worker
+    _kill_owner_once_started(tmp_path, [tmp_path / "started.txt"], 4)
     assert not (tmp_path / "late.txt").exists(), "a worker wrote after its owner died"
 
 
@@ -313,17 +320,8 @@ def test_a_jobs_chunk_processes_die_with_the_job_before_writing(tmp_path):
     # killed (with its warm worker, when Snakemake dies) takes them with it
     (tmp_path / "slow_chunk.py").write_text(SLOW_CHUNK)
     (tmp_path / "owner.py").write_text(CHUNK_OWNER)
-    owner = subprocess.Popen([sys.executable, "owner.py"], cwd=tmp_path)
-    try:
-        started = [tmp_path / f"started{k}.txt" for k in range(2)]
-        assert _wait_until(lambda: all(p.is_file() for p in started), 60)
-        assert len(_processes_in(tmp_path)) >= 3, _processes_in(tmp_path)
-    finally:
-        owner.kill()
-        owner.wait()
-    gone = _wait_until(lambda: not _processes_in(tmp_path), 5)
-    time.sleep(0 if not gone else 3.5)  # past the chunks' end
-    assert gone, f"orphans: {_kill_leftovers(tmp_path)}"
+    started = [tmp_path / f"started{k}.txt" for k in range(2)]
+    _kill_owner_once_started(tmp_path, started, 3)
     assert not list(tmp_path.glob("late*.txt")), "a chunk wrote after its job died"
 
 
