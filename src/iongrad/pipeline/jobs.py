@@ -330,6 +330,7 @@ def potentials_job(
         scan_path, temps = temperature_scan_path, list(temperatures_C)
         cuts = sample_cuts(measurements, chunk_rows(processes))
         chunked = len(cuts) > 2
+        _log_chunks(log_, cuts, processes)
         status, ljp_status = pd.Series(dtype=int), pd.Series(dtype=int)
         with contextlib.ExitStack() as stack:
             # chunks of whole samples (one for a table of up to CHUNK_ROWS rows):
@@ -362,6 +363,14 @@ def potentials_job(
                 scan_file.write(part.take())
         log_.info("%d rows: %s", cuts[-1], status.astype(int).to_dict())
         log_.info("LJP per sample: %s", ljp_status.astype(int).to_dict())
+
+
+def _log_chunks(log_, cuts: Sequence[int], processes: int) -> None:
+    """Say how a table is computed: in one piece, or in chunks and processes."""
+    if len(cuts) > 2:
+        chunks = len(cuts) - 1
+        log_.info("%d rows in %d chunks, %d processes", cuts[-1], chunks,
+                  min(processes, chunks))  # fmt: skip
 
 
 def _potentials_chunk(df: pd.DataFrame, *, settings, junction, temperatures_C):
@@ -402,6 +411,7 @@ def samples_job(
     with job_log(log) as log_:
         read_parquet(potentials, columns=[])  # a damaged file is named here
         cuts = sample_cuts(potentials, chunk_rows(processes))
+        _log_chunks(log_, cuts, processes)
         found = []  # the per-sample tables (a row per sample, not per row)
         with (
             files.scratch_dir(donnan_path) as scratch,
