@@ -299,6 +299,9 @@ def test_the_workflow_gives_a_big_tables_compute_jobs_both_cores(tmp_path):
         assert threads[(rule, "huge")] == 2, plan.output
         assert {threads[(rule, d)] for d in small} == {1}
     assert threads[("validate_dataset", "huge")] == 1
+    capped = snakemake(workdir, "--dry-run", "--max-threads", "1")  # the README's cap
+    assert capped.returncode == 0, capped.output
+    assert _planned_threads(capped.output)[("compute_potentials", "huge")] == 1
 
 
 def test_a_failed_parallel_job_leaves_no_file_and_no_scratch(tmp_path, monkeypatch):
