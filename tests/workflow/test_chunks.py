@@ -10,6 +10,7 @@ than one process, the jobs compute the chunks in parallel processes: the same fi
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from smk_helpers import copy_workflow, snakemake
 
 from iongrad import files
+from iongrad.gate import checks
 from iongrad.pipeline import chunks, jobs
 
 IONS = [("K+", 140.0, 5.0), ("Na+", 10.0, 145.0), ("Cl-", 8.0, 120.0),
@@ -210,9 +212,10 @@ def _cuts_by_pandas(keys: pd.DataFrame, rows: int) -> list[int]:
     ),
     rows=st.integers(1, 12),
     categorical=st.booleans(),
+    by_runs=st.booleans(),
 )  # fmt: skip
 def test_sample_cuts_find_the_samples_pandas_finds(tmp_path_factory, runs, rows,
-                                                    categorical):  # fmt: skip
+                                                    categorical, by_runs):  # fmt: skip
     keys = pd.DataFrame(
         [(d, s) for d, s, k in runs for _ in range(k)], columns=["dataset", "sample_id"]
     )
@@ -220,7 +223,13 @@ def test_sample_cuts_find_the_samples_pandas_finds(tmp_path_factory, runs, rows,
         keys = keys.astype("category")
     path = tmp_path_factory.mktemp("cuts") / "t.parquet"
     keys.to_parquet(path, row_group_size=3)
-    assert chunks.sample_cuts(path, rows) == _cuts_by_pandas(keys, rows)
+    # the samples numbered as a big table's are (by runs), or as a small one's
+    small, runs_from = (0, 0) if by_runs else (checks._SMALL, checks._RUNS_FROM)
+    with (
+        mock.patch.object(checks, "_SMALL", small),
+        mock.patch.object(checks, "_RUNS_FROM", runs_from),
+    ):
+        assert chunks.sample_cuts(path, rows) == _cuts_by_pandas(keys, rows)
 
 
 def test_processes_for_gives_big_files_every_core(tmp_path, monkeypatch):

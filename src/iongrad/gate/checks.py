@@ -355,6 +355,11 @@ def _codes_by_runs(df: pd.DataFrame) -> np.ndarray:
     ordered = np.ones(n - 1, dtype=bool)
     for key in reversed(SAMPLE_KEYS):
         col = df[key].reset_index(drop=True)
+        if col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype):
+            # objects (None beside texts) and categories have no order of their
+            # own: their codes do (a total order agreeing with equality is all
+            # the runs need; a missing key is code -1)
+            col = pd.Series(pd.factorize(col)[0])
         if _constant(col):  # e.g. one dataset: no runs, no order
             continue
         a, b = col.iloc[1:], col.iloc[:-1]
