@@ -327,7 +327,7 @@ def potentials_job(
             "atol_mV": driving_force.get("atol_mV", 0.0),
         }
         junction = dict(ljp or {})
-        scan_path, temps = temperature_scan_path, list(temperatures_C)
+        temps = list(temperatures_C)
         cuts = sample_cuts(measurements, chunk_rows(processes))
         chunked = len(cuts) > 2
         _log_chunks(log_, cuts, processes)
@@ -340,7 +340,7 @@ def potentials_job(
             # written as they come)
             scratch = stack.enter_context(files.scratch_dir(potentials))
             pot_parts = stack.enter_context(files.ParquetParts(potentials))
-            scan_file = stack.enter_context(files.ParquetParts(scan_path))
+            scan_file = stack.enter_context(files.ParquetParts(temperature_scan_path))
             later: list[list[files.Spilled]] = [[] for _ in temps]
             # closed (its processes ended) before the scratch folder goes
             computed = stack.enter_context(contextlib.closing(map_chunks(
