@@ -58,14 +58,7 @@ def _run(raw, out, monkeypatch, chunk_rows, processes=1):
         rejected_csv=str(out / "rejected.csv"),
         measurements=str(out / "measurements.parquet"),
     )  # fmt: skip
-    jobs.potentials_job(
-        measurements=str(out / "measurements.parquet"),
-        validation_json=str(out / "validation.json"),
-        potentials=str(out / "potentials.parquet"),
-        temperature_scan_path=str(out / "temperature_scan.parquet"),
-        activity={"model": "truesdell-jones", "convention": "macinnes"},
-        driving_force={}, temperatures_C=TEMPERATURES_C, processes=processes,
-    )  # fmt: skip
+    _potentials(out, processes)
     jobs.samples_job(
         potentials=str(out / "potentials.parquet"),
         samples=str(out / "samples.parquet"),
@@ -74,6 +67,17 @@ def _run(raw, out, monkeypatch, chunk_rows, processes=1):
         ghk={"enabled": True, "default_permeability": {"K+": 1.0, "Na+": 0.05,
                                                        "Cl-": 0.45}},
         processes=processes,
+    )  # fmt: skip
+
+
+def _potentials(out, processes, model="truesdell-jones"):
+    jobs.potentials_job(
+        measurements=str(out / "measurements.parquet"),
+        validation_json=str(out / "validation.json"),
+        potentials=str(out / "potentials.parquet"),
+        temperature_scan_path=str(out / "temperature_scan.parquet"),
+        activity={"model": model, "convention": "macinnes"},
+        driving_force={}, temperatures_C=TEMPERATURES_C, processes=processes,
     )  # fmt: skip
 
 
@@ -322,14 +326,7 @@ def test_a_failed_parallel_job_leaves_no_file_and_no_scratch(tmp_path, monkeypat
     for name in ("potentials.parquet", "temperature_scan.parquet"):
         (out / name).unlink()
     with pytest.raises(ValueError, match="nonsense") as raised:
-        jobs.potentials_job(
-            measurements=str(out / "measurements.parquet"),
-            validation_json=str(out / "validation.json"),
-            potentials=str(out / "potentials.parquet"),
-            temperature_scan_path=str(out / "temperature_scan.parquet"),
-            activity={"model": "nonsense", "convention": "macinnes"},
-            driving_force={}, temperatures_C=TEMPERATURES_C, processes=2,
-        )  # fmt: skip
+        _potentials(out, 2, model="nonsense")
     left = sorted(p.name for p in out.iterdir())
     assert left == sorted(set(before) - {"potentials.parquet",
                                          "temperature_scan.parquet"})  # fmt: skip
