@@ -162,11 +162,15 @@ def test_report_csvs_neutralise_user_strings(tmp_path):
 @given(
     cells=st.lists(st.sampled_from([*HOSTILE, *HARMLESS, None]), max_size=12),
     part=st.integers(1, 5),
+    fast=st.sampled_from([1, 10**9]),
 )
-def test_a_csv_written_in_parts_is_the_text_of_the_whole(tmp_path_factory, cells, part):
+def test_a_csv_written_in_parts_is_the_text_of_the_whole(
+    tmp_path_factory, cells, part, fast
+):
     """write_csv makes a few rows into text at a time (a strict run's rejected.csv
     of ten million rows was one text of 2 GB): the file is csv_text of the whole,
-    byte for byte, whatever falls at a part's edge."""
+    byte for byte, whatever falls at a part's edge, with the parts made by arrow
+    (csv_rows) or by pandas."""
     df = pd.DataFrame(
         {
             "=name": cells,
@@ -177,8 +181,84 @@ def test_a_csv_written_in_parts_is_the_text_of_the_whole(tmp_path_factory, cells
     path = tmp_path_factory.mktemp("csv") / "t.csv"
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setattr(files, "CSV_PART_ROWS", part)
+    monkeypatch.setattr(files, "FAST_CSV_ROWS", fast)
     try:
         files.write_csv(path, df)
     finally:
         monkeypatch.undo()
     assert path.read_bytes() == files.csv_text(df).encode("utf-8")
+
+
+#: Floats where numpy's text and arrow's differ in form: whole numbers (``140.0``),
+#: below 1e-4 (``1e-05``), large (``1e+16``, ``123456789012345.6``), signed zero.
+AWKWARD_FLOATS = [140.0, 1e-05, 9.99e-05, 1e-4, 1e15, 1e16, 123456789012345.6]
+AWKWARD_FLOATS += [-0.0, 5e-324, 0.1 + 0.2, -2.5, np.inf, -np.inf, np.nan]
+#: Texts a CSV quotes, and numbers in digits other than ASCII ones (Arabic-Indic,
+#: full width): Python's regular expressions take them as digits, arrow's do not.
+QUOTED = ["a,b", 'q"r', "x\r\ny"]
+UNICODE_NUMBERS = ["-\u0661\u0662", "+\u0663.5", "-\uff11e3"]
+TEXTS = st.one_of(
+    st.sampled_from([*HOSTILE, *HARMLESS, *QUOTED, *UNICODE_NUMBERS]), st.text()
+)
+
+
+def _column(kind: str, cells: list, floats: list, flags: list) -> pd.Series:
+    if kind == "object":
+        return pd.Series(cells, dtype=object)
+    if kind == "arrow":  # in two chunks, as a concatenated table holds it
+        half = len(cells) // 2
+        parts = [
+            pd.Series(c, dtype="string[pyarrow]") for c in (cells[:half], cells[half:])
+        ]
+        return pd.concat(parts, ignore_index=True)
+    if kind == "category":
+        return pd.Series(pd.Categorical(cells))
+    if kind == "float":
+        return pd.Series(floats, dtype=float)
+    if kind == "int":
+        return pd.Series(np.arange(len(cells), dtype=np.int64) * -7)
+    return pd.Series(flags, dtype=bool)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 30),
+    kinds=st.lists(
+        st.sampled_from(["object", "arrow", "category", "float", "int", "bool"]),
+        min_size=2,
+        max_size=5,
+    ),
+)
+def test_arrow_made_rows_are_the_rows_pandas_writes(data, n, kinds):
+    """csv_rows (arrow's kernels, for big files) writes the bytes csv_text writes,
+    for every kind of column it takes: texts (neutralised, quoted), categoricals,
+    floats in every form numpy gives them, integers and booleans."""
+    columns = {}
+    for i, kind in enumerate(kinds):
+        cells = data.draw(st.lists(st.one_of(TEXTS, st.none()), min_size=n, max_size=n))
+        floats = data.draw(
+            st.lists(
+                st.one_of(st.sampled_from(AWKWARD_FLOATS), st.floats()),
+                min_size=n,
+                max_size=n,
+            )
+        )
+        flags = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        columns[f"c{i}"] = _column(kind, cells, floats, flags)
+    df = pd.DataFrame(columns)
+    fast = files.csv_rows(df)
+    assert fast is not None
+    assert fast == files.csv_text(df, header=False).encode("utf-8")
+
+
+def test_columns_arrow_does_not_write_are_left_to_pandas(tmp_path):
+    """A column of other objects (numbers among texts), one column alone: no arrow
+    rows, and write_csv still writes what csv_text writes."""
+    mixed = pd.DataFrame({"a": ["x", 3, 2.5] * 1000, "b": np.arange(3000)})
+    alone = pd.DataFrame({"a": ["", "=1", "x"] * 1000})
+    for df in (mixed, alone):
+        assert files.csv_rows(df) is None
+        path = tmp_path / "t.csv"
+        files.write_csv(path, df)
+        assert path.read_bytes() == files.csv_text(df).encode("utf-8")
