@@ -13,6 +13,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from iongrad.gate import checks, records, validation
 from iongrad.gate.records import EXAMPLES
@@ -283,3 +285,73 @@ def test_accepted_rows_are_taken_out_of_the_table_column_by_column(big_file):
     assert len(ing.raw) == 0
     result = validate_file(big_file, mode="lenient")
     assert len(result.accepted) == result.report["rows_accepted"] > 0
+
+
+#: Edits that break a rule at one row: (column, value); a negative c_in_mM is an
+#: error of a column rule (its row is rejected), the others break table rules.
+EDITS = [
+    ("c_in_mM", -1.0),  # error: the row leaves the table rules
+    ("ion", "Na+"),  # a duplicate ion in its sample
+    ("temperature_C", 20.0),  # two temperatures in a sample
+    ("cell_type", "glia"),  # two cell types
+    ("c_out_mM", 5000.0),  # implausible (warning)
+    ("c_out_mM", 60.0),  # the bath off neutrality (warning)
+    ("vm_mV", -60.0),  # two Vm
+]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    samples=st.integers(1, 12),
+    edits=st.lists(
+        st.tuples(st.integers(0, 10**6), st.sampled_from(range(len(EDITS)))),
+        max_size=10,
+    ),
+)
+def test_samples_with_errors_alone_are_judged_again(tmp_path, samples, edits):
+    """With errors in some rows, the table rules judge the clean rows of the
+    samples with an error again and keep the whole table's verdicts for the
+    others (every table rule is per sample): the failures are those of judging
+    every clean row again, with or without the whole table's run at hand."""
+    from iongrad.gate.contract import load_contract
+    from iongrad.gate.ingest import ingest
+
+    df = _unbalanced_baths(samples)
+    df["vm_mV"] = -70.0
+    for row, edit in edits:
+        column, value = EDITS[edit]
+        df.loc[row % len(df), column] = value
+    path = tmp_path / "t.csv"
+    df.to_csv(path, index=False)
+    table = ingest(path).table[validation.CANONICAL_COLUMNS]
+    spec = load_contract()
+    assert all(checks.is_per_sample(r.check, r.params) for r in spec.table_rules)
+    names = {r.name for r in spec.table_rules}
+    found = validation._expanded(validation._contract_failures(table, spec))
+    found = [f for f in found if f.rule not in names]  # the column rules'
+    bad = np.zeros(len(table), dtype=bool)
+    bad[[f.index for f in found if f.is_error and f.index is not None]] = True
+    every = validation._rows_table_failures(table, spec, None, np.flatnonzero(~bad))
+    expected = validation._expanded(every if bad.any() else [])
+    whole = validation._table_failures(table, spec)
+    for given_whole in (None, whole):
+        got = validation._clean_table_failures(
+            table, spec, None, found, table=given_whole
+        )
+        if bad.any():
+            assert validation._expanded(got) == expected
+        else:
+            assert validation._expanded(got) == validation._expanded(whole)
+
+
+def test_a_rule_across_samples_has_every_clean_row_judged_again():
+    """unique_rows over columns without the sample keys compares rows of different
+    samples: it is not per sample, and a table with errors has all its clean rows
+    judged again."""
+    keys = {"columns": ["dataset", "sample_id", "ion"]}
+    assert checks.is_per_sample("unique_rows", keys)
+    assert not checks.is_per_sample("unique_rows", {"columns": ["ion", "c_in_mM"]})

@@ -42,6 +42,7 @@ __all__ = [
     "get_check",
     "ion_factorized",
     "is_elementwise",
+    "is_per_sample",
     "is_per_value",
     "map_distinct",
     "register",
@@ -55,6 +56,8 @@ CheckSpec = Callable[..., pd.Series]
 _REGISTRY: dict[str, tuple[str, CheckSpec]] = {}
 _ELEMENTWISE: dict[str, bool] = {}  # elementwise check -> per_value
 _READS: dict[str, tuple[str, ...]] = {}  # table check -> columns it reads itself
+#: table check -> whether its verdicts (and explanations) are its sample's alone
+_PER_SAMPLE: dict[str, bool | Callable[[dict], bool]] = {}
 
 
 def register(
@@ -64,13 +67,17 @@ def register(
     elementwise: bool = False,
     per_value: bool = False,
     reads: tuple[str, ...] = (),
+    per_sample: bool | Callable[[dict], bool] = False,
 ) -> Callable[[CheckSpec], CheckSpec]:
     """Register ``func`` under ``name``; ``kind`` is ``"column"`` or ``"table"``.
 
     A table check declares the columns it ``reads`` beside those its parameters
     name (``column``, ``columns``) and :func:`sample_codes`' (:func:`table_reads`):
     the table rules of a table with errors run on a copy of its clean rows that
-    holds those columns only.
+    holds those columns only. ``per_sample=True`` (or a function of the rule's
+    parameters saying so) declares a table check whose verdict on a row, and its
+    explanation, depend on the rows of that row's sample alone
+    (:func:`is_per_sample`).
 
     ``elementwise=True`` declares a column check whose verdict on a cell depends on
     that cell's value alone, so it may see each distinct value once instead of every
@@ -92,6 +99,7 @@ def register(
             _ELEMENTWISE[name] = per_value
         if kind == "table":
             _READS[name] = tuple(reads)
+            _PER_SAMPLE[name] = per_sample
         return func
 
     return decorate
@@ -116,6 +124,14 @@ def get_check(name: str, kind: str | None = None) -> CheckSpec:
     if kind is not None and found_kind != kind:
         raise KeyError(f"check {name!r} is a {found_kind} check, not a {kind} check")
     return func
+
+
+def is_per_sample(check: str, params: dict) -> bool:
+    """True when table check ``check`` with ``params`` judges each row by the rows
+    of its sample alone (:func:`sample_codes`): removing or changing another
+    sample's rows changes none of its verdicts."""
+    rule = _PER_SAMPLE[check]
+    return rule(params) if callable(rule) else rule
 
 
 def table_reads(check: str, params: dict) -> list[str]:
@@ -243,7 +259,7 @@ def known_ion(s: pd.Series) -> pd.Series:
 
 
 # ---------------------------------------------------------------------- table checks
-@register("valence_matches_registry", "table", reads=("valence",))
+@register("valence_matches_registry", "table", reads=("valence",), per_sample=True)
 def valence_matches_registry(df: pd.DataFrame) -> pd.Series:
     """``valence`` equals the registry valence of ``ion`` (unknown ions pass here)."""
     registry = {ion.symbol: ion.valence for ion in all_ions()}
@@ -258,13 +274,15 @@ def valence_matches_registry(df: pd.DataFrame) -> pd.Series:
     return pd.Series(ok, index=df.index)
 
 
-@register("any_present", "table")
+@register("any_present", "table", per_sample=True)
 def any_present(df: pd.DataFrame, *, columns: list[str]) -> pd.Series:
     """At least one of ``columns`` is not NaN."""
     return df[columns].notna().any(axis=1)
 
 
-@register("unique_rows", "table")
+@register(  # within a sample when the sample keys are among the columns
+    "unique_rows", "table", per_sample=lambda p: set(SAMPLE_KEYS) <= set(p["columns"])
+)
 def unique_rows(df: pd.DataFrame, *, columns: list[str]) -> pd.Series:
     """No other row has the same values in ``columns`` (all duplicates fail)."""
     if list(columns[:2]) == SAMPLE_KEYS and len(columns) == 3:
@@ -435,7 +453,7 @@ def _per_sample_sum(codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.bincount(codes, weights=weights)[codes]
 
 
-@register("one_value_per_sample", "table")
+@register("one_value_per_sample", "table", per_sample=True)
 def one_value_per_sample(
     df: pd.DataFrame, *, column: str, ignore_missing: bool = False
 ) -> pd.Series:
@@ -492,7 +510,9 @@ def one_value_per_sample(
     return pd.Series(~bad[codes], index=df.index)
 
 
-@register("bath_electroneutral", "table", reads=("c_out_mM", "valence"))
+@register(
+    "bath_electroneutral", "table", reads=("c_out_mM", "valence"), per_sample=True
+)
 def bath_electroneutral(df: pd.DataFrame, *, tolerance: float) -> pd.Series:
     r"""Bath charge balance of each sample within ``tolerance`` (a fraction).
 
@@ -549,7 +569,7 @@ EXPLAIN: dict[str, Callable[[pd.DataFrame, np.ndarray], list[str]]] = {
 }
 
 
-@register("compartment_limits", "table")
+@register("compartment_limits", "table", per_sample=True)
 def compartment_limits(
     df: pd.DataFrame, *, column: str, limits: dict[str, float]
 ) -> pd.Series:

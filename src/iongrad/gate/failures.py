@@ -162,6 +162,25 @@ class FailureBlock:
         }
         return replace(self, **pick)
 
+    @classmethod
+    def joined(cls, blocks: list[FailureBlock]) -> FailureBlock:
+        """The failures of ``blocks`` (of one rule, at distinct rows) as one block,
+        in ascending row order."""
+        first = blocks[0]
+        if len(blocks) == 1:
+            return first
+        order = np.argsort(np.concatenate([b.index for b in blocks]), kind="stable")
+        pick = {}
+        for name in ("index", "value", "message", "source_column", "ion", "detail"):
+            parts = [getattr(b, name) for b in blocks]
+            if all(p is None for p in parts):
+                pick[name] = None
+            elif any(p is None for p in parts):  # pragma: no cover - programming error
+                raise ValueError(f"{first.rule}: {name} given for some blocks only")
+            else:
+                pick[name] = np.concatenate(parts)[order]
+        return replace(first, **pick)
+
     def failures(self) -> list[Failure]:
         """One :class:`Failure` per entry."""
         n = len(self)

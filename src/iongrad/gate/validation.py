@@ -41,6 +41,7 @@ from iongrad.gate.checks import (
     EXPLAIN,
     distinct_cells,
     get_check,
+    is_per_sample,
     sample_codes,
     table_reads,
 )
@@ -384,12 +385,13 @@ def _contract_failures(
             clean = [all(f.result() for f in futures) for futures in passed]
         if all(clean):
             return table
-        del table  # found on rows with errors: the clean rows' run replaces it
         failures = []
         for (schema, severity, _), ok in zip(screens, clean, strict=True):
             if not ok:
                 failures += _schema_failures(schema, frame, spec, severity)
-        return failures + _clean_table_failures(frame, spec, factors, failures)
+        return failures + _clean_table_failures(
+            frame, spec, factors, failures, table=table
+        )
     failures = [
         *_schema_failures(
             spec.column_error_schema, frame, spec, "error", spec.column_error_plan,
@@ -412,27 +414,59 @@ def _clean_table_failures(
     factors: dict | None,
     failures: list[Failure],
     unclean: np.ndarray | None = None,
+    table: list[FailureBlock] | None = None,
 ) -> list[Failure]:
     """The table rules on the rows of ``frame`` without an error (of ``failures``
     or ``unclean``), located by ``frame``'s index.
 
-    The clean rows are copied with the columns the rules read only
-    (:func:`iongrad.gate.checks.table_reads`): one bad cell in a ten-million-row
-    table copied every column of the other rows (2 GB).
+    When every table rule judges a row by its sample's rows alone
+    (:func:`iongrad.gate.checks.is_per_sample`), the samples without an error
+    keep the verdicts of the rules over the whole table (``table``, that run,
+    when the caller has it) and only the samples with an error are judged again,
+    on their clean rows: one bad cell in a ten-million-row table no longer has
+    the other ten million rows copied and judged twice. Otherwise every clean row
+    is judged again.
     """
     bad = np.zeros(len(frame), dtype=bool) if unclean is None else unclean.copy()
     for f in failures:
         if f.is_error and f.index is not None:
             bad[f.index] = True
     if not bad.any():
-        return _table_failures(frame, spec, factors)
-    keep = np.flatnonzero(~bad)
-    if not len(keep):
+        return table if table is not None else _table_failures(frame, spec, factors)
+    if not all(is_per_sample(r.check, r.params) for r in spec.table_rules):
+        return _rows_table_failures(frame, spec, factors, np.flatnonzero(~bad))
+    if table is None:
+        table = _table_failures(frame, spec, factors)
+    codes = sample_codes(frame)
+    again = (np.bincount(codes[bad], minlength=int(codes.max()) + 1) > 0)[codes]
+    redone = _rows_table_failures(frame, spec, factors, np.flatnonzero(again & ~bad))
+    kept = [block.subset(~again[block.index]) for block in table]
+    return _by_rule(spec, [*kept, *redone])
+
+
+def _rows_table_failures(
+    frame: pd.DataFrame, spec: Contract, factors: dict | None, rows: np.ndarray
+) -> list[FailureBlock]:
+    """The table rules on ``frame``'s ``rows`` (positions, ascending) alone,
+    located by ``frame``'s index. The rows are copied with the columns the rules
+    read only (:func:`iongrad.gate.checks.table_reads`)."""
+    if not len(rows):
         return []
     reads = [c for r in spec.table_rules for c in table_reads(r.check, r.params)]
-    part = frame[list(dict.fromkeys(reads))].take(keep).reset_index(drop=True)
-    sub = {k: (codes[keep], values) for k, (codes, values) in (factors or {}).items()}
-    return [block.at(keep) for block in _table_failures(part, spec, sub or None)]
+    part = frame[list(dict.fromkeys(reads))].take(rows).reset_index(drop=True)
+    sub = {k: (codes[rows], values) for k, (codes, values) in (factors or {}).items()}
+    return [block.at(rows) for block in _table_failures(part, spec, sub or None)]
+
+
+def _by_rule(spec: Contract, blocks: list[FailureBlock]) -> list[FailureBlock]:
+    """``blocks`` as :func:`_table_failures` gives them: one per rule that failed
+    somewhere, in the contract's rule order, each in ascending row order."""
+    out = []
+    for rule in spec.table_rules:
+        mine = [b for b in blocks if b.rule == rule.name and len(b)]
+        if mine:
+            out.append(FailureBlock.joined(mine))
+    return out
 
 
 def validate_file(
@@ -742,9 +776,9 @@ def _rejected_frame(
     """The rejected rows ``idx`` (sorted) as the file gave them, with their reasons.
 
     ``reasons`` maps a row to its errors; a row without is given ``default``. The
-    cells keep the types they were read with, and ``reason`` is a categorical: a
-    strict run's ten million withheld rows are one text, not ten million (nor
-    seventy million cells as objects).
+    cells keep the types they were read with, and ``source_file`` and ``reason``
+    are categoricals: a strict run's ten million withheld rows hold one text of
+    each, not ten million (nor seventy million cells as objects).
     """
     table = ing.table
     raw_cols = [str(c) for c in ing.raw.columns]
@@ -756,8 +790,10 @@ def _rejected_frame(
     raw = ing.raw.iloc[pos].reset_index(drop=True)
     raw.columns = renamed
     head = pd.DataFrame(
-        {
-            "source_file": ing.path,
+        {  # the file's name as one category: not a text per row
+            "source_file": pd.Categorical.from_codes(
+                np.zeros(len(idx), dtype=np.int8), [ing.path]
+            ),
             "source_row": table["source_row"].to_numpy()[idx],
         }
     )
