@@ -355,3 +355,35 @@ def test_a_rule_across_samples_has_every_clean_row_judged_again():
     keys = {"columns": ["dataset", "sample_id", "ion"]}
     assert checks.is_per_sample("unique_rows", keys)
     assert not checks.is_per_sample("unique_rows", {"columns": ["ion", "c_in_mM"]})
+
+
+def test_bath_details_are_each_rows_own_sample_shared_per_sample(tmp_path):
+    """Each failing row's detail names its own sample's bath sums, with the rows
+    of the samples interleaved; a sample's rows share one text (a million failing
+    rows are a sixth as many texts)."""
+    from iongrad.gate.contract import load_contract
+    from iongrad.gate.ingest import ingest
+
+    df = _unbalanced_baths(9)
+    df = df.iloc[np.argsort(np.tile(np.arange(3), 9), kind="stable")]  # interleaved
+    path = tmp_path / "t.csv"
+    df.to_csv(path, index=False)
+    table = ingest(path).table[validation.CANONICAL_COLUMNS]
+    blocks = validation._table_failures(table, load_contract())
+    (bath,) = [b for b in blocks if b.rule == "bath_electroneutral"]
+    charge, total = checks.bath_imbalance(
+        table.assign(_sample=checks.sample_codes(table))
+    )
+    expected = [
+        f"sample {s!r}: sum z c_out = {q:+.3g} mM of {t:.3g} mM "
+        f"({100 * abs(q) / t:.1f} %)"
+        for s, q, t in zip(
+            table["sample_id"].take(bath.index),
+            charge[bath.index],
+            total[bath.index],
+            strict=True,
+        )
+    ]
+    assert list(bath.detail) == expected
+    assert len(bath) == 9
+    assert len({id(d) for d in bath.detail}) == 3

@@ -551,20 +551,26 @@ def _bath_terms(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-def _explain_bath(df: pd.DataFrame, idx: np.ndarray) -> list[str]:
+def _explain_bath(df: pd.DataFrame, idx: np.ndarray) -> np.ndarray:
+    """Per failing row, its sample's bath sums in words: one text per sample,
+    shared by the sample's rows (a big table fails at a million rows)."""
     charge, total = bath_imbalance(df)
-    # the failing rows' sample ids only: a text object per row of a big table's
-    # ids would be the validation's peak
-    sample = df["sample_id"].take(idx).to_numpy(dtype=object)
-    return [
+    _, first, per_row = np.unique(
+        sample_codes(df)[idx], return_index=True, return_inverse=True
+    )
+    at = idx[first]  # a failing row of each failing sample
+    sample = df["sample_id"].take(at).to_numpy(dtype=object)
+    texts = [
         f"sample {s!r}: sum z c_out = {q:+.3g} mM "
         f"of {t:.3g} mM ({100 * abs(q) / t:.1f} %)"
-        for s, q, t in zip(sample, charge[idx], total[idx], strict=True)
+        for s, q, t in zip(sample, charge[at], total[at], strict=True)
     ]
+    return np.asarray(texts, dtype=object)[per_row.ravel()]
 
 
-#: Optional per-failure detail for table checks: name -> f(df, failing indices).
-EXPLAIN: dict[str, Callable[[pd.DataFrame, np.ndarray], list[str]]] = {
+#: Optional per-failure detail for table checks: name -> f(df, failing indices),
+#: the texts as an object array (one per index).
+EXPLAIN: dict[str, Callable[[pd.DataFrame, np.ndarray], np.ndarray]] = {
     "bath_electroneutral": _explain_bath,
 }
 
