@@ -15,6 +15,7 @@ from iongrad.tables.locate import (
     first_text,
     join_by_sample,
     text_codes,
+    text_in,
     text_is,
 )
 
@@ -144,3 +145,26 @@ def test_text_codes_stand_for_as_text_and_compare_as_it(codes, labels, kind):
     for text in labels:  # and a row's text compared with one, as as_text's is
         want = (as_text(values) == text).to_numpy(dtype=bool, na_value=False)
         assert text_is(values, text).tolist() == want.tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(
+            st.none(), st.sampled_from(["s1", "s2", "", "=x"]), st.text(max_size=3)
+        ),
+        max_size=40,
+    ),
+    sought=st.sets(
+        st.one_of(st.sampled_from(["s1", "s2", "", "None", "nan"]), st.text(max_size=3))
+    ),
+    kind=st.sampled_from(["object", "str", "category"]),
+)
+def test_text_in_is_isin_of_the_texts(cells, sought, kind):
+    """text_in (arrow's hash set) answers what pandas' isin of the texts answers,
+    for text, arrow text and categorical columns with missing cells."""
+    values = pd.Series(cells, dtype=object)
+    if kind != "object":
+        values = values.astype(kind)
+    expected = as_text(values).isin(sought).to_numpy(dtype=bool)
+    np.testing.assert_array_equal(text_in(values, sought), expected)

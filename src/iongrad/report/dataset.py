@@ -68,7 +68,7 @@ from iongrad.report.validity import (
     permeability_ratios,
     validity_checks,
 )
-from iongrad.tables.locate import as_text, text_is
+from iongrad.tables.locate import as_text, text_in, text_is
 
 __all__ = ["MAX_GROUP_TABLES", "render_dataset_report"]
 
@@ -468,7 +468,7 @@ def _used_rows(pot: pd.DataFrame, use: SampleUse) -> pd.DataFrame:
     columns = [c for c in _USED_COLUMNS if c in pot.columns]
     if not use.excluded:
         return pot[columns]
-    return pot.loc[~pot["sample_id"].astype(str).isin(use.excluded), columns]
+    return pot.loc[~text_in(pot["sample_id"], use.excluded), columns]
 
 
 def _overview(dataset: str, pot: pd.DataFrame, use: SampleUse) -> dict[str, Any]:
@@ -959,7 +959,7 @@ def _donnan_used(donnan: pd.DataFrame | None, pot: pd.DataFrame, use: SampleUse)
         unused = use.frame.loc[~use.frame["use_donnan"], "sample_id"]
         if len(unused):
             keep = use.frame.loc[use.frame["use_donnan"], "sample_id"].astype(str)
-            donnan = donnan[donnan["sample_id"].astype(str).isin(keep)]
+            donnan = donnan[text_in(donnan["sample_id"], keep)]
     if "c_in_mM" in donnan.columns:
         return donnan
     keys = [k for k in ("sample_id", "ion") if k in donnan.columns]

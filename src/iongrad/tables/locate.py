@@ -25,6 +25,7 @@ __all__ = [
     "first_text",
     "join_by_sample",
     "text_codes",
+    "text_in",
     "text_is",
     "where",
 ]
@@ -243,6 +244,37 @@ def text_is(values: pd.Series, text: str) -> np.ndarray:
     # text's trailing null characters)
     same = np.fromiter((t == text for t in texts), dtype=bool, count=len(texts))
     return same[codes]
+
+
+def text_in(values: pd.Series, texts) -> np.ndarray:
+    """Per row, whether ``as_text(values)`` is one of ``texts``: by arrow's hash
+    set over the rows (pandas' ``isin`` of a text column walked the texts sought
+    in Python: 8 s for a table's 1.7 million sample ids), each distinct text
+    asked once for a categorical.
+
+    Examples
+    --------
+    >>> text_in(pd.Series(["s1", "s2", None]), {"s2", "s9"})
+    array([False,  True, False])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sought = set(texts)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, labels = text_codes(values)
+        found = np.fromiter(
+            (t in sought for t in labels), dtype=bool, count=len(labels)
+        )
+        return found[codes]
+    text = as_text(values)
+    if isinstance(text.array, pd.arrays.ArrowStringArray):  # no object per row
+        cells = pa.array(text.array)
+    else:
+        cells = pa.array(text.to_numpy(dtype=object), pa.string(), from_pandas=True)
+    value_set = pa.array([t for t in sought if isinstance(t, str)], pa.string())
+    found = pc.is_in(cells, value_set=value_set, skip_nulls=True)
+    return found.to_numpy(zero_copy_only=False)  # a missing cell: False
 
 
 def concat_tables(frames) -> pd.DataFrame:
