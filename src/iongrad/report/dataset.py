@@ -951,15 +951,15 @@ def _changes_groups(changes: Changes) -> Table | None:
 
 
 def _donnan_used(donnan: pd.DataFrame | None, pot: pd.DataFrame, use: SampleUse):
-    """The Donnan table of the samples whose Donnan solution counts, with the
-    measured ``c_in_mM`` added when it lacks it."""
+    """The Donnan table without the samples whose Donnan solution does not count
+    (``use_donnan`` false in the samples table), with the measured ``c_in_mM``
+    added when it lacks it."""
     if donnan is None:
         return None
     if use.frame is not None and "sample_id" in donnan:
         unused = use.frame.loc[~use.frame["use_donnan"], "sample_id"]
-        if len(unused):
-            keep = use.frame.loc[use.frame["use_donnan"], "sample_id"].astype(str)
-            donnan = donnan[text_in(donnan["sample_id"], keep)]
+        if len(unused):  # the few left out are sought, not the million kept
+            donnan = donnan[~text_in(donnan["sample_id"], unused.astype(str))]
     if "c_in_mM" in donnan.columns:
         return donnan
     keys = [k for k in ("sample_id", "ion") if k in donnan.columns]
