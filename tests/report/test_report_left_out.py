@@ -80,3 +80,28 @@ def test_reasons_are_those_joined_sample_by_sample(rows, categorical, with_reaso
     got = samples._reasons(frame, complete, *oks)
     assert str(got.dtype) == "str"
     assert list(got) == _plain(frame, complete, *oks)
+
+
+def test_the_donnan_figure_leaves_out_the_samples_whose_donnan_does_not_count():
+    """A sample whose Donnan solution does not count (use_donnan false) has none
+    of its rows in the Donnan figure's table; the other samples keep all theirs,
+    whatever the type of their ids."""
+    from iongrad.report.dataset import _donnan_used
+
+    frame = pd.DataFrame(
+        {"sample_id": ["s1", "s2", "s3"], "use_donnan": [True, False, True]}
+    )
+    use = samples.SampleUse(frame, excluded=set())
+    donnan = pd.DataFrame(
+        {
+            "sample_id": pd.Series(["s1", "s1", "s2", "s2", "s3"], dtype="str"),
+            "ion": ["K+", "Na+", "K+", "Na+", "K+"],
+            "c_in_mM": [140.0, 10.0, 141.0, 11.0, 139.0],
+        }
+    )
+    for ids in (donnan["sample_id"], donnan["sample_id"].astype("category")):
+        got = _donnan_used(donnan.assign(sample_id=ids), None, use)
+        assert got["sample_id"].astype(str).tolist() == ["s1", "s1", "s3"]
+        assert got["c_in_mM"].tolist() == [140.0, 10.0, 139.0]
+    every = samples.SampleUse(frame.assign(use_donnan=True), excluded=set())
+    assert len(_donnan_used(donnan, None, every)) == len(donnan)
