@@ -112,6 +112,10 @@ class Failure:
         return out
 
 
+#: The fields of a :class:`FailureBlock` that hold an entry per failure.
+_PER_FAILURE = ("index", "value", "message", "source_column", "ion", "detail")
+
+
 @dataclass(frozen=True)
 class FailureBlock:
     """Failures of one rule at many rows of the canonical table, column-wise.
@@ -149,17 +153,10 @@ class FailureBlock:
 
     def subset(self, keep: np.ndarray) -> FailureBlock:
         """The failures where ``keep`` (bool per failure) is True."""
-        pick = {
-            name: None if arr is None else arr[keep]
-            for name, arr in (
-                ("index", self.index),
-                ("value", self.value),
-                ("message", self.message),
-                ("source_column", self.source_column),
-                ("ion", self.ion),
-                ("detail", self.detail),
-            )
-        }
+        pick = {}
+        for name in _PER_FAILURE:
+            arr = getattr(self, name)
+            pick[name] = None if arr is None else arr[keep]
         return replace(self, **pick)
 
     @classmethod
@@ -171,7 +168,7 @@ class FailureBlock:
             return first
         order = np.argsort(np.concatenate([b.index for b in blocks]), kind="stable")
         pick = {}
-        for name in ("index", "value", "message", "source_column", "ion", "detail"):
+        for name in _PER_FAILURE:
             parts = [getattr(b, name) for b in blocks]
             if all(p is None for p in parts):
                 pick[name] = None
