@@ -211,6 +211,8 @@ def _column(kind: str, cells: list, floats: list, flags: list) -> pd.Series:
             pd.Series(c, dtype="string[pyarrow]") for c in (cells[:half], cells[half:])
         ]
         return pd.concat(parts, ignore_index=True)
+    if kind == "python":  # texts in Python's own strings, missing as pd.NA
+        return pd.Series(cells, dtype="string[python]")
     if kind == "category":
         return pd.Series(pd.Categorical(cells))
     if kind == "float":
@@ -225,7 +227,9 @@ def _column(kind: str, cells: list, floats: list, flags: list) -> pd.Series:
     data=st.data(),
     n=st.integers(1, 30),
     kinds=st.lists(
-        st.sampled_from(["object", "arrow", "category", "float", "int", "bool"]),
+        st.sampled_from(
+            ["object", "arrow", "python", "category", "float", "int", "bool"]
+        ),
         min_size=2,
         max_size=5,
     ),
