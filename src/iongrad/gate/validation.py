@@ -672,7 +672,13 @@ def _taken_out(ing: Ingested, keep: np.ndarray) -> pd.DataFrame:
     buffers with it) is let go once copied, so a big table's accepted rows are not
     held beside all of it (the gate's peak in a lenient run with errors). The
     table has no column left afterwards: nothing reads it again."""
-    ing.raw = ing.raw.iloc[:0]  # the rejected rows' cells are in rejected.csv
+    # the rejected rows' cells are in rejected.csv; an empty slice of the raw
+    # columns would hold their buffers (arrow slices are views), so new ones
+    empty = pd.DataFrame(
+        {i: pd.Series([], dtype=dtype) for i, dtype in enumerate(ing.raw.dtypes)}
+    )
+    empty.columns = ing.raw.columns
+    ing.raw, ing.factors = empty, {}  # the reader's codes were for the checks
     table = ing.table
     out = {}
     for column in CANONICAL_COLUMNS:
