@@ -22,6 +22,7 @@ __all__ = [
     "SAMPLE_KEYS",
     "SampleIndex",
     "bool_column",
+    "no_rows",
     "sample_index",
 ]
 
@@ -104,3 +105,12 @@ def bool_column(df: pd.DataFrame, name: str, default: bool) -> np.ndarray:
     if name not in df.columns:
         return np.full(len(df), default)
     return df[name].astype("boolean").fillna(default).to_numpy(dtype=bool)
+
+
+def no_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """``df``'s columns and dtypes without a row, and without its memory: an empty
+    slice (``df.iloc[:0]``) is a view of each column, which keeps a big table's
+    buffers alive."""
+    out = pd.DataFrame({i: pd.Series([], dtype=t) for i, t in enumerate(df.dtypes)})
+    out.columns = df.columns
+    return out

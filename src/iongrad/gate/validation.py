@@ -33,7 +33,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
-from iongrad.canonical import CANONICAL_COLUMNS
+from iongrad.canonical import CANONICAL_COLUMNS, no_rows
 from iongrad.files import jsonable, write_csv, write_text
 from iongrad.gate import parallel, records
 from iongrad.gate.checks import (
@@ -672,13 +672,9 @@ def _taken_out(ing: Ingested, keep: np.ndarray) -> pd.DataFrame:
     buffers with it) is let go once copied, so a big table's accepted rows are not
     held beside all of it (the gate's peak in a lenient run with errors). The
     table has no column left afterwards: nothing reads it again."""
-    # the rejected rows' cells are in rejected.csv; an empty slice of the raw
-    # columns would hold their buffers (arrow slices are views), so new ones
-    empty = pd.DataFrame(
-        {i: pd.Series([], dtype=dtype) for i, dtype in enumerate(ing.raw.dtypes)}
-    )
-    empty.columns = ing.raw.columns
-    ing.raw, ing.factors = empty, {}  # the reader's codes were for the checks
+    # the rejected rows' cells are in rejected.csv; the reader's codes were for
+    # the checks
+    ing.raw, ing.factors = no_rows(ing.raw), {}
     table = ing.table
     out = {}
     for column in CANONICAL_COLUMNS:
