@@ -415,12 +415,13 @@ def _scalar(text: str):
     return pa.scalar(text, pa.large_string())
 
 
-def _has(text, part: str) -> np.ndarray:
-    """Per cell of an arrow string array, whether it holds ``part`` (null: no)."""
+def _has(text, part: str, *, regex: bool = False) -> np.ndarray:
+    """Per cell of an arrow string array, whether it holds ``part`` (an RE2
+    pattern with ``regex``); a missing cell does not."""
     import pyarrow.compute as pc
 
-    found = pc.fill_null(pc.match_substring(text, part), False)
-    return found.to_numpy(zero_copy_only=False)
+    match = pc.match_substring_regex if regex else pc.match_substring
+    return pc.fill_null(match(text, part), False).to_numpy(zero_copy_only=False)
 
 
 def _neutralised_arrow(text):
@@ -428,12 +429,9 @@ def _neutralised_arrow(text):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    risky = pc.fill_null(pc.match_substring_regex(text, _RISKY_RE2), False)
-    if pc.any(risky).as_py():
-        number = pc.fill_null(pc.match_substring_regex(text, _CSV_NUMBER_RE2), False)
-        ask = np.flatnonzero(
-            pc.and_(risky, pc.invert(number)).to_numpy(zero_copy_only=False)
-        )
+    risky = _has(text, _RISKY_RE2, regex=True)
+    if risky.any():
+        ask = np.flatnonzero(risky & ~_has(text, _CSV_NUMBER_RE2, regex=True))
         formula = np.zeros(len(text), dtype=bool)
         cells = text.take(pa.array(ask)).to_pylist()
         formula[ask] = [not is_csv_number(c) for c in cells]
@@ -448,14 +446,15 @@ def _neutralised_arrow(text):
 def _quoted(text):
     """Texts with a comma, a quote or a line feed quoted, quotes doubled (Python's
     ``csv.QUOTE_MINIMAL`` with ``\\n`` line ends)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    needs = pc.fill_null(pc.match_substring_regex(text, '[,"\n]'), False)
-    if not pc.any(needs).as_py():
+    needs = _has(text, '[,"\n]', regex=True)
+    if not needs.any():
         return text
     doubled = pc.replace_substring(text, '"', '""')
     return pc.if_else(
-        needs,
+        pa.array(needs),
         pc.binary_join_element_wise(_scalar('"'), doubled, _scalar('"'), _scalar("")),
         text,
     )

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iongrad.files import write_parquet
+from iongrad.gate import validation
 from iongrad.gate.contract import load_contract
 from iongrad.gate.ingest import IngestError, ingest, read_table
 from iongrad.gate.validation import validate_file, write_outputs
@@ -321,10 +323,6 @@ def test_taking_the_accepted_rows_lets_the_file_go(tmp_path):
     """Once the accepted rows are taken out, the file's raw cells hold no buffer:
     an empty slice of an arrow column is a view that kept the whole file's text
     alive (0.5 GB of a lenient 10M-row run's peak), and the reader's codes go too."""
-    import pyarrow as pa
-
-    from iongrad.gate import validation
-
     n = 3000
     table = pa.table(
         {
