@@ -24,7 +24,14 @@ from hypothesis import strategies as st
 from synthetic import donnan_frame, potentials_frame, samples_frame
 
 from iongrad.constants import kelvin_to_celsius
-from iongrad.report import ResultsError, ladder, plots, render, render_dataset_report
+from iongrad.report import (
+    ResultsError,
+    ladder,
+    plots,
+    render,
+    render_dataset_report,
+    tables,
+)
 from iongrad.report.directions import NO_VM, stated_directions
 from iongrad.report.tables import (
     Cell,
@@ -432,3 +439,51 @@ def test_gc_pause_is_owned_by_the_report_that_started_it():
         t.join()
         assert gc.isenabled()  # the first one's end re-enabled it: never off long
     assert gc.isenabled()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    coded=st.sampled_from(["text", "categorical", "shuffled"]),
+    missing=st.sets(st.sampled_from(["cell_type", "temperature_K", "ion"])),
+)
+def test_summaries_group_missing_keys_and_category_orders_as_pandas_does(
+    seed, coded, missing
+):
+    """The rows are grouped by one number per row (its key columns factorised once):
+    the groups and their order are pandas' sorted grouping of the three columns
+    (dropna=False): a categorical in its categories' order (unused ones left out),
+    missing keys last."""
+    pot = potentials_frame(
+        "d",
+        [("squid axon", 291.15, 4), ("neuron", 310.15, 3), ("axon", 291.1500001, 2)],
+        seed=seed,
+    )
+    rng = np.random.default_rng(seed)
+    for key in missing:  # some rows without a cell type, temperature or ion
+        pot.loc[rng.random(len(pot)) < 0.3, key] = np.nan
+    if coded != "text":
+        for c in ("cell_type", "ion"):
+            labels = [*sorted({v for v in pot[c] if isinstance(v, str)}), "unused"]
+            if coded == "shuffled":  # categories not in the texts' order
+                labels = list(rng.permutation(labels))
+            pot[c] = pd.Categorical(pot[c], categories=labels)
+    pd.testing.assert_frame_equal(
+        summary_by_group(pot), _reference_summary(pot, 0.0), check_exact=True
+    )
+    pd.testing.assert_frame_equal(
+        potentials_summary(pot), _reference_potentials_summary(pot), check_exact=True
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), max_size=30),
+    st.sampled_from([1, 10**6, 10**12]),
+)
+def test_group_numbers_renumbered_in_order_however_far_apart(values, scale):
+    """Whether the values are counted (close together) or sorted (far apart)."""
+    numbers = np.array(values, dtype=np.int64) * scale
+    present, ranks = tables._renumbered(numbers)
+    assert present.tolist() == sorted(set(numbers.tolist()))
+    assert present[ranks].tolist() == numbers.tolist()

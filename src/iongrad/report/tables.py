@@ -304,22 +304,63 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _grouped(pot: pd.DataFrame, columns: dict[str, Any]) -> DataFrameGroupBy:
+#: What the summaries group the rows by, in this order.
+_GROUP_KEYS = ("cell_type", "temperature_K", "ion")
+
+
+def _grouped(
+    pot: pd.DataFrame, columns: dict[str, Any]
+) -> tuple[DataFrameGroupBy, pd.MultiIndex, np.ndarray]:
     """``columns`` (one value per row of ``pot``) grouped by (cell type, temperature
-    rounded to 1e-6 K, ion), sorted. The columns are not copied into a new frame
-    (a table of millions of rows is not held twice); aggregate them one at a time,
-    ``g[column].mean()``: the rows are grouped once for all of them."""
-    frame = pd.DataFrame(
-        {
-            "cell_type": pot["cell_type"],
-            "temperature_K": pot["temperature_K"].round(6),
-            "ion": pot["ion"],
-            **columns,
-        },
-        index=pot.index,
-        copy=False,
+    rounded to 1e-6 K, ion), sorted, missing keys last; the groups' keys, in the
+    order of the aggregates (``g[column].mean()`` is indexed by the group's number:
+    set its index to the keys); and each row's group number. The rows are grouped
+    by one number per row (:func:`_group_numbers`) and the columns are not copied
+    into a new frame (a table of millions of rows is not held twice): aggregate
+    them one at a time, the rows are grouped once for all of them."""
+    numbers, keys = _group_numbers(pot)
+    group = pd.Categorical.from_codes(numbers, categories=pd.RangeIndex(len(keys)))
+    frame = pd.DataFrame({"_group": group, **columns}, index=pot.index, copy=False)
+    return frame.groupby("_group", sort=True, observed=True), keys, numbers
+
+
+def _group_numbers(pot: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
+    """Each row's (cell type, temperature rounded to 1e-6 K, ion) group as a number,
+    the groups numbered in the order pandas' sorted grouping (``dropna=False``)
+    gives them: each key sorted as a sorted factorisation sorts it (a categorical
+    by its categories' order, missing last), the first key first; and the groups'
+    keys in that order. Only groups that occur are numbered."""
+    numbers = np.zeros(len(pot), dtype=np.int64)
+    labels_of, codes_of = [], []  # per key: its labels; each group's code of it
+    for key in _GROUP_KEYS:
+        values = pot[key].round(6) if key == "temperature_K" else pot[key]
+        codes, labels = pd.factorize(values, sort=True, use_na_sentinel=False)
+        numbers *= len(labels)
+        numbers += codes
+        del codes
+        # the combinations that occur numbered in order: the numbers stay below
+        # the row count before the next key multiplies them
+        present, numbers = _renumbered(numbers)
+        before, code = np.divmod(present, max(len(labels), 1))
+        codes_of = [c[before] for c in codes_of] + [code]
+        labels_of.append(labels)
+    keys = pd.MultiIndex.from_arrays(
+        [labels.take(c) for labels, c in zip(labels_of, codes_of, strict=True)],
+        names=list(_GROUP_KEYS),
     )
-    return frame.groupby(["cell_type", "temperature_K", "ion"], sort=True, dropna=False)
+    return numbers, keys
+
+
+def _renumbered(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``numbers`` sorted, and ``numbers`` as their ranks."""
+    top = int(numbers.max()) + 1 if len(numbers) else 0
+    if top <= 4 * len(numbers) + 1024:  # a count per value, no sort
+        present = np.flatnonzero(np.bincount(numbers, minlength=top))
+        rank = np.zeros(top, dtype=np.int64)
+        rank[present] = np.arange(len(present))
+        return present, rank[numbers]
+    present, ranks = np.unique(numbers, return_inverse=True)
+    return present, ranks.astype(np.int64, copy=False)
 
 
 def finite(column: pd.Series) -> pd.Series:
@@ -352,7 +393,7 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
     not count are left out by the caller.
     """
     means = ("E_conc_mV", "E_act_mV", "delta_act_mV", "driving_force_mV", "vm_mV")
-    g = _grouped(
+    g, keys, _ = _grouped(
         pot,
         {
             "valence": pot["valence"],
@@ -361,21 +402,25 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
             "n_activity_invalid": _activity_invalid(pot),
         },
     )
-    out = pd.DataFrame(
-        {
-            "valence": g["valence"].first(),
-            "n": g.size(),
-            "E_conc_mV": g["E_conc_mV"].mean(),
-            "E_act_mV": g["E_act_mV"].mean(),
-            "E_act_sd_mV": g["E_act_mV"].std(),
-            "delta_act_mV": g["delta_act_mV"].mean(),
-            "driving_force_mV": g["driving_force_mV"].mean(),
-            "driving_force_sd_mV": g["driving_force_mV"].std(),
-            "vm_mV": g["vm_mV"].mean(),
-            "n_undefined": g["n_undefined"].sum(),
-            "n_activity_invalid": g["n_activity_invalid"].sum(),
-        }
-    ).reset_index()
+    out = (
+        pd.DataFrame(
+            {
+                "valence": g["valence"].first(),
+                "n": g.size(),
+                "E_conc_mV": g["E_conc_mV"].mean(),
+                "E_act_mV": g["E_act_mV"].mean(),
+                "E_act_sd_mV": g["E_act_mV"].std(),
+                "delta_act_mV": g["delta_act_mV"].mean(),
+                "driving_force_mV": g["driving_force_mV"].mean(),
+                "driving_force_sd_mV": g["driving_force_mV"].std(),
+                "vm_mV": g["vm_mV"].mean(),
+                "n_undefined": g["n_undefined"].sum(),
+                "n_activity_invalid": g["n_activity_invalid"].sum(),
+            }
+        )
+        .set_axis(keys)
+        .reset_index()
+    )
     flux, current = stated_directions(
         out["driving_force_mV"].to_numpy(float),
         out["driving_force_sd_mV"].to_numpy(float),
@@ -415,7 +460,7 @@ def potentials_summary(pot: pd.DataFrame) -> pd.DataFrame:
     """
     cols = [c for c in _DESCRIBED if c in pot]
     conc = [c for c in ("c_in_mM", "c_out_mM") if c in pot]
-    g = _grouped(
+    g, keys, numbers = _grouped(
         pot,
         {
             "valence": pot["valence"],
@@ -425,7 +470,7 @@ def potentials_summary(pot: pd.DataFrame) -> pd.DataFrame:
         },
     )
     out = pd.DataFrame({"valence": g["valence"].first(), "rows": g.size()})
-    counts, statuses = _counts(g.ngroup().to_numpy(), len(out), pot["status"])
+    counts, statuses = _counts(numbers, len(out), pot["status"])
     for k, status in enumerate(statuses):
         out[f"rows_{status}"] = counts[:, k]
     out["rows_activity_invalid"] = g["invalid"].sum()
@@ -439,7 +484,7 @@ def potentials_summary(pot: pd.DataFrame) -> pd.DataFrame:
             out[f"{c}_{name}"] = getattr(g[c], how)()
     for c in conc:
         out[f"{c}_mean"] = g[f"{c}_conc"].mean()
-    out = out.reset_index()
+    out = out.set_axis(keys).reset_index()
     out.insert(2, "temperature_C", kelvin_to_celsius(out["temperature_K"].to_numpy()))
     return out
 
@@ -450,7 +495,9 @@ def _counts(groups: np.ndarray, n: int, labels: pd.Series) -> tuple[np.ndarray, 
     a missing one (pandas 3 keeps it missing) last, as a grouping sorts them."""
     codes, texts = text_codes(labels)
     per_code, names = pd.factorize(texts, sort=True, use_na_sentinel=False)
-    code, k = per_code[codes], len(names)
-    flat = np.bincount(groups * k + code, minlength=n * k).reshape(n, k)
+    k = len(names)
+    which = groups * k  # each row's (group, text) as one number, made in place
+    which += per_code[codes]
+    flat = np.bincount(which, minlength=n * k).reshape(n, k)
     present = flat.sum(axis=0) > 0
     return flat[:, present], list(names[present])
