@@ -414,3 +414,46 @@ def test_short_messages_cut_each_message_at_its_own_rule(seed):
 
     got = [None if pd.isna(v) else v for v in _short_messages(frame).tolist()]
     assert got == [reference(m, r) for m, r in zip(message, rule, strict=True)]
+
+
+def test_activity_figure_means_every_point_and_keeps_every_ion():
+    # a big table's figure draws a subset of its points, but the mean at the right
+    # of each ion's row is over every point, and an ion with few rows keeps its row
+    from iongrad.report import plots
+    from iongrad.report.formats import fmt_mV
+
+    n = plots.MAX_PLOT_POINTS * 3
+    delta = np.zeros(n)
+    delta[::600] = 600.0  # ten outliers: a subset's mean is not the whole's
+    pot = pd.DataFrame(
+        {
+            "ion": ["K+"] * n + ["Ca2+"] * 3,
+            "E_conc_mV": 0.0,
+            "E_act_mV": np.r_[delta, [5.0, 6.0, 7.0]],
+            "activity_valid": True,
+        }
+    )
+    p = plots.activity_effect_plot(pot)
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", p.svg)
+    assert f"{fmt_mV(delta.mean(), signed=True)} mV" in texts  # +1.0 mV
+    assert f"{fmt_mV(6.0, signed=True)} mV" in texts  # the rare ion's row
+    assert p.svg.count("<use ") <= plots.MAX_PLOT_POINTS + 30  # still a subset
+    assert "random subset, seed 0" in p.note
+
+
+def test_donnan_figure_keeps_an_ion_with_few_rows_among_many():
+    from iongrad.report import plots
+
+    n = plots.MAX_PLOT_POINTS * 10
+    donnan = pd.DataFrame(
+        {
+            "ion": ["K+"] * n + ["Ca2+"],
+            "c_in_mM": np.linspace(1.0, 150.0, n + 1),
+            "c_in_donnan_mM": np.linspace(2.0, 140.0, n + 1),
+        }
+    )
+    p = plots.donnan_plot(donnan)
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", p.svg)
+    assert "Ca2+" in texts  # in the legend: its points are drawn
+    assert p.svg.count("<use ") <= plots.MAX_PLOT_POINTS + 30
+    assert p.note.endswith(f"of {n + 1:,} points shown (random subset, seed 0).")

@@ -487,3 +487,25 @@ def test_group_numbers_renumbered_in_order_however_far_apart(values, scale):
     present, ranks = tables._renumbered(numbers)
     assert present.tolist() == sorted(set(numbers.tolist()))
     assert present[ranks].tolist() == numbers.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["K+", "Na+", "Cl-", None]), max_size=30),
+    st.sampled_from(["text", "categorical", "unused categories"]),
+)
+def test_figure_rows_by_ion_are_the_grouping_of_the_ion_texts(ions, kind):
+    """The figures take each ion's rows by codes: the rows pandas groups by the
+    ions' texts, in row order (a missing ion is drawn, not dropped)."""
+    values = pd.Series(ions, dtype=object)
+    if kind != "text":
+        extra = ["Ca2+"] if kind == "unused categories" else []
+        labels = [*sorted({i for i in ions if i is not None}), *extra]
+        values = pd.Series(pd.Categorical(ions, categories=labels))
+    texts = as_text(values)
+    grouped = texts.groupby(texts, sort=False, dropna=False)
+    expected = {str(k): v for k, v in grouped.indices.items()}
+    found = plots._rows_by_text(values)
+    assert found.keys() == expected.keys()
+    for key, rows in expected.items():
+        assert found[key].tolist() == rows.tolist()

@@ -51,7 +51,7 @@ from iongrad.physics.nernst import nernst_potential
 from iongrad.report import style
 from iongrad.report.formats import fmt_mV, fmt_pm, fmt_temp_C
 from iongrad.report.results import SCAN_COLUMNS
-from iongrad.tables.locate import as_text, text_is
+from iongrad.tables.locate import as_text, text_codes, text_is
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -360,11 +360,39 @@ def _clear(fig: Figure) -> None:
         ax.set_visible(True)
 
 
-def _subsample(frame: pd.DataFrame, n: int = MAX_PLOT_POINTS):
-    if len(frame) <= n:
-        return frame, ""
-    note = f"{n:,} of {len(frame):,} points shown (random subset, seed 0)."
-    return frame.sample(n=n, random_state=0), note
+def _rows_by_text(values: pd.Series) -> dict[str, np.ndarray]:
+    """The positions of the rows of each text of ``as_text(values)``, in row order,
+    missing values included (a big table's ions taken by their codes: no text is
+    made per row)."""
+    codes, texts = text_codes(values)
+    if not len(codes):
+        return {}
+    # two categories may read as one text; a missing ion is a text of its own
+    same, distinct = pd.factorize(texts, use_na_sentinel=False)
+    codes = same[codes]
+    ends = np.cumsum(np.bincount(codes, minlength=len(distinct)))[:-1]
+    rows = np.split(np.argsort(codes, kind="stable"), ends)
+    return {str(t): r for t, r in zip(distinct, rows, strict=True) if len(r)}
+
+
+def _subset_per_group(
+    where: dict[str, np.ndarray], n: int = MAX_PLOT_POINTS
+) -> tuple[dict[str, np.ndarray], str]:
+    """The rows each group (an ion) draws: all of them when the groups hold at most
+    ``n`` in all, else a random subset of each group's own (at most its share of
+    ``n``, in row order), so a group with few rows keeps them; and the figure's
+    note saying how many points of how many are shown."""
+    total = sum(len(rows) for rows in where.values())
+    if total <= n:
+        return where, ""
+    share = max(1, n // len(where))
+    rng = np.random.default_rng(0)
+    drawn = {  # drawn group by group in the groups' order, whatever the dict's
+        key: rows if len(rows) <= share else np.sort(rng.choice(rows, share, False))
+        for key, rows in sorted(where.items())
+    }
+    shown = sum(len(rows) for rows in drawn.values())
+    return drawn, f"{shown:,} of {total:,} points shown (random subset, seed 0)."
 
 
 def _finite(frame: pd.DataFrame, *cols) -> pd.DataFrame:
@@ -649,29 +677,35 @@ def activity_effect_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
     """E (activity) − E (conc.) per ion and sample: the activity correction, [mV].
 
     One row per ion (physiological order); each point is a sample, the bar and the
-    number at the right their mean. Rows outside the activity model's ionic-strength
-    range are crosses.
+    number at the right their mean (over every sample: above
+    :data:`MAX_PLOT_POINTS` points each ion draws a random subset of its own, so an
+    ion with few rows keeps its row). Rows outside the activity model's
+    ionic-strength range are crosses.
     """
     title = "Activity correction per ion"
     caption = (
         "E (activity) − E (conc.) for each sample and ion, [mV]: how far the "
         "activity coefficients move each equilibrium potential. Each marker is one "
-        "sample; the bar and the number at the right are the mean. Crosses mark rows "
+        "sample; the bar and the number at the right are the mean over every "
+        "sample, also when only a subset of the markers is drawn. Crosses mark rows "
         "outside the activity model's ionic-strength range."
     )
-    data = _finite(pot, "E_conc_mV", "E_act_mV")
-    if data.empty:
+    # only the columns drawn, as arrays: a big table's rows are not copied
+    e_act = pot["E_act_mV"].to_numpy(dtype=float, na_value=np.nan)
+    delta = e_act - pot["E_conc_mV"].to_numpy(dtype=float, na_value=np.nan)
+    del e_act
+    finite = np.flatnonzero(np.isfinite(delta))
+    if not len(finite):
         return Plot(plot_id, title, caption, note="No finite potentials to plot.")
-    data, note = _subsample(data)
-    delta = data["E_act_mV"].to_numpy(float) - data["E_conc_mV"].to_numpy(float)
+    delta = delta[finite]
     valid = (
-        data["activity_valid"].fillna(False).astype(bool).to_numpy()
-        if "activity_valid" in data
-        else np.ones(len(data), dtype=bool)
+        pot["activity_valid"].fillna(False).astype(bool).to_numpy()[finite]
+        if "activity_valid" in pot
+        else np.ones(len(finite), dtype=bool)
     )
-    ion_texts = as_text(data["ion"])
-    ions = style.ion_order(ion_texts)
-    where = data.groupby(ion_texts, sort=False).indices
+    where = _rows_by_text(pot["ion"].iloc[finite])
+    ions = style.ion_order(where)
+    drawn, note = _subset_per_group(where)  # each ion's mean over all its points
     width, height = 9.0, 0.55 * len(ions) + 1.1
     left = max(_text_in(i, FONT + 1) for i in ions) + 0.35
     fig, ((ax,),) = _figure(
@@ -685,13 +719,13 @@ def activity_effect_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
     )
     at_right = blended_transform_factory(ax.transAxes, ax.transData)
     for k, ion in enumerate(ions):
-        rows = where[ion]
+        rows = drawn[ion]
         d, v, look = delta[rows], valid[rows], style.ion_style(ion)
         y = k + _row_jitter(len(rows))
         _points(ax, d[v], y[v], size=40, marker=look.marker, color=look.colour)
         if (~v).any():
             _points(ax, d[~v], y[~v], size=50, marker="x", color=look.colour)
-        mean = float(d.mean())
+        mean = float(delta[where[ion]].mean())
         ax.plot([mean, mean], [k - 0.32, k + 0.32], color=look.colour, lw=2.4)
         ax.text(
             1.02,
@@ -732,18 +766,19 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
     data = data[(data["c_in_mM"] > 0) & (data["c_in_donnan_mM"] > 0)]
     if data.empty:
         return Plot(plot_id, title, caption, note="No positive concentrations to plot.")
-    data, note = _subsample(data)
+    drawn, note = _subset_per_group(_rows_by_text(data["ion"]))
+    c_in = data["c_in_mM"].to_numpy(dtype=float)
+    c_donnan = data["c_in_donnan_mM"].to_numpy(dtype=float)
     width, height = 8.0, 5.6
     fig, ((ax,),) = _figure(
         plot_id, width, height, left=1.0 / width, right=1 - 1.5 / width, log=True
     )
-    parts = data.groupby(as_text(data["ion"]), sort=False)
-    for ion in style.ion_order(parts.groups):
-        part, look = parts.get_group(ion), style.ion_style(ion)
+    for ion in style.ion_order(drawn):
+        rows, look = drawn[ion], style.ion_style(ion)
         _points(
             ax,
-            part["c_in_mM"],
-            part["c_in_donnan_mM"],
+            c_in[rows],
+            c_donnan[rows],
             size=40,
             marker=look.marker,
             color=look.colour,
