@@ -354,31 +354,42 @@ def test_vm_predictions_plot_draws_a_subset_of_many_samples():
     assert sum(f"(n = {n})" in t for t in texts) == 6  # means over all samples
 
 
-def test_the_rows_that_count_carry_every_column_their_readers_read():
-    # The summary and the figures get the rows that count with only the columns
-    # they read (a big table is not copied whole): same output as every column.
+@pytest.mark.parametrize("left_out", [set(), {"s2"}, {"s0", "s3", "s5"}, "all"])
+def test_the_rows_that_count_are_picked_not_copied(left_out):
+    # The summary and the figures take the rows that count by a mask over the
+    # potentials table (a big table is not copied to leave a few samples out):
+    # the same output as the table without the samples left out.
     from types import SimpleNamespace
 
     from synthetic import compute_columns
 
     from iongrad.report import plots
-    from iongrad.report.dataset import _used_rows
+    from iongrad.report.dataset import _counted_rows
 
     pot = compute_columns(potentials_frame("d", [("c", 300.0, 4), ("n", 310.0, 3)]))
-    left_out = {"s2"}
+    if left_out == "all":
+        left_out = set(pot["sample_id"])
     full = pot[~pot["sample_id"].isin(left_out)]
-    used = _used_rows(pot, SimpleNamespace(excluded=left_out))
-    assert len(used.columns) < len(pot.columns)
+    counted = _counted_rows(pot, SimpleNamespace(excluded=left_out))
+    assert (counted is None) == (not left_out)
     pd.testing.assert_frame_equal(
-        summary_by_group(used, 5.0).reset_index(drop=True),
+        summary_by_group(pot, 5.0, counted),
         summary_by_group(full, 5.0).reset_index(drop=True),
+        check_exact=True,
     )
-    for draw in (
-        lambda rows: plots.e_vs_temperature_plot(rows, [293.15, 310.15]),
-        plots.activity_effect_plot,
+    temperatures = [293.15, 310.15]
+    for draw, picked in (
+        (
+            lambda rows: plots.e_vs_temperature_plot(pot, temperatures, rows=rows),
+            lambda: plots.e_vs_temperature_plot(full, temperatures),
+        ),
+        (
+            lambda rows: plots.activity_effect_plot(pot, rows=rows),
+            lambda: plots.activity_effect_plot(full),
+        ),
     ):
-        assert draw(used).svg == draw(full).svg
-        assert draw(used).svg
+        assert draw(counted).svg == picked().svg
+        assert draw(counted).note == picked().note
 
 
 @pytest.mark.parametrize("seed", range(4))

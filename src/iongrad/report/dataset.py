@@ -383,10 +383,10 @@ def render_dataset_report(
         )
     atol = _tolerance(config, res.provenance)
     use = sample_use(res.samples)
-    used = _used_rows(pot, use)
+    counted = _counted_rows(pot, use)
     groups = group_figures(use.predictions())
     summary, potentials_section = _potentials_section(
-        pot, res.head, used, groups, atol or 0.0, output, res.results_dir
+        pot, res.head, counted, groups, atol or 0.0, output, res.results_dir
     )
     validation_section = _validation_section(res, output)
     temperatures_K = [float(celsius_to_kelvin(float(t))) for t in temperatures_C]
@@ -400,7 +400,7 @@ def render_dataset_report(
         "missing": res.missing,
         "samples_table": samples_table,
         **ljp_section(use, _href(csv_samples, output), samples_table),
-        "plots": _figures(res, used, use, summary, groups, temperatures_K, output),
+        "plots": _figures(res, counted, use, summary, groups, temperatures_K, output),
         "provenance": res.provenance,
         "config": dict(config) if config is not None else None,
         "max_rows": MAX_TABLE_ROWS,
@@ -420,14 +420,6 @@ def render_dataset_report(
     files.write_text(output, html)
     if snapshot is not None:
         keep_snapshot(snapshot, previous_dir)
-
-
-#: The columns of the rows that count that the summary and the figures read.
-_USED_COLUMNS = tuple(
-    dict.fromkeys(
-        (*SUMMARY_COLUMNS, *plots.TEMPERATURE_COLUMNS, *plots.ACTIVITY_COLUMNS)
-    )
-)
 
 
 #: Columns of the potentials table the page header reads.
@@ -450,7 +442,9 @@ _DONNAN_MEASURED = ["sample_id", "ion", "c_in_mM"]
 _WHOLE_TABLE_COLUMNS = tuple(
     dict.fromkeys(
         (
-            *_USED_COLUMNS,
+            *SUMMARY_COLUMNS,
+            *plots.TEMPERATURE_COLUMNS,
+            *plots.ACTIVITY_COLUMNS,
             *POTENTIALS_SUMMARY_COLUMNS,
             *_OVERVIEW_COLUMNS,
             *CHECKED_COLUMNS,
@@ -462,13 +456,13 @@ _WHOLE_TABLE_COLUMNS = tuple(
 )
 
 
-def _used_rows(pot: pd.DataFrame, use: SampleUse) -> pd.DataFrame:
-    """The rows of the samples that count, with only the columns read from them
-    (:data:`_USED_COLUMNS`): a table of millions of rows is not copied whole."""
-    columns = [c for c in _USED_COLUMNS if c in pot.columns]
+def _counted_rows(pot: pd.DataFrame, use: SampleUse) -> np.ndarray | None:
+    """Per row, whether its sample counts (None: every row counts). The summary and
+    the figures take the rows that count by it: a big table is not copied to leave
+    a few samples out."""
     if not use.excluded:
-        return pot[columns]
-    return pot.loc[~text_in(pot["sample_id"], use.excluded), columns]
+        return None
+    return ~text_in(pot["sample_id"], use.excluded)
 
 
 def _overview(dataset: str, pot: pd.DataFrame, use: SampleUse) -> dict[str, Any]:
@@ -526,7 +520,7 @@ def _activity_check(pot: pd.DataFrame) -> pd.Series:
 def _potentials_section(
     pot: pd.DataFrame,
     head: pd.DataFrame,
-    used: pd.DataFrame,
+    counted: np.ndarray | None,
     groups: pd.DataFrame,
     atol_mV: float,
     output: Path,
@@ -546,7 +540,7 @@ def _potentials_section(
         lambda: potentials_summary(pot),
         results_dir / "potentials.parquet",
     )
-    summary = summary_by_group(used, atol_mV)
+    summary = summary_by_group(pot, atol_mV, counted)
     csv_summary = files.companion(output, "_summary.csv")
     text, _ = companions.head_csv(
         summary, companions.ROW_LIMIT, companions.BYTE_LIMITS["_summary.csv"]
@@ -877,7 +871,7 @@ def _row_words(r) -> str:
 
 def _figures(
     res: DatasetResults,
-    used: pd.DataFrame,
+    counted: np.ndarray | None,
     use: SampleUse,
     summary: pd.DataFrame,
     groups: pd.DataFrame,
@@ -892,8 +886,10 @@ def _figures(
         scan = scan_means(res.temperature_scan, use.excluded)
     figures = [
         ladder.ladder_plot(summary, lines),
-        plots.e_vs_temperature_plot(used, temperatures_K, scan=scan),
-        plots.activity_effect_plot(used),
+        plots.e_vs_temperature_plot(
+            res.potentials, temperatures_K, scan=scan, rows=counted
+        ),
+        plots.activity_effect_plot(res.potentials, rows=counted),
     ]
     # donnan.parquet (a row per sample and ion) is read for its figure only, after
     # the others: a big table's is not held while they are drawn

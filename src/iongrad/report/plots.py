@@ -455,6 +455,7 @@ def e_vs_temperature_plot(
     temperatures_K: list[float],
     *,
     scan: pd.DataFrame | None = None,
+    rows: np.ndarray | None = None,
     plot_id: str = "plot-temperature",
 ) -> Plot:
     """Equilibrium potential per ion against temperature, one panel per cell type.
@@ -465,10 +466,12 @@ def e_vs_temperature_plot(
     Without it, concentration-based curves are computed from the mean measured
     concentrations with :func:`iongrad.physics.nernst.nernst_potential` over the span
     of the configured and measured temperatures, and the caption says so.
+    ``rows`` (a boolean per row, every row when None) picks the rows drawn.
     """
     title = "Equilibrium potential versus temperature"
     # only the columns drawn: every filter below copies what it keeps
-    pot = pot[[c for c in TEMPERATURE_COLUMNS if c in pot]]
+    columns = [c for c in TEMPERATURE_COLUMNS if c in pot]
+    pot = pot[columns] if rows is None else pot.loc[rows, columns]
     if scan is not None:
         scan = scan[[c for c in SCAN_COLUMNS if c in scan]]
     cells = [str(c) for c in as_text(pot["cell_type"]).unique()]
@@ -486,6 +489,8 @@ def e_vs_temperature_plot(
     span = _temperature_span(pot, temperatures_K, scan if use_scan else None)
     if span is None:
         return Plot(plot_id, title, "", note="No temperatures to plot.")
+    if not cells:  # every sample left out: no panel to draw
+        return Plot(plot_id, title, "", note="No samples to plot.")
     lo, hi, caption = span
     grid = np.linspace(lo, hi, N_TEMPERATURE_POINTS)
     use = pot[pot["valence"] != 0]
@@ -673,14 +678,17 @@ def _row_jitter(n: int, width: float = 0.18) -> np.ndarray:
 ACTIVITY_COLUMNS = ("ion", "E_conc_mV", "E_act_mV", "activity_valid")
 
 
-def activity_effect_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
+def activity_effect_plot(
+    pot: pd.DataFrame, *, rows: np.ndarray | None = None, plot_id="plot-activity"
+) -> Plot:
     """E (activity) − E (conc.) per ion and sample: the activity correction, [mV].
 
     One row per ion (physiological order); each point is a sample, the bar and the
     number at the right their mean (over every sample: above
     :data:`MAX_PLOT_POINTS` points each ion draws a random subset of its own, so an
     ion with few rows keeps its row). Rows outside the activity model's
-    ionic-strength range are crosses.
+    ionic-strength range are crosses. ``rows`` (a boolean per row, every row when
+    None) picks the rows drawn.
     """
     title = "Activity correction per ion"
     caption = (
@@ -694,7 +702,10 @@ def activity_effect_plot(pot: pd.DataFrame, *, plot_id="plot-activity") -> Plot:
     e_act = pot["E_act_mV"].to_numpy(dtype=float, na_value=np.nan)
     delta = e_act - pot["E_conc_mV"].to_numpy(dtype=float, na_value=np.nan)
     del e_act
-    finite = np.flatnonzero(np.isfinite(delta))
+    finite = np.isfinite(delta)
+    if rows is not None:
+        finite &= rows
+    finite = np.flatnonzero(finite)
     if not len(finite):
         return Plot(plot_id, title, caption, note="No finite potentials to plot.")
     delta = delta[finite]

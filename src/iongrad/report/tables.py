@@ -309,7 +309,7 @@ _GROUP_KEYS = ("cell_type", "temperature_K", "ion")
 
 
 def _grouped(
-    pot: pd.DataFrame, columns: dict[str, Any]
+    pot: pd.DataFrame, columns: dict[str, Any], rows: np.ndarray | None = None
 ) -> tuple[DataFrameGroupBy, pd.MultiIndex, np.ndarray]:
     """``columns`` (one value per row of ``pot``) grouped by (cell type, temperature
     rounded to 1e-6 K, ion), sorted, missing keys last; the groups' keys, in the
@@ -317,8 +317,15 @@ def _grouped(
     set its index to the keys); and each row's group number. The rows are grouped
     by one number per row (:func:`_group_numbers`) and the columns are not copied
     into a new frame (a table of millions of rows is not held twice): aggregate
-    them one at a time, the rows are grouped once for all of them."""
+    them one at a time, the rows are grouped once for all of them. ``rows`` (a
+    boolean per row) picks the rows grouped; the others, numbered -1, are in no
+    group, and only groups with rows picked are kept."""
     numbers, keys = _group_numbers(pot)
+    if rows is not None:  # renumbered among the rows picked: the table not copied
+        present, picked = _renumbered(numbers[rows])
+        numbers = np.full(len(numbers), -1, dtype=np.int64)
+        numbers[rows] = picked
+        keys = keys[present]
     group = pd.Categorical.from_codes(numbers, categories=pd.RangeIndex(len(keys)))
     frame = pd.DataFrame({"_group": group, **columns}, index=pot.index, copy=False)
     return frame.groupby("_group", sort=True, observed=True), keys, numbers
@@ -379,7 +386,9 @@ def _activity_invalid(pot: pd.DataFrame) -> np.ndarray:
     return (~valid).astype(np.int64)
 
 
-def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
+def summary_by_group(
+    pot: pd.DataFrame, atol_mV: float = 0.0, rows: np.ndarray | None = None
+) -> pd.DataFrame:
     """Per (cell type, temperature, ion) summary of the potentials table.
 
     Means over samples of E_conc, E_act, delta_act, driving force and measured Vm
@@ -390,7 +399,9 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
     ``current_direction`` are stated only when the mean driving force is clear of
     its SD and of ``atol_mV`` (:func:`iongrad.report.directions.stated_directions`);
     without a measured Vm they read ``no Vm measured``. Rows of samples that must
-    not count are left out by the caller.
+    not count are left out by the caller: ``rows`` (a boolean per row, every row
+    when None) says which rows count, so that a big table is not copied to leave
+    a few out.
     """
     means = ("E_conc_mV", "E_act_mV", "delta_act_mV", "driving_force_mV", "vm_mV")
     g, keys, _ = _grouped(
@@ -401,6 +412,7 @@ def summary_by_group(pot: pd.DataFrame, atol_mV: float = 0.0) -> pd.DataFrame:
             "n_undefined": (~text_is(pot["status"], "ok")).astype(np.int64),
             "n_activity_invalid": _activity_invalid(pot),
         },
+        rows,
     )
     out = (
         pd.DataFrame(
