@@ -6,7 +6,8 @@ ids do not collide when several SVGs share one page). They are sized for the pag
 (:data:`FULL_WIDTH_IN` wide, text at :data:`FONT` pt, shown at their natural size),
 and every ion is drawn in its own colour and marker (:mod:`iongrad.report.style`).
 Scatter plots with more than :data:`MAX_PLOT_POINTS` points show a fixed-seed
-random subset and say so. The ladders of potentials are in
+random subset of each ion's (or group's) points and say so; a mean or SD they state
+is over every point, not the subset drawn. The ladders of potentials are in
 :mod:`iongrad.report.ladder`.
 
 No physics is computed here except calls to
