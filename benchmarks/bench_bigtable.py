@@ -18,7 +18,8 @@ strict mode. It prints
   processes counted once per process, so an upper bound) and the peak of the
   largest single process; and per rule, the largest process below Snakemake's own
   while the rule ran (the jobs run in worker processes, one per core: that is the
-  job's worker);
+  job's worker), and the whole tree's peak while it ran (which rule holds the
+  run's peak);
 * the sizes of what the run wrote: ``validation.json``, ``reports/``, ``results/``
   (and the ``previous/`` folder the report keeps for "what changed");
 * the same-run floor: the time pyarrow takes to read the input table and to write
@@ -290,21 +291,23 @@ def unfinished_rules(text: str) -> list[str]:
     return list(dict.fromkeys(started.values()))
 
 
-def rule_figures(work: Path, mem: TreeMemory) -> dict[str, tuple[float, str, int]]:
+def rule_figures(work: Path, mem: TreeMemory) -> dict[str, tuple[float, str, int, int]]:
     """Rule -> (seconds, where the figure comes from, peak RSS of the largest
     process below Snakemake's own while the rule ran [bytes]: the worker running
-    the job; 0 when no memory sample fell in it)."""
+    the job; the peak of the whole tree's summed RSS while it ran [bytes]: where
+    the run's peak lies; 0 when no memory sample fell in it)."""
     logs = sorted((work / ".snakemake" / "log").glob("*.snakemake.log"))
     spans = rule_spans(logs[-1].read_text()) if logs else []
-    out: dict[str, tuple[float, str, int]] = {}
+    out: dict[str, tuple[float, str, int, int]] = {}
     for rule, begin, end in spans:
-        secs, _, peak = out.get(rule, (0.0, "", 0))
+        secs, _, peak, tree = out.get(rule, (0.0, "", 0, 0))
         lo, hi = begin.timestamp(), end.timestamp() + 1.0  # stamps are truncated
-        during = [one for t, _, one in mem.series if lo <= t <= hi]
+        during = [(total, one) for t, total, one in mem.series if lo <= t <= hi]
         out[rule] = (
             secs + (end - begin).total_seconds(),
             "Snakemake log, 1 s stamps",
-            max([peak, *during]),
+            max([peak, *(one for _, one in during)]),
+            max([tree, *(total for total, _ in during)]),
         )
     tsvs = [*(work / "logs").glob(f"*/{DATASET}.benchmark.tsv")]
     tsvs += (work / "logs").glob("render_index/index.benchmark.tsv")
@@ -314,7 +317,8 @@ def rule_figures(work: Path, mem: TreeMemory) -> dict[str, tuple[float, str, int
         if len(lines) >= 2:
             head, values = lines[0].split("\t"), lines[1].split("\t")
             secs = float(values[head.index("s")])
-            out[rule] = (secs, "benchmark file", out.get(rule, (0, "", 0))[2])
+            _, _, peak, tree = out.get(rule, (0, "", 0, 0))
+            out[rule] = (secs, "benchmark file", peak, tree)
     return out
 
 
@@ -438,15 +442,26 @@ def profile_stages(work: Path, keep: Path | None, top: int) -> None:
 def print_rules(work: Path, wall: float, mem: TreeMemory, interval: float) -> None:
     """Wall time and peak memory per rule, the total, the whole tree's peak."""
     figures = rule_figures(work, mem)
-    print(f"\n{'rule':24s}{'wall [s]':>10s}{'peak RSS':>12s}  time from")
+    print(
+        f"\n{'rule':24s}{'wall [s]':>10s}{'peak RSS':>12s}{'tree peak':>12s}  time from"
+    )
     for rule in RULES:
-        secs, where, peak = figures.get(rule, (float("nan"), "not finished", 0))
-        print(f"{rule:24s}{secs:10.1f}{mb(peak) if peak else '-':>12s}  {where}")
-    print(f"{'total (snakemake)':24s}{wall:10.1f}{mb(mem.peak_one):>12s}  command")
+        secs, where, peak, tree = figures.get(
+            rule, (float("nan"), "not finished", 0, 0)
+        )
+        print(
+            f"{rule:24s}{secs:10.1f}{mb(peak) if peak else '-':>12s}"
+            f"{mb(tree) if tree else '-':>12s}  {where}"
+        )
+    print(
+        f"{'total (snakemake)':24s}{wall:10.1f}{mb(mem.peak_one):>12s}"
+        f"{mb(mem.peak_sum):>12s}  command"
+    )
     print(
         f"(peak RSS: the largest process below Snakemake's own while the rule "
         f"ran: the worker process running its job; with 2 cores another job may "
-        f"run beside it)\npeak memory of the whole process tree "
+        f"run beside it; tree peak: the whole tree's summed RSS while it ran)"
+        f"\npeak memory of the whole process tree "
         f"(psutil every {interval:g} s, {mem.samples} samples): sum of RSS "
         f"{mb(mem.peak_sum)} (an upper bound: pages shared between processes "
         f"count once per process); largest process {mb(mem.peak_one)}"
