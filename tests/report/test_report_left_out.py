@@ -100,8 +100,30 @@ def test_the_donnan_figure_leaves_out_the_samples_whose_donnan_does_not_count():
         }
     )
     for ids in (donnan["sample_id"], donnan["sample_id"].astype("category")):
-        got = _donnan_used(donnan.assign(sample_id=ids), None, use)
-        assert got["sample_id"].astype(str).tolist() == ["s1", "s1", "s3"]
-        assert got["c_in_mM"].tolist() == [140.0, 10.0, 139.0]
+        got, counts = _donnan_used(donnan.assign(sample_id=ids), None, use)
+        assert counts.tolist() == [True, True, False, False, True]
+        assert got["sample_id"].astype(str)[counts].tolist() == ["s1", "s1", "s3"]
+        assert got["c_in_mM"][counts].tolist() == [140.0, 10.0, 139.0]
     every = samples.SampleUse(frame.assign(use_donnan=True), excluded=set())
-    assert len(_donnan_used(donnan, None, every)) == len(donnan)
+    got, counts = _donnan_used(donnan, None, every)
+    assert counts is None
+    assert len(got) == len(donnan)
+
+
+def test_the_donnan_figure_draws_only_the_rows_that_count():
+    """The figure's rows are picked by the mask: the same figure as the table
+    without the others."""
+    from iongrad.report import plots
+
+    rng = np.random.default_rng(3)
+    donnan = pd.DataFrame(
+        {
+            "ion": rng.choice(["K+", "Na+", "Cl-"], 60),
+            "c_in_mM": rng.uniform(1, 150, 60),
+            "c_in_donnan_mM": rng.uniform(1, 150, 60),
+        }
+    )
+    donnan.loc[::7, "c_in_donnan_mM"] = np.nan  # not drawn, counted or not
+    counts = rng.random(60) < 0.6
+    kept = donnan[counts].reset_index(drop=True)
+    assert plots.donnan_plot(donnan, rows=counts).svg == plots.donnan_plot(kept).svg

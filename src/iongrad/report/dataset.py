@@ -894,7 +894,8 @@ def _figures(
     # donnan.parquet (a row per sample and ion) is read for its figure only, after
     # the others: a big table's is not held while they are drawn
     donnan = None if res.donnan_parquet is None else read_donnan(res.donnan_parquet)
-    figures.append(plots.donnan_plot(_donnan_used(donnan, res.potentials, use)))
+    donnan, counts = _donnan_used(donnan, res.potentials, use)
+    figures.append(plots.donnan_plot(donnan, rows=counts))
     del donnan
     figures.append(plots.vm_predictions_plot(corrected_vm(use.predictions())))
     for p in figures:
@@ -946,20 +947,24 @@ def _changes_groups(changes: Changes) -> Table | None:
     )
 
 
-def _donnan_used(donnan: pd.DataFrame | None, pot: pd.DataFrame, use: SampleUse):
-    """The Donnan table without the samples whose Donnan solution does not count
-    (``use_donnan`` false in the samples table), with the measured ``c_in_mM``
-    added when it lacks it."""
+def _donnan_used(
+    donnan: pd.DataFrame | None, pot: pd.DataFrame, use: SampleUse
+) -> tuple[pd.DataFrame | None, np.ndarray | None]:
+    """The Donnan table, with the measured ``c_in_mM`` added when it lacks it, and
+    per row whether its sample's Donnan solution counts (``use_donnan`` in the
+    samples table; None: every row counts)."""
     if donnan is None:
-        return None
+        return None, None
+    counts = None
     if use.frame is not None and "sample_id" in donnan:
         unused = use.frame.loc[~use.frame["use_donnan"], "sample_id"]
         if len(unused):  # the few left out are sought, not the million kept
-            donnan = donnan[~text_in(donnan["sample_id"], unused.astype(str))]
+            counts = ~text_in(donnan["sample_id"], unused.astype(str))
     if "c_in_mM" in donnan.columns:
-        return donnan
+        return donnan, counts
     keys = [k for k in ("sample_id", "ion") if k in donnan.columns]
     if len(keys) < 2:
-        return donnan
+        return donnan, counts
     measured = pot[_DONNAN_MEASURED].drop_duplicates(["sample_id", "ion"])
-    return donnan.merge(measured, on=keys, how="left")
+    # a left merge keeps the Donnan rows, in their order
+    return donnan.merge(measured, on=keys, how="left"), counts

@@ -52,7 +52,7 @@ from iongrad.physics.nernst import nernst_potential
 from iongrad.report import style
 from iongrad.report.formats import fmt_mV, fmt_pm, fmt_temp_C
 from iongrad.report.results import SCAN_COLUMNS
-from iongrad.tables.locate import as_text, text_codes, text_is
+from iongrad.tables.locate import text_codes, text_is
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -370,7 +370,8 @@ def _rows_by_text(values: pd.Series) -> dict[str, np.ndarray]:
         return {}
     # two categories may read as one text; a missing ion is a text of its own
     same, distinct = pd.factorize(texts, use_na_sentinel=False)
-    codes = same[codes]
+    # codes of the smallest integer type: numpy sorts them stably by radix
+    codes = same.astype(np.min_scalar_type(len(distinct)))[codes]
     ends = np.cumsum(np.bincount(codes, minlength=len(distinct)))[:-1]
     rows = np.split(np.argsort(codes, kind="stable"), ends)
     return {str(t): r for t, r in zip(distinct, rows, strict=True) if len(r)}
@@ -394,13 +395,6 @@ def _subset_per_group(
     }
     shown = sum(len(rows) for rows in drawn.values())
     return drawn, f"{shown:,} of {total:,} points shown (random subset, seed 0)."
-
-
-def _finite(frame: pd.DataFrame, *cols) -> pd.DataFrame:
-    mask = np.ones(len(frame), dtype=bool)
-    for c in cols:
-        mask &= np.isfinite(frame[c].to_numpy(dtype=float))
-    return frame[mask]
 
 
 def _identity(ax, lo, hi):
@@ -470,12 +464,15 @@ def e_vs_temperature_plot(
     ``rows`` (a boolean per row, every row when None) picks the rows drawn.
     """
     title = "Equilibrium potential versus temperature"
-    # only the columns drawn: every filter below copies what it keeps
-    columns = [c for c in TEMPERATURE_COLUMNS if c in pot]
-    pot = pot[columns] if rows is None else pot.loc[rows, columns]
     if scan is not None:
         scan = scan[[c for c in SCAN_COLUMNS if c in scan]]
-    cells = [str(c) for c in as_text(pot["cell_type"]).unique()]
+    # each cell type's rows, by position, in the order the cell types first appear:
+    # the rows drawn are picked, never copied
+    picked = np.arange(len(pot)) if rows is None else np.flatnonzero(rows)
+    cell_type = pot["cell_type"] if rows is None else pot["cell_type"].iloc[picked]
+    by_cell = {c: picked[at] for c, at in _rows_by_text(cell_type).items()}
+    by_cell = dict(sorted(by_cell.items(), key=lambda item: item[1][0]))
+    cells = list(by_cell)
     note = ""
     if len(cells) > MAX_FACETS:
         note = f"First {MAX_FACETS} of {len(cells)} cell types shown."
@@ -487,16 +484,21 @@ def e_vs_temperature_plot(
         "E_act_mV",
         "E_conc_mV",
     } <= set(scan.columns)
-    span = _temperature_span(pot, temperatures_K, scan if use_scan else None)
+    kelvin = pot["temperature_K"].to_numpy(dtype=float)
+    # the measured temperatures (rounded to 1e-6 K) of each cell type's rows
+    measured = {c: _distinct_temperatures(kelvin[at]) for c, at in by_cell.items()}
+    every = np.unique(np.concatenate([[], *measured.values()]))
+    span = _temperature_span(every, temperatures_K, scan if use_scan else None)
     if span is None:
         return Plot(plot_id, title, "", note="No temperatures to plot.")
     if not cells:  # every sample left out: no panel to draw
         return Plot(plot_id, title, "", note="No samples to plot.")
     lo, hi, caption = span
     grid = np.linspace(lo, hi, N_TEMPERATURE_POINTS)
-    use = pot[pot["valence"] != 0]
-    if "permeant" in use:
-        use = use[use["permeant"].fillna(True).astype(bool)]
+    # the ions whose Nernst curves are drawn without a scan: charged and permeant
+    curved = pot["valence"].to_numpy() != 0
+    if "permeant" in pot:
+        curved &= pot["permeant"].fillna(True).astype(bool).to_numpy()
     ncol = min(2, max(1, len(cells)))
     nrow = int(np.ceil(len(cells) / ncol))
     key_in = 1.3  # one legend for all panels, at the right, [in]
@@ -522,8 +524,9 @@ def e_vs_temperature_plot(
         if use_scan:
             _scan_curves(ax, scan[text_is(scan["cell_type"], cell)])
         else:
-            _nernst_curves(ax, use[text_is(use["cell_type"], cell)], grid)
-        _temperature_panel(ax, pot[text_is(pot["cell_type"], cell)], cell)
+            at = by_cell[cell][curved[by_cell[cell]]]
+            _nernst_curves(ax, pot.iloc[at][list(_NERNST_COLUMNS)], grid)
+        _temperature_panel(ax, measured[cell], cell)
         if k % ncol == 0:
             ax.set_ylabel("E [mV]", fontsize=FONT)
         ax.tick_params(labelsize=FONT)
@@ -544,18 +547,23 @@ def _ion_key(fig: Figure, axes, *, anchor: tuple[float, float]) -> None:
     _legend(fig, [key[i] for i in ions], ions, anchor=anchor, transform=fig.transFigure)
 
 
+def _distinct_temperatures(kelvin: np.ndarray) -> np.ndarray:
+    """The distinct finite temperatures of ``kelvin`` rounded to 1e-6 K, sorted."""
+    rounded = pd.unique(np.round(kelvin, 6))
+    return np.sort(rounded[np.isfinite(rounded)])
+
+
 def _temperature_span(
-    pot: pd.DataFrame, temperatures_K: list[float], scan: pd.DataFrame | None
+    measured: np.ndarray, temperatures_K: list[float], scan: pd.DataFrame | None
 ) -> tuple[float, float, str] | None:
     """(lowest, highest temperature [K], caption) of the temperature figure.
 
-    With a scan: its temperatures. Without: the configured and measured ones,
-    widened to at least 10 K. None when there is no finite temperature at all.
+    With a scan: its temperatures. Without: the configured and the ``measured``
+    ones, widened to at least 10 K. None when there is no finite temperature at all.
     """
     if scan is not None:
         span = scan["temperature_K"].to_numpy(dtype=float)
     else:
-        measured = np.unique(np.round(pot["temperature_K"].to_numpy(dtype=float), 6))
         span = np.concatenate([np.asarray(temperatures_K, dtype=float), measured])
     span = span[np.isfinite(span)]
     if not len(span):
@@ -611,6 +619,10 @@ def _scan_curves(ax, part: pd.DataFrame) -> None:
             ax.plot(t_C[rows], e_conc[rows], color=look.colour, ls="--", lw=1.0)
 
 
+#: Columns :func:`_nernst_curves` reads.
+_NERNST_COLUMNS = ("ion", "c_in_mM", "c_out_mM", "valence")
+
+
 def _nernst_curves(ax, part: pd.DataFrame, grid: np.ndarray) -> None:
     """One cell type's Nernst potential per ion over ``grid`` [K], from the mean
     measured concentrations."""
@@ -640,10 +652,11 @@ def _nernst_curves(ax, part: pd.DataFrame, grid: np.ndarray) -> None:
             )
 
 
-def _temperature_panel(ax, cell_rows: pd.DataFrame, cell: str) -> None:
-    """Dotted lines at one cell type's measured temperatures; title and x label."""
-    for t in sorted(set(cell_rows["temperature_K"].round(6))):
-        ax.axvline(t - ZERO_CELSIUS_K, color="#999", ls=":", lw=0.8)
+def _temperature_panel(ax, measured: np.ndarray, cell: str) -> None:
+    """Dotted lines at one cell type's ``measured`` temperatures [K] (distinct,
+    sorted); title and x label."""
+    for t in measured:
+        ax.axvline(float(t) - ZERO_CELSIUS_K, color="#999", ls=":", lw=0.8)
     ax.set_title(cell, fontsize=FONT + 1, y=1.0)  # fixed y: no automatic moves
     ax.set_xlabel("Temperature [°C]", fontsize=FONT)
 
@@ -759,8 +772,15 @@ def activity_effect_plot(
     return Plot(plot_id, title, caption, svg=_svg(fig, plot_id), note=note)
 
 
-def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
-    """Donnan-predicted against measured intracellular concentration (log-log)."""
+def donnan_plot(
+    donnan: pd.DataFrame | None,
+    *,
+    rows: np.ndarray | None = None,
+    plot_id="plot-donnan",
+) -> Plot:
+    """Donnan-predicted against measured intracellular concentration (log-log).
+
+    ``rows`` (a boolean per row, every row when None) picks the rows drawn."""
     title = "Donnan-predicted versus measured intracellular concentration"
     caption = (
         "Each marker is one sample and permeant ion: x = measured c_in, y = c_in at "
@@ -774,13 +794,18 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
     if not need <= set(donnan.columns):
         lacking = ", ".join(sorted(need - set(donnan.columns)))
         return Plot(plot_id, title, caption, note=f"donnan.parquet lacks {lacking}.")
-    data = _finite(donnan, "c_in_mM", "c_in_donnan_mM")
-    data = data[(data["c_in_mM"] > 0) & (data["c_in_donnan_mM"] > 0)]
-    if data.empty:
+    # the columns drawn as arrays, the rows drawn picked: no frame is copied
+    c_in = donnan["c_in_mM"].to_numpy(dtype=float, na_value=np.nan)
+    c_donnan = donnan["c_in_donnan_mM"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):  # NaN is not positive
+        positive = (c_in > 0) & (c_donnan > 0) & (c_in < np.inf) & (c_donnan < np.inf)
+    if rows is not None:
+        positive &= rows
+    at = np.flatnonzero(positive)
+    if not len(at):
         return Plot(plot_id, title, caption, note="No positive concentrations to plot.")
-    drawn, note = _subset_per_group(_rows_by_text(data["ion"]))
-    c_in = data["c_in_mM"].to_numpy(dtype=float)
-    c_donnan = data["c_in_donnan_mM"].to_numpy(dtype=float)
+    c_in, c_donnan = c_in[at], c_donnan[at]
+    drawn, note = _subset_per_group(_rows_by_text(donnan["ion"].iloc[at]))
     width, height = 8.0, 5.6
     fig, ((ax,),) = _figure(
         plot_id, width, height, left=1.0 / width, right=1 - 1.5 / width, log=True
@@ -796,8 +821,8 @@ def donnan_plot(donnan: pd.DataFrame | None, *, plot_id="plot-donnan") -> Plot:
             color=look.colour,
             label=ion,
         )
-    lo = float(min(data["c_in_mM"].min(), data["c_in_donnan_mM"].min())) / 1.5
-    hi = float(max(data["c_in_mM"].max(), data["c_in_donnan_mM"].max())) * 1.5
+    lo = float(min(c_in.min(), c_donnan.min())) / 1.5
+    hi = float(max(c_in.max(), c_donnan.max())) * 1.5
     _identity(ax, lo, hi)
     ax.tick_params(labelsize=FONT)
     ax.set_xlabel("Measured intracellular concentration [mM]", fontsize=FONT)
