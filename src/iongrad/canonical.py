@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -23,6 +24,7 @@ __all__ = [
     "SampleIndex",
     "bool_column",
     "no_rows",
+    "rows_at",
     "sample_index",
 ]
 
@@ -114,3 +116,38 @@ def no_rows(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({i: pd.Series([], dtype=t) for i, t in enumerate(df.dtypes)})
     out.columns = df.columns
     return out
+
+
+#: A text column's rows are taken as slices of its own buffers when they make at
+#: most this many runs of consecutive rows (each run adds a chunk to the column).
+SLICED_RUNS = 1024
+
+
+def rows_at(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``column``'s values at the positions ``rows`` (ascending), with a fresh
+    RangeIndex. A text column held by arrow whose rows make at most
+    :data:`SLICED_RUNS` runs of consecutive positions is made of slices of its
+    own buffers, one per run: nothing is copied, so a big table that loses a few
+    rows (a lenient table's rejected samples) is not held twice while its kept
+    rows are taken; any other column is taken (copied).
+
+    Examples
+    --------
+    >>> texts = pd.Series(["a", "b", None, "d"], dtype="str")
+    >>> rows_at(texts, np.array([0, 1, 3])).tolist()
+    ['a', 'b', 'd']
+    """
+    values = column.array
+    if isinstance(values.dtype, pd.StringDtype) and hasattr(values, "__arrow_array__"):
+        starts = np.flatnonzero(np.diff(rows, prepend=-2) != 1)
+        if len(starts) <= SLICED_RUNS:
+            ends = rows[np.append(starts[1:], len(rows)) - 1] + 1 if len(rows) else []
+            whole = values.__arrow_array__()  # the column's chunks, not a copy
+            parts = [
+                chunk
+                for a, b in zip(rows[starts], ends, strict=True)
+                for chunk in whole.slice(int(a), int(b - a)).chunks
+            ]
+            sliced = pa.chunked_array(parts, whole.type)
+            return pd.Series(pd.array(sliced, dtype=column.dtype), name=column.name)
+    return pd.Series(values.take(rows), name=column.name)

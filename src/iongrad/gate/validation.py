@@ -33,7 +33,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.engines.pandas_engine import Engine, NpString
 
-from iongrad.canonical import CANONICAL_COLUMNS, no_rows
+from iongrad.canonical import CANONICAL_COLUMNS, no_rows, rows_at
 from iongrad.files import jsonable, write_csv, write_text
 from iongrad.gate import parallel, records
 from iongrad.gate.checks import (
@@ -668,17 +668,20 @@ REJECTED_NAMED = 10
 
 def _taken_out(ing: Ingested, keep: np.ndarray) -> pd.DataFrame:
     """The canonical columns of ``ing.table`` at rows ``keep``, taken out of it one
-    column at a time: each column of the table (and the raw cells, which share
-    buffers with it) is let go once copied, so a big table's accepted rows are not
-    held beside all of it (the gate's peak in a lenient run with errors). The
-    table has no column left afterwards: nothing reads it again."""
+    column at a time (:func:`iongrad.canonical.rows_at`: a text column as slices
+    of its own buffers when the rows kept make few runs, as when a few samples are
+    rejected; any other copied, and let go from the table once copied), so a big
+    table's accepted rows are not held beside all of it (the gate's peak in a
+    lenient run with errors). The raw cells go first (the rejected rows' cells
+    are in rejected.csv). The table has no column left afterwards: nothing reads
+    it again."""
     # the rejected rows' cells are in rejected.csv; the reader's codes were for
     # the checks
     ing.raw, ing.factors = no_rows(ing.raw), {}
     table = ing.table
     out = {}
     for column in CANONICAL_COLUMNS:
-        out[column] = table[column].take(keep).reset_index(drop=True)
+        out[column] = rows_at(table[column], keep)
         del table[column]
     return pd.DataFrame(out, copy=False)
 
