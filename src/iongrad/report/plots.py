@@ -468,9 +468,12 @@ def e_vs_temperature_plot(
         scan = scan[[c for c in SCAN_COLUMNS if c in scan]]
     # each cell type's rows, by position, in the order the cell types first appear:
     # the rows drawn are picked, never copied
-    picked = np.arange(len(pot)) if rows is None else np.flatnonzero(rows)
-    cell_type = pot["cell_type"] if rows is None else pot["cell_type"].iloc[picked]
-    by_cell = {c: picked[at] for c, at in _rows_by_text(cell_type).items()}
+    if rows is None:
+        by_cell = _rows_by_text(pot["cell_type"])
+    else:
+        picked = np.flatnonzero(rows)
+        by_text = _rows_by_text(pot["cell_type"].iloc[picked])
+        by_cell = {c: picked[at] for c, at in by_text.items()}
     by_cell = dict(sorted(by_cell.items(), key=lambda item: item[1][0]))
     cells = list(by_cell)
     note = ""
