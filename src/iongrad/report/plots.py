@@ -807,14 +807,13 @@ def donnan_plot(
     at = np.flatnonzero(positive)
     if not len(at):
         return Plot(plot_id, title, caption, note="No positive concentrations to plot.")
-    c_in, c_donnan = c_in[at], c_donnan[at]
     drawn, note = _subset_per_group(_rows_by_text(donnan["ion"].iloc[at]))
     width, height = 8.0, 5.6
     fig, ((ax,),) = _figure(
         plot_id, width, height, left=1.0 / width, right=1 - 1.5 / width, log=True
     )
     for ion in style.ion_order(drawn):
-        rows, look = drawn[ion], style.ion_style(ion)
+        rows, look = at[drawn[ion]], style.ion_style(ion)
         _points(
             ax,
             c_in[rows],
@@ -824,8 +823,10 @@ def donnan_plot(
             color=look.colour,
             label=ion,
         )
-    lo = float(min(c_in.min(), c_donnan.min())) / 1.5
-    hi = float(max(c_in.max(), c_donnan.max())) * 1.5
+    # the range of every point drawn or not, without copying them
+    lo = min(np.min(c, where=positive, initial=np.inf) for c in (c_in, c_donnan))
+    hi = max(np.max(c, where=positive, initial=-np.inf) for c in (c_in, c_donnan))
+    lo, hi = float(lo) / 1.5, float(hi) * 1.5
     _identity(ax, lo, hi)
     ax.tick_params(labelsize=FONT)
     ax.set_xlabel("Measured intracellular concentration [mM]", fontsize=FONT)
