@@ -137,3 +137,26 @@ def test_samples_read_as_categoricals_give_the_report_of_their_texts(
 
     monkeypatch.setattr(dataset, "load_results", as_read)
     assert _render(name, res, tmp_path, "texts") == as_categories
+
+
+@pytest.mark.parametrize(
+    ("valence", "source_row", "held"),
+    [
+        ([1, -1, 2], [2, 3, 4], ("int8", "int32")),
+        ([1, -1, 300], [2, 3, 2**40], ("int64", "int64")),  # too big: kept as read
+    ],
+)
+def test_small_integers_are_held_small_only_when_they_fit(
+    tmp_path, valence, source_row, held
+):
+    """A big table's valences and source rows are held in one and four bytes
+    (the report's peak), never narrowed past their values."""
+    from iongrad.report.results import _read_potentials
+
+    path = tmp_path / "potentials.parquet"
+    table = {"sample_id": ["a", "b", "c"], "valence": valence}
+    pq.write_table(pa.table({**table, "source_row": source_row}), path)
+    pot = _read_potentials(path)
+    assert (str(pot["valence"].dtype), str(pot["source_row"].dtype)) == held
+    assert pot["valence"].tolist() == valence
+    assert pot["source_row"].tolist() == source_row

@@ -179,6 +179,13 @@ def _read_potentials(
             pot[column] = _labels(pot[column], labels)
     if "vm_mV" not in pot.columns:
         pot["vm_mV"] = np.nan
+    # small integers held small when they fit: a big table's valences in one byte
+    # and its source rows in four, not eight each
+    for column, small in (("valence", np.int8), ("source_row", np.int32)):
+        if column in pot and pot[column].dtype == np.int64 and len(pot):
+            values, fits = pot[column].to_numpy(), np.iinfo(small)
+            if fits.min <= values.min() and values.max() <= fits.max:
+                pot[column] = values.astype(small)
     return pot
 
 
