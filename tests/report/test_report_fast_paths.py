@@ -509,3 +509,22 @@ def test_figure_rows_by_ion_are_the_grouping_of_the_ion_texts(ions, kind):
     assert found.keys() == expected.keys()
     for key, rows in expected.items():
         assert found[key].tolist() == rows.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["K+", "Na+", "Cl-", None]), min_size=1, max_size=30),
+    st.data(),
+)
+def test_figure_rows_by_ion_among_picked_rows_keep_their_positions(ions, data):
+    """Grouping only some rows (the rows that count, the finite ones) gives their
+    positions in the whole column."""
+    values = pd.Series(pd.Categorical(ions))
+    chosen = data.draw(st.sets(st.integers(0, len(ions) - 1)))
+    picked = np.array(sorted(chosen), dtype=np.intp)
+    texts = as_text(values)
+    expected = {}
+    for position in picked:
+        expected.setdefault(str(texts.iloc[position]), []).append(int(position))
+    found = plots._rows_by_text(values, picked)
+    assert {k: v.tolist() for k, v in found.items()} == expected

@@ -361,10 +361,15 @@ def _clear(fig: Figure) -> None:
         ax.set_visible(True)
 
 
-def _rows_by_text(values: pd.Series) -> dict[str, np.ndarray]:
+def _rows_by_text(
+    values: pd.Series, picked: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """The positions of the rows of each text of ``as_text(values)``, in row order,
     missing values included (a big table's ions taken by their codes: no text is
-    made per row)."""
+    made per row); only the rows at the positions ``picked`` (ascending; every row
+    when None), their positions still those of ``values``."""
+    if picked is not None:
+        values = values.iloc[picked]
     codes, texts = text_codes(values)
     if not len(codes):
         return {}
@@ -373,7 +378,10 @@ def _rows_by_text(values: pd.Series) -> dict[str, np.ndarray]:
     # codes of the smallest integer type: numpy sorts them stably by radix
     codes = same.astype(np.min_scalar_type(len(distinct)))[codes]
     ends = np.cumsum(np.bincount(codes, minlength=len(distinct)))[:-1]
-    rows = np.split(np.argsort(codes, kind="stable"), ends)
+    order = np.argsort(codes, kind="stable")
+    if picked is not None:  # positions among the picked rows -> in ``values``
+        np.take(picked, order, out=order, mode="clip")  # in place: no second copy
+    rows = np.split(order, ends)
     return {str(t): r for t, r in zip(distinct, rows, strict=True) if len(r)}
 
 
@@ -468,12 +476,8 @@ def e_vs_temperature_plot(
         scan = scan[[c for c in SCAN_COLUMNS if c in scan]]
     # each cell type's rows, by position, in the order the cell types first appear:
     # the rows drawn are picked, never copied
-    if rows is None:
-        by_cell = _rows_by_text(pot["cell_type"])
-    else:
-        picked = np.flatnonzero(rows)
-        by_text = _rows_by_text(pot["cell_type"].iloc[picked])
-        by_cell = {c: picked[at] for c, at in by_text.items()}
+    picked = None if rows is None else np.flatnonzero(rows)
+    by_cell = _rows_by_text(pot["cell_type"], picked)
     by_cell = dict(sorted(by_cell.items(), key=lambda item: item[1][0]))
     cells = list(by_cell)
     note = ""
@@ -719,19 +723,18 @@ def activity_effect_plot(
     e_act = pot["E_act_mV"].to_numpy(dtype=float, na_value=np.nan)
     delta = e_act - pot["E_conc_mV"].to_numpy(dtype=float, na_value=np.nan)
     del e_act
-    finite = np.isfinite(delta)
+    drawable = np.isfinite(delta)
     if rows is not None:
-        finite &= rows
-    finite = np.flatnonzero(finite)
+        drawable &= rows
+    finite = np.flatnonzero(drawable)
     if not len(finite):
         return Plot(plot_id, title, caption, note="No finite potentials to plot.")
-    delta = delta[finite]
     valid = (
-        pot["activity_valid"].fillna(False).astype(bool).to_numpy()[finite]
+        pot["activity_valid"].fillna(False).astype(bool).to_numpy()
         if "activity_valid" in pot
-        else np.ones(len(finite), dtype=bool)
+        else np.ones(len(pot), dtype=bool)
     )
-    where = _rows_by_text(pot["ion"].iloc[finite])
+    where = _rows_by_text(pot["ion"], finite)
     ions = style.ion_order(where)
     drawn, note = _subset_per_group(where)  # each ion's mean over all its points
     width, height = 9.0, 0.55 * len(ions) + 1.1
@@ -765,7 +768,9 @@ def activity_effect_plot(
             color=look.colour,
         )
     ax.axvline(0.0, color="#888", lw=0.8)
-    lo, hi = min(float(delta.min()), 0.0), max(float(delta.max()), 0.0)
+    # the range of every point drawn or not, without copying them
+    lo = min(float(np.min(delta, where=drawable, initial=np.inf)), 0.0)
+    hi = max(float(np.max(delta, where=drawable, initial=-np.inf)), 0.0)
     pad = 0.08 * (hi - lo) + 0.2
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(len(ions) - 0.5, -0.5)  # the first ion on top
@@ -807,13 +812,13 @@ def donnan_plot(
     at = np.flatnonzero(positive)
     if not len(at):
         return Plot(plot_id, title, caption, note="No positive concentrations to plot.")
-    drawn, note = _subset_per_group(_rows_by_text(donnan["ion"].iloc[at]))
+    drawn, note = _subset_per_group(_rows_by_text(donnan["ion"], at))
     width, height = 8.0, 5.6
     fig, ((ax,),) = _figure(
         plot_id, width, height, left=1.0 / width, right=1 - 1.5 / width, log=True
     )
     for ion in style.ion_order(drawn):
-        rows, look = at[drawn[ion]], style.ion_style(ion)
+        rows, look = drawn[ion], style.ion_style(ion)
         _points(
             ax,
             c_in[rows],
